@@ -1,0 +1,174 @@
+"""The front door: load, check and compile rubric files. The CLI, the service and tests use this.
+
+`load_library(dir)` never raises for a broken file: it gives the compiled rubrics of every
+clean file and the diagnostics of every file. `load_dir`, `compile_file` and `compile_source`
+raise `RubricError` when the rubric asked for has errors. A rubric's parents (`extends`) are
+looked up by id among the `*.rubric` files under the same directory. Each compiled rubric
+carries a content hash over its own source and its ancestors', so any score can be reproduced.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rubric_dsl import ast, checker
+from rubric_dsl.checker.scope import Scope
+from rubric_dsl.compiler import CompiledRubric
+from rubric_dsl.diagnostics import Diagnostic, has_errors, sort_diagnostics
+from rubric_dsl.evaluator import RubricDslError
+from rubric_dsl.parser import parse
+from rubric_dsl.resolver import Resolver
+from rubric_dsl.source import SourceFile
+
+RUBRIC_SUFFIX = ".rubric"
+
+
+class RubricError(RubricDslError):
+    """A rubric has errors; `diagnostics` lists them, `str()` renders them with carets."""
+
+    def __init__(self, diagnostics: Iterable[Diagnostic], sources: Mapping[str, str] | None = None) -> None:
+        self.diagnostics = sort_diagnostics(diagnostics)
+        sources = sources or {}
+        super().__init__("\n".join(d.render(sources.get(d.span.path)) for d in self.diagnostics))
+
+
+@dataclass(slots=True)
+class Library:
+    rubrics: dict[str, CompiledRubric] = field(default_factory=dict)
+    files: dict[str, list[Diagnostic]] = field(default_factory=dict)
+    sources: dict[str, str] = field(default_factory=dict)
+    ids: dict[str, str] = field(default_factory=dict)  # path -> rubric id, for files that parsed
+
+    @property
+    def diagnostics(self) -> list[Diagnostic]:
+        return sort_diagnostics(d for found in self.files.values() for d in found)
+
+    def render(self, diagnostics: Iterable[Diagnostic] | None = None) -> str:
+        chosen = self.diagnostics if diagnostics is None else diagnostics
+        return "\n".join(d.render(self.sources.get(d.span.path)) for d in chosen)
+
+
+def rubric_files(directory: str | Path) -> list[Path]:
+    return sorted(p for p in Path(directory).rglob(f"*{RUBRIC_SUFFIX}") if p.is_file())
+
+
+def read_files(paths: Iterable[Path]) -> dict[str, str]:
+    return {str(p): p.read_text(encoding="utf-8") for p in paths}
+
+
+def build_library(sources: Mapping[str, str]) -> Library:
+    """Parse, resolve, check and compile every file; problems stay with the file they belong to."""
+    library = Library(sources=dict(sources))
+    trees: dict[str, ast.Rubric] = {}
+    paths: dict[str, str] = {}
+    for path, text in sources.items():
+        tree, found = parse(SourceFile(path, text))
+        library.files[path] = list(found)
+        if tree is None:
+            continue
+        if tree.id in trees:
+            from rubric_dsl import diagnostics as diag
+
+            library.files[path].append(diag.duplicate_name("rubric", tree.id, tree.span, trees[tree.id].span))
+            continue
+        trees[tree.id] = tree
+        paths[tree.id] = path
+        library.ids[path] = tree.id
+    checked: dict[str, bool] = {}
+    resolver = Resolver(trees, lambda rubric_id: checked.get(rubric_id) is False)
+
+    def check(rubric_id: str) -> bool:
+        if rubric_id in checked:
+            return checked[rubric_id]
+        checked[rubric_id] = False  # until proven clean; also ends a cycle in `extends`
+        parent = trees[rubric_id].extends
+        if parent is not None and parent.id in trees:
+            check(parent.id)
+        resolved = resolver.resolve(rubric_id)
+        path = paths[rubric_id]
+        found = list(resolved.diagnostics)
+        if not resolved.diagnostics and not resolved.parent_failed:
+            found.extend(checker.check(resolved.rubric))
+        library.files[path] = sort_diagnostics([*library.files[path], *found])
+        ok = not has_errors(library.files[path])
+        checked[rubric_id] = ok
+        if ok and not resolved.rubric.abstract:
+            chain_texts = [sources[paths[i]] for i in resolved.chain]
+            library.rubrics[rubric_id] = CompiledRubric(
+                rubric=resolved.rubric,
+                scope=Scope.of(resolved.rubric),
+                content_hash=content_hash(chain_texts),
+                source_text=sources[path],
+                path=path,
+            )
+        return ok
+
+    for rubric_id in trees:
+        check(rubric_id)
+    return library
+
+
+def content_hash(texts: Iterable[str]) -> str:
+    digest = hashlib.sha256()
+    for text in texts:
+        digest.update(text.encode("utf-8"))
+        digest.update(b"\0")
+    return "sha256:" + digest.hexdigest()
+
+
+def load_library(directory: str | Path) -> Library:
+    return build_library(read_files(rubric_files(directory)))
+
+
+def load_dir(directory: str | Path) -> dict[str, CompiledRubric]:
+    library = load_library(directory)
+    if has_errors(library.diagnostics):
+        raise RubricError([d for d in library.diagnostics if d.severity == "error"], library.sources)
+    return library.rubrics
+
+
+def _with_text(path: str, text: str, search_dir: str | Path | None) -> dict[str, str]:
+    sources = read_files(rubric_files(search_dir)) if search_dir is not None else {}
+    sources = {p: t for p, t in sources.items() if Path(p).resolve() != Path(path).resolve()}
+    sources[path] = text
+    return sources
+
+
+def check_source(text: str, path: str = "<input>", search_dir: str | Path | None = None) -> list[Diagnostic]:
+    """The diagnostics of one rubric text; nothing is stored or compiled for later."""
+    library = build_library(_with_text(path, text, search_dir))
+    return library.files[path]
+
+
+def compile_source(text: str, path: str = "<input>", search_dir: str | Path | None = None) -> CompiledRubric:
+    library = build_library(_with_text(path, text, search_dir))
+    return _take(library, path)
+
+
+def compile_file(path: str | Path, search_dir: str | Path | None = None) -> CompiledRubric:
+    file = Path(path)
+    return compile_source(file.read_text(encoding="utf-8"), str(file), search_dir or file.parent)
+
+
+def _take(library: Library, path: str) -> CompiledRubric:
+    found = library.files[path]
+    if has_errors(found):
+        raise RubricError([d for d in found if d.severity == "error"], library.sources)
+    rubric_id = library.ids[path]
+    if rubric_id not in library.rubrics:
+        from rubric_dsl import diagnostics as diag
+        from rubric_dsl.source import Span
+
+        raise RubricError(
+            [
+                diag.invalid_rule(
+                    f"rubric `{rubric_id}` is abstract; score a rubric that extends it",
+                    Span(path, 1, 1, 1, 2),
+                )
+            ],
+            library.sources,
+        )
+    return library.rubrics[rubric_id]

@@ -1,0 +1,284 @@
+"""Syntax-tree nodes: frozen, slotted dataclasses named with the language's nouns.
+
+Produced by `parser.py`; every node has a `span` into the file it came from (inherited nodes
+keep the parent file's spans, so diagnostics point at the right file). Numbers are `Decimal`;
+a percent literal `95%` is stored as its ratio 0.95 with `percent=True`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Literal
+
+from rubric_dsl.source import Span
+
+InputKind = Literal["number", "percent", "count", "money", "flag", "choice"]
+
+# --- expressions ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Num:
+    value: Decimal
+    percent: bool
+    text: str
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Bool:
+    value: bool
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Str:
+    value: str
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Name:
+    id: str
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Unary:
+    op: Literal["-", "not"]
+    operand: Expr
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Binary:
+    op: Literal["+", "-", "*", "/", "and", "or"]
+    left: Expr
+    right: Expr
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Compare:
+    op: Literal[">=", "<=", "==", "!=", ">", "<"]
+    left: Expr
+    right: Expr
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class IfElse:
+    condition: Expr
+    then: Expr
+    otherwise: Expr
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    func: Literal["min", "max", "abs"]
+    args: tuple[Expr, ...]
+    span: Span
+
+
+Expr = Num | Bool | Str | Name | Unary | Binary | Compare | IfElse | Call
+
+# --- scoring rules ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class BandRow:
+    low: Num | None  # None: -∞
+    low_closed: bool
+    high: Num | None  # None: +∞
+    high_closed: bool
+    points: Decimal
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Bands:
+    subject: Expr
+    rows: tuple[BandRow, ...]
+    otherwise: Decimal | None
+    otherwise_span: Span | None
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Checklist:
+    failed: Expr
+    deduct: Decimal
+    zero_when: Expr | None
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Steps:
+    subject: Expr
+    direction: Literal["above", "below"]
+    threshold: Num
+    deduct: Decimal
+    step: Num
+    whole: bool  # True: only whole steps count; False: a started step counts
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Proportional:
+    ratio: Expr
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class LinearPoint:
+    at: Num
+    points: Decimal | None  # None: the indicator's weight
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Linear:
+    subject: Expr
+    points: tuple[LinearPoint, ...]  # `from a to b` is sugar for (a -> 0) (b -> weight)
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    actual: Expr
+    op: Literal[">=", "<=", "=="]
+    target: Expr
+    proportional: bool
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Judged:
+    input: Name
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Formula:
+    expr: Expr
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class WhenArm:
+    condition: Expr
+    rule: Rule
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Conditional:
+    arms: tuple[WhenArm, ...]
+    otherwise: Rule
+    span: Span
+
+
+Rule = Bands | Checklist | Steps | Proportional | Linear | Target | Judged | Formula | Conditional
+
+# --- declarations -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Input:
+    name: str
+    kind: InputKind
+    label: str
+    choices: tuple[str, ...]
+    minimum: Num | None
+    maximum: Num | None
+    default: Num | Bool | Str | None
+    unit: str | None
+    override: bool
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Constraint:
+    expr: Expr
+    message: str | None
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Let:
+    name: str
+    label: str | None
+    expr: Expr
+    override: bool
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Indicator:
+    id: str
+    label: str
+    weight: Decimal
+    rule: Rule
+    override: bool
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    id: str
+    label: str
+    weight: Decimal
+    children: tuple[Section | Indicator, ...]
+    abstract: bool
+    override: bool
+    span: Span
+
+
+Node = Section | Indicator
+
+
+@dataclass(frozen=True, slots=True)
+class GradeRow:
+    label: str
+    minimum: Decimal | None  # None: `otherwise`
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Grades:
+    rows: tuple[GradeRow, ...]
+    override: bool
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class HeaderField:
+    key: Literal["version", "source", "region", "year", "total"]
+    value: str
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Rounding:
+    scope: Literal["indicator", "total"]
+    step: Decimal
+    mode: Literal["half_up", "half_even", "half_down", "up", "down"]
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Rubric:
+    id: str
+    title: str
+    abstract: bool
+    extends: Name | None
+    header: tuple[HeaderField, ...]
+    rounding: tuple[Rounding, ...]
+    inputs: tuple[Input, ...]
+    constraints: tuple[Constraint, ...]
+    lets: tuple[Let, ...]
+    body: tuple[Node, ...]
+    grades: Grades | None
+    span: Span

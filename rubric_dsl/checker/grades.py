@@ -1,0 +1,35 @@
+"""Grade check: cutoffs fall from best to worst, lie in 0..total, and every score gets a grade."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from rubric_dsl import diagnostics as diag
+from rubric_dsl.checker.scope import Scope
+from rubric_dsl.diagnostics import Diagnostic
+
+
+def check(scope: Scope) -> Iterator[Diagnostic]:
+    rubric = scope.rubric
+    if rubric.grades is None:
+        if not rubric.abstract:
+            yield diag.missing_grades(rubric.span)
+        return
+    previous = None
+    labels: dict[str, object] = {}
+    rows = rubric.grades.rows
+    for index, row in enumerate(rows):
+        if row.label in labels:
+            yield diag.duplicate_name("grade", row.label, row.span, rubric.grades.span)
+        labels[row.label] = row
+        if row.minimum is None:
+            if index != len(rows) - 1:
+                yield diag.otherwise_not_last(row.label, row.span)
+            return
+        if not 0 <= row.minimum <= scope.total:
+            yield diag.grade_out_of_range(row.label, row.minimum, scope.total, row.span)
+        if previous is not None and row.minimum >= previous:
+            yield diag.grades_not_monotone(row.label, row.minimum, previous, row.span)
+        previous = row.minimum
+    if previous is not None and previous > 0:
+        yield diag.grades_uncovered(previous, rows[-1].span)

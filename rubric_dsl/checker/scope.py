@@ -1,0 +1,177 @@
+"""What every check needs to know about a merged rubric, built once per check run.
+
+Takes a merged syntax tree; gives the inputs and lets by name, the sections and indicators in
+rubric order (each with its parent section), and `kind_of`, the type of an expression.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from rubric_dsl import ast
+
+NUMERIC = frozenset({"number", "percent", "count", "money"})
+
+
+@dataclass(slots=True)
+class Scope:
+    rubric: ast.Rubric
+    inputs: dict[str, ast.Input] = field(default_factory=dict)
+    lets: dict[str, ast.Let] = field(default_factory=dict)
+    sections: list[tuple[ast.Section, ast.Section | None]] = field(default_factory=list)
+    indicators: list[tuple[ast.Indicator, ast.Section | None]] = field(default_factory=list)
+    total: Decimal = Decimal(100)
+    _let_kinds: dict[str, str | None] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, rubric: ast.Rubric) -> Scope:
+        scope = cls(rubric)
+        for item in rubric.inputs:
+            scope.inputs.setdefault(item.name, item)
+        for let in rubric.lets:
+            scope.lets.setdefault(let.name, let)
+        scope._collect(rubric.body, None)
+        total = [f for f in rubric.header if f.key == "total"]
+        if total:
+            scope.total = Decimal(total[-1].value)
+        return scope
+
+    def _collect(self, nodes: tuple[ast.Node, ...], parent: ast.Section | None) -> None:
+        for node in nodes:
+            if isinstance(node, ast.Section):
+                self.sections.append((node, parent))
+                self._collect(node.children, node)
+            else:
+                self.indicators.append((node, parent))
+
+    def names(self) -> set[str]:
+        return set(self.inputs) | set(self.lets)
+
+    def kind_of(self, expr: ast.Expr) -> str | None:
+        """The kind of an expression's value, or None where the checker already reported a problem.
+
+        number, percent, count, money (numeric); flag; choice; string (a string literal);
+        `literal` for a plain number literal other than 0, which may not meet a percent.
+        """
+        return _kind(self, expr)
+
+
+def _kind(scope: Scope, expr: ast.Expr) -> str | None:
+    match expr:
+        case ast.Num(value=value, percent=percent):
+            if percent:
+                return "percent"
+            return "number" if value == 0 else "literal"
+        case ast.Bool():
+            return "flag"
+        case ast.Str():
+            return "string"
+        case ast.Name(id=name):
+            if name in scope.inputs:
+                return scope.inputs[name].kind
+            if name in scope.lets:
+                return _let_kind(scope, name)
+            return None
+        case ast.Unary(op="not"):
+            return "flag"
+        case ast.Unary(operand=operand):
+            return _kind(scope, operand)
+        case ast.Binary(op="and" | "or") | ast.Compare():
+            return "flag"
+        case ast.Binary(op="+" | "-", left=left, right=right):
+            return join(_kind(scope, left), _kind(scope, right))
+        case ast.Binary():
+            return "number"
+        case ast.IfElse(then=then, otherwise=otherwise):
+            return join(_kind(scope, then), _kind(scope, otherwise))
+        case ast.Call(func="abs", args=args):
+            return _kind(scope, args[0]) if args else None
+        case ast.Call(args=args):
+            kinds = [_kind(scope, a) for a in args]
+            result = kinds[0] if kinds else None
+            for kind in kinds[1:]:
+                result = join(result, kind)
+            return result
+    return None
+
+
+def _let_kind(scope: Scope, name: str) -> str | None:
+    if name not in scope._let_kinds:
+        scope._let_kinds[name] = None  # guards a let cycle; cycles.py reports it
+        scope._let_kinds[name] = _kind(scope, scope.lets[name].expr)
+    return scope._let_kinds[name]
+
+
+def join(left: str | None, right: str | None) -> str | None:
+    """The kind of a value that is one of two kinds (for + - min max if-else)."""
+    if left is None or right is None:
+        return None
+    if left == right:
+        return left
+    if "literal" in (left, right):
+        other = right if left == "literal" else left
+        return "number" if other == "literal" else other
+    if "number" in (left, right):
+        return right if left == "number" else left
+    return "number"
+
+
+def walk_expr(expr: ast.Expr) -> Iterator[ast.Expr]:
+    yield expr
+    match expr:
+        case ast.Unary(operand=operand):
+            yield from walk_expr(operand)
+        case ast.Binary(left=left, right=right) | ast.Compare(left=left, right=right):
+            yield from walk_expr(left)
+            yield from walk_expr(right)
+        case ast.IfElse(condition=c, then=t, otherwise=o):
+            yield from walk_expr(c)
+            yield from walk_expr(t)
+            yield from walk_expr(o)
+        case ast.Call(args=args):
+            for arg in args:
+                yield from walk_expr(arg)
+
+
+def rule_exprs(rule: ast.Rule) -> Iterator[ast.Expr]:
+    """The expressions a rule reads (not the literals of its table)."""
+    match rule:
+        case ast.Bands(subject=e) | ast.Steps(subject=e) | ast.Linear(subject=e):
+            yield e
+        case ast.Checklist(failed=failed, zero_when=zero_when):
+            yield failed
+            if zero_when is not None:
+                yield zero_when
+        case ast.Proportional(ratio=e) | ast.Formula(expr=e):
+            yield e
+        case ast.Target(actual=actual, target=target):
+            yield actual
+            yield target
+        case ast.Judged(input=name):
+            yield name
+        case ast.Conditional(arms=arms, otherwise=otherwise):
+            for arm in arms:
+                yield arm.condition
+                yield from rule_exprs(arm.rule)
+            yield from rule_exprs(otherwise)
+
+
+def sub_rules(rule: ast.Rule) -> Iterator[ast.Rule]:
+    """The rule and, for a conditional, every rule in its arms."""
+    yield rule
+    if isinstance(rule, ast.Conditional):
+        for arm in rule.arms:
+            yield from sub_rules(arm.rule)
+        yield from sub_rules(rule.otherwise)
+
+
+def all_exprs(scope: Scope) -> Iterator[ast.Expr]:
+    """Every expression of the rubric, roots only."""
+    for let in scope.rubric.lets:
+        yield let.expr
+    for constraint in scope.rubric.constraints:
+        yield constraint.expr
+    for indicator, _ in scope.indicators:
+        yield from rule_exprs(indicator.rule)

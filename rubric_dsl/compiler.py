@@ -1,0 +1,581 @@
+"""Compile a checked rubric into a `CompiledRubric` with a generated scoring function.
+
+Takes a merged syntax tree the checker passed; gives an object whose `score(facts)` validates
+the facts and runs one straight-line Python function generated here, so scoring never walks
+the tree or re-parses anything. The generated source contains only names this module makes
+(`a3`, `k7`, `p2`) and Python operators: every number, name, label and string of the rubric
+reaches the function as a closure constant, never as code, so rubric text cannot execute.
+Arithmetic is `Decimal` in a private context (40 digits, traps on); division multiplies first
+(`w * a / b`) so results are exact wherever they can be.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import (
+    ROUND_DOWN,
+    ROUND_HALF_DOWN,
+    ROUND_HALF_EVEN,
+    ROUND_HALF_UP,
+    ROUND_UP,
+    Context,
+    Decimal,
+    DivisionByZero,
+    InvalidOperation,
+    Overflow,
+    localcontext,
+)
+from typing import Any
+
+from rubric_dsl import ast, evaluator
+from rubric_dsl.checker.bands import end_key, start_key
+from rubric_dsl.checker.bands import show as show_interval
+from rubric_dsl.checker.scope import Scope, sub_rules, walk_expr
+from rubric_dsl.evaluator import EvaluationError, Explainer, Plan, Result
+from rubric_dsl.facts import (
+    MISSING,
+    FactSpec,
+    FactValidator,
+    choice_converter,
+    flag_converter,
+    number_converter,
+)
+from rubric_dsl.formatter import format_expr
+from rubric_dsl.source import Span
+
+CONTEXT = Context(prec=40, rounding=ROUND_HALF_EVEN, traps=[InvalidOperation, DivisionByZero, Overflow])
+MODES = {
+    "half_up": ROUND_HALF_UP,
+    "half_even": ROUND_HALF_EVEN,
+    "half_down": ROUND_HALF_DOWN,
+    "up": ROUND_UP,
+    "down": ROUND_DOWN,
+}
+DEFAULT_ROUNDING = ast.Rounding("indicator", Decimal("0.01"), "half_up", Span("<default>", 1, 1, 1, 1))
+ZERO = Decimal(0)
+
+
+@dataclass(frozen=True, slots=True)
+class InputInfo:
+    name: str
+    kind: str
+    label: str
+    minimum: Decimal | None
+    maximum: Decimal | None
+    default: str | None
+    unit: str | None
+    choices: tuple[str, ...]
+    required: bool
+
+
+@dataclass(frozen=True, slots=True)
+class SectionInfo:
+    id: str
+    label: str
+    weight: Decimal
+    parent: str | None
+    depth: int
+
+
+@dataclass(frozen=True, slots=True)
+class IndicatorInfo:
+    id: str
+    label: str
+    weight: Decimal
+    section: str | None
+    rule: str
+
+
+@dataclass(frozen=True, slots=True)
+class GradeInfo:
+    label: str
+    minimum: Decimal | None
+
+
+class _Failed(Exception):
+    def __init__(self, indicator: int, cause: BaseException) -> None:
+        super().__init__(indicator, cause)
+        self.indicator = indicator
+        self.cause = cause
+
+
+class _NoBand(ArithmeticError):
+    pass
+
+
+class CompiledRubric:
+    """A rubric ready to score; immutable, safe to share between threads."""
+
+    def __init__(
+        self,
+        *,
+        rubric: ast.Rubric,
+        scope: Scope,
+        content_hash: str,
+        source_text: str,
+        path: str,
+    ) -> None:
+        header = {f.key: f.value for f in rubric.header}
+        self.id = rubric.id
+        self.title = rubric.title
+        self.version = header.get("version", "")
+        self.content_hash = content_hash
+        self.source_text = source_text
+        self.path = path
+        self.metadata: dict[str, str] = {k: header[k] for k in ("source", "region", "year") if k in header}
+        self.total = scope.total
+        rounding = {r.scope: r for r in rubric.rounding}
+        self._indicator_rounding = rounding.get("indicator", DEFAULT_ROUNDING)
+        self._total_rounding = rounding.get("total")
+        self.rounding = "; ".join(
+            f"round {r.scope} {r.step} {r.mode}" for r in (self._indicator_rounding, self._total_rounding) if r
+        )
+        self.inputs = [_input_info(i) for i in rubric.inputs]
+        depth: dict[str | None, int] = {None: -1}
+        self.sections = []
+        for section, parent in scope.sections:
+            parent_id = parent.id if parent else None
+            depth[section.id] = depth[parent_id] + 1
+            self.sections.append(SectionInfo(section.id, section.label, section.weight, parent_id, depth[section.id]))
+        self.indicators = [
+            IndicatorInfo(i.id, i.label, i.weight, p.id if p else None, type(i.rule).__name__.lower())
+            for i, p in scope.indicators
+        ]
+        self.grades = [GradeInfo(r.label, r.minimum) for r in rubric.grades.rows] if rubric.grades else []
+        self._validator = _validator(rubric, scope)
+        self._run = _generate(rubric, scope, self._indicator_rounding, self._total_rounding)
+        rounding_text = f"round {self._indicator_rounding.step} {self._indicator_rounding.mode}"
+        self._plan = Plan(
+            rubric=self.id,
+            version=self.version,
+            content_hash=content_hash,
+            indicator_ids=tuple(i.id for i in self.indicators),
+            indicator_labels=tuple(i.label for i in self.indicators),
+            indicator_weights=tuple(i.weight for i in self.indicators),
+            indicator_sections=tuple(i.section for i in self.indicators),
+            explainers=tuple(_explainer(scope, i.rule, i.weight) for i, _ in scope.indicators),
+            section_ids=tuple(s.id for s in self.sections),
+            section_labels=tuple(s.label for s in self.sections),
+            section_weights=tuple(s.weight for s in self.sections),
+            section_parents=tuple(s.parent for s in self.sections),
+            grade_labels=tuple(g.label for g in self.grades),
+            rounding=rounding_text,
+        )
+
+    def __repr__(self) -> str:
+        return f"<CompiledRubric {self.id} {self.version} {self.content_hash[:15]}>"
+
+    def score(self, facts: Mapping[str, Any], *, allow_extra_facts: bool = False) -> Result:
+        values = self._validator.validate(facts, allow_extra_facts)
+        with localcontext(CONTEXT):
+            try:
+                points, raws, records, sections, total, grade = self._run(values)
+            except _Failed as failure:
+                raise EvaluationError(self.id, self.indicators[failure.indicator].id, _cause(failure.cause)) from None
+        return Result(self._plan, points, raws, records, sections, total, grade)
+
+
+def _cause(error: BaseException) -> str:
+    if isinstance(error, DivisionByZero | ZeroDivisionError) or (
+        isinstance(error, InvalidOperation) and "division" in repr(error.args).lower()
+    ):
+        return "division by zero with these facts; guard it, e.g. `when x == 0 => points 0`"
+    if isinstance(error, _NoBand):
+        return f"value {error.args[0]} matches no band"
+    return f"arithmetic failed ({type(error).__name__}) with these facts"
+
+
+# --- inputs and validation ------------------------------------------------------------------------
+
+
+def _literal_value(literal: ast.Num | ast.Bool | ast.Str) -> Any:
+    return literal.value
+
+
+def _input_info(item: ast.Input) -> InputInfo:
+    default = None
+    if item.default is not None:
+        default = format_expr(item.default) if not isinstance(item.default, ast.Str) else item.default.value
+    return InputInfo(
+        item.name,
+        item.kind,
+        item.label,
+        item.minimum.value if item.minimum else None,
+        item.maximum.value if item.maximum else None,
+        default,
+        item.unit,
+        item.choices,
+        item.default is None,
+    )
+
+
+def _judged_limits(scope: Scope) -> dict[str, Decimal]:
+    limits: dict[str, Decimal] = {}
+    for indicator, _ in scope.indicators:
+        for rule in sub_rules(indicator.rule):
+            if isinstance(rule, ast.Judged):
+                name = rule.input.id
+                limits[name] = min(limits.get(name, indicator.weight), indicator.weight)
+    return limits
+
+
+def _validator(rubric: ast.Rubric, scope: Scope) -> FactValidator:
+    judged = _judged_limits(scope)
+    specs = []
+    for item in rubric.inputs:
+        convert: Callable[[Any], Any]
+        if item.kind == "flag":
+            convert = flag_converter
+        elif item.kind == "choice":
+            convert = choice_converter(item.choices)
+        else:
+            low = item.minimum.value if item.minimum else None
+            high = item.maximum.value if item.maximum else None
+            why = ""
+            if item.name in judged:
+                low = max(low, ZERO) if low is not None else ZERO
+                high = min(high, judged[item.name]) if high is not None else judged[item.name]
+                why = " (a judged score lies between 0 and the indicator's weight)"
+            convert = number_converter(item.kind, low, high, why)
+        default = MISSING if item.default is None else _literal_value(item.default)
+        specs.append(FactSpec(item.name, convert, default))
+    gen = _CodeGen(scope)
+    checks = gen.constraints(rubric.constraints)
+    messages = [c.message or f"constraint `{format_expr(c.expr)}` does not hold" for c in rubric.constraints]
+    facts = [_first_input(scope, c.expr) for c in rubric.constraints]
+    return FactValidator(rubric.id, specs, checks, messages, facts)
+
+
+def _first_input(scope: Scope, expr: ast.Expr) -> str:
+    for node in walk_expr(expr):
+        if isinstance(node, ast.Name) and node.id in scope.inputs:
+            return node.id
+        if isinstance(node, ast.Name) and node.id in scope.lets:
+            return _first_input(scope, scope.lets[node.id].expr)
+    return "constraint"
+
+
+# --- code generation --------------------------------------------------------------------------------
+
+
+class _CodeGen:
+    """Writes Python source for a rubric's scoring function; constants travel as closure cells."""
+
+    def __init__(self, scope: Scope) -> None:
+        self.scope = scope
+        self.constants: dict[tuple[str, str], tuple[str, Any]] = {}
+        self.lines: list[str] = []
+        self.counter = itertools.count()
+        self.inputs = {item.name: f"a{i}" for i, item in enumerate(scope.rubric.inputs)}
+
+    def const(self, value: Any) -> str:
+        key = (type(value).__name__, repr(value))
+        if key not in self.constants:
+            self.constants[key] = (f"k{len(self.constants)}", value)
+        return self.constants[key][0]
+
+    def temp(self) -> str:
+        return f"t{next(self.counter)}"
+
+    def emit(self, indent: int, line: str) -> None:
+        self.lines.append("    " * indent + line)
+
+    def unpack(self, indent: int) -> None:
+        if self.inputs:
+            self.emit(indent, f"{', '.join(self.inputs.values())}, = v")
+
+    def build(self, name: str, body: list[str]) -> Callable[..., Any]:
+        cells = [c for c, _ in self.constants.values()]
+        source = "\n".join(
+            [
+                f"def _make({', '.join([*cells, '_NoBand', '_Failed'])}):",
+                f"    def {name}(v):",
+                *("        " + line for line in body),
+                f"    return {name}",
+            ]
+        )
+        namespace: dict[str, Any] = {
+            "__builtins__": {"min": min, "max": max, "abs": abs, "ArithmeticError": ArithmeticError}
+        }
+        exec(compile(source, f"<rubric {self.scope.rubric.id}>", "exec"), namespace)
+        return namespace["_make"](*(v for _, v in self.constants.values()), _NoBand, _Failed)  # type: ignore[no-any-return]
+
+    # --- expressions
+
+    def expr(self, node: ast.Expr) -> str:
+        match node:
+            case ast.Num(value=value):
+                return self.const(value)
+            case ast.Bool(value=value):
+                return "True" if value else "False"
+            case ast.Str(value=value):
+                return self.const(value)
+            case ast.Name(id=name):
+                if name in self.inputs:
+                    return self.inputs[name]
+                return f"({self.expr(self.scope.lets[name].expr)})"
+            case ast.Unary(op="not", operand=operand):
+                return f"(not {self.expr(operand)})"
+            case ast.Unary(operand=operand):
+                return f"(-{self.expr(operand)})"
+            case ast.Binary(op=op, left=left, right=right) | ast.Compare(op=op, left=left, right=right):
+                return f"({self.expr(left)} {op} {self.expr(right)})"
+            case ast.IfElse(condition=c, then=t, otherwise=o):
+                return f"({self.expr(t)} if {self.expr(c)} else {self.expr(o)})"
+            case ast.Call(func=func, args=args):
+                return f"{func}({', '.join(self.expr(a) for a in args)})"
+        raise TypeError(f"not an expression: {node!r}")
+
+    # --- rules: each writes raw points into `pv` and a record into `rv`
+
+    def rule(self, node: ast.Rule, weight: Decimal, pv: str, rv: str, ind: int) -> None:
+        handler = getattr(self, f"_rule_{type(node).__name__.lower()}")
+        handler(node, self.const(weight), pv, rv, ind)
+
+    def _clamp(self, raw: str, w: str, pv: str, clause: str, ind: int) -> None:
+        zero = self.const(ZERO)
+        self.emit(ind, f"if {raw} < {zero}: {pv} = {zero}; {clause} = 1")
+        self.emit(ind, f"elif {raw} > {w}: {pv} = {w}; {clause} = 2")
+        self.emit(ind, f"else: {pv} = {raw}; {clause} = 0")
+
+    def _rule_bands(self, node: ast.Bands, w: str, pv: str, rv: str, ind: int) -> None:
+        x = self.temp()
+        self.emit(ind, f"{x} = {self.expr(node.subject)}")
+        for index, row in enumerate(node.rows):
+            low = f"{self.const(row.low.value)} {'<=' if row.low_closed else '<'} " if row.low else ""
+            high = f" {'<=' if row.high_closed else '<'} {self.const(row.high.value)}" if row.high else ""
+            test = f"{low}{x}{high}" if low or high else "True"
+            self.emit(
+                ind,
+                f"{'if' if index == 0 else 'elif'} {test}: {pv} = {self.const(row.points)}; {rv} = ({index}, {x})",
+            )
+        if node.otherwise is not None:
+            self.emit(ind, f"else: {pv} = {self.const(node.otherwise)}; {rv} = ({len(node.rows)}, {x})")
+        else:
+            self.emit(ind, f"else: raise _NoBand({x})")
+
+    def _rule_checklist(self, node: ast.Checklist, w: str, pv: str, rv: str, ind: int) -> None:
+        n, zero = self.temp(), self.const(ZERO)
+        self.emit(ind, f"{n} = {self.expr(node.failed)}")
+        if node.zero_when is not None:
+            self.emit(ind, f"if {self.expr(node.zero_when)}: {pv} = {zero}; {rv} = (3, {n}, {zero})")
+            self.emit(ind, f"elif {n} <= {zero}: {pv} = {w}; {rv} = (0, {n}, {w})")
+        else:
+            self.emit(ind, f"if {n} <= {zero}: {pv} = {w}; {rv} = (0, {n}, {w})")
+        raw = self.temp()
+        self.emit(ind, "else:")
+        self.emit(ind + 1, f"{raw} = {w} - {n} * {self.const(node.deduct)}")
+        self.emit(ind + 1, f"if {raw} < {zero}: {pv} = {zero}; {rv} = (2, {n}, {raw})")
+        self.emit(ind + 1, f"else: {pv} = {raw}; {rv} = (1, {n}, {raw})")
+
+    def _rule_steps(self, node: ast.Steps, w: str, pv: str, rv: str, ind: int) -> None:
+        x, over, n, zero = self.temp(), self.temp(), self.temp(), self.const(ZERO)
+        limit, step = self.const(node.threshold.value), self.const(node.step.value)
+        self.emit(ind, f"{x} = {self.expr(node.subject)}")
+        self.emit(ind, f"{over} = {x} - {limit}" if node.direction == "above" else f"{over} = {limit} - {x}")
+        self.emit(ind, f"if {over} <= {zero}: {pv} = {w}; {rv} = (0, {x}, {zero})")
+        self.emit(ind, "else:")
+        self.emit(ind + 1, f"{n} = {over} // {step}" if node.whole else f"{n} = -((-{over}) // {step})")
+        self.emit(ind + 1, f"{pv} = {w} - {n} * {self.const(node.deduct)}")
+        self.emit(ind + 1, f"if {pv} < {zero}: {pv} = {zero}; {rv} = (2, {x}, {n})")
+        self.emit(ind + 1, f"else: {rv} = (1, {x}, {n})")
+
+    def _rule_proportional(self, node: ast.Proportional, w: str, pv: str, rv: str, ind: int) -> None:
+        q, raw, clause = self.temp(), self.temp(), self.temp()
+        if isinstance(node.ratio, ast.Binary) and node.ratio.op == "/":
+            # w × (a / b) is computed as (w × a) / b so that it stays exact where it can
+            left, right = self.expr(node.ratio.left), self.expr(node.ratio.right)
+            self.emit(ind, f"{raw} = {w} * {left} / {right}")
+            self.emit(ind, f"{q} = {left} / {right}")
+        else:
+            self.emit(ind, f"{q} = {self.expr(node.ratio)}")
+            self.emit(ind, f"{raw} = {w} * {q}")
+        self._clamp(raw, w, pv, clause, ind)
+        self.emit(ind, f"{rv} = ({clause}, {q}, {raw})")
+
+    def _rule_linear(self, node: ast.Linear, w: str, pv: str, rv: str, ind: int) -> None:
+        points = sorted(((p.at.value, p.points) for p in node.points), key=lambda p: p[0])
+        xs = [self.const(at) for at, _ in points]
+        ps = [w if value is None else self.const(value) for _, value in points]
+        x = self.temp()
+        self.emit(ind, f"{x} = {self.expr(node.subject)}")
+        self.emit(ind, f"if {x} <= {xs[0]}: {pv} = {ps[0]}; {rv} = (0, {x}, {pv})")
+        self.emit(ind, f"elif {x} >= {xs[-1]}: {pv} = {ps[-1]}; {rv} = ({len(xs)}, {x}, {pv})")
+        values = [self.scope_weight if value is None else value for _, value in points]
+        for k in range(1, len(xs)):
+            p0, p1 = values[k - 1], values[k]
+            rise, run = self.const(p1 - p0), self.const(points[k][0] - points[k - 1][0])
+            test = "else" if k == len(xs) - 1 else f"elif {x} < {xs[k]}"
+            self.emit(
+                ind,
+                f"{test}: {pv} = {ps[k - 1]} + {rise} * ({x} - {xs[k - 1]}) / {run}; {rv} = ({k}, {x}, {pv})",
+            )
+
+    def _rule_target(self, node: ast.Target, w: str, pv: str, rv: str, ind: int) -> None:
+        a, t, raw, clause, zero = self.temp(), self.temp(), self.temp(), self.temp(), self.const(ZERO)
+        self.emit(ind, f"{a} = {self.expr(node.actual)}")
+        self.emit(ind, f"{t} = {self.expr(node.target)}")
+        self.emit(ind, f"if {a} {node.op} {t}: {pv} = {w}; {rv} = (0, {a}, {t})")
+        if not node.proportional:
+            self.emit(ind, f"else: {pv} = {zero}; {rv} = (2, {a}, {t})")
+            return
+        self.emit(ind, "else:")
+        num, den = (a, t) if node.op == ">=" else (t, a)
+        self.emit(ind + 1, f"{raw} = {w} * {num} / {den}")
+        self._clamp(raw, w, pv, clause, ind + 1)
+        self.emit(ind + 1, f"{rv} = (1, {a}, {t})")
+
+    def _rule_judged(self, node: ast.Judged, w: str, pv: str, rv: str, ind: int) -> None:
+        value = self.inputs[node.input.id]
+        self.emit(ind, f"{pv} = {value}; {rv} = (0, {value})")
+
+    def _rule_formula(self, node: ast.Formula, w: str, pv: str, rv: str, ind: int) -> None:
+        raw, clause = self.temp(), self.temp()
+        self.emit(ind, f"{raw} = {self.expr(node.expr)}")
+        self._clamp(raw, w, pv, clause, ind)
+        self.emit(ind, f"{rv} = ({clause}, {raw})")
+
+    def _rule_conditional(self, node: ast.Conditional, w: str, pv: str, rv: str, ind: int) -> None:
+        inner = self.temp()
+        for index, arm in enumerate(node.arms):
+            self.emit(ind, f"{'if' if index == 0 else 'elif'} {self.expr(arm.condition)}:")
+            self.rule(arm.rule, self.scope_weight, pv, inner, ind + 1)
+            self.emit(ind + 1, f"{rv} = ({index}, {inner})")
+        self.emit(ind, "else:")
+        self.rule(node.otherwise, self.scope_weight, pv, inner, ind + 1)
+        self.emit(ind + 1, f"{rv} = ({len(node.arms)}, {inner})")
+
+    scope_weight: Decimal = ZERO  # the weight of the indicator being generated
+
+    # --- whole functions
+
+    def constraints(self, constraints: Sequence[ast.Constraint]) -> Callable[[Sequence[Any]], list[int]]:
+        body: list[str] = []
+        self.lines = body
+        self.unpack(0)
+        self.emit(0, "bad = []")
+        for index, constraint in enumerate(constraints):
+            self.emit(0, "try:")
+            self.emit(1, f"if not {self.expr(constraint.expr)}: bad.append({index})")
+            self.emit(0, f"except ArithmeticError: bad.append({index})")
+        self.emit(0, "return bad")
+        return self.build("constraints", body)
+
+
+def _generate(
+    rubric: ast.Rubric, scope: Scope, indicator_rounding: ast.Rounding, total_rounding: ast.Rounding | None
+) -> Callable[[Sequence[Any]], Any]:
+    gen = _CodeGen(scope)
+    body: list[str] = []
+    gen.lines = body
+    gen.unpack(0)
+    gen.emit(0, "_i = -1")
+    gen.emit(0, "try:")
+    step, mode = gen.const(indicator_rounding.step), gen.const(MODES[indicator_rounding.mode])
+    index = {indicator.id: k for k, (indicator, _) in enumerate(scope.indicators)}
+    for k, (indicator, _) in enumerate(scope.indicators):
+        gen.scope_weight = indicator.weight
+        gen.emit(1, f"_i = {k}")
+        gen.rule(indicator.rule, indicator.weight, f"q{k}", f"r{k}", 1)
+        gen.emit(1, f"p{k} = q{k}.quantize({step}, {mode})")
+    gen.emit(0, "except ArithmeticError as error:")
+    gen.emit(1, "raise _Failed(_i, error) from None")
+    sections = {section.id: j for j, (section, _) in enumerate(scope.sections)}
+
+    def term(node: ast.Node) -> str:
+        return f"p{index[node.id]}" if isinstance(node, ast.Indicator) else f"s{sections[node.id]}"
+
+    zero = gen.const(ZERO)
+    for section, _ in reversed(scope.sections):
+        gen.emit(0, f"s{sections[section.id]} = {' + '.join([zero, *map(term, section.children)])}")
+    gen.emit(0, f"total = {' + '.join([zero, *map(term, rubric.body)])}")
+    if total_rounding is not None:
+        gen.emit(
+            0,
+            f"total = total.quantize({gen.const(total_rounding.step)}, {gen.const(MODES[total_rounding.mode])})",
+        )
+    rows = rubric.grades.rows if rubric.grades else ()
+    for g, row in enumerate(rows[:-1]):
+        gen.emit(0, f"{'if' if g == 0 else 'elif'} total >= {gen.const(row.minimum)}: grade = {g}")
+    gen.emit(0, f"else: grade = {len(rows) - 1}" if len(rows) > 1 else f"grade = {max(len(rows) - 1, 0)}")
+
+    def tup(prefix: str, count: int) -> str:
+        return "(" + "".join(f"{prefix}{i}, " for i in range(count)) + ")"
+
+    n, m = len(scope.indicators), len(scope.sections)
+    gen.emit(0, f"return {tup('p', n)}, {tup('q', n)}, {tup('r', n)}, {tup('s', m)}, total, grade")
+    return gen.build("score", body)
+
+
+# --- explanations ---------------------------------------------------------------------------------
+
+
+def _subject(scope: Scope, expr: ast.Expr) -> str:
+    if isinstance(expr, ast.Name) and expr.id in scope.inputs:
+        return scope.inputs[expr.id].label
+    if isinstance(expr, ast.Name) and expr.id in scope.lets and scope.lets[expr.id].label:
+        return scope.lets[expr.id].label or expr.id
+    return format_expr(expr)
+
+
+def _explainer(scope: Scope, rule: ast.Rule, weight: Decimal) -> Explainer:
+    match rule:
+        case ast.Bands(subject=subject, rows=rows, otherwise=otherwise):
+            percent = scope.kind_of(subject) == "percent"
+            intervals = tuple(
+                show_interval(
+                    start_key(r.low.value if r.low else None, r.low_closed, False),
+                    end_key(r.high.value if r.high else None, r.high_closed, False),
+                    percent,
+                )
+                for r in rows
+            )
+            return evaluator.BandsExplainer(
+                _subject(scope, subject), percent, intervals, tuple(r.points for r in rows), otherwise
+            )
+        case ast.Checklist(failed=failed, deduct=deduct, zero_when=zero_when):
+            return evaluator.ChecklistExplainer(
+                _subject(scope, failed), deduct, weight, _subject(scope, zero_when) if zero_when else None
+            )
+        case ast.Steps():
+            return evaluator.StepsExplainer(
+                _subject(scope, rule.subject),
+                scope.kind_of(rule.subject) == "percent",
+                rule.direction == "above",
+                rule.threshold.value,
+                rule.step.value,
+                rule.deduct,
+                weight,
+                rule.whole,
+            )
+        case ast.Proportional(ratio=ratio):
+            return evaluator.ProportionalExplainer(format_expr(ratio), scope.kind_of(ratio) == "percent", weight)
+        case ast.Linear(subject=subject, points=points):
+            ordered = sorted(points, key=lambda p: p.at.value)
+            return evaluator.LinearExplainer(
+                _subject(scope, subject),
+                scope.kind_of(subject) == "percent",
+                tuple(p.at.value for p in ordered),
+                tuple(weight if p.points is None else p.points for p in ordered),
+            )
+        case ast.Target(actual=actual, op=op, target=target, proportional=proportional):
+            return evaluator.TargetExplainer(
+                _subject(scope, actual),
+                op,
+                format_expr(target),
+                scope.kind_of(actual) == "percent",
+                weight,
+                proportional,
+            )
+        case ast.Judged(input=name):
+            return evaluator.JudgedExplainer(_subject(scope, name))
+        case ast.Formula(expr=expr):
+            return evaluator.FormulaExplainer(format_expr(expr), weight)
+        case ast.Conditional(arms=arms, otherwise=otherwise):
+            return evaluator.ConditionalExplainer(
+                tuple(format_expr(a.condition) for a in arms),
+                tuple(_explainer(scope, r, weight) for r in (*(a.rule for a in arms), otherwise)),
+            )
+    raise TypeError(f"not a rule: {rule!r}")

@@ -1,0 +1,194 @@
+"""Fact validation: turn a request's facts into checked values before any scoring.
+
+Takes a mapping of fact name to str / int / bool / Decimal (or a float, read through its
+shortest repr, never its binary value); gives one value per declared input, in input order:
+`Decimal` for numbers (a percent as its ratio: "98.02" → 0.9802), `bool` for flags, `str` for
+choices. Every problem of the request is collected and raised together as `InvalidFacts`,
+naming each fact: missing, unknown (with a did-you-mean), wrong type, not finite, out of range,
+or a broken constraint.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from rubric_dsl.diagnostics import did_you_mean, fmt
+from rubric_dsl.evaluator import RubricDslError
+
+# A percent fact without a declared range must still be one that can be meant: within ±1000 %.
+PERCENT_SANITY = Decimal(10)
+
+
+@dataclass(frozen=True, slots=True)
+class FactProblem:
+    fact: str
+    reason: str  # missing, unknown, wrong_type, out_of_range, not_finite, constraint
+    message: str
+
+
+class InvalidFacts(RubricDslError):
+    def __init__(self, rubric: str, problems: Sequence[FactProblem]) -> None:
+        self.rubric = rubric
+        self.problems = list(problems)
+        lines = "\n".join(f"  {p.fact}: {p.message}" for p in self.problems)
+        super().__init__(f"invalid facts for rubric `{rubric}`:\n{lines}")
+
+
+class _Bad:
+    """A conversion's failure: the reason and message, before the fact's name is known."""
+
+    __slots__ = ("message", "reason")
+
+    def __init__(self, reason: str, message: str) -> None:
+        self.reason = reason
+        self.message = message
+
+
+Converter = Callable[[Any], Any]
+MISSING: Any = object()
+
+
+def _decimal(raw: Any, percent: bool) -> Decimal | _Bad:
+    kind = type(raw)
+    if kind is str:
+        text = raw.strip()
+        if percent and text.endswith(("%", "％")):
+            text = text[:-1]
+        try:
+            value = Decimal(text)
+        except InvalidOperation:
+            return _Bad("wrong_type", f"{raw!r} is not a number")
+    elif kind is Decimal:
+        value = raw
+    elif kind is int:
+        value = Decimal(raw)
+    elif kind is float:
+        value = Decimal(repr(raw))
+    else:
+        return _Bad("wrong_type", f"expected a number, got {type(raw).__name__} {raw!r}")
+    if not value.is_finite():
+        return _Bad("not_finite", f"{raw!r} is not a finite number")
+    return value.scaleb(-2) if percent else value
+
+
+def _show(value: Decimal, percent: bool) -> str:
+    return f"{fmt(value * 100)}%" if percent else fmt(value)
+
+
+def number_converter(kind: str, minimum: Decimal | None, maximum: Decimal | None, why: str = "") -> Converter:
+    percent = kind == "percent"
+    whole = kind == "count"
+    if whole and (minimum is None or minimum < 0):
+        minimum = Decimal(0)
+    if percent and minimum is None and maximum is None:
+        minimum, maximum = -PERCENT_SANITY, PERCENT_SANITY
+        why = " (a percent is given in percent points: 98.02 means 98.02%)"
+    low = _show(minimum, percent) if minimum is not None else "-∞"
+    high = _show(maximum, percent) if maximum is not None else "∞"
+    range_text = f"{low}..{high}"
+
+    def convert(raw: Any) -> Decimal | _Bad:
+        value = _decimal(raw, percent)
+        if type(value) is _Bad:
+            return value
+        assert isinstance(value, Decimal)
+        if whole and value != value.to_integral_value():
+            return _Bad("wrong_type", f"{raw!r} is not a whole number; a count is 0, 1, 2, …")
+        if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
+            return _Bad("out_of_range", f"{raw!r} is outside {range_text}{why}")
+        return value
+
+    return convert
+
+
+def flag_converter(raw: Any) -> bool | _Bad:
+    if raw is True or raw is False:
+        return bool(raw)
+    if isinstance(raw, str) and raw.strip().lower() in ("true", "false"):
+        return raw.strip().lower() == "true"
+    return _Bad("wrong_type", f"expected true or false, got {raw!r}")
+
+
+def choice_converter(choices: tuple[str, ...]) -> Converter:
+    options = ", ".join(f'"{c}"' for c in choices)
+
+    def convert(raw: Any) -> str | _Bad:
+        if isinstance(raw, str) and raw in choices:
+            return raw
+        return _Bad("wrong_type", f"{raw!r} is not one of {options}")
+
+    return convert
+
+
+@dataclass(frozen=True, slots=True)
+class FactSpec:
+    name: str
+    convert: Converter
+    default: Any  # MISSING when the fact is required
+
+
+Constraints = Callable[[Sequence[Any]], list[int]]
+
+
+class FactValidator:
+    """Validates facts against a rubric's inputs and constraints, all problems at once."""
+
+    __slots__ = ("_constraint_facts", "_constraint_messages", "_constraints", "_names", "_rubric", "_specs")
+
+    def __init__(
+        self,
+        rubric: str,
+        specs: Sequence[FactSpec],
+        constraints: Constraints,
+        constraint_messages: Sequence[str],
+        constraint_facts: Sequence[str],
+    ) -> None:
+        self._rubric = rubric
+        self._specs = tuple((s.name, s.convert, s.default) for s in specs)
+        self._names = frozenset(s.name for s in specs)
+        self._constraints = constraints
+        self._constraint_messages = tuple(constraint_messages)
+        self._constraint_facts = tuple(constraint_facts)
+
+    def validate(self, facts: Mapping[str, Any], allow_extra: bool = False) -> list[Any]:
+        values: list[Any] = []
+        problems: list[FactProblem] = []
+        found = 0
+        get = facts.get
+        for name, convert, default in self._specs:
+            raw = get(name, MISSING)
+            if raw is MISSING:
+                if default is MISSING:
+                    problems.append(FactProblem(name, "missing", "required fact is missing"))
+                values.append(default)
+                continue
+            found += 1
+            value = convert(raw)
+            if type(value) is _Bad:
+                problems.append(FactProblem(name, value.reason, value.message))
+            values.append(value)
+        if found != len(facts) and not allow_extra:
+            problems.extend(self._unknown(facts))
+        if problems:
+            raise InvalidFacts(self._rubric, problems)
+        broken = self._constraints(values)
+        if broken:
+            raise InvalidFacts(
+                self._rubric,
+                [FactProblem(self._constraint_facts[i], "constraint", self._constraint_messages[i]) for i in broken],
+            )
+        return values
+
+    def _unknown(self, facts: Mapping[str, Any]) -> list[FactProblem]:
+        return [
+            FactProblem(
+                str(name),
+                "unknown",
+                "this rubric declares no such fact" + did_you_mean(str(name), self._names),
+            )
+            for name in facts
+            if name not in self._names
+        ]

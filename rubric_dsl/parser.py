@@ -1,0 +1,560 @@
+"""Parse rubric text into a syntax tree.
+
+Takes the text of one rubric file; returns `(Rubric | None, diagnostics)`. The Lark parser is
+built once per process (LALR, contextual lexer, positions kept). A syntax error becomes one
+diagnostic in words a person understands (`expected a number after the weight`), with
+file:line:col; the tree is then None and later stages do not run.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from functools import cache
+from typing import Any, cast
+
+from lark import Lark, Token, Transformer, Tree, v_args
+from lark.exceptions import (
+    UnexpectedCharacters,
+    UnexpectedEOF,
+    UnexpectedInput,
+    UnexpectedToken,
+    VisitError,
+)
+
+from grammar import GRAMMAR_PATH
+from rubric_dsl import ast
+from rubric_dsl import diagnostics as diag
+from rubric_dsl.diagnostics import Diagnostic
+from rubric_dsl.source import SourceFile, Span
+
+# What each terminal is called in an error message.
+TERMINAL_WORDS = {
+    "LBRACE": "`{`",
+    "RBRACE": "`}`",
+    "LPAR": "`(`",
+    "RPAR": "`)`",
+    "LSQB": "`[`",
+    "RSQB": "`]`",
+    "COMMA": "`,`",
+    "DOT": "`.`",
+    "DOTDOT": "`..`",
+    "EQUALS": "`=`",
+    "ARROW": "`->`",
+    "FAT_ARROW": "`=>`",
+    "CMP_OP": "a comparison such as `>=`",
+    "PLUS": "`+`",
+    "MINUS": "`-`",
+    "STAR": "`*`",
+    "SLASH": "`/`",
+    "PERCENT": "a percentage such as `95%`",
+    "NUMBER": "a number",
+    "INT_NUMBER": "a number",
+    "STRING": 'a quoted label such as "预算执行率"',
+    "NAME": "a name",
+    "INF": "`inf`",
+    "INFINITY": "`∞`",
+    "$END": "the end of the file",
+}
+FULL_WIDTH = {
+    "，": ",",
+    "：": ":",
+    "；": ";",
+    "（": "(",
+    "）": ")",
+    "｛": "{",
+    "｝": "}",
+    "％": "%",
+    "＝": "=",
+    "“": '"',
+    "”": '"',
+    "【": "[",
+    "】": "]",
+    "－": "-",
+    "＞": ">",
+    "＜": "<",
+}
+
+
+def describe_terminal(name: str) -> str:
+    if name in TERMINAL_WORDS:
+        return TERMINAL_WORDS[name]
+    return f"`{name.removesuffix('_KIND').lower()}`"
+
+
+@cache
+def lark_parser() -> Lark:
+    return Lark(
+        GRAMMAR_PATH.read_text(encoding="utf-8"),
+        parser="lalr",
+        lexer="contextual",
+        propagate_positions=True,
+        strict=True,
+        maybe_placeholders=False,
+    )
+
+
+def parse(source: SourceFile) -> tuple[ast.Rubric | None, list[Diagnostic]]:
+    try:
+        tree = lark_parser().parse(source.text)
+    except UnexpectedInput as error:
+        return None, [_syntax_diagnostic(source, error)]
+    try:
+        rubric = _ToAst(source.path).transform(tree)
+    except VisitError as wrapped:
+        cause = wrapped.orig_exc
+        if not isinstance(cause, _BadLiteral):
+            raise
+        return None, [diag.syntax_error(cause.message, cause.span)]
+    return cast(ast.Rubric, rubric), []
+
+
+# --- syntax errors --------------------------------------------------------------------------
+
+
+def _syntax_diagnostic(source: SourceFile, error: UnexpectedInput) -> Diagnostic:
+    if isinstance(error, UnexpectedCharacters):
+        offset = error.pos_in_stream or 0
+        char = source.text[offset]
+        span = source.span_at(offset)
+        if char in FULL_WIDTH:
+            return diag.syntax_error(
+                f"full-width `{char}` is not allowed here; type the ASCII `{FULL_WIDTH[char]}` instead", span
+            )
+        return diag.syntax_error(f"unexpected character `{char}`{_expected(error.allowed)}", span)
+    if isinstance(error, UnexpectedEOF):
+        span = source.span_at(max(len(source.text) - 1, 0))
+        return diag.syntax_error(f"the file ends too early{_expected(set(error.expected))}; is a `}}` missing?", span)
+    assert isinstance(error, UnexpectedToken)
+    token = error.token
+    if token.type == "$END":
+        span = source.span_at(max(len(source.text) - 1, 0))
+        return diag.syntax_error(f"the file ends too early{_expected(error.expected)}; is a `}}` missing?", span)
+    span = _token_span(source.path, token)
+    if token.type == "LBRACE" and error.expected <= {"NUMBER", "INT_NUMBER"}:
+        return diag.syntax_error('the weight (分值) is missing before `{`; write e.g. `"决策" 21 {`', span)
+    return diag.syntax_error(f"unexpected {_token_words(token)}{_expected(error.expected)}", span)
+
+
+def _token_words(token: Token) -> str:
+    if token.type in ("NAME", "STRING", "NUMBER", "INT_NUMBER", "PERCENT"):
+        return f"{describe_terminal(token.type).removeprefix('a ').removeprefix('an ')} `{token}`"
+    return f"`{token}`"
+
+
+def _expected(names: set[str] | frozenset[str] | None) -> str:
+    if not names:
+        return ""
+    words = sorted({describe_terminal(n) for n in names})
+    if len(words) > 8:
+        words = [*words[:8], "…"]
+    return "; expected " + (words[0] if len(words) == 1 else "one of " + ", ".join(words))
+
+
+def _token_span(path: str, token: Token) -> Span:
+    line, column = token.line or 1, token.column or 1
+    end_line = token.end_line or line
+    end_column = token.end_column or column + len(token)
+    return Span(path, line, column, end_line, end_column)
+
+
+# --- tree to syntax tree ----------------------------------------------------------------------
+
+
+class _BadLiteral(Exception):
+    def __init__(self, message: str, span: Span) -> None:
+        super().__init__(message)
+        self.message = message
+        self.span = span
+
+
+def _tokens(children: list[Any], *types: str) -> list[Token]:
+    return [c for c in children if isinstance(c, Token) and c.type in types]
+
+
+def _nodes(children: list[Any]) -> list[Any]:
+    return [c for c in children if not isinstance(c, Token)]
+
+
+def _unquote(token: Token) -> str:
+    body = str(token)[1:-1]
+    return body.replace('\\"', '"').replace("\\\\", "\\").replace("\\n", "\n")
+
+
+_CMP = {"≥": ">=", "≤": "<=", "≠": "!="}
+
+
+@v_args(meta=True)
+class _ToAst(Transformer[Token, Any]):
+    def __init__(self, path: str) -> None:
+        super().__init__()
+        self.path = path
+
+    def _span(self, meta: Any) -> Span:
+        if getattr(meta, "empty", True):
+            return Span(self.path, 1, 1, 1, 2)
+        return Span(self.path, meta.line, meta.column, meta.end_line, meta.end_column)
+
+    def _tspan(self, token: Token) -> Span:
+        return _token_span(self.path, token)
+
+    # --- file and header
+
+    def start(self, meta: Any, children: list[Any]) -> ast.Rubric:
+        return cast(ast.Rubric, children[0])
+
+    def rubric(self, meta: Any, children: list[Any]) -> ast.Rubric:
+        items = _nodes(children)
+        rubric_id = items[0]
+        extends = items[1] if len(items) > 1 and isinstance(items[1], ast.Name) else None
+        body = items[2:] if extends is not None else items[1:]
+        title = _unquote(_tokens(children, "STRING")[0])
+        grades = [i for i in body if isinstance(i, ast.Grades)]
+        return ast.Rubric(
+            id=rubric_id.id,
+            title=title,
+            abstract=bool(_tokens(children, "ABSTRACT")),
+            extends=extends,
+            header=tuple(i for i in body if isinstance(i, ast.HeaderField)),
+            rounding=tuple(i for i in body if isinstance(i, ast.Rounding)),
+            inputs=tuple(i for i in body if isinstance(i, ast.Input)),
+            constraints=tuple(i for i in body if isinstance(i, ast.Constraint)),
+            lets=tuple(i for i in body if isinstance(i, ast.Let)),
+            body=tuple(i for i in body if isinstance(i, ast.Section | ast.Indicator)),
+            grades=grades[-1] if grades else None,
+            span=self._span(meta),
+        )
+
+    def rubric_id(self, meta: Any, children: list[Any]) -> ast.Name:
+        return ast.Name(".".join(str(t) for t in _tokens(children, "NAME")), self._span(meta))
+
+    def extends_clause(self, meta: Any, children: list[Any]) -> ast.Name:
+        return cast(ast.Name, _nodes(children)[0])
+
+    def _field(self, key: str, meta: Any, children: list[Any]) -> ast.HeaderField:
+        token = children[1]
+        value = _unquote(token) if token.type == "STRING" else str(token)
+        return ast.HeaderField(cast(Any, key), value, self._span(meta))
+
+    def version_field(self, meta: Any, children: list[Any]) -> ast.HeaderField:
+        return self._field("version", meta, children)
+
+    def source_field(self, meta: Any, children: list[Any]) -> ast.HeaderField:
+        return self._field("source", meta, children)
+
+    def region_field(self, meta: Any, children: list[Any]) -> ast.HeaderField:
+        return self._field("region", meta, children)
+
+    def year_field(self, meta: Any, children: list[Any]) -> ast.HeaderField:
+        return self._field("year", meta, children)
+
+    def total_field(self, meta: Any, children: list[Any]) -> ast.HeaderField:
+        return self._field("total", meta, children)
+
+    def rounding(self, meta: Any, children: list[Any]) -> ast.Rounding:
+        scope = "indicator" if children[1].type == "INDICATOR" else "total"
+        mode = cast(Any, str(children[3]))
+        return ast.Rounding(cast(Any, scope), Decimal(str(children[2])), mode, self._span(meta))
+
+    def round_mode(self, meta: Any, children: list[Any]) -> Token:
+        return cast(Token, children[0])
+
+    # --- inputs
+
+    def input_decl(self, meta: Any, children: list[Any]) -> ast.Input:
+        name = _tokens(children, "NAME")[0]
+        kind, choices = next(n for n in _nodes(children) if isinstance(n, tuple))
+        label = _unquote(_tokens(children, "STRING")[0])
+        options: dict[str, Any] = {"minimum": None, "maximum": None, "default": None, "unit": None}
+        for option in _nodes(children):
+            if isinstance(option, dict):
+                options.update(option)
+        return ast.Input(
+            name=str(name),
+            kind=kind,
+            label=label,
+            choices=choices,
+            override=bool(_tokens(children, "OVERRIDE")),
+            span=self._span(meta),
+            **options,
+        )
+
+    def simple_kind(self, meta: Any, children: list[Any]) -> tuple[str, tuple[str, ...]]:
+        return str(children[0]), ()
+
+    def choice_kind(self, meta: Any, children: list[Any]) -> tuple[str, tuple[str, ...]]:
+        return "choice", tuple(_unquote(t) for t in _tokens(children, "STRING"))
+
+    def range_option(self, meta: Any, children: list[Any]) -> dict[str, Any]:
+        before: list[ast.Num] = []
+        after: list[ast.Num] = []
+        target = before
+        for child in children:
+            if isinstance(child, Token) and child.type == "DOTDOT":
+                target = after
+            elif isinstance(child, ast.Num):
+                target.append(child)
+        return {"minimum": before[0] if before else None, "maximum": after[0] if after else None}
+
+    def default_option(self, meta: Any, children: list[Any]) -> dict[str, Any]:
+        return {"default": _nodes(children)[0]}
+
+    def unit_option(self, meta: Any, children: list[Any]) -> dict[str, Any]:
+        return {"unit": _unquote(_tokens(children, "STRING")[0])}
+
+    def bound(self, meta: Any, children: list[Any]) -> ast.Num:
+        negative = bool(_tokens(children, "MINUS"))
+        token = children[-1]
+        text = ("-" if negative else "") + str(token)
+        percent = token.type == "PERCENT"
+        value = Decimal(str(token).rstrip("%"))
+        if percent:
+            value = value.scaleb(-2)
+        return ast.Num(-value if negative else value, percent, text, self._span(meta))
+
+    def literal(self, meta: Any, children: list[Any]) -> ast.Num | ast.Bool | ast.Str:
+        child = children[0]
+        if isinstance(child, ast.Num):
+            return child
+        span = self._tspan(child)
+        if child.type == "STRING":
+            return ast.Str(_unquote(child), span)
+        return ast.Bool(child.type == "TRUE", span)
+
+    def constraint_decl(self, meta: Any, children: list[Any]) -> ast.Constraint:
+        strings = _tokens(children, "STRING")
+        return ast.Constraint(_nodes(children)[0], _unquote(strings[0]) if strings else None, self._span(meta))
+
+    def let_decl(self, meta: Any, children: list[Any]) -> ast.Let:
+        strings = _tokens(children, "STRING")
+        return ast.Let(
+            name=str(_tokens(children, "NAME")[0]),
+            label=_unquote(strings[0]) if strings else None,
+            expr=_nodes(children)[0],
+            override=bool(_tokens(children, "OVERRIDE")),
+            span=self._span(meta),
+        )
+
+    # --- tree
+
+    def section(self, meta: Any, children: list[Any]) -> ast.Section:
+        nodes = _nodes(children)
+        weight, body = nodes[0], nodes[1]
+        return ast.Section(
+            id=str(_tokens(children, "NAME")[0]),
+            label=_unquote(_tokens(children, "STRING")[0]),
+            weight=weight,
+            children=tuple(body) if body is not None else (),
+            abstract=body is None,
+            override=bool(_tokens(children, "OVERRIDE")),
+            span=self._span(meta),
+        )
+
+    def section_children(self, meta: Any, children: list[Any]) -> list[Any]:
+        return _nodes(children)
+
+    def section_abstract(self, meta: Any, children: list[Any]) -> None:
+        return None
+
+    def indicator(self, meta: Any, children: list[Any]) -> ast.Indicator:
+        nodes = _nodes(children)
+        return ast.Indicator(
+            id=str(_tokens(children, "NAME")[0]),
+            label=_unquote(_tokens(children, "STRING")[0]),
+            weight=nodes[0],
+            rule=nodes[1],
+            override=bool(_tokens(children, "OVERRIDE")),
+            span=self._span(meta),
+        )
+
+    def weight(self, meta: Any, children: list[Any]) -> Decimal:
+        return Decimal(str(children[0]))
+
+    # --- rules
+
+    def bands(self, meta: Any, children: list[Any]) -> ast.Bands:
+        nodes = _nodes(children)
+        otherwise = [n for n in nodes if isinstance(n, tuple)]
+        return ast.Bands(
+            subject=nodes[0],
+            rows=tuple(n for n in nodes if isinstance(n, ast.BandRow)),
+            otherwise=otherwise[0][0] if otherwise else None,
+            otherwise_span=otherwise[0][1] if otherwise else None,
+            span=self._span(meta),
+        )
+
+    def band_row(self, meta: Any, children: list[Any]) -> ast.BandRow:
+        low, high, points = _nodes(children)
+        return ast.BandRow(
+            low=low,
+            low_closed=children[0].type == "LSQB",
+            high=high,
+            high_closed=children[4].type == "RSQB",
+            points=points,
+            span=self._span(meta),
+        )
+
+    def band_end(self, meta: Any, children: list[Any]) -> ast.Num | None:
+        nodes = _nodes(children)
+        return cast(ast.Num, nodes[0]) if nodes else None
+
+    def band_otherwise(self, meta: Any, children: list[Any]) -> tuple[Decimal, Span]:
+        return children[1], self._span(meta)
+
+    def checklist(self, meta: Any, children: list[Any]) -> ast.Checklist:
+        nodes = _nodes(children)
+        return ast.Checklist(nodes[0], nodes[1], nodes[2] if len(nodes) > 2 else None, self._span(meta))
+
+    def steps(self, meta: Any, children: list[Any]) -> ast.Steps:
+        subject, threshold, deduct, step = _nodes(children)
+        return ast.Steps(
+            subject=subject,
+            direction="above" if _tokens(children, "ABOVE") else "below",
+            threshold=threshold,
+            deduct=deduct,
+            step=step,
+            whole=bool(_tokens(children, "WHOLE")),
+            span=self._span(meta),
+        )
+
+    def proportional(self, meta: Any, children: list[Any]) -> ast.Proportional:
+        return ast.Proportional(_nodes(children)[0], self._span(meta))
+
+    def linear_from_to(self, meta: Any, children: list[Any]) -> ast.Linear:
+        subject, low, high = _nodes(children)
+        points = (ast.LinearPoint(low, Decimal(0), low.span), ast.LinearPoint(high, None, high.span))
+        return ast.Linear(subject, points, self._span(meta))
+
+    def linear_points(self, meta: Any, children: list[Any]) -> ast.Linear:
+        nodes = _nodes(children)
+        return ast.Linear(nodes[0], tuple(nodes[1:]), self._span(meta))
+
+    def linear_point(self, meta: Any, children: list[Any]) -> ast.LinearPoint:
+        at, points = _nodes(children)
+        return ast.LinearPoint(at, points, self._span(meta))
+
+    def target(self, meta: Any, children: list[Any]) -> ast.Target:
+        expr = _nodes(children)[0]
+        span = self._span(meta)
+        if not isinstance(expr, ast.Compare) or expr.op not in (">=", "<=", "=="):
+            raise _BadLiteral(
+                "a target compares the actual value with its target: write e.g. "
+                "`target completion_rate >= 95%`, `target cost <= 40000` or `target units == 20`",
+                span,
+            )
+        op = cast(Any, expr.op)
+        return ast.Target(expr.left, op, expr.right, bool(_tokens(children, "PROPORTIONAL")), span)
+
+    def judged(self, meta: Any, children: list[Any]) -> ast.Judged:
+        token = _tokens(children, "NAME")[0]
+        return ast.Judged(ast.Name(str(token), self._tspan(token)), self._span(meta))
+
+    def formula(self, meta: Any, children: list[Any]) -> ast.Formula:
+        return ast.Formula(_nodes(children)[0], self._span(meta))
+
+    def conditional(self, meta: Any, children: list[Any]) -> ast.Conditional:
+        nodes = _nodes(children)
+        return ast.Conditional(tuple(nodes[:-1]), nodes[-1], self._span(meta))
+
+    def when_arm(self, meta: Any, children: list[Any]) -> ast.WhenArm:
+        condition, rule = _nodes(children)
+        return ast.WhenArm(condition, rule, self._span(meta))
+
+    def arm(self, meta: Any, children: list[Any]) -> Any:
+        return _nodes(children)[0]
+
+    # --- grades
+
+    def grades(self, meta: Any, children: list[Any]) -> ast.Grades:
+        rows = tuple(n for n in _nodes(children) if isinstance(n, ast.GradeRow))
+        return ast.Grades(rows, bool(_tokens(children, "OVERRIDE")), self._span(meta))
+
+    def grade_at_least(self, meta: Any, children: list[Any]) -> ast.GradeRow:
+        label, op, minimum = children
+        if _CMP.get(str(op), str(op)) != ">=":
+            raise _BadLiteral(
+                f"a grade row reads `{self._label(label)} >= 90`: a grade starts at a score and goes up to the "
+                "grade above it",
+                self._tspan(op),
+            )
+        return ast.GradeRow(self._label(label), minimum, self._span(meta))
+
+    def grade_otherwise(self, meta: Any, children: list[Any]) -> ast.GradeRow:
+        return ast.GradeRow(self._label(children[0]), None, self._span(meta))
+
+    @staticmethod
+    def _label(token: Token) -> str:
+        return _unquote(token) if token.type == "STRING" else str(token)
+
+    # --- expressions
+
+    def number(self, meta: Any, children: list[Any]) -> ast.Num:
+        token = children[0]
+        return ast.Num(Decimal(str(token)), False, str(token), self._tspan(token))
+
+    def percent(self, meta: Any, children: list[Any]) -> ast.Num:
+        token = children[0]
+        return ast.Num(Decimal(str(token)[:-1]).scaleb(-2), True, str(token), self._tspan(token))
+
+    def name(self, meta: Any, children: list[Any]) -> ast.Name:
+        return ast.Name(str(children[0]), self._tspan(children[0]))
+
+    def true(self, meta: Any, children: list[Any]) -> ast.Bool:
+        return ast.Bool(True, self._tspan(children[0]))
+
+    def false(self, meta: Any, children: list[Any]) -> ast.Bool:
+        return ast.Bool(False, self._tspan(children[0]))
+
+    def string(self, meta: Any, children: list[Any]) -> ast.Str:
+        return ast.Str(_unquote(children[0]), self._tspan(children[0]))
+
+    def call(self, meta: Any, children: list[Any]) -> ast.Call:
+        func = cast(Any, str(children[0]))
+        return ast.Call(func, tuple(_nodes(children)), self._span(meta))
+
+    def atom(self, meta: Any, children: list[Any]) -> Any:
+        return _nodes(children)[0]
+
+    def if_expr(self, meta: Any, children: list[Any]) -> ast.IfElse:
+        condition, then, otherwise = _nodes(children)
+        return ast.IfElse(condition, then, otherwise, self._span(meta))
+
+    def _binary(self, op: str, meta: Any, children: list[Any]) -> ast.Binary:
+        left, right = _nodes(children)
+        return ast.Binary(cast(Any, op), left, right, self._span(meta))
+
+    def or_op(self, meta: Any, children: list[Any]) -> ast.Binary:
+        return self._binary("or", meta, children)
+
+    def and_op(self, meta: Any, children: list[Any]) -> ast.Binary:
+        return self._binary("and", meta, children)
+
+    def add(self, meta: Any, children: list[Any]) -> ast.Binary:
+        return self._binary("+", meta, children)
+
+    def sub(self, meta: Any, children: list[Any]) -> ast.Binary:
+        return self._binary("-", meta, children)
+
+    def mul(self, meta: Any, children: list[Any]) -> ast.Binary:
+        return self._binary("*", meta, children)
+
+    def div(self, meta: Any, children: list[Any]) -> ast.Binary:
+        return self._binary("/", meta, children)
+
+    def not_op(self, meta: Any, children: list[Any]) -> ast.Unary:
+        return ast.Unary("not", _nodes(children)[0], self._span(meta))
+
+    def neg(self, meta: Any, children: list[Any]) -> ast.Unary | ast.Num:
+        operand = _nodes(children)[0]
+        span = self._span(meta)
+        if isinstance(operand, ast.Num):
+            return ast.Num(-operand.value, operand.percent, "-" + operand.text, span)
+        return ast.Unary("-", operand, span)
+
+    def compare(self, meta: Any, children: list[Any]) -> ast.Compare:
+        left, op, right = children
+        return ast.Compare(cast(Any, _CMP.get(str(op), str(op))), left, right, self._span(meta))
+
+
+def tree_kinds(tree: Tree[Token]) -> set[str]:
+    """Rule names in a Lark tree (used by tests that prove every grammar rule is reachable)."""
+    return {str(t.data) for t in tree.iter_subtrees()}

@@ -1,0 +1,178 @@
+"""Resolve `extends`: merge a rubric with its ancestors into one self-contained syntax tree.
+
+Takes parsed rubrics by id; gives, per id, the merged tree (parent first, then the child's
+additions and `override`s) and the diagnostics of the merge. Rules:
+
+- header fields, rounding and the title: the child's value wins;
+- inputs and lets: inherited; a child's item with an inherited name needs `override`;
+- sections and indicators: ids are unique across the whole tree, so `override section X` or
+  `override indicator X` replaces X wherever it stands; a new node is appended at the top level;
+- grades: `override grades` replaces the parent's;
+- an abstract parent section must be overridden by a concrete child.
+
+Inherited nodes keep their own spans, so a later diagnostic points into the file that wrote them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, replace
+from typing import TypeVar
+
+from rubric_dsl import ast
+from rubric_dsl import diagnostics as diag
+from rubric_dsl.diagnostics import Diagnostic
+from rubric_dsl.source import Span
+
+Named = TypeVar("Named", ast.Input, ast.Let)
+
+
+@dataclass(frozen=True, slots=True)
+class Resolved:
+    rubric: ast.Rubric  # merged; `extends` kept for display
+    chain: tuple[str, ...]  # ids from this rubric up to its root ancestor
+    diagnostics: tuple[Diagnostic, ...]  # the merge's own problems
+    parent_failed: bool  # an ancestor could not be resolved or has errors
+
+
+class Resolver:
+    """Resolves rubrics by id, each once, detecting cycles in `extends`.
+
+    `has_errors(id)` tells whether a parent failed its own check; resolve a parent's check
+    before its children so that the answer is final when a child asks.
+    """
+
+    def __init__(self, rubrics: Mapping[str, ast.Rubric], has_errors: Callable[[str], bool]) -> None:
+        self._rubrics = rubrics
+        self._has_errors = has_errors
+        self._done: dict[str, Resolved] = {}
+        self._stack: list[str] = []
+
+    def resolve(self, rubric_id: str) -> Resolved:
+        if rubric_id in self._done:
+            return self._done[rubric_id]
+        rubric = self._rubrics[rubric_id]
+        self._stack.append(rubric_id)
+        try:
+            result = self._resolve(rubric)
+        finally:
+            self._stack.pop()
+        self._done[rubric_id] = result
+        return result
+
+    def _resolve(self, rubric: ast.Rubric) -> Resolved:
+        if rubric.extends is None:
+            problems = [diag.override_without_parent(span) for span in _override_spans(rubric)]
+            return Resolved(rubric, (rubric.id,), tuple(problems), False)
+        parent_id = rubric.extends.id
+        if parent_id in self._stack:
+            chain = [*self._stack[self._stack.index(parent_id) :], parent_id]
+            return Resolved(rubric, (rubric.id,), (diag.extends_cycle(chain, rubric.extends.span),), True)
+        if parent_id not in self._rubrics:
+            problem = diag.unknown_parent(parent_id, rubric.extends.span, self._rubrics)
+            return Resolved(rubric, (rubric.id,), (problem,), True)
+        parent = self.resolve(parent_id)
+        if parent.parent_failed or self._has_errors(parent_id) or parent.diagnostics:
+            if any(d.code == "rubric_extends_cycle" for d in parent.diagnostics):
+                chain = [*self._stack, parent_id]
+                problem = diag.extends_cycle(chain, rubric.extends.span)
+            else:
+                problem = diag.parent_has_errors(parent_id, rubric.extends.span)
+            return Resolved(rubric, (rubric.id,), (problem,), True)
+        merged, problems = merge(parent.rubric, rubric)
+        return Resolved(merged, (rubric.id, *parent.chain), tuple(problems), False)
+
+
+def _override_spans(rubric: ast.Rubric) -> Iterator[Span]:
+    for item in (*rubric.inputs, *rubric.lets, *_walk(rubric.body)):
+        if item.override:
+            yield item.span
+    if rubric.grades is not None and rubric.grades.override:
+        yield rubric.grades.span
+
+
+def _walk(nodes: tuple[ast.Node, ...]) -> Iterator[ast.Node]:
+    for node in nodes:
+        yield node
+        if isinstance(node, ast.Section):
+            yield from _walk(node.children)
+
+
+def merge(parent: ast.Rubric, child: ast.Rubric) -> tuple[ast.Rubric, list[Diagnostic]]:
+    problems: list[Diagnostic] = []
+    header = {f.key: f for f in parent.header} | {f.key: f for f in child.header}
+    rounding = {r.scope: r for r in parent.rounding} | {r.scope: r for r in child.rounding}
+    inputs = _merge_named("input", parent.inputs, child.inputs, problems)
+    lets = _merge_named("let", parent.lets, child.lets, problems)
+    body = _merge_tree(parent.body, child.body, problems)
+    grades = parent.grades
+    if child.grades is not None:
+        if child.grades.override or parent.grades is None:
+            grades = child.grades
+        else:
+            problems.append(diag.duplicate_name("grades", "grades", child.grades.span, parent.grades.span))
+    if not child.abstract:
+        problems.extend(
+            diag.abstract_not_overridden(n.id, child.span)
+            for n in _walk(body)
+            if isinstance(n, ast.Section) and n.abstract and n.span.path == parent.span.path
+        )
+    merged = replace(
+        child,
+        header=tuple(header.values()),
+        rounding=tuple(rounding.values()),
+        inputs=inputs,
+        constraints=(*parent.constraints, *child.constraints),
+        lets=lets,
+        body=body,
+        grades=grades,
+    )
+    return merged, problems
+
+
+def _merge_named(
+    kind: str, inherited: tuple[Named, ...], own: tuple[Named, ...], problems: list[Diagnostic]
+) -> tuple[Named, ...]:
+    merged = {item.name: item for item in inherited}
+    for item in own:
+        if item.override:
+            if item.name not in merged:
+                problems.append(diag.override_missing(kind, item.name, item.span, merged))
+            merged[item.name] = item
+        elif item.name in merged and merged[item.name] in inherited:
+            problems.append(diag.duplicate_name(kind, item.name, item.span, merged[item.name].span))
+        else:
+            merged.setdefault(item.name, item)
+    return tuple(merged.values())
+
+
+def _merge_tree(
+    inherited: tuple[ast.Node, ...], own: tuple[ast.Node, ...], problems: list[Diagnostic]
+) -> tuple[ast.Node, ...]:
+    known = {n.id: n for n in _walk(inherited)}
+    replacements: dict[str, ast.Node] = {}
+    appended: list[ast.Node] = []
+    for node in own:
+        kind = "section" if isinstance(node, ast.Section) else "indicator"
+        if node.override:
+            if node.id in known:
+                replacements[node.id] = node
+            else:
+                problems.append(diag.override_missing(kind, node.id, node.span, known))
+        elif node.id in known:
+            problems.append(diag.duplicate_name(kind, node.id, node.span, known[node.id].span))
+        else:
+            appended.append(node)
+    return (*_replace_nodes(inherited, replacements), *appended)
+
+
+def _replace_nodes(nodes: tuple[ast.Node, ...], replacements: Mapping[str, ast.Node]) -> tuple[ast.Node, ...]:
+    result: list[ast.Node] = []
+    for node in nodes:
+        if node.id in replacements:
+            result.append(replacements[node.id])
+        elif isinstance(node, ast.Section):
+            result.append(replace(node, children=_replace_nodes(node.children, replacements)))
+        else:
+            result.append(node)
+    return tuple(result)
