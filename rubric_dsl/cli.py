@@ -1,0 +1,250 @@
+"""The `rubric` command: check, test and score rubrics; serve them over gRPC; call the service.
+
+Exit codes: 0 success; 1 a rubric has errors or a test failed; 2 bad usage, bad facts, an
+unknown rubric, or a scoring error. Problems go to stderr as `path:line:col: error: message`
+with the source line and a caret.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import unicodedata
+from collections.abc import Sequence
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, TextIO
+
+from rubric_dsl.api import Library, RubricError, build_library, compile_file, load_library, read_files, rubric_files
+from rubric_dsl.compiler import CompiledRubric
+from rubric_dsl.diagnostics import did_you_mean, fmt, has_errors
+from rubric_dsl.evaluator import Result, RubricDslError
+from rubric_dsl.testcases import run_file, test_files
+
+DEFAULT_RUBRICS = Path("rubrics")
+
+
+class UsageProblem(Exception):
+    """A problem with what the user asked for; printed as one line, exit 2."""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args and args[0] == "serve":
+        from service.server import serve_main
+
+        return serve_main(args[1:])
+    if args and args[0] == "call":
+        from service.client import client_main
+
+        return client_main(args[1:])
+    parser = _parser()
+    options = parser.parse_args(args)
+    try:
+        return int(options.run(options))
+    except (UsageProblem, RubricDslError) as problem:
+        print(f"rubric {options.command}: {problem}", file=sys.stderr)
+        return 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="rubric", description=__doc__.split("\n")[0] if __doc__ else None)
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    check = commands.add_parser("check", help="report every problem of rubric files (exit 1 on errors)")
+    check.add_argument("paths", nargs="+", metavar="PATH", help="rubric files or directories")
+    check.set_defaults(run=run_check)
+    test = commands.add_parser("test", help="run the test cases beside rubrics (*.tests.toml)")
+    test.add_argument("paths", nargs="*", metavar="PATH", default=[str(DEFAULT_RUBRICS)])
+    test.set_defaults(run=run_test)
+    score = commands.add_parser("score", help="score facts under a rubric")
+    score.add_argument("--rubric", required=True, metavar="ID|FILE", help="a rubric id, or a .rubric file")
+    score.add_argument("--facts", required=True, metavar="FILE|-", help="a JSON object of facts, or - for stdin")
+    score.add_argument(
+        "--rubrics",
+        type=Path,
+        default=DEFAULT_RUBRICS,
+        metavar="DIR",
+        help="where rubric ids are looked up (default: ./rubrics)",
+    )
+    score.add_argument("--format", choices=("table", "json"), default="table")
+    score.add_argument("--explain", action="store_true", help="show how each indicator's points came about")
+    score.add_argument("--allow-extra-facts", action="store_true", help="ignore facts the rubric does not declare")
+    score.set_defaults(run=run_score)
+    commands.add_parser("serve", help="serve the rubrics over gRPC (see `rubric serve --help`)")
+    commands.add_parser("call", help="call a running service (see `rubric call --help`)")
+    return parser
+
+
+# --- check ------------------------------------------------------------------------------------------
+
+
+def _library_for(paths: Sequence[str]) -> tuple[Library, list[str]]:
+    """A library over the given files and directories; parents resolve within each directory."""
+    wanted: list[str] = []
+    sources: dict[str, str] = {}
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            files = rubric_files(path)
+            wanted.extend(str(p) for p in files)
+            sources.update(read_files(files))
+        elif path.is_file():
+            wanted.append(str(path))
+            sources.update(read_files(rubric_files(path.parent)))
+            sources[str(path)] = path.read_text(encoding="utf-8")
+        else:
+            raise UsageProblem(f"{raw}: no such file or directory")
+    return build_library(sources), wanted
+
+
+def run_check(options: argparse.Namespace) -> int:
+    library, wanted = _library_for(options.paths)
+    if not wanted:
+        raise UsageProblem("no .rubric files found in " + ", ".join(options.paths))
+    found = [d for path in wanted for d in library.files[path]]
+    if found:
+        print(library.render(found), file=sys.stderr)
+    errors = sum(d.severity == "error" for d in found)
+    warnings = len(found) - errors
+    print(f"{len(wanted)} files checked: {errors} errors, {warnings} warnings")
+    return 1 if errors else 0
+
+
+# --- test -------------------------------------------------------------------------------------------
+
+
+def run_test(options: argparse.Namespace) -> int:
+    files = test_files(options.paths)
+    if not files:
+        raise UsageProblem("no test cases (*.tests.toml) found in " + ", ".join(options.paths))
+    passed = failed = 0
+    libraries: dict[Path, Library] = {}
+    for file in files:
+        root = _rubric_root(file, options.paths)
+        if root not in libraries:
+            libraries[root] = load_library(root)
+            if has_errors(libraries[root].diagnostics):
+                print(libraries[root].render(), file=sys.stderr)
+        for outcome in run_file(file, libraries[root]):
+            if outcome.passed:
+                passed += 1
+                continue
+            failed += 1
+            print(f"FAIL {outcome.file} [{outcome.rubric}] {outcome.name}")
+            for failure in outcome.failures:
+                print(f"  {failure}")
+    print(f"{passed} passed, {failed} failed")
+    return 1 if failed or not passed else 0
+
+
+def _rubric_root(file: Path, roots: Sequence[str]) -> Path:
+    for raw in roots:
+        root = Path(raw)
+        if root.is_dir() and root.resolve() in file.resolve().parents:
+            return root
+    return file.parent
+
+
+# --- score ------------------------------------------------------------------------------------------
+
+
+def run_score(options: argparse.Namespace) -> int:
+    rubric = _find_rubric(options.rubric, options.rubrics)
+    facts = _read_facts(options.facts)
+    result = rubric.score(facts, allow_extra_facts=options.allow_extra_facts)
+    if options.format == "json":
+        print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        print_table(rubric, result, options.explain, sys.stdout)
+    return 0
+
+
+def _find_rubric(name: str, directory: Path) -> CompiledRubric:
+    if name.endswith(".rubric") or Path(name).is_file():
+        if not Path(name).is_file():
+            raise UsageProblem(f"{name}: no such file")
+        return compile_file(name)
+    if not directory.is_dir():
+        raise UsageProblem(f"rubric directory {directory} does not exist; name one with --rubrics DIR")
+    library = load_library(directory)
+    if name in library.rubrics:
+        return library.rubrics[name]
+    broken = [path for path, rubric_id in library.ids.items() if rubric_id == name]
+    if broken:
+        raise RubricError([d for d in library.files[broken[0]] if d.severity == "error"], library.sources)
+    known = sorted(library.rubrics)
+    raise UsageProblem(
+        f"unknown rubric `{name}` in {directory}{did_you_mean(name, known)} (available: {', '.join(known) or 'none'})"
+    )
+
+
+def _read_facts(spec: str) -> dict[str, Any]:
+    try:
+        text = sys.stdin.read() if spec == "-" else Path(spec).read_text(encoding="utf-8")
+    except OSError as error:
+        raise UsageProblem(f"cannot read facts: {error}") from None
+    try:
+        facts = json.loads(text, parse_float=Decimal)
+    except json.JSONDecodeError as error:
+        raise UsageProblem(f"facts {spec}:{error.lineno}:{error.colno}: not valid JSON: {error.msg}") from None
+    if not isinstance(facts, dict):
+        raise UsageProblem(f"facts {spec}: expected a JSON object of fact name to value")
+    return facts
+
+
+# --- the score sheet as a table ----------------------------------------------------------------------
+
+# Column names of the section levels, as the seed sheets name them.
+SHEET_LEVELS = {0: [], 1: ["一级指标"], 2: ["一级指标", "二级指标"], 3: ["绩效", "一级指标", "二级指标"]}
+
+
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * (width - _width(text))
+
+
+def sheet_rows(rubric: CompiledRubric, result: Result) -> tuple[list[str], list[list[str]]]:
+    """The 评分表 layout: one column per section level, then 三级指标, 分值, 得分; a section's
+    label is shown only on its first row, as in the seed's merged cells."""
+    sections = {s.id: s for s in rubric.sections}
+    points = {s.id: s.points for s in result.sections}
+    depth = max((s.depth for s in rubric.sections), default=-1) + 1
+    levels = SHEET_LEVELS.get(depth) or [f"第{i + 1}层" for i in range(depth)]
+    header = [*levels, "三级指标", "分值", "得分"]
+    rows: list[list[str]] = []
+    previous: list[str | None] = [None] * depth
+    for indicator in result.indicators:
+        chain: list[str] = []
+        section = indicator.section
+        while section is not None:
+            chain.insert(0, section)
+            section = sections[section].parent
+        cells = []
+        for level in range(depth):
+            sid = chain[level] if level < len(chain) else None
+            shown = sid is not None and (previous[level] != sid)
+            info = sections[sid] if sid is not None else None
+            cells.append(f"{info.label}({fmt(info.weight)}/{fmt(points[info.id])})" if shown and info else "")
+            previous[level] = sid
+        rows.append([*cells, indicator.label, fmt(indicator.max_points), fmt(indicator.points)])
+    return header, rows
+
+
+def print_table(rubric: CompiledRubric, result: Result, explain: bool, out: TextIO) -> None:
+    header, rows = sheet_rows(rubric, result)
+    print(f"{rubric.title}  [{rubric.id} {rubric.version}]", file=out)
+    widths = [max(_width(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    print("  ".join(_pad(h, w) for h, w in zip(header, widths, strict=True)).rstrip(), file=out)
+    for row, indicator in zip(rows, result.indicators, strict=True):
+        print("  ".join(_pad(c, w) for c, w in zip(row, widths, strict=True)).rstrip(), file=out)
+        if explain:
+            print(" " * (sum(widths[:-3]) + 2 * (len(widths) - 3)) + "↳ " + indicator.explanation, file=out)
+    print(f"总分 {fmt(result.total)} / {fmt(rubric.total)}    等次 {result.grade}", file=out)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
