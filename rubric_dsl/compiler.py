@@ -15,7 +15,9 @@ import itertools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import (
+    ROUND_CEILING,
     ROUND_DOWN,
+    ROUND_FLOOR,
     ROUND_HALF_DOWN,
     ROUND_HALF_EVEN,
     ROUND_HALF_UP,
@@ -377,7 +379,9 @@ class _CodeGen:
         self.emit(ind, f"{over} = {x} - {limit}" if node.direction == "above" else f"{over} = {limit} - {x}")
         self.emit(ind, f"if {over} <= {zero}: {pv} = {w}; {rv} = (0, {x}, {zero})")
         self.emit(ind, "else:")
-        self.emit(ind + 1, f"{n} = {over} // {step}" if node.whole else f"{n} = -((-{over}) // {step})")
+        # Decimal `//` truncates toward zero, so a started step is a ceiling taken explicitly
+        rounding = self.const(ROUND_FLOOR if node.whole else ROUND_CEILING)
+        self.emit(ind + 1, f"{n} = ({over} / {step}).to_integral_value({rounding})")
         self.emit(ind + 1, f"{pv} = {w} - {n} * {self.const(node.deduct)}")
         self.emit(ind + 1, f"if {pv} < {zero}: {pv} = {zero}; {rv} = (2, {x}, {n})")
         self.emit(ind + 1, f"else: {rv} = (1, {x}, {n})")
@@ -551,7 +555,7 @@ def _explainer(scope: Scope, rule: ast.Rule, weight: Decimal) -> Explainer:
                 rule.whole,
             )
         case ast.Proportional(ratio=ratio):
-            return evaluator.ProportionalExplainer(format_expr(ratio), scope.kind_of(ratio) == "percent", weight)
+            return evaluator.ProportionalExplainer(_subject(scope, ratio), scope.kind_of(ratio) == "percent", weight)
         case ast.Linear(subject=subject, points=points):
             ordered = sorted(points, key=lambda p: p.at.value)
             return evaluator.LinearExplainer(

@@ -1,0 +1,86 @@
+"""The `rubric` command's errors: located, on stderr, with the documented exit codes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.conftest import SEED_CASEWORK
+from tests.test_seed_sheets import run_cli
+
+
+def test_bad_facts_name_every_fact_and_exit_2() -> None:
+    done = run_cli(
+        "score",
+        "--rubric",
+        "wuping.casework",
+        "--facts",
+        "-",
+        stdin=json.dumps({**SEED_CASEWORK, "satisfaction": "9802", "on_tim": True}),
+    )
+    assert done.returncode == 2
+    assert "satisfaction: '9802' is outside 0%..100%" in done.stderr
+    assert "on_tim: this rubric declares no such fact; did you mean `on_time`?" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_unknown_rubric_suggests_a_name() -> None:
+    done = run_cli("score", "--rubric", "wuping.casewrk", "--facts", "-", stdin="{}")
+    assert done.returncode == 2
+    assert "did you mean `wuping.casework`?" in done.stderr
+
+
+def test_facts_that_are_not_json_are_located() -> None:
+    done = run_cli("score", "--rubric", "wuping.casework", "--facts", "-", stdin='{"a": 1,,}')
+    assert done.returncode == 2
+    assert "facts -:1:" in done.stderr and "not valid JSON" in done.stderr
+
+
+def test_check_prints_located_errors_with_a_caret(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.rubric"
+    broken.write_text(
+        'rubric t.t "坏" {\n  version "1"\n  total 100\n  indicator a "甲" 5 { points x }\n'
+        "  grades { 好 otherwise }\n}\n",
+        encoding="utf-8",
+    )
+    done = run_cli("check", str(broken))
+    assert done.returncode == 1
+    assert f"{broken}:4:30: error: `x` is not a declared input or let value" in done.stderr
+    assert "\n                               ^" in done.stderr
+    assert f"{broken}:3:3: error: the rubric declares `total 100` but its top-level sections add up to 5" in done.stderr
+
+
+def test_warnings_alone_exit_0(tmp_path: Path) -> None:
+    text = (
+        'rubric t.t "警告" {\n  version "1"\n  total 1\n  input spare number "多余"\n'
+        '  indicator a "甲" 1 { points 1 }\n  grades { 好 otherwise }\n}\n'
+    )
+    (tmp_path / "warn.rubric").write_text(text, encoding="utf-8")
+    done = run_cli("check", str(tmp_path))
+    assert done.returncode == 0
+    assert "warning: input `spare` is declared but no rule" in done.stderr
+
+
+def test_test_command_reports_a_failing_case(tmp_path: Path) -> None:
+    (tmp_path / "one.rubric").write_text(
+        'rubric t.one "一" {\n  version "1"\n  total 5\n  input x number "x"\n'
+        '  indicator a "甲" 5 { linear x from 0 to 10 }\n  grades { 好 >= 4  差 otherwise }\n}\n',
+        encoding="utf-8",
+    )
+    (tmp_path / "one.tests.toml").write_text(
+        '[[case]]\nname = "half"\nfacts = { x = 5 }\nexpect = { total = "2.5", grade = "差" }\n\n'
+        '[[case]]\nname = "wrong on purpose"\nfacts = { x = 10 }\nexpect = { total = "4", points = { a = "4" } }\n',
+        encoding="utf-8",
+    )
+    done = run_cli("test", str(tmp_path))
+    assert done.returncode == 1
+    assert "FAIL" in done.stdout and "wrong on purpose" in done.stdout
+    assert "total: expected 4, got 5" in done.stdout
+    assert "甲 (a): expected 4, got 5 — x 10 ≥ 10 → 5" in done.stdout
+    assert done.stdout.strip().endswith("1 passed, 1 failed")
+
+
+def test_test_command_fails_when_it_finds_no_case(tmp_path: Path) -> None:
+    done = run_cli("test", str(tmp_path))
+    assert done.returncode == 2
+    assert "no test cases" in done.stderr
