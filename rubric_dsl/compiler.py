@@ -122,6 +122,7 @@ class CompiledRubric:
         header = {f.key: f.value for f in rubric.header}
         self.id = rubric.id
         self.title = rubric.title
+        self.tree = rubric  # the merged syntax tree, for tools that word or format rules (sheet, fmt)
         self.version = header.get("version", "")
         self.content_hash = content_hash
         self.source_text = source_text
