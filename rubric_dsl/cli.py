@@ -8,6 +8,7 @@ with the source line and a caret.
 from __future__ import annotations
 
 import argparse
+import difflib
 import json
 import sys
 import unicodedata
@@ -20,6 +21,7 @@ from rubric_dsl.api import Library, RubricError, build_library, compile_file, lo
 from rubric_dsl.compiler import CompiledRubric
 from rubric_dsl.diagnostics import did_you_mean, fmt, has_errors
 from rubric_dsl.evaluator import Result, RubricDslError
+from rubric_dsl.formatter import format_source
 from rubric_dsl.testcases import run_file, test_files
 
 DEFAULT_RUBRICS = Path("rubrics")
@@ -57,6 +59,10 @@ def _parser() -> argparse.ArgumentParser:
     test = commands.add_parser("test", help="run the test cases beside rubrics (*.tests.toml)")
     test.add_argument("paths", nargs="*", metavar="PATH", default=[str(DEFAULT_RUBRICS)])
     test.set_defaults(run=run_test)
+    fmt_command = commands.add_parser("fmt", help="rewrite rubric files in the canonical layout")
+    fmt_command.add_argument("paths", nargs="+", metavar="PATH", help="rubric files or directories")
+    fmt_command.add_argument("--check", action="store_true", help="change nothing; show a diff, exit 1 if any")
+    fmt_command.set_defaults(run=run_fmt)
     score = commands.add_parser("score", help="score facts under a rubric")
     score.add_argument("--rubric", required=True, metavar="ID|FILE", help="a rubric id, or a .rubric file")
     score.add_argument("--facts", required=True, metavar="FILE|-", help="a JSON object of facts, or - for stdin")
@@ -109,6 +115,43 @@ def run_check(options: argparse.Namespace) -> int:
     warnings = len(found) - errors
     print(f"{len(wanted)} files checked: {errors} errors, {warnings} warnings")
     return 1 if errors else 0
+
+
+# --- fmt --------------------------------------------------------------------------------------------
+
+
+def run_fmt(options: argparse.Namespace) -> int:
+    files: list[Path] = []
+    for raw in options.paths:
+        path = Path(raw)
+        if not path.exists():
+            raise UsageProblem(f"{raw}: no such file or directory")
+        files.extend(rubric_files(path) if path.is_dir() else [path])
+    changed = failed = 0
+    for file in files:
+        text = file.read_text(encoding="utf-8")
+        formatted, problems = format_source(text, str(file))
+        if formatted is None:
+            failed += 1
+            print("\n".join(d.render(text) for d in problems), file=sys.stderr)
+            continue
+        if formatted == text:
+            continue
+        changed += 1
+        if options.check:
+            sys.stdout.writelines(
+                difflib.unified_diff(
+                    text.splitlines(keepends=True),
+                    formatted.splitlines(keepends=True),
+                    str(file),
+                    f"{file} (formatted)",
+                )
+            )
+        else:
+            file.write_text(formatted, encoding="utf-8")
+    verb = "would reformat" if options.check else "reformatted"
+    print(f"{len(files)} files: {verb} {changed}, {failed} with syntax errors", file=sys.stderr)
+    return 1 if failed or (options.check and changed) else 0
 
 
 # --- test -------------------------------------------------------------------------------------------

@@ -1,15 +1,26 @@
-"""Print syntax back as rubric text.
+"""Print syntax back as rubric text: expressions, and whole files in one canonical layout.
 
-Takes syntax-tree expressions; gives their canonical text (`min(1, inspected_units / planned_units)`),
-with only the parentheses that precedence needs. Explanations quote rules with it, so what a
-person reads in a result is what they would write in the file.
+`format_expr` gives an expression's canonical text with only the parentheses precedence needs
+(explanations quote rules with it). `format_source` gives a file's canonical layout: header
+fields in a fixed order, then inputs, constraints, lets, the indicator tree and the grades, two
+spaces per level, band tables and grade rows aligned. Comments are kept with the code they
+stand by: a comment on its own line stays before the item that follows it, a comment after code
+stays at the end of that item's line. Formatting never changes meaning: the output parses to the
+same syntax tree (tests prove it), and formatting it again changes nothing.
 """
 
 from __future__ import annotations
 
+import unicodedata
+from dataclasses import dataclass
+
 from rubric_dsl import ast
+from rubric_dsl.diagnostics import Diagnostic
+from rubric_dsl.parser import parse
+from rubric_dsl.source import SourceFile
 
 _PRECEDENCE = {"if": 0, "or": 1, "and": 2, "not": 3, "cmp": 4, "+": 5, "-": 5, "*": 6, "/": 6, "neg": 7}
+INDENT = "  "
 
 
 def _level(expr: ast.Expr) -> int:
@@ -34,7 +45,7 @@ def format_expr(expr: ast.Expr) -> str:
         case ast.Bool(value=value):
             return "true" if value else "false"
         case ast.Str(value=value):
-            return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+            return quote(value)
         case ast.Name(id=name):
             return name
         case ast.Unary(op="not", operand=operand):
@@ -57,3 +68,250 @@ def format_expr(expr: ast.Expr) -> str:
 def _wrap(expr: ast.Expr, level: int) -> str:
     text = format_expr(expr)
     return f"({text})" if _level(expr) < level else text
+
+
+def quote(value: str) -> str:
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+
+
+def width(text: str) -> int:
+    """Display width: CJK characters take two columns."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+# --- whole files ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Comment:
+    line: int
+    text: str
+    alone: bool  # on a line of its own (else after code)
+
+
+def find_comments(text: str) -> list[Comment]:
+    """Comments outside strings: `#` to the end of the line."""
+    found = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        in_string = escaped = False
+        for column, char in enumerate(line):
+            if in_string:
+                escaped = not escaped and char == "\\"
+                if char == '"' and not escaped:
+                    in_string = False
+                elif char != "\\":
+                    escaped = False
+            elif char == '"':
+                in_string = True
+            elif char == "#":
+                found.append(Comment(number, line[column:].rstrip(), not line[:column].strip()))
+                break
+    return found
+
+
+@dataclass(slots=True)
+class _Line:
+    indent: int
+    text: str
+    source_line: int | None  # the line of the item this output line starts, if any
+
+
+class _Printer:
+    def __init__(self) -> None:
+        self.lines: list[_Line] = []
+
+    def put(self, indent: int, text: str, source_line: int | None = None) -> None:
+        self.lines.append(_Line(indent, text, source_line))
+
+    def blank(self) -> None:
+        if self.lines and self.lines[-1].text and not self.lines[-1].text.endswith("{"):
+            self.lines.append(_Line(0, "", None))
+
+    # --- the file
+
+    def rubric(self, rubric: ast.Rubric) -> None:
+        head = f"{'abstract ' if rubric.abstract else ''}rubric {rubric.id} {quote(rubric.title)}"
+        if rubric.extends is not None:
+            head += f" extends {rubric.extends.id}"
+        self.put(0, head + " {", rubric.span.line)
+        order = ("version", "source", "region", "year", "total")
+        for field in sorted(rubric.header, key=lambda f: order.index(f.key)):
+            value = field.value if field.key in ("year", "total") else quote(field.value)
+            self.put(1, f"{field.key} {value}", field.span.line)
+        for rounding in sorted(rubric.rounding, key=lambda r: r.scope != "indicator"):
+            self.put(1, f"round {rounding.scope} {rounding.step} {rounding.mode}", rounding.span.line)
+        self._group([(self._input_text(i), i.span.line) for i in rubric.inputs])
+        self._group([(self._constraint_text(c), c.span.line) for c in rubric.constraints])
+        self._group([(self._let_text(let), let.span.line) for let in rubric.lets])
+        for node in rubric.body:
+            self.blank()
+            self.node(node, 1)
+        if rubric.grades is not None:
+            self.blank()
+            self.grades(rubric.grades)
+        self.put(0, "}")
+
+    def _group(self, items: list[tuple[str, int]]) -> None:
+        if items:
+            self.blank()
+        for text, line in items:
+            self.put(1, text, line)
+
+    @staticmethod
+    def _input_text(item: ast.Input) -> str:
+        kind = item.kind if item.kind != "choice" else f"choice({', '.join(quote(c) for c in item.choices)})"
+        text = f"{'override ' if item.override else ''}input {item.name} {kind} {quote(item.label)}"
+        if item.minimum is not None or item.maximum is not None:
+            low = f"{item.minimum.text} " if item.minimum is not None else ""
+            high = f" {item.maximum.text}" if item.maximum is not None else ""
+            text += f" range {low}..{high}"
+        if item.default is not None:
+            text += f" default {format_expr(item.default)}"
+        if item.unit is not None:
+            text += f" unit {quote(item.unit)}"
+        return text
+
+    @staticmethod
+    def _constraint_text(constraint: ast.Constraint) -> str:
+        message = f" {quote(constraint.message)}" if constraint.message is not None else ""
+        return f"constraint {format_expr(constraint.expr)}{message}"
+
+    @staticmethod
+    def _let_text(let: ast.Let) -> str:
+        label = f" {quote(let.label)}" if let.label is not None else ""
+        return f"{'override ' if let.override else ''}let {let.name}{label} = {format_expr(let.expr)}"
+
+    # --- the tree
+
+    def node(self, node: ast.Node, indent: int) -> None:
+        prefix = "override " if node.override else ""
+        if isinstance(node, ast.Section):
+            head = f"{prefix}section {node.id} {quote(node.label)} {node.weight}"
+            if node.abstract:
+                self.put(indent, f"{head} abstract", node.span.line)
+                return
+            self.put(indent, head + " {", node.span.line)
+            for child in node.children:
+                self.node(child, indent + 1)
+            self.put(indent, "}")
+            return
+        self.put(indent, f"{prefix}indicator {node.id} {quote(node.label)} {node.weight} {{", node.span.line)
+        self.rule(node.rule, indent + 1)
+        self.put(indent, "}")
+
+    def rule(self, rule: ast.Rule, indent: int, lead: str = "") -> None:
+        match rule:
+            case ast.Bands():
+                self.bands(rule, indent, lead)
+            case ast.Conditional(arms=arms, otherwise=otherwise):
+                if lead:
+                    self.put(indent, lead + "{", rule.span.line)
+                    self.rule(rule, indent + 1)
+                    self.put(indent, "}")
+                    return
+                for arm in arms:
+                    self.rule(arm.rule, indent, f"when {format_expr(arm.condition)} => ")
+                self.rule(otherwise, indent, "otherwise => ")
+            case _:
+                self.put(indent, lead + rule_text(rule), rule.span.line)
+
+    def bands(self, rule: ast.Bands, indent: int, lead: str) -> None:
+        self.put(indent, f"{lead}bands {format_expr(rule.subject)} {{", rule.span.line)
+        rows = [(interval_text(row), str(row.points), row.span.line) for row in rule.rows]
+        if rule.otherwise is not None and rule.otherwise_span is not None:
+            rows.append(("otherwise", str(rule.otherwise), rule.otherwise_span.line))
+        column = max(width(text) for text, _, _ in rows)
+        for text, points, line in rows:
+            self.put(indent + 1, f"{text}{' ' * (column - width(text))} {points}", line)
+        self.put(indent, "}")
+
+    def grades(self, grades: ast.Grades) -> None:
+        self.put(1, f"{'override ' if grades.override else ''}grades {{", grades.span.line)
+        labels = [row.label if row.label.isidentifier() else quote(row.label) for row in grades.rows]
+        column = max(width(label) for label in labels)
+        for label, row in zip(labels, grades.rows, strict=True):
+            tail = "otherwise" if row.minimum is None else f">= {row.minimum}"
+            self.put(2, f"{label}{' ' * (column - width(label))} {tail}", row.span.line)
+        self.put(1, "}")
+
+
+def interval_text(row: ast.BandRow) -> str:
+    low = row.low.text if row.low is not None else "-∞"
+    high = row.high.text if row.high is not None else "∞"
+    return f"{'[' if row.low_closed else '('}{low}, {high}{']' if row.high_closed else ')'}"
+
+
+def rule_text(rule: ast.Rule) -> str:
+    """One-line rules (every kind but bands and conditionals)."""
+    match rule:
+        case ast.Checklist(failed=failed, deduct=deduct, zero_when=zero_when):
+            zero = f", zero when {format_expr(zero_when)}" if zero_when is not None else ""
+            return f"checklist {format_expr(failed)} deduct {deduct} each{zero}"
+        case ast.Steps():
+            return (
+                f"steps {format_expr(rule.subject)} {rule.direction} {rule.threshold.text} deduct {rule.deduct} "
+                f"per {rule.step.text} {'whole' if rule.whole else 'started'}"
+            )
+        case ast.Proportional(ratio=ratio):
+            return f"proportional {format_expr(ratio)}"
+        case ast.Linear(subject=subject, points=points):
+            if len(points) == 2 and points[0].points == 0 and points[1].points is None:
+                return f"linear {format_expr(subject)} from {points[0].at.text} to {points[1].at.text}"
+            inner = "  ".join(f"{p.at.text} -> {p.points}" for p in points)
+            return f"linear {format_expr(subject)} {{ {inner} }}"
+        case ast.Target(actual=actual, op=op, target=target, proportional=proportional):
+            tail = " proportional" if proportional else ""
+            return f"target {format_expr(ast.Compare(op, actual, target, rule.span))}{tail}"
+        case ast.Judged(input=name):
+            return f"judged {name.id}"
+        case ast.Formula(expr=expr):
+            return f"points {format_expr(expr)}"
+    raise TypeError(f"not a one-line rule: {rule!r}")
+
+
+def _place_comments(lines: list[_Line], comments: list[Comment]) -> list[str]:
+    """Put each comment back: alone before the item after it, trailing at the end of its item's line."""
+    keyed = [i for i, line in enumerate(lines) if line.source_line is not None]
+    before: dict[int, list[Comment]] = {}
+    after: dict[int, list[Comment]] = {}
+    at_end: list[Comment] = []
+    for comment in comments:
+        if comment.alone:
+            following = [i for i in keyed if (lines[i].source_line or 0) > comment.line]
+            target = min(following, key=lambda i: (lines[i].source_line, i)) if following else None
+            if target is None:
+                at_end.append(comment)
+            else:
+                before.setdefault(target, []).append(comment)
+        else:
+            owners = [i for i in keyed if (lines[i].source_line or 0) <= comment.line]
+            target = max(owners, key=lambda i: (lines[i].source_line, i)) if owners else 0
+            after.setdefault(target, []).append(comment)
+    out: list[str] = []
+    for index, line in enumerate(lines):
+        pad = INDENT * line.indent
+        for comment in before.get(index, []):
+            out.append(pad + comment.text)
+        text = pad + line.text if line.text else ""
+        for comment in after.get(index, []):
+            text += "  " + comment.text
+        out.append(text)
+    if at_end:
+        closing = out.pop()
+        out.extend(INDENT + c.text for c in at_end)
+        out.append(closing)
+    return out
+
+
+def format_source(text: str, path: str = "<input>") -> tuple[str | None, list[Diagnostic]]:
+    """The canonical text of a rubric file, or None and the syntax errors that prevent it."""
+    rubric, problems = parse(SourceFile(path, text))
+    if rubric is None:
+        return None, problems
+    printer = _Printer()
+    printer.rubric(rubric)
+    leading = [c for c in find_comments(text) if c.line < rubric.span.line]
+    rest = [c for c in find_comments(text) if c.line >= rubric.span.line]
+    head = [c.text for c in leading]
+    body = _place_comments(printer.lines, rest)
+    return "\n".join([*head, *body]) + "\n", []
