@@ -10,20 +10,24 @@ carries a content hash over its own source and its ancestors', so any score can 
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from rubric_dsl import ast, checker
+from rubric_dsl import diagnostics as diag
 from rubric_dsl.checker.scope import Scope
 from rubric_dsl.compiler import CompiledRubric
-from rubric_dsl.diagnostics import Diagnostic, has_errors, sort_diagnostics
+from rubric_dsl.diagnostics import Diagnostic, Language, has_errors, sort_diagnostics
 from rubric_dsl.evaluator import RubricDslError
 from rubric_dsl.parser import parse
 from rubric_dsl.resolver import Resolver
-from rubric_dsl.source import SourceFile
+from rubric_dsl.source import SourceFile, Span
 
 RUBRIC_SUFFIX = ".rubric"
+# The id of a file that does not parse, so that rubrics extending it can say it is broken.
+RUBRIC_ID = re.compile(r"^\s*(?:abstract\s+)?rubric\s+([^\W\d][\w.]*)", re.MULTILINE)
 
 
 class RubricError(RubricDslError):
@@ -46,9 +50,9 @@ class Library:
     def diagnostics(self) -> list[Diagnostic]:
         return sort_diagnostics(d for found in self.files.values() for d in found)
 
-    def render(self, diagnostics: Iterable[Diagnostic] | None = None) -> str:
+    def render(self, diagnostics: Iterable[Diagnostic] | None = None, lang: Language = "en") -> str:
         chosen = self.diagnostics if diagnostics is None else diagnostics
-        return "\n".join(d.render(self.sources.get(d.span.path)) for d in chosen)
+        return "\n".join(d.render(self.sources.get(d.span.path), lang) for d in chosen)
 
 
 def rubric_files(directory: str | Path) -> list[Path]:
@@ -64,21 +68,21 @@ def build_library(sources: Mapping[str, str]) -> Library:
     library = Library(sources=dict(sources))
     trees: dict[str, ast.Rubric] = {}
     paths: dict[str, str] = {}
+    unparsed: list[str] = []
     for path, text in sources.items():
         tree, found = parse(SourceFile(path, text))
         library.files[path] = list(found)
         if tree is None:
+            unparsed.extend(RUBRIC_ID.findall(text)[:1])
             continue
         if tree.id in trees:
-            from rubric_dsl import diagnostics as diag
-
-            library.files[path].append(diag.duplicate_name("rubric", tree.id, tree.span, trees[tree.id].span))
+            library.files[path].append(diag.duplicate_rubric(tree.id, trees[tree.id].span, tree.span))
             continue
         trees[tree.id] = tree
         paths[tree.id] = path
         library.ids[path] = tree.id
     checked: dict[str, bool] = {}
-    resolver = Resolver(trees, lambda rubric_id: checked.get(rubric_id) is False)
+    resolver = Resolver(trees, lambda rubric_id: checked.get(rubric_id) is False, unparsed)
 
     def check(rubric_id: str) -> bool:
         if rubric_id in checked:
@@ -159,16 +163,5 @@ def _take(library: Library, path: str) -> CompiledRubric:
         raise RubricError([d for d in found if d.severity == "error"], library.sources)
     rubric_id = library.ids[path]
     if rubric_id not in library.rubrics:
-        from rubric_dsl import diagnostics as diag
-        from rubric_dsl.source import Span
-
-        raise RubricError(
-            [
-                diag.invalid_rule(
-                    f"rubric `{rubric_id}` is abstract; score a rubric that extends it",
-                    Span(path, 1, 1, 1, 2),
-                )
-            ],
-            library.sources,
-        )
+        raise RubricError([diag.abstract_not_scorable(rubric_id, Span(path, 1, 1, 1, 2))], library.sources)
     return library.rubrics[rubric_id]

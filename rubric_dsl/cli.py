@@ -19,9 +19,11 @@ from typing import Any, TextIO
 
 from rubric_dsl.api import Library, RubricError, build_library, compile_file, load_library, read_files, rubric_files
 from rubric_dsl.compiler import CompiledRubric
-from rubric_dsl.diagnostics import did_you_mean, fmt, has_errors
+from rubric_dsl.diagnostics import choose_language, did_you_mean, fmt, has_errors
 from rubric_dsl.evaluator import Result, RubricDslError
 from rubric_dsl.formatter import format_source
+from rubric_dsl.sheet import FORMATS as SHEET_FORMATS
+from rubric_dsl.sheet import write_sheet
 from rubric_dsl.testcases import run_file, test_files
 
 DEFAULT_RUBRICS = Path("rubrics")
@@ -52,18 +54,24 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="rubric", description=__doc__.split("\n")[0] if __doc__ else None)
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--lang", choices=("en", "zh"), help="language of messages (default: zh when LANG is zh*, else en)"
+    )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    check = commands.add_parser("check", help="report every problem of rubric files (exit 1 on errors)")
+    check = commands.add_parser(
+        "check", parents=[common], help="report every problem of rubric files (exit 1 on errors)"
+    )
     check.add_argument("paths", nargs="+", metavar="PATH", help="rubric files or directories")
     check.set_defaults(run=run_check)
-    test = commands.add_parser("test", help="run the test cases beside rubrics (*.tests.toml)")
+    test = commands.add_parser("test", parents=[common], help="run the test cases beside rubrics (*.tests.toml)")
     test.add_argument("paths", nargs="*", metavar="PATH", default=[str(DEFAULT_RUBRICS)])
     test.set_defaults(run=run_test)
-    fmt_command = commands.add_parser("fmt", help="rewrite rubric files in the canonical layout")
+    fmt_command = commands.add_parser("fmt", parents=[common], help="rewrite rubric files in the canonical layout")
     fmt_command.add_argument("paths", nargs="+", metavar="PATH", help="rubric files or directories")
     fmt_command.add_argument("--check", action="store_true", help="change nothing; show a diff, exit 1 if any")
     fmt_command.set_defaults(run=run_fmt)
-    score = commands.add_parser("score", help="score facts under a rubric")
+    score = commands.add_parser("score", parents=[common], help="score facts under a rubric")
     score.add_argument("--rubric", required=True, metavar="ID|FILE", help="a rubric id, or a .rubric file")
     score.add_argument("--facts", required=True, metavar="FILE|-", help="a JSON object of facts, or - for stdin")
     score.add_argument(
@@ -77,6 +85,15 @@ def _parser() -> argparse.ArgumentParser:
     score.add_argument("--explain", action="store_true", help="show how each indicator's points came about")
     score.add_argument("--allow-extra-facts", action="store_true", help="ignore facts the rubric does not declare")
     score.set_defaults(run=run_score)
+    sheet = commands.add_parser("sheet", parents=[common], help="write the score sheet (评分表) of a rubric")
+    sheet.add_argument("--rubric", required=True, metavar="ID|FILE")
+    sheet.add_argument("--facts", metavar="FILE|-", help="score these facts and fill in 得分, the total and the grade")
+    sheet.add_argument("--rubrics", type=Path, default=DEFAULT_RUBRICS, metavar="DIR")
+    sheet.add_argument("--format", choices=SHEET_FORMATS, default="md")
+    sheet.add_argument(
+        "-o", "--output", default="-", metavar="FILE", help="where to write (default: stdout; xlsx needs a file)"
+    )
+    sheet.set_defaults(run=run_sheet)
     commands.add_parser("serve", help="serve the rubrics over gRPC (see `rubric serve --help`)")
     commands.add_parser("call", help="call a running service (see `rubric call --help`)")
     return parser
@@ -110,7 +127,7 @@ def run_check(options: argparse.Namespace) -> int:
         raise UsageProblem("no .rubric files found in " + ", ".join(options.paths))
     found = [d for path in wanted for d in library.files[path]]
     if found:
-        print(library.render(found), file=sys.stderr)
+        print(library.render(found, choose_language(options.lang)), file=sys.stderr)
     errors = sum(d.severity == "error" for d in found)
     warnings = len(found) - errors
     print(f"{len(wanted)} files checked: {errors} errors, {warnings} warnings")
@@ -133,7 +150,7 @@ def run_fmt(options: argparse.Namespace) -> int:
         formatted, problems = format_source(text, str(file))
         if formatted is None:
             failed += 1
-            print("\n".join(d.render(text) for d in problems), file=sys.stderr)
+            print("\n".join(d.render(text, choose_language(options.lang)) for d in problems), file=sys.stderr)
             continue
         if formatted == text:
             continue
@@ -168,7 +185,7 @@ def run_test(options: argparse.Namespace) -> int:
         if root not in libraries:
             libraries[root] = load_library(root)
             if has_errors(libraries[root].diagnostics):
-                print(libraries[root].render(), file=sys.stderr)
+                print(libraries[root].render(lang=choose_language(options.lang)), file=sys.stderr)
         for outcome in run_file(file, libraries[root]):
             if outcome.passed:
                 passed += 1
@@ -234,6 +251,18 @@ def _read_facts(spec: str) -> dict[str, Any]:
     if not isinstance(facts, dict):
         raise UsageProblem(f"facts {spec}: expected a JSON object of fact name to value")
     return facts
+
+
+# --- sheet ------------------------------------------------------------------------------------------
+
+
+def run_sheet(options: argparse.Namespace) -> int:
+    rubric = _find_rubric(options.rubric, options.rubrics)
+    result = rubric.score(_read_facts(options.facts)) if options.facts else None
+    if options.format == "xlsx" and options.output == "-":
+        raise UsageProblem("an xlsx sheet needs a file: add -o FILE.xlsx")
+    write_sheet(rubric, result, options.format, options.output)
+    return 0
 
 
 # --- the score sheet as a table ----------------------------------------------------------------------

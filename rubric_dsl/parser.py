@@ -27,33 +27,41 @@ from rubric_dsl import diagnostics as diag
 from rubric_dsl.diagnostics import Diagnostic
 from rubric_dsl.source import SourceFile, Span
 
-# What each terminal is called in an error message.
+# What each terminal is called in an error message, in English and Chinese.
 TERMINAL_WORDS = {
-    "LBRACE": "`{`",
-    "RBRACE": "`}`",
-    "LPAR": "`(`",
-    "RPAR": "`)`",
-    "LSQB": "`[`",
-    "RSQB": "`]`",
-    "COMMA": "`,`",
-    "DOT": "`.`",
-    "DOTDOT": "`..`",
-    "EQUALS": "`=`",
-    "ARROW": "`->`",
-    "FAT_ARROW": "`=>`",
-    "CMP_OP": "a comparison such as `>=`",
-    "PLUS": "`+`",
-    "MINUS": "`-`",
-    "STAR": "`*`",
-    "SLASH": "`/`",
-    "PERCENT": "a percentage such as `95%`",
-    "NUMBER": "a number",
-    "INT_NUMBER": "a number",
-    "STRING": 'a quoted label such as "预算执行率"',
-    "NAME": "a name",
-    "INF": "`inf`",
-    "INFINITY": "`∞`",
-    "$END": "the end of the file",
+    "LBRACE": ("`{`", "`{`"),
+    "RBRACE": ("`}`", "`}`"),
+    "LPAR": ("`(`", "`(`"),
+    "RPAR": ("`)`", "`)`"),
+    "LSQB": ("`[`", "`[`"),
+    "RSQB": ("`]`", "`]`"),
+    "COMMA": ("`,`", "`,`"),
+    "DOT": ("`.`", "`.`"),
+    "DOTDOT": ("`..`", "`..`"),
+    "EQUALS": ("`=`", "`=`"),
+    "ARROW": ("`->`", "`->`"),
+    "FAT_ARROW": ("`=>`", "`=>`"),
+    "CMP_OP": ("a comparison such as `>=`", "比较符号（如 `>=`）"),
+    "PLUS": ("`+`", "`+`"),
+    "MINUS": ("`-`", "`-`"),
+    "STAR": ("`*`", "`*`"),
+    "SLASH": ("`/`", "`/`"),
+    "PERCENT": ("a percentage such as `95%`", "百分比（如 `95%`）"),
+    "NUMBER": ("a number", "数字"),
+    "INT_NUMBER": ("a number", "数字"),
+    "STRING": ('a quoted label such as "预算执行率"', '带引号的名称（如 "预算执行率"）'),
+    "NAME": ("a name", "名称"),
+    "INF": ("`inf`", "`inf`"),
+    "INFINITY": ("`∞`", "`∞`"),
+    "$END": ("the end of the file", "文件结尾"),
+}
+# What a token found in the wrong place is called.
+FOUND_WORDS = {
+    "NAME": ("name", "名称"),
+    "STRING": ("label", "名称"),
+    "NUMBER": ("number", "数字"),
+    "INT_NUMBER": ("number", "数字"),
+    "PERCENT": ("percentage", "百分比"),
 }
 FULL_WIDTH = {
     "，": ",",
@@ -73,11 +81,14 @@ FULL_WIDTH = {
     "＞": ">",
     "＜": "<",
 }
+# Listed first when a syntax error names what could come next: the usual fixes.
+LIKELY = ("RBRACE", "NUMBER", "INT_NUMBER", "STRING", "NAME", "PERCENT", "LBRACE")
+MOST_EXPECTED = 8
 
 
-def describe_terminal(name: str) -> str:
+def describe_terminal(name: str, lang: int = 0) -> str:
     if name in TERMINAL_WORDS:
-        return TERMINAL_WORDS[name]
+        return TERMINAL_WORDS[name][lang]
     return f"`{name.removesuffix('_KIND').lower()}`"
 
 
@@ -94,60 +105,99 @@ def lark_parser() -> Lark:
 
 
 def parse(source: SourceFile) -> tuple[ast.Rubric | None, list[Diagnostic]]:
+    text, full_width = _ascii_punctuation(source)
     try:
-        tree = lark_parser().parse(source.text)
+        tree = lark_parser().parse(text)
     except UnexpectedInput as error:
-        return None, [_syntax_diagnostic(source, error)]
+        return None, [*full_width, _syntax_diagnostic(SourceFile(source.path, text), error)]
     try:
         rubric = _ToAst(source.path).transform(tree)
     except VisitError as wrapped:
         cause = wrapped.orig_exc
         if not isinstance(cause, _BadLiteral):
             raise
-        return None, [diag.syntax_error(cause.message, cause.span)]
-    return cast(ast.Rubric, rubric), []
+        return None, [*full_width, cause.diagnostic]
+    return cast(ast.Rubric, rubric), full_width
+
+
+def _ascii_punctuation(source: SourceFile) -> tuple[str, list[Diagnostic]]:
+    """Full-width punctuation outside labels and comments, reported and read as its ASCII twin.
+
+    A Chinese input method slips `，` or `：` in easily; reading on lets the checker report the
+    file's other problems in the same run. Each replacement has the same length, so positions hold.
+    """
+    chars = list(source.text)
+    found: list[Diagnostic] = []
+    in_string = in_comment = escaped = False
+    for offset, char in enumerate(chars):
+        if char == "\n":
+            in_string = in_comment = escaped = False
+        elif in_comment:
+            continue
+        elif in_string:
+            in_string = escaped or char != '"'
+            escaped = not escaped and char == "\\"
+        elif char == '"':
+            in_string = True
+        elif char == "#":
+            in_comment = True
+        elif char in FULL_WIDTH and char not in "“”":
+            found.append(diag.full_width_character(char, FULL_WIDTH[char], source.span_at(offset)))
+            chars[offset] = FULL_WIDTH[char]
+    return "".join(chars), found
 
 
 # --- syntax errors --------------------------------------------------------------------------
 
 
 def _syntax_diagnostic(source: SourceFile, error: UnexpectedInput) -> Diagnostic:
+    if not source.text.strip():
+        return diag.empty_file(source.span_at(0))
     if isinstance(error, UnexpectedCharacters):
         offset = error.pos_in_stream or 0
         char = source.text[offset]
         span = source.span_at(offset)
         if char in FULL_WIDTH:
-            return diag.syntax_error(
-                f"full-width `{char}` is not allowed here; type the ASCII `{FULL_WIDTH[char]}` instead", span
-            )
-        return diag.syntax_error(f"unexpected character `{char}`{_expected(error.allowed)}", span)
-    if isinstance(error, UnexpectedEOF):
-        span = source.span_at(max(len(source.text) - 1, 0))
-        return diag.syntax_error(f"the file ends too early{_expected(set(error.expected))}; is a `}}` missing?", span)
+            return diag.full_width_character(char, FULL_WIDTH[char], span)
+        if char == ";":
+            return diag.semicolon(span)
+        return diag.unexpected_character(char, *_expected(error.allowed), span)
+    if isinstance(error, UnexpectedEOF):  # pragma: no cover - LALR reports the end as a `$END` token
+        return diag.file_ends_early(*_expected(set(error.expected)), source.span_at(max(len(source.text) - 1, 0)))
     assert isinstance(error, UnexpectedToken)
     token = error.token
+    if token.type == "$END" and error.expected <= {"ABSTRACT", "RUBRIC"}:
+        return diag.empty_file(source.span_at(0))
     if token.type == "$END":
-        span = source.span_at(max(len(source.text) - 1, 0))
-        return diag.syntax_error(f"the file ends too early{_expected(error.expected)}; is a `}}` missing?", span)
+        return diag.file_ends_early(*_expected(error.expected), source.span_at(max(len(source.text.rstrip()) - 1, 0)))
     span = _token_span(source.path, token)
     if token.type == "LBRACE" and error.expected <= {"NUMBER", "INT_NUMBER"}:
-        return diag.syntax_error('the weight (分值) is missing before `{`; write e.g. `"决策" 21 {`', span)
-    return diag.syntax_error(f"unexpected {_token_words(token)}{_expected(error.expected)}", span)
+        return diag.missing_weight(span)
+    if token.type in ("NUMBER", "INT_NUMBER", "PERCENT") and {"LSQB", "LPAR"} <= set(error.expected):
+        return diag.band_not_interval(str(token), span)
+    return diag.unexpected_token(_token_words(token), *_expected(error.expected), span)
 
 
 def _token_words(token: Token) -> str:
-    if token.type in ("NAME", "STRING", "NUMBER", "INT_NUMBER", "PERCENT"):
-        return f"{describe_terminal(token.type).removeprefix('a ').removeprefix('an ')} `{token}`"
+    if token.type in FOUND_WORDS:
+        return f"{FOUND_WORDS[token.type][0]} `{token}`"
     return f"`{token}`"
 
 
-def _expected(names: set[str] | frozenset[str] | None) -> str:
+def _expected(names: set[str] | frozenset[str] | None) -> tuple[str, str]:
     if not names:
-        return ""
-    words = sorted({describe_terminal(n) for n in names})
-    if len(words) > 8:
-        words = [*words[:8], "…"]
-    return "; expected " + (words[0] if len(words) == 1 else "one of " + ", ".join(words))
+        return "", ""
+    ordered = sorted(names, key=lambda n: (LIKELY.index(n) if n in LIKELY else len(LIKELY), n))
+    texts = []
+    for lang in (0, 1):
+        words = list(dict.fromkeys(describe_terminal(n, lang) for n in ordered))
+        more = len(words) > MOST_EXPECTED
+        words = words[:MOST_EXPECTED] + (["…"] if more else [])
+        texts.append(words)
+    en, zh = texts
+    english = "; expected " + (en[0] if len(en) == 1 else "one of " + ", ".join(en))
+    chinese = "；此处应为" + "、".join(zh)
+    return english, chinese
 
 
 def _token_span(path: str, token: Token) -> Span:
@@ -161,10 +211,9 @@ def _token_span(path: str, token: Token) -> Span:
 
 
 class _BadLiteral(Exception):
-    def __init__(self, message: str, span: Span) -> None:
-        super().__init__(message)
-        self.message = message
-        self.span = span
+    def __init__(self, diagnostic: Diagnostic) -> None:
+        super().__init__(diagnostic.message)
+        self.diagnostic = diagnostic
 
 
 def _tokens(children: list[Any], *types: str) -> list[Token]:
@@ -436,11 +485,7 @@ class _ToAst(Transformer[Token, Any]):
         expr = _nodes(children)[0]
         span = self._span(meta)
         if not isinstance(expr, ast.Compare) or expr.op not in (">=", "<=", "=="):
-            raise _BadLiteral(
-                "a target compares the actual value with its target: write e.g. "
-                "`target completion_rate >= 95%`, `target cost <= 40000` or `target units == 20`",
-                span,
-            )
+            raise _BadLiteral(diag.target_not_comparison(span))
         op = cast(Any, expr.op)
         return ast.Target(expr.left, op, expr.right, bool(_tokens(children, "PROPORTIONAL")), span)
 
@@ -471,11 +516,7 @@ class _ToAst(Transformer[Token, Any]):
     def grade_at_least(self, meta: Any, children: list[Any]) -> ast.GradeRow:
         label, op, minimum = children
         if _CMP.get(str(op), str(op)) != ">=":
-            raise _BadLiteral(
-                f"a grade row reads `{self._label(label)} >= 90`: a grade starts at a score and goes up to the "
-                "grade above it",
-                self._tspan(op),
-            )
+            raise _BadLiteral(diag.grade_needs_at_least(self._label(label), self._tspan(op)))
         return ast.GradeRow(self._label(label), minimum, self._span(meta))
 
     def grade_otherwise(self, meta: Any, children: list[Any]) -> ast.GradeRow:

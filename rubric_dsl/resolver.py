@@ -15,7 +15,7 @@ Inherited nodes keep their own spans, so a later diagnostic points into the file
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, replace
 from typing import TypeVar
 
@@ -39,12 +39,19 @@ class Resolver:
     """Resolves rubrics by id, each once, detecting cycles in `extends`.
 
     `has_errors(id)` tells whether a parent failed its own check; resolve a parent's check
-    before its children so that the answer is final when a child asks.
+    before its children so that the answer is final when a child asks. `unparsed` holds the ids
+    of files that failed to parse, so that a child names its broken parent instead of a missing one.
     """
 
-    def __init__(self, rubrics: Mapping[str, ast.Rubric], has_errors: Callable[[str], bool]) -> None:
+    def __init__(
+        self,
+        rubrics: Mapping[str, ast.Rubric],
+        has_errors: Callable[[str], bool],
+        unparsed: Collection[str] = (),
+    ) -> None:
         self._rubrics = rubrics
         self._has_errors = has_errors
+        self._unparsed = set(unparsed)
         self._done: dict[str, Resolved] = {}
         self._stack: list[str] = []
 
@@ -64,23 +71,55 @@ class Resolver:
         if rubric.extends is None:
             problems = [diag.override_without_parent(span) for span in _override_spans(rubric)]
             return Resolved(rubric, (rubric.id,), tuple(problems), False)
-        parent_id = rubric.extends.id
-        if parent_id in self._stack:
-            chain = [*self._stack[self._stack.index(parent_id) :], parent_id]
-            return Resolved(rubric, (rubric.id,), (diag.extends_cycle(chain, rubric.extends.span),), True)
+        parent_id, span = rubric.extends.id, rubric.extends.span
+        if parent_id in self._stack or self._in_cycle(rubric.id):
+            return self._failed(rubric, diag.extends_cycle(self._cycle_from(rubric.id), span))
         if parent_id not in self._rubrics:
-            problem = diag.unknown_parent(parent_id, rubric.extends.span, self._rubrics)
-            return Resolved(rubric, (rubric.id,), (problem,), True)
+            if parent_id in self._unparsed:
+                return self._failed(rubric, diag.parent_has_errors(parent_id, span))
+            return self._failed(rubric, diag.unknown_parent(parent_id, span, self._rubrics))
         parent = self.resolve(parent_id)
+        if any(d.code == "rubric_extends_cycle" for d in parent.diagnostics):
+            return self._failed(rubric, diag.parent_in_cycle(parent_id, self._cycle_of(parent_id), span))
         if parent.parent_failed or self._has_errors(parent_id) or parent.diagnostics:
-            if any(d.code == "rubric_extends_cycle" for d in parent.diagnostics):
-                chain = [*self._stack, parent_id]
-                problem = diag.extends_cycle(chain, rubric.extends.span)
-            else:
-                problem = diag.parent_has_errors(parent_id, rubric.extends.span)
-            return Resolved(rubric, (rubric.id,), (problem,), True)
+            return self._failed(rubric, diag.parent_has_errors(parent_id, span))
         merged, problems = merge(parent.rubric, rubric)
         return Resolved(merged, (rubric.id, *parent.chain), tuple(problems), False)
+
+    @staticmethod
+    def _failed(rubric: ast.Rubric, problem: Diagnostic) -> Resolved:
+        return Resolved(rubric, (rubric.id,), (problem,), True)
+
+    def _parent(self, rubric_id: str) -> str | None:
+        rubric = self._rubrics.get(rubric_id)
+        return rubric.extends.id if rubric is not None and rubric.extends is not None else None
+
+    def _in_cycle(self, rubric_id: str) -> bool:
+        seen, current = set(), self._parent(rubric_id)
+        while current is not None and current not in seen:
+            if current == rubric_id:
+                return True
+            seen.add(current)
+            current = self._parent(current)
+        return False
+
+    def _cycle_from(self, rubric_id: str) -> list[str]:
+        """The cycle through `rubric_id`, starting and ending there."""
+        chain, current = [rubric_id], self._parent(rubric_id)
+        while current is not None and current != rubric_id and current not in chain:
+            chain.append(current)
+            current = self._parent(current)
+        return [*chain, rubric_id]
+
+    def _cycle_of(self, rubric_id: str) -> list[str]:
+        """The cycle that the ancestors of `rubric_id` run into, from its first member."""
+        path: list[str] = []
+        current: str | None = rubric_id
+        while current is not None and current not in path:
+            path.append(current)
+            current = self._parent(current)
+        start = path.index(current) if current is not None else 0
+        return [*path[start:], path[start]]
 
 
 def _override_spans(rubric: ast.Rubric) -> Iterator[Span]:
@@ -110,7 +149,7 @@ def merge(parent: ast.Rubric, child: ast.Rubric) -> tuple[ast.Rubric, list[Diagn
         if child.grades.override or parent.grades is None:
             grades = child.grades
         else:
-            problems.append(diag.duplicate_name("grades", "grades", child.grades.span, parent.grades.span))
+            problems.append(diag.inherited_grades(parent.grades.span, child.grades.span))
     if not child.abstract:
         problems.extend(
             diag.abstract_not_overridden(n.id, child.span)
@@ -140,7 +179,7 @@ def _merge_named(
                 problems.append(diag.override_missing(kind, item.name, item.span, merged))
             merged[item.name] = item
         elif item.name in merged and merged[item.name] in inherited:
-            problems.append(diag.duplicate_name(kind, item.name, item.span, merged[item.name].span))
+            problems.append(diag.duplicate_name(kind, item.name, item.span, merged[item.name].span, inherited=True))
         else:
             merged.setdefault(item.name, item)
     return tuple(merged.values())
@@ -160,7 +199,7 @@ def _merge_tree(
             else:
                 problems.append(diag.override_missing(kind, node.id, node.span, known))
         elif node.id in known:
-            problems.append(diag.duplicate_name(kind, node.id, node.span, known[node.id].span))
+            problems.append(diag.duplicate_name(kind, node.id, node.span, known[node.id].span, inherited=True))
         else:
             appended.append(node)
     return (*_replace_nodes(inherited, replacements), *appended)

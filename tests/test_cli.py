@@ -46,7 +46,8 @@ def test_check_prints_located_errors_with_a_caret(tmp_path: Path) -> None:
     done = run_cli("check", str(broken))
     assert done.returncode == 1
     assert f"{broken}:4:30: error: `x` is not a declared input or let value" in done.stderr
-    assert "\n                               ^" in done.stderr
+    # the caret sits under `x`: 甲 takes two columns on a terminal
+    assert '\n    indicator a "甲" 5 { points x }\n' + " " * 32 + "^\n" in done.stderr
     assert f"{broken}:3:3: error: the rubric declares `total 100` but its top-level sections add up to 5" in done.stderr
 
 

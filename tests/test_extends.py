@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -101,3 +102,12 @@ def test_extends_cycle_is_reported() -> None:
 def test_a_broken_parent_is_named_on_the_child() -> None:
     lib = library(base=BASE.replace("total 10", "total 11"), child=CHILD)
     assert [d.code for d in lib.files["child.rubric"]] == ["rubric_parent_has_errors"]
+
+
+def test_an_abstract_rubric_cannot_be_compiled_for_scoring(tmp_path: Path) -> None:
+    (tmp_path / "base.rubric").write_text(BASE, encoding="utf-8")
+    with pytest.raises(rubric_dsl.RubricError) as refused:
+        rubric_dsl.compile_file(tmp_path / "base.rubric")
+    (problem,) = refused.value.diagnostics
+    assert problem.code == "rubric_abstract_not_overridden"
+    assert "is abstract; score a rubric that extends it" in problem.message

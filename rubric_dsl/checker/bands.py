@@ -15,6 +15,7 @@ from decimal import Decimal
 from rubric_dsl import ast
 from rubric_dsl import diagnostics as diag
 from rubric_dsl.checker.scope import Scope, sub_rules
+from rubric_dsl.checker.types import BAND_END, literal_problem
 from rubric_dsl.diagnostics import Diagnostic, fmt
 
 Key = tuple[int, Decimal, int]
@@ -84,31 +85,45 @@ def _domain(scope: Scope, subject: ast.Expr) -> tuple[Key, Key, bool, bool]:
 
 def _check_bands(scope: Scope, indicator: ast.Indicator, rule: ast.Bands) -> Iterator[Diagnostic]:
     low, high, percent, whole = _domain(scope, rule.subject)
+    if _mistyped(scope, rule):
+        return  # the type check reported the band ends; coverage would only repeat the mistake
     rows: list[tuple[Key, Key, ast.BandRow]] = []
     for row in rule.rows:
         start = start_key(row.low.value if row.low else None, row.low_closed, whole)
         end = end_key(row.high.value if row.high else None, row.high_closed, whole)
         if start > end:
-            written = show(
-                start_key(row.low.value if row.low else None, row.low_closed, False),
-                end_key(row.high.value if row.high else None, row.high_closed, False),
-                percent,
-            )
-            yield diag.band_empty(indicator.id, written, row.span)
+            yield diag.band_empty(indicator.id, _written(row, percent), row.span)
             continue
         rows.append((max(start, low), min(end, high), row))
     rows.sort(key=lambda r: r[0])
-    reach = pred(low, whole) if low != LOWEST else None  # covered up to here, inclusive
+    reach: Key | None = pred(low, whole) if low != LOWEST else None  # covered up to here, inclusive
+    reached_by: ast.BandRow | None = None
     for start, end, row in rows:
         if start > end:
             continue  # lies wholly outside the domain
         gap_start = succ(reach, whole) if reach is not None else LOWEST
         if start > gap_start and rule.otherwise is None:
             yield diag.band_gap(indicator.id, show(gap_start, pred(start, whole), percent), row.span)
-        elif reach is not None and start <= reach:
-            yield diag.band_overlap(indicator.id, show(start, min(reach, end), percent), row.span)
+        elif reach is not None and start <= reach and reached_by is not None:
+            both = (_written(reached_by, percent), _written(row, percent))
+            yield diag.band_overlap(indicator.id, show(start, min(reach, end), percent), both, row.span)
         if reach is None or end > reach:
-            reach = end
+            reach, reached_by = end, row
     if rule.otherwise is None and (reach is None or reach < high):
         gap_start = succ(reach, whole) if reach is not None else low
-        yield diag.band_gap(indicator.id, show(gap_start, high, percent), rule.span)
+        yield diag.band_gap(indicator.id, show(gap_start, high, percent), (reached_by or rule).span)
+
+
+def _written(row: ast.BandRow, percent: bool) -> str:
+    """A row's interval as written (ends not snapped to whole numbers)."""
+    return show(
+        start_key(row.low.value if row.low else None, row.low_closed, False),
+        end_key(row.high.value if row.high else None, row.high_closed, False),
+        percent,
+    )
+
+
+def _mistyped(scope: Scope, rule: ast.Bands) -> bool:
+    kind = scope.kind_of(rule.subject)
+    ends = [end for row in rule.rows for end in (row.low, row.high) if end is not None]
+    return any(literal_problem(kind, end, BAND_END) for end in ends)

@@ -11,7 +11,9 @@ from rubric_dsl.diagnostics import Diagnostic
 
 
 def let_dependencies(scope: Scope, let: ast.Let) -> list[str]:
-    return [e.id for e in walk_expr(let.expr) if isinstance(e, ast.Name) and e.id in scope.lets]
+    return [
+        e.id for e in walk_expr(let.expr) if isinstance(e, ast.Name) and e.id in scope.lets and e.id not in scope.inputs
+    ]
 
 
 def check(scope: Scope) -> Iterator[Diagnostic]:

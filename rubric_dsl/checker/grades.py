@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from rubric_dsl import diagnostics as diag
+from rubric_dsl.ast import GradeRow
 from rubric_dsl.checker.scope import Scope
 from rubric_dsl.diagnostics import Diagnostic
 
@@ -16,12 +17,12 @@ def check(scope: Scope) -> Iterator[Diagnostic]:
             yield diag.missing_grades(rubric.span)
         return
     previous = None
-    labels: dict[str, object] = {}
+    labels: dict[str, GradeRow] = {}
     rows = rubric.grades.rows
     for index, row in enumerate(rows):
         if row.label in labels:
-            yield diag.duplicate_name("grade", row.label, row.span, rubric.grades.span)
-        labels[row.label] = row
+            yield diag.duplicate_name("grade", row.label, row.span, labels[row.label].span)
+        labels.setdefault(row.label, row)
         if row.minimum is None:
             if index != len(rows) - 1:
                 yield diag.otherwise_not_last(row.label, row.span)

@@ -24,7 +24,4 @@ def check(scope: Scope) -> Iterator[Diagnostic]:
         yield diag.missing_header("total", "total 100", rubric.span)
     for rounding in rubric.rounding:
         if rounding.step <= 0:
-            yield diag.invalid_rounding(
-                f"rounding step {rounding.step} must be positive, e.g. `round indicator 0.1 half_up`",
-                rounding.span,
-            )
+            yield diag.invalid_rounding(rounding.step, rounding.span)

@@ -40,24 +40,32 @@ def _rule_shape(indicator: ast.Indicator, rule: ast.Rule) -> Iterator[Diagnostic
     match rule:
         case ast.Steps(step=step, deduct=deduct):
             if step.value <= 0:
-                yield diag.invalid_rule(f"the step of `{indicator.id}` must be above 0", step.span)
+                yield diag.steps_not_positive(indicator.id, "step", step.span)
             if deduct <= 0:
-                yield diag.invalid_rule(f"`{indicator.id}` must deduct more than 0 per step", rule.span)
+                yield diag.steps_not_positive(indicator.id, "deduction", rule.span)
             if deduct > indicator.weight:
-                yield diag.points_exceed_weight(indicator.id, deduct, indicator.weight, rule.span)
+                yield diag.deduction_exceeds_weight(indicator.id, deduct, indicator.weight, rule.span)
         case ast.Checklist(deduct=deduct):
             if deduct <= 0 or deduct > indicator.weight:
-                yield diag.invalid_rule(
-                    f"`{indicator.id}` deducts {deduct} per failed item; use a value in (0, {indicator.weight}]",
-                    rule.span,
-                )
+                yield diag.checklist_deduction(indicator.id, deduct, indicator.weight, rule.span)
+        case ast.Target(op="==", proportional=True):
+            yield diag.target_equal_proportional(rule.span)
         case ast.Linear(points=points):
-            ats = [p.at.value for p in points]
-            if len(points) < 2:
-                yield diag.invalid_rule(f"`linear` in `{indicator.id}` needs at least two points", rule.span)
-            elif not (all(a < b for a, b in itertools.pairwise(ats)) or (len(points) == 2 and ats[0] > ats[1])):
-                yield diag.invalid_rule(
-                    f"the points of `linear` in `{indicator.id}` must have rising values "
-                    "(or, for `from a to b`, two different values)",
-                    rule.span,
-                )
+            yield from _linear_shape(indicator, rule, points)
+
+
+def _linear_shape(
+    indicator: ast.Indicator, rule: ast.Linear, points: tuple[ast.LinearPoint, ...]
+) -> Iterator[Diagnostic]:
+    if len(points) < 2:
+        yield diag.linear_too_few_points(indicator.id, rule.span)
+        return
+    from_to = len(points) == 2 and points[1].points is None
+    if from_to:
+        if points[0].at.value == points[1].at.value:
+            yield diag.linear_same_ends(indicator.id, points[0].at.text, rule.span)
+        return
+    for previous, point in itertools.pairwise(points):
+        if point.at.value <= previous.at.value:
+            yield diag.linear_not_rising(indicator.id, point.at.text, previous.at.text, point.span)
+            return

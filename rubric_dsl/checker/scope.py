@@ -77,7 +77,8 @@ def _kind(scope: Scope, expr: ast.Expr) -> str | None:
         case ast.Unary(op="not"):
             return "flag"
         case ast.Unary(operand=operand):
-            return _kind(scope, operand)
+            kind = _kind(scope, operand)
+            return kind if kind in NUMERIC or kind == "literal" else None  # `-flag` was reported already
         case ast.Binary(op="and" | "or") | ast.Compare():
             return "flag"
         case ast.Binary(op="+" | "-", left=left, right=right):

@@ -1,8 +1,8 @@
 """Type check: every expression and rule gets values of the kind it needs.
 
 Kinds: number, percent, count, money (numeric), flag, choice. Mixing a percent with a count or
-money, comparing a percent with a bare number (`rate >= 95` where `95%` is meant), or using a
-flag as a number is an error that says which operand is wrong and how to write it.
+money, comparing a percent with a plain number (`rate >= 95` where `95%` is meant), or using a
+flag as a number is an error that names the operands and says how to write it.
 """
 
 from __future__ import annotations
@@ -12,40 +12,44 @@ from collections.abc import Iterator
 from rubric_dsl import ast
 from rubric_dsl import diagnostics as diag
 from rubric_dsl.checker.scope import NUMERIC, Scope
-from rubric_dsl.diagnostics import Diagnostic
+from rubric_dsl.diagnostics import Diagnostic, Phrase
+from rubric_dsl.formatter import format_expr
+from rubric_dsl.source import Span
 
-_WORDS = {
-    "number": "a number",
-    "literal": "a number",
-    "percent": "a percent",
-    "count": "a count",
-    "money": "an amount of money",
-    "flag": "a flag (true/false)",
-    "choice": "a choice",
-    "string": "a text",
-}
-
-
-def words(kind: str) -> str:
-    return _WORDS.get(kind, kind)
+CONSTRAINT: Phrase = ("a constraint", "约束条件")
+BANDS: Phrase = ("a band table", "区间表")
+FAILED: Phrase = ("a checklist's count of failed items", "清单的不符项数")
+STEPS: Phrase = ("a step deduction", "扣分规则")
+BAND_END: Phrase = ("band end", "区间端点")
+THRESHOLD: Phrase = ("threshold", "起扣点")
+STEP: Phrase = ("step", "步长")
+POINT: Phrase = ("point", "点")
+RANGE_END: Phrase = ("range end", "取值范围端点")
+DEFAULT: Phrase = ("default", "默认值")
 
 
-def _numeric(kind: str | None) -> bool:
+def keyword(word: str) -> Phrase:
+    return (f"`{word}`", f"`{word}` ")
+
+
+def numeric(kind: str | None) -> bool:
     return kind is None or kind in NUMERIC or kind == "literal"
 
 
-def compatible(left: str, right: str) -> str | None:
-    """Why two numeric kinds may not meet in + - or a comparison, or None when they may."""
-    pair = {left, right}
-    if "percent" in pair and len(pair) == 2:
-        other = (pair - {"percent"}).pop()
-        if other == "literal":
-            return "a percent meets a bare number: write the number as a percent, e.g. `95%`"
-        if other in ("count", "money"):
-            return f"{words('percent')} cannot meet {words(other)}"
-    if pair == {"count", "money"}:
-        return "a count cannot meet an amount of money"
+def mismatch(op: str, left: ast.Expr, left_kind: str, right: ast.Expr, right_kind: str) -> Diagnostic | None:
+    """Why two numeric values may not meet in + - min max or a comparison, or None when they may."""
+    pair = {left_kind, right_kind}
+    span = ast_span(left, right)
+    if "percent" in pair and len(pair) == 2 and "literal" in pair:
+        percent, number = (left, right) if left_kind == "percent" else (right, left)
+        return diag.percent_with_plain_number(op, format_expr(percent), format_expr(number), span)
+    if ("percent" in pair and pair & {"count", "money"}) or pair == {"count", "money"}:
+        return diag.kinds_mismatch(op, format_expr(left), left_kind, format_expr(right), right_kind, span)
     return None
+
+
+def ast_span(left: ast.Expr, right: ast.Expr) -> Span:
+    return Span(left.span.path, left.span.line, left.span.column, right.span.end_line, right.span.end_column)
 
 
 def check(scope: Scope) -> Iterator[Diagnostic]:
@@ -53,88 +57,72 @@ def check(scope: Scope) -> Iterator[Diagnostic]:
     for let in rubric.lets:
         yield from expr_problems(scope, let.expr)
     for constraint in rubric.constraints:
-        yield from expect(scope, constraint.expr, "flag", "a constraint")
+        yield from expect(scope, constraint.expr, "flag", CONSTRAINT)
     for indicator, _ in scope.indicators:
         yield from rule_problems(scope, indicator.rule)
 
 
-def expect(scope: Scope, expr: ast.Expr, wanted: str, what: str) -> Iterator[Diagnostic]:
+def expect(scope: Scope, expr: ast.Expr, wanted: str, what: Phrase) -> Iterator[Diagnostic]:
     problems = list(expr_problems(scope, expr))
     yield from problems
-    if problems:
-        return
     kind = scope.kind_of(expr)
-    if kind is None:
+    if problems or kind is None:
         return
     if wanted == "flag" and kind != "flag":
-        yield diag.type_error(f"{what} needs a condition (true/false) but this is {words(kind)}", expr.span)
-    if wanted == "numeric" and not _numeric(kind):
-        yield diag.type_error(f"{what} needs a number but this is {words(kind)}", expr.span)
+        yield diag.needs_condition(what, kind, expr.span)
+    if wanted == "numeric" and not numeric(kind):
+        yield diag.needs_number(what, kind, expr.span)
 
 
-def literal_problem(subject: str | None, literal: ast.Num, what: str) -> Diagnostic | None:
+def literal_problem(subject: str | None, literal: ast.Num, what: Phrase) -> Diagnostic | None:
     """A table literal (band end, threshold, step) must have the subject's kind."""
     if subject is None or (literal.value == 0 and not literal.percent):
         return None
     if subject == "percent" and not literal.percent:
-        return diag.type_error(
-            f"{what} `{literal.text}` is compared with a percent; write it as a percent, e.g. `{literal.text}%`",
-            literal.span,
-        )
+        return diag.literal_needs_percent(what, literal.text, literal.span)
     if subject != "percent" and literal.percent:
-        return diag.type_error(
-            f"{what} `{literal.text}` is a percent but the value it is compared with is {words(subject)}; "
-            f"remove the `%`",
-            literal.span,
-        )
+        return diag.literal_not_percent(what, literal.text, subject, literal.span)
     return None
 
 
 def rule_problems(scope: Scope, rule: ast.Rule) -> Iterator[Diagnostic]:
     match rule:
         case ast.Bands(subject=subject, rows=rows):
-            yield from expect(scope, subject, "numeric", "a band table")
+            yield from expect(scope, subject, "numeric", BANDS)
             kind = scope.kind_of(subject)
             for row in rows:
                 for end in (row.low, row.high):
-                    if end is not None and (problem := literal_problem(kind, end, "band end")):
+                    if end is not None and (problem := literal_problem(kind, end, BAND_END)):
                         yield problem
         case ast.Checklist(failed=failed, zero_when=zero_when):
-            yield from expect(scope, failed, "numeric", "a checklist's count of failed items")
+            yield from expect(scope, failed, "numeric", FAILED)
             if zero_when is not None:
-                yield from expect(scope, zero_when, "flag", "`zero when`")
+                yield from expect(scope, zero_when, "flag", keyword("zero when"))
         case ast.Steps(subject=subject, threshold=threshold, step=step):
-            yield from expect(scope, subject, "numeric", "a step deduction")
+            yield from expect(scope, subject, "numeric", STEPS)
             kind = scope.kind_of(subject)
-            for literal, what in ((threshold, "threshold"), (step, "step")):
+            for literal, what in ((threshold, THRESHOLD), (step, STEP)):
                 if problem := literal_problem(kind, literal, what):
                     yield problem
-        case ast.Proportional(ratio=ratio):
-            yield from expect(scope, ratio, "numeric", "`proportional`")
-        case ast.Formula(expr=expr):
-            yield from expect(scope, expr, "numeric", "`points`")
+        case ast.Proportional(ratio=expr) | ast.Formula(expr=expr):
+            yield from expect(
+                scope, expr, "numeric", keyword("proportional" if isinstance(rule, ast.Proportional) else "points")
+            )
         case ast.Linear(subject=subject, points=points):
-            yield from expect(scope, subject, "numeric", "`linear`")
+            yield from expect(scope, subject, "numeric", keyword("linear"))
             kind = scope.kind_of(subject)
             for point in points:
-                if problem := literal_problem(kind, point.at, "point"):
+                if problem := literal_problem(kind, point.at, POINT):
                     yield problem
-        case ast.Target(actual=actual, target=target):
-            yield from expr_problems(scope, ast.Compare(">=", actual, target, rule.span))
+        case ast.Target(actual=actual, op=op, target=target):
+            yield from expr_problems(scope, ast.Compare(op, actual, target, rule.span))
         case ast.Judged(input=name):
             item = scope.inputs.get(name.id)
-            if item is None:
-                yield diag.invalid_rule(
-                    f"`judged` needs an input of kind number; `{name.id}` is not an input", name.span
-                )
-            elif item.kind != "number":
-                yield diag.invalid_rule(
-                    f"`judged {name.id}` needs an input of kind number (the points given), not {words(item.kind)}",
-                    name.span,
-                )
+            if item is None or item.kind != "number":
+                yield diag.judged_needs_number_input(name.id, item.kind if item else None, name.span)
         case ast.Conditional(arms=arms, otherwise=otherwise):
             for arm in arms:
-                yield from expect(scope, arm.condition, "flag", "`when`")
+                yield from expect(scope, arm.condition, "flag", keyword("when"))
                 yield from rule_problems(scope, arm.rule)
             yield from rule_problems(scope, otherwise)
 
@@ -144,73 +132,56 @@ def expr_problems(scope: Scope, expr: ast.Expr) -> Iterator[Diagnostic]:
     match expr:
         case ast.Num() | ast.Bool() | ast.Str() | ast.Name():
             return
-        case ast.Unary(op="not", operand=operand):
-            yield from expect(scope, operand, "flag", "`not`")
-        case ast.Unary(operand=operand):
-            yield from expect(scope, operand, "numeric", "`-`")
+        case ast.Unary(op=op, operand=operand):
+            yield from expect(scope, operand, "flag" if op == "not" else "numeric", keyword(op))
         case ast.Binary(op="and" | "or", left=left, right=right):
-            yield from expect(scope, left, "flag", f"`{expr.op}`")
-            yield from expect(scope, right, "flag", f"`{expr.op}`")
-        case ast.Binary(left=left, right=right):
-            yield from _arithmetic(scope, expr, left, right)
+            yield from expect(scope, left, "flag", keyword(expr.op))
+            yield from expect(scope, right, "flag", keyword(expr.op))
+        case ast.Binary(op=op, left=left, right=right):
+            inner = [*expect(scope, left, "numeric", keyword(op)), *expect(scope, right, "numeric", keyword(op))]
+            yield from inner
+            if not inner and op in ("+", "-"):
+                yield from _mixed(scope, op, [left, right])
         case ast.Compare(op=op, left=left, right=right):
             yield from _comparison(scope, expr, op, left, right)
         case ast.IfElse(condition=condition, then=then, otherwise=otherwise):
-            yield from expect(scope, condition, "flag", "`if`")
+            yield from expect(scope, condition, "flag", keyword("if"))
             yield from expr_problems(scope, then)
             yield from expr_problems(scope, otherwise)
         case ast.Call(func=func, args=args):
-            if (func == "abs" and len(args) != 1) or (func != "abs" and len(args) < 2):
-                count = "one value" if func == "abs" else "two or more values"
-                yield diag.type_error(f"`{func}` takes {count}", expr.span)
-            for arg in args:
-                yield from expect(scope, arg, "numeric", f"`{func}`")
-            kinds = [scope.kind_of(a) for a in args]
-            yield from _mixed(kinds, expr)
+            if (func == "abs") != (len(args) == 1):
+                yield diag.wrong_arity(func, expr.span)
+            inner = [p for arg in args for p in expect(scope, arg, "numeric", keyword(func))]
+            yield from inner
+            if not inner:
+                yield from _mixed(scope, func, list(args))
 
 
-def _arithmetic(scope: Scope, expr: ast.Binary, left: ast.Expr, right: ast.Expr) -> Iterator[Diagnostic]:
-    inner = [
-        *expect(scope, left, "numeric", f"`{expr.op}`"),
-        *expect(scope, right, "numeric", f"`{expr.op}`"),
-    ]
-    yield from inner
-    if inner or expr.op not in ("+", "-"):
-        return
-    yield from _mixed([scope.kind_of(left), scope.kind_of(right)], expr)
-
-
-def _mixed(kinds: list[str | None], expr: ast.Expr) -> Iterator[Diagnostic]:
-    known = [k for k in kinds if k is not None and _numeric(k)]
-    for index, kind in enumerate(known):
-        for other in known[index + 1 :]:
-            reason = compatible(kind, other)
-            if reason:
-                yield diag.type_error(reason, expr.span)
+def _mixed(scope: Scope, op: str, operands: list[ast.Expr]) -> Iterator[Diagnostic]:
+    typed = [(e, scope.kind_of(e)) for e in operands]
+    known = [(e, k) for e, k in typed if k is not None and numeric(k)]
+    for index, (left, left_kind) in enumerate(known):
+        for right, right_kind in known[index + 1 :]:
+            problem = mismatch(op, left, left_kind or "", right, right_kind or "")
+            if problem:
+                yield problem
                 return
 
 
 def _comparison(scope: Scope, expr: ast.Compare, op: str, left: ast.Expr, right: ast.Expr) -> Iterator[Diagnostic]:
     inner = [*expr_problems(scope, left), *expr_problems(scope, right)]
     yield from inner
-    if inner:
+    left_kind, right_kind = scope.kind_of(left), scope.kind_of(right)
+    if inner or left_kind is None or right_kind is None:
         return
-    kinds = (scope.kind_of(left), scope.kind_of(right))
-    if None in kinds:
-        return
-    lk, rk = kinds[0] or "", kinds[1] or ""
-    if {lk, rk} <= {"choice", "string"} and op in ("==", "!="):
+    if {left_kind, right_kind} <= {"choice", "string"} and op in ("==", "!="):
         yield from _choice_literal(scope, left, right)
+    elif left_kind == right_kind == "flag" and op in ("==", "!="):
         return
-    if lk == rk == "flag" and op in ("==", "!="):
-        return
-    if not (_numeric(lk) and _numeric(rk)):
-        odd = lk if not _numeric(lk) else rk
-        yield diag.type_error(f"`{op}` compares numbers, but one side is {words(odd)}", expr.span)
-        return
-    reason = compatible(lk, rk)
-    if reason:
-        yield diag.type_error(reason, expr.span)
+    elif not (numeric(left_kind) and numeric(right_kind)):
+        yield diag.compares_non_numbers(op, left_kind if not numeric(left_kind) else right_kind, expr.span)
+    elif problem := mismatch(op, left, left_kind, right, right_kind):
+        yield problem
 
 
 def _choice_literal(scope: Scope, left: ast.Expr, right: ast.Expr) -> Iterator[Diagnostic]:
@@ -218,5 +189,4 @@ def _choice_literal(scope: Scope, left: ast.Expr, right: ast.Expr) -> Iterator[D
         if isinstance(name, ast.Name) and isinstance(text, ast.Str) and name.id in scope.inputs:
             choices = scope.inputs[name.id].choices
             if text.value not in choices:
-                options = ", ".join(f'"{c}"' for c in choices)
-                yield diag.type_error(f'"{text.value}" is not one of the choices of `{name.id}`: {options}', text.span)
+                yield diag.unknown_choice(text.value, name.id, choices, text.span)

@@ -16,7 +16,7 @@ def check(scope: Scope) -> Iterator[Diagnostic]:
     tree: list[ast.Node] = [n for n, _ in scope.sections] + [n for n, _ in scope.indicators]
     for node in tree:
         if node.weight <= 0:
-            yield diag.invalid_rule(f"`{node.id}` weighs {node.weight}; a weight must be above 0", node.span)
+            yield diag.zero_weight(node.id, node.weight, node.span)
     for section, _ in scope.sections:
         if section.abstract:
             if not rubric.abstract:
@@ -30,4 +30,4 @@ def check(scope: Scope) -> Iterator[Diagnostic]:
         total = [f for f in rubric.header if f.key == "total"]
         yield diag.total_mismatch(scope.total, top, total[-1].span if total else rubric.span)
     if not rubric.abstract and not rubric.body:
-        yield diag.invalid_rule("the rubric has no sections or indicators", rubric.span)
+        yield diag.no_indicators(rubric.span)
