@@ -12,13 +12,14 @@ import difflib
 import json
 import sys
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, TextIO
 
 from rubric_dsl.api import Library, RubricError, build_library, compile_file, load_library, read_files, rubric_files
 from rubric_dsl.compiler import CompiledRubric
+from rubric_dsl.coverage import Coverage
 from rubric_dsl.diagnostics import choose_language, did_you_mean, fmt, has_errors
 from rubric_dsl.evaluator import Result, RubricDslError
 from rubric_dsl.formatter import format_source
@@ -66,6 +67,7 @@ def _parser() -> argparse.ArgumentParser:
     check.set_defaults(run=run_check)
     test = commands.add_parser("test", parents=[common], help="run the test cases beside rubrics (*.tests.toml)")
     test.add_argument("paths", nargs="*", metavar="PATH", default=[str(DEFAULT_RUBRICS)])
+    test.add_argument("--coverage", action="store_true", help="report the clauses no case reaches, per rubric")
     test.set_defaults(run=run_test)
     fmt_command = commands.add_parser("fmt", parents=[common], help="rewrite rubric files in the canonical layout")
     fmt_command.add_argument("paths", nargs="+", metavar="PATH", help="rubric files or directories")
@@ -180,6 +182,7 @@ def run_test(options: argparse.Namespace) -> int:
         raise UsageProblem("no test cases (*.tests.toml) found in " + ", ".join(options.paths))
     passed = failed = 0
     libraries: dict[Path, Library] = {}
+    coverage: dict[str, Coverage] = {}
     for file in files:
         root = _rubric_root(file, options.paths)
         if root not in libraries:
@@ -187,6 +190,9 @@ def run_test(options: argparse.Namespace) -> int:
             if has_errors(libraries[root].diagnostics):
                 print(libraries[root].render(lang=choose_language(options.lang)), file=sys.stderr)
         for outcome in run_file(file, libraries[root]):
+            rubric = libraries[root].rubrics.get(outcome.rubric)
+            if rubric is not None and outcome.result is not None:
+                coverage.setdefault(rubric.id, Coverage(rubric)).add(outcome.result)
             if outcome.passed:
                 passed += 1
                 continue
@@ -194,8 +200,19 @@ def run_test(options: argparse.Namespace) -> int:
             print(f"FAIL {outcome.file} [{outcome.rubric}] {outcome.name}")
             for failure in outcome.failures:
                 print(f"  {failure}")
+    if options.coverage:
+        print_coverage(coverage.values())
     print(f"{passed} passed, {failed} failed")
     return 1 if failed or not passed else 0
+
+
+def print_coverage(reports: Iterable[Coverage]) -> None:
+    for report in sorted(reports, key=lambda r: r.rubric.id):
+        clauses, missed = report.clauses(), report.missed()
+        share = 100 * (len(clauses) - len(missed)) / len(clauses) if clauses else 100.0
+        print(f"coverage {report.rubric.id}: {len(clauses) - len(missed)}/{len(clauses)} clauses ({share:.1f}%)")
+        for clause in missed:
+            print(f"  not reached: {clause.span}: {clause.label}")
 
 
 def _rubric_root(file: Path, roots: Sequence[str]) -> Path:
@@ -316,6 +333,10 @@ def print_table(rubric: CompiledRubric, result: Result, explain: bool, out: Text
         if explain:
             print(" " * (sum(widths[:-3]) + 2 * (len(widths) - 3)) + "↳ " + indicator.explanation, file=out)
     print(f"总分 {fmt(result.total)} / {fmt(rubric.total)}    等次 {result.grade}", file=out)
+    if explain and result.lost:
+        print("失分（从大到小）:", file=out)
+        for item in result.lost:
+            print(f"  {item}", file=out)
 
 
 if __name__ == "__main__":

@@ -214,6 +214,19 @@ class IndicatorResult:
 
 
 @dataclass(frozen=True, slots=True)
+class LostPoints:
+    """Where points were lost: the scorecard's adverse reason (e.g. 实际完成率 −3: 60% ∈ [0%, 85%) → 0)."""
+
+    id: str
+    label: str
+    lost: Decimal
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.label} −{fmt(self.lost)}: {self.reason}"
+
+
+@dataclass(frozen=True, slots=True)
 class SectionResult:
     id: str
     label: str
@@ -279,6 +292,11 @@ class Result:
         return self._plan.content_hash
 
     @property
+    def records(self) -> Sequence[tuple[Any, ...]]:
+        """Per indicator, which clause fired and the values it used (for coverage tools)."""
+        return self._records
+
+    @property
     def points(self) -> dict[str, Decimal]:
         """Points by indicator id, without explanations."""
         return dict(zip(self._plan.indicator_ids, self._points, strict=True))
@@ -315,6 +333,16 @@ class Result:
             ]
         return self._indicators
 
+    @property
+    def lost(self) -> list[LostPoints]:
+        """Indicators that scored below their maximum, the largest loss first (ties in rubric order)."""
+        lost = [
+            LostPoints(i.id, i.label, i.max_points - i.points, i.explanation)
+            for i in self.indicators
+            if i.points < i.max_points
+        ]
+        return sorted(lost, key=lambda item: -item.lost)
+
     def _explain(self, index: int) -> str:
         text = self._plan.explainers[index].explain(self._records[index])
         points, raw = self._points[index], self._raws[index]
@@ -343,5 +371,9 @@ class Result:
                     "explanation": i.explanation,
                 }
                 for i in self.indicators
+            ],
+            "lost": [
+                {"id": item.id, "label": item.label, "lost": fmt(item.lost), "reason": item.reason}
+                for item in self.lost
             ],
         }

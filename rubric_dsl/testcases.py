@@ -40,6 +40,7 @@ class CaseOutcome:
     rubric: str
     name: str
     failures: tuple[str, ...] = field(default=())
+    result: Result | None = field(default=None, compare=False)  # for coverage
 
     @property
     def passed(self) -> bool:
@@ -77,29 +78,29 @@ def run_file(path: Path, library: Library) -> list[CaseOutcome]:
         if rubric is None:
             outcomes.append(CaseOutcome(str(path), rubric_id, name, (f"rubric `{rubric_id}` did not compile",)))
             continue
-        failures = run_case(rubric.score, case)
-        outcomes.append(CaseOutcome(str(path), rubric_id, name, tuple(failures)))
+        failures, result = run_case(rubric.score, case)
+        outcomes.append(CaseOutcome(str(path), rubric_id, name, tuple(failures), result))
     return outcomes
 
 
-def run_case(score: Any, case: Mapping[str, Any]) -> list[str]:
+def run_case(score: Any, case: Mapping[str, Any]) -> tuple[list[str], Result | None]:
+    """The case's failures (none when it passed) and its result, if the facts scored."""
     facts = case.get("facts", {})
     expect = case.get("expect", {})
     try:
-        result = score(facts, allow_extra_facts=bool(case.get("allow_extra_facts", False)))
+        result: Result = score(facts, allow_extra_facts=bool(case.get("allow_extra_facts", False)))
     except InvalidFacts as error:
         wanted = set(expect.get("invalid_facts", []))
         got = {p.fact for p in error.problems}
         if wanted and wanted == got:
-            return []
-        return [f"facts refused: {'; '.join(f'{p.fact}: {p.message}' for p in error.problems)}"]
+            return [], None
+        return [f"facts refused: {'; '.join(f'{p.fact}: {p.message}' for p in error.problems)}"], None
     except EvaluationError as error:
-        return [f"evaluation failed: {error}"]
+        return [f"evaluation failed: {error}"], None
     if "invalid_facts" in expect:
-        return [
-            f"expected the facts {sorted(expect['invalid_facts'])} to be refused, but they scored {fmt(result.total)}"
-        ]
-    return compare(result, expect)
+        refused = sorted(expect["invalid_facts"])
+        return [f"expected the facts {refused} to be refused, but they scored {fmt(result.total)}"], result
+    return compare(result, expect), result
 
 
 def _decimal(value: Any) -> Decimal | None:

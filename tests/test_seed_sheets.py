@@ -102,3 +102,32 @@ def run_cli(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess
         timeout=60,
         check=False,
     )
+
+
+def test_bundled_rubrics_reach_full_clause_coverage() -> None:
+    done = run_cli("test", "--coverage", "rubrics")
+    assert done.returncode == 0, done.stdout
+    lines = [line for line in done.stdout.splitlines() if line.startswith("coverage ")]
+    assert len(lines) == 2 and all(line.endswith("(100.0%)") for line in lines), done.stdout
+
+
+def test_points_lost_are_listed_largest_first(bundled: dict[str, rubric_dsl.CompiledRubric]) -> None:
+    result = bundled["wuping.inspection"].score(SEED_INSPECTION)
+    lost = [(item.id, str(item.lost)) for item in result.lost]
+    assert lost == [
+        ("inspection_count", "6.0"),
+        ("completion", "3.0"),
+        ("fund_saving", "2.5"),
+        ("cost_saving", "2.0"),
+        ("eight_rules", "0.5"),
+        ("petition", "0.2"),
+        ("public_satisfaction", "0.2"),
+    ]
+    assert sum(item.lost for item in result.lost) == 100 - result.total
+    assert str(result.lost[1]) == "实际完成率 −3: 实际完成率 60% ∈ [0%, 85%) → 0"
+    assert result.to_dict()["lost"][0] == {
+        "id": "inspection_count",
+        "label": "实际完成巡察单位数量",
+        "lost": "6",
+        "reason": result.lost[0].reason,
+    }
