@@ -155,8 +155,20 @@ class Target:
 
 
 @dataclass(frozen=True, slots=True)
+class Tier:
+    """A named tier of a judged score, as shares of the weight: `"达成" 80% .. 100%`."""
+
+    label: str
+    low: Num
+    high: Num
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
 class Judged:
     input: Name
+    tier_input: Name | None  # the choice input naming the tier the evaluation group chose
+    tiers: tuple[Tier, ...]
     span: Span
 
 
@@ -204,6 +216,7 @@ class Constraint:
     expr: Expr
     message: str | None
     span: Span
+    fact: str | None = None  # the fact a broken constraint blames; else the first input it reads
 
 
 @dataclass(frozen=True, slots=True)

@@ -56,6 +56,9 @@ def rule_clauses(rule: ast.Rule, prefix: Key) -> Iterator[Clause]:
         case ast.Target(proportional=proportional):
             yield Clause((*prefix, 0), "target met", rule.span)
             yield Clause((*prefix, 1 if proportional else 2), "target missed", rule.span)
+        case ast.Judged(tiers=tiers) if tiers:
+            for index, tier in enumerate(tiers):
+                yield Clause((*prefix, index), f"judged: tier {tier.label}", tier.span)
         case ast.Conditional(arms=arms, otherwise=otherwise):
             for index, arm in enumerate(arms):
                 yield from rule_clauses(arm.rule, (*prefix, index))
@@ -69,7 +72,7 @@ def reached_key(rule: ast.Rule, record: tuple[Any, ...], prefix: Key) -> Key:
         arm, inner = record
         chosen = rule.arms[arm].rule if arm < len(rule.arms) else rule.otherwise
         return reached_key(chosen, inner, (*prefix, arm))
-    if isinstance(rule, ast.Proportional | ast.Judged | ast.Formula):
+    if isinstance(rule, ast.Proportional | ast.Formula):
         return (*prefix, 0)
     return (*prefix, record[0])
 

@@ -509,6 +509,25 @@ def judged_needs_number_input(name: str, kind: str | None, span: Span) -> Diagno
     )
 
 
+def tier_input_mismatch(name: str, labels: tuple[str, ...], span: Span) -> Diagnostic:
+    options = ", ".join(f'"{label}"' for label in labels)
+    return _error(
+        "rubric_invalid_rule",
+        f'`tiers {name}` needs a choice input whose choices are the tiers: `input {name} choice({options}) "…"`',
+        f'`tiers {name}` 需要一个选项输入，其可选值正是各档名称：`input {name} choice({options}) "…"`',
+        span,
+    )
+
+
+def tier_range_invalid(label: str, span: Span) -> Diagnostic:
+    return _error(
+        "rubric_invalid_rule",
+        f'tier "{label}" must be a share of the weight from low to high, e.g. `"{label}" 60% .. 80%`',
+        f'档次 "{label}" 应写成占分值的比例，从低到高，例如 `"{label}" 60% .. 80%`',
+        span,
+    )
+
+
 # --- bands ------------------------------------------------------------------------------------------
 
 

@@ -173,9 +173,11 @@ class TargetExplainer:
 @dataclass(frozen=True, slots=True)
 class JudgedExplainer:
     input: str
+    tiers: tuple[str, ...] = ()
 
     def explain(self, record: tuple[Any, ...]) -> str:
-        return f"judged by the evaluation group ({self.input}) → {fmt(record[1])}"
+        tier = f", tier {self.tiers[record[0]]}" if self.tiers else ""
+        return f"judged by the evaluation group ({self.input}{tier}) → {fmt(record[1])}"
 
 
 @dataclass(frozen=True, slots=True)

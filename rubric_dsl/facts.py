@@ -6,6 +6,14 @@ shortest repr, never its binary value); gives one value per declared input, in i
 choices. Every problem of the request is collected and raised together as `InvalidFacts`,
 naming each fact: missing, unknown (with a did-you-mean), wrong type, not finite, out of range,
 or a broken constraint.
+
+`NumberRule` says what a numeric fact must be; the converters here apply it, and the compiler
+generates a fast reader for the usual spellings from the same rule (`_CodeGen.read_facts` in
+`compiler.py`), falling back to `FactValidator` for anything else, so this module alone decides
+what an error says. A new check on facts must go into both, or the reader must fall back for the
+facts it concerns: the reader accepts exactly what `FactValidator` accepts, and nothing more.
+Run validation inside the scoring context (`CompiledRubric.score` does): numbers are read with
+the context's traps on, and constraints are arithmetic.
 """
 
 from __future__ import annotations
@@ -20,6 +28,8 @@ from rubric_dsl.evaluator import RubricDslError
 
 # A percent fact without a declared range must still be one that can be meant: within ±1000 %.
 PERCENT_SANITY = Decimal(10)
+INFINITY = Decimal("Infinity")
+HUNDREDTH = Decimal("0.01")  # `x * HUNDREDTH` is `x.scaleb(-2)`, digit for digit, at a third of the cost
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,34 +61,20 @@ Converter = Callable[[Any], Any]
 MISSING: Any = object()
 
 
-def _decimal(raw: Any, percent: bool) -> Decimal | _Bad:
-    kind = type(raw)
-    if kind is str:
-        text = raw.strip()
-        if percent and text.endswith(("%", "％")):
-            text = text[:-1]
-        try:
-            value = Decimal(text)
-        except InvalidOperation:
-            return _Bad("wrong_type", f"{raw!r} is not a number")
-    elif kind is Decimal:
-        value = raw
-    elif kind is int:
-        value = Decimal(raw)
-    elif kind is float:
-        value = Decimal(repr(raw))
-    else:
-        return _Bad("wrong_type", f"expected a number, got {type(raw).__name__} {raw!r}")
-    if not value.is_finite():
-        return _Bad("not_finite", f"{raw!r} is not a finite number")
-    return value.scaleb(-2) if percent else value
+@dataclass(frozen=True, slots=True)
+class NumberRule:
+    """What a numeric fact must be: finite, whole for a count, and within lowest..highest
+    (for a percent, as a ratio: 98.02 percent points are 0.9802)."""
+
+    percent: bool
+    whole: bool
+    lowest: Decimal  # -Infinity when there is no lower end
+    highest: Decimal  # Infinity when there is no upper end
+    range_text: str  # the range as the rubric's author wrote it, for messages
+    why: str  # said after an out-of-range message, when the range is not the declared one
 
 
-def _show(value: Decimal, percent: bool) -> str:
-    return f"{fmt(value * 100)}%" if percent else fmt(value)
-
-
-def number_converter(kind: str, minimum: Decimal | None, maximum: Decimal | None, why: str = "") -> Converter:
+def number_rule(kind: str, minimum: Decimal | None, maximum: Decimal | None, why: str = "") -> NumberRule:
     percent = kind == "percent"
     whole = kind == "count"
     if whole and (minimum is None or minimum < 0):
@@ -88,17 +84,53 @@ def number_converter(kind: str, minimum: Decimal | None, maximum: Decimal | None
         why = " (a percent is given in percent points: 98.02 means 98.02%)"
     low = _show(minimum, percent) if minimum is not None else "-∞"
     high = _show(maximum, percent) if maximum is not None else "∞"
-    range_text = f"{low}..{high}"
+    return NumberRule(
+        percent,
+        whole,
+        -INFINITY if minimum is None else minimum,
+        INFINITY if maximum is None else maximum,
+        f"{low}..{high}",
+        why,
+    )
 
+
+def _show(value: Decimal, percent: bool) -> str:
+    return f"{fmt(value * 100)}%" if percent else fmt(value)
+
+
+def _read(raw: Any, percent: bool) -> Decimal | _Bad:
+    """Any accepted spelling of a number, as written (a percent still in percent points)."""
+    kind = type(raw)
+    if kind is str:
+        text = raw.strip()
+        if percent and text.endswith(("%", "％")):
+            text = text[:-1]
+        try:
+            return Decimal(text)
+        except InvalidOperation:
+            return _Bad("wrong_type", f"{raw!r} is not a number")
+    if kind is Decimal:
+        return raw  # type: ignore[no-any-return]
+    if kind is int:
+        return Decimal(raw)
+    if kind is float:
+        return Decimal(repr(raw))
+    return _Bad("wrong_type", f"expected a number, got {type(raw).__name__} {raw!r}")
+
+
+def number_converter(rule: NumberRule) -> Converter:
     def convert(raw: Any) -> Decimal | _Bad:
-        value = _decimal(raw, percent)
-        if type(value) is _Bad:
+        value = _read(raw, rule.percent)
+        if isinstance(value, _Bad):
             return value
-        assert isinstance(value, Decimal)
-        if whole and value != value.to_integral_value():
+        if not value.is_finite():
+            return _Bad("not_finite", f"{raw!r} is not a finite number")
+        if rule.percent:
+            value = value * HUNDREDTH
+        if rule.whole and value != value.to_integral_value():
             return _Bad("wrong_type", f"{raw!r} is not a whole number; a count is 0, 1, 2, …")
-        if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
-            return _Bad("out_of_range", f"{raw!r} is outside {range_text}{why}")
+        if not rule.lowest <= value <= rule.highest:
+            return _Bad("out_of_range", f"{raw!r} is outside {rule.range_text}{rule.why}")
         return value
 
     return convert

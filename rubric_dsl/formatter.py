@@ -203,6 +203,14 @@ class _Printer:
         match rule:
             case ast.Bands():
                 self.bands(rule, indent, lead)
+            case ast.Judged(tier_input=tier_input, tiers=tiers) if tier_input is not None:
+                self.put(indent, f"{lead}judged {rule.input.id} tiers {tier_input.id} {{", rule.span.line)
+                labels = [quote(t.label) for t in tiers]
+                column = max(width(label) for label in labels)
+                for label, tier in zip(labels, tiers, strict=True):
+                    pad = " " * (column - width(label))
+                    self.put(indent + 1, f"{label}{pad} {tier.low.text} .. {tier.high.text}", tier.span.line)
+                self.put(indent, "}")
             case ast.Conditional(arms=arms, otherwise=otherwise):
                 if lead:
                     self.put(indent, lead + "{", rule.span.line)

@@ -490,8 +490,13 @@ class _ToAst(Transformer[Token, Any]):
         return ast.Target(expr.left, op, expr.right, bool(_tokens(children, "PROPORTIONAL")), span)
 
     def judged(self, meta: Any, children: list[Any]) -> ast.Judged:
-        token = _tokens(children, "NAME")[0]
-        return ast.Judged(ast.Name(str(token), self._tspan(token)), self._span(meta))
+        names = [ast.Name(str(t), self._tspan(t)) for t in _tokens(children, "NAME")]
+        tiers = tuple(n for n in _nodes(children) if isinstance(n, ast.Tier))
+        return ast.Judged(names[0], names[1] if len(names) > 1 else None, tiers, self._span(meta))
+
+    def tier(self, meta: Any, children: list[Any]) -> ast.Tier:
+        low, high = _nodes(children)
+        return ast.Tier(_unquote(_tokens(children, "STRING")[0]), low, high, self._span(meta))
 
     def formula(self, meta: Any, children: list[Any]) -> ast.Formula:
         return ast.Formula(_nodes(children)[0], self._span(meta))

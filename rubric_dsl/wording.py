@@ -130,6 +130,13 @@ class _Wording:
                 return self.linear(rule, weight)
             case ast.Target():
                 return self.target(rule)
+            case ast.Judged(tiers=tiers) if tiers:
+                shares = "；".join(
+                    f"{t.label}得{fmt(t.low.value * weight)}—{fmt(t.high.value * weight)}分"
+                    f"（分值的{value_text(t.low.value, True)}—{value_text(t.high.value, True)}）"
+                    for t in tiers
+                )
+                return f"由评价组按档次评定：{shares}"
             case ast.Judged():
                 return f"由评价组评定，0至{fmt(weight)}分"
             case ast.Formula(expr=ast.Num(value=value, percent=False)):

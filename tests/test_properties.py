@@ -90,3 +90,34 @@ def test_scores_stay_in_bounds_and_add_up(data: st.DataObject) -> None:
         for section in result.sections:
             assert Decimal(0) <= section.points <= section.max_points
         assert result.grade in {g.label for g in rubric.grades}
+
+
+SPELLINGS = st.one_of(
+    st.sampled_from(["0", "1", "15", "95", "98.02", "98.02%", " 7 ", "-3", "100", "101", "1e2", "NaN", "inf", "x", ""]),
+    st.sampled_from(["true", "false", "TRUE", True, False, 0, 1, 25, 62, Decimal("0.5"), 2.5, None]),
+    st.decimals(-200, 200, places=3, allow_nan=False, allow_infinity=False).map(str),
+)
+
+
+def _outcome(rubric: rubric_dsl.CompiledRubric, facts: dict[str, Any], allow_extra: bool) -> Any:
+    try:
+        result = rubric.score(facts, allow_extra_facts=allow_extra)
+    except rubric_dsl.InvalidFacts as error:
+        return ("refused", [(p.fact, p.reason, p.message) for p in error.problems])
+    except rubric_dsl.EvaluationError as error:
+        return ("failed", str(error))
+    return ("scored", result.to_dict())
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_fast_fact_reader_agrees_with_the_validator(data: st.DataObject) -> None:
+    """`score` reads the usual spellings in generated code and leaves the rest to the validator;
+    `allow_extra_facts=True` always takes the validator. Without unknown facts, both must agree."""
+    rubric = data.draw(st.sampled_from(sorted(BUNDLED.values(), key=lambda r: r.id)))
+    base = data.draw(wuping_facts(rubric))
+    names = [i.name for i in rubric.inputs]
+    changed = data.draw(st.dictionaries(st.sampled_from(names), SPELLINGS, max_size=4))
+    dropped = data.draw(st.sets(st.sampled_from(names), max_size=2))
+    facts = {k: v for k, v in {**base, **changed}.items() if k not in dropped and v is not None}
+    assert _outcome(rubric, facts, False) == _outcome(rubric, facts, True)

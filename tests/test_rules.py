@@ -177,3 +177,28 @@ def test_scoring_ignores_the_callers_decimal_context() -> None:
     with decimal.localcontext(decimal.Context(prec=2, rounding=decimal.ROUND_FLOOR)):
         points = rubric.score({"x": "1"}).indicators[0].points
     assert points == Decimal("3.33")
+
+
+TIERED = one_indicator(
+    'judged q tiers q_tier {\n "达成" 80% .. 100%\n "部分达成" 60% .. 80%\n "未达成" 0% .. 60%\n }',
+    'input q number "评价组打分"\n input q_tier choice("达成", "部分达成", "未达成") "达成情况"',
+    "4",
+)
+
+
+@pytest.mark.parametrize(
+    ("score", "tier", "points"), [("3.5", "达成", "3.5"), ("3.2", "部分达成", "3.2"), ("0", "未达成", "0")]
+)
+def test_judged_score_in_its_tier(score: str, tier: str, points: str) -> None:
+    result = compile_text(TIERED).score({"q": score, "q_tier": tier})
+    assert result.total == Decimal(points)
+    assert f"tier {tier}" in result.indicators[0].explanation
+
+
+@pytest.mark.parametrize(("score", "tier"), [("3.5", "未达成"), ("2", "部分达成"), ("3.1", "达成")])
+def test_judged_score_outside_its_tier_is_refused(score: str, tier: str) -> None:
+    with pytest.raises(rubric_dsl.InvalidFacts) as refused:
+        compile_text(TIERED).score({"q": score, "q_tier": tier})
+    (problem,) = refused.value.problems
+    assert (problem.fact, problem.reason) == ("q", "constraint")
+    assert "达成 3.2..4, 部分达成 2.4..3.2, 未达成 0..2.4 points" in problem.message

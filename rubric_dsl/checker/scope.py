@@ -150,8 +150,10 @@ def rule_exprs(rule: ast.Rule) -> Iterator[ast.Expr]:
         case ast.Target(actual=actual, target=target):
             yield actual
             yield target
-        case ast.Judged(input=name):
+        case ast.Judged(input=name, tier_input=tier_input):
             yield name
+            if tier_input is not None:
+                yield tier_input
         case ast.Conditional(arms=arms, otherwise=otherwise):
             for arm in arms:
                 yield arm.condition

@@ -116,15 +116,29 @@ def rule_problems(scope: Scope, rule: ast.Rule) -> Iterator[Diagnostic]:
                     yield problem
         case ast.Target(actual=actual, op=op, target=target):
             yield from expr_problems(scope, ast.Compare(op, actual, target, rule.span))
-        case ast.Judged(input=name):
+        case ast.Judged(input=name, tier_input=tier_input, tiers=tiers):
             item = scope.inputs.get(name.id)
             if item is None or item.kind != "number":
                 yield diag.judged_needs_number_input(name.id, item.kind if item else None, name.span)
+            if tier_input is not None:
+                yield from _tier_problems(scope, tier_input, tiers)
         case ast.Conditional(arms=arms, otherwise=otherwise):
             for arm in arms:
                 yield from expect(scope, arm.condition, "flag", keyword("when"))
                 yield from rule_problems(scope, arm.rule)
             yield from rule_problems(scope, otherwise)
+
+
+def _tier_problems(scope: Scope, tier_input: ast.Name, tiers: tuple[ast.Tier, ...]) -> Iterator[Diagnostic]:
+    """The tier input is a choice of exactly the tiers' labels; each tier is a share of the weight."""
+    item = scope.inputs.get(tier_input.id)
+    labels = tuple(t.label for t in tiers)
+    if item is None or item.kind != "choice" or set(item.choices) != set(labels):
+        yield diag.tier_input_mismatch(tier_input.id, labels, tier_input.span)
+    for tier in tiers:
+        ends = (tier.low, tier.high)
+        if not all(e.percent and 0 <= e.value <= 1 for e in ends) or tier.low.value > tier.high.value:
+            yield diag.tier_range_invalid(tier.label, tier.span)
 
 
 def expr_problems(scope: Scope, expr: ast.Expr) -> Iterator[Diagnostic]:
