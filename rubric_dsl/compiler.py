@@ -18,6 +18,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import threading
+import weakref
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import (
@@ -38,7 +39,7 @@ from decimal import (
 )
 from typing import Any
 
-from rubric_dsl import ast, evaluator
+from rubric_dsl import ast, evaluator, limits
 from rubric_dsl.checker.bands import end_key, start_key
 from rubric_dsl.checker.bands import show as show_interval
 from rubric_dsl.checker.scope import Scope, sub_rules, walk_expr
@@ -118,6 +119,11 @@ class GradeInfo:
     minimum: Decimal | None
 
 
+# The Python source generated for each scoring function, for audits and the tests that prove no
+# rubric text ever becomes code.
+GENERATED: weakref.WeakKeyDictionary[Callable[..., Any], str] = weakref.WeakKeyDictionary()
+
+
 class _Failed(Exception):
     def __init__(self, indicator: int, cause: BaseException) -> None:
         super().__init__(indicator, cause)
@@ -192,6 +198,11 @@ class CompiledRubric:
             grade_labels=tuple(g.label for g in self.grades),
             rounding=rounding_text,
         )
+
+    @property
+    def generated_source(self) -> str:
+        """The Python this rubric was compiled to: only generated names, operators and constants' names."""
+        return "\n\n".join(GENERATED.get(f, "") for f in (self._score_values, self._score_facts))
 
     def __repr__(self) -> str:
         return f"<CompiledRubric {self.id} {self.version} {self.content_hash[:15]}>"
@@ -387,7 +398,9 @@ class _CodeGen:
             "__builtins__": {"min": min, "max": max, "abs": abs, "len": len, "ArithmeticError": ArithmeticError}
         }
         exec(compile(source, f"<rubric {self.scope.rubric.id}>", "exec"), namespace)
-        return namespace["_make"](*(v for _, v in self.constants.values()), _NoBand, _Failed)  # type: ignore[no-any-return]
+        built: Callable[..., Any] = namespace["_make"](*(v for _, v in self.constants.values()), _NoBand, _Failed)
+        GENERATED[built] = source
+        return built
 
     # --- expressions
 
@@ -622,15 +635,19 @@ class _CodeGen:
             self.emit(ind, f"{a} = x")
         else:
             assert rule is not None
-            scale = f" * {self.const(HUNDREDTH)}" if rule.percent else ""
-            checks = [f"{a}.is_finite()"]
+            text, number = self.const(str), self.const(Decimal)
+            self.emit(ind, f"if x.__class__ is not {text} or x.__len__() > {limits.MAX_FACT_TEXT}: return None")
+            self.emit(ind, f"{a} = {number}(x)")
+            self.emit(ind, f"if not ({a}.is_finite() and {a}.adjusted() <= {limits.MAX_MAGNITUDE}): return None")
+            if rule.percent:
+                self.emit(ind, f"{a} = {a} * {self.const(HUNDREDTH)}")
+            bounds = []
             if rule.lowest.is_finite():
-                checks.append(f"{self.const(rule.lowest)} <= {a}")
+                bounds.append(f"{self.const(rule.lowest)} <= {a}")
             if rule.highest.is_finite():
-                checks.append(f"{a} <= {self.const(rule.highest)}")
-            self.emit(ind, f"if x.__class__ is not {self.const(str)}: return None")
-            self.emit(ind, f"{a} = {self.const(Decimal)}(x){scale}")
-            self.emit(ind, f"if not ({' and '.join(checks)}): return None")
+                bounds.append(f"{a} <= {self.const(rule.highest)}")
+            if bounds:
+                self.emit(ind, f"if not ({' and '.join(bounds)}): return None")
             if rule.whole:
                 self.emit(ind, f"if {a} != {a}.to_integral_value(): return None")
 

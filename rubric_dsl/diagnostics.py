@@ -215,6 +215,34 @@ def grade_needs_at_least(label: str, span: Span) -> Diagnostic:
     )
 
 
+def source_too_large(size: int, limit: int, span: Span) -> Diagnostic:
+    return _error(
+        "rubric_limit_exceeded",
+        f"the file has {size:,} bytes, more than the {limit:,} a rubric may have; split it with `extends`",
+        f"文件有 {size:,} 字节，超过评分规则文件的上限 {limit:,}；请用 `extends` 拆分",
+        span,
+    )
+
+
+def nesting_too_deep(limit: int, span: Span) -> Diagnostic:
+    return _error(
+        "rubric_limit_exceeded",
+        f"the rubric nests deeper than {limit} levels here; use `let` values to break long or nested expressions up",
+        f"此处嵌套超过 {limit} 层；请用派生值（let）拆分过长或嵌套过深的表达式",
+        span,
+    )
+
+
+def too_many(what: str, count: int, limit: int, span: Span) -> Diagnostic:
+    zh = {"indicators": "指标", "inputs": "输入"}[what]
+    return _error(
+        "rubric_limit_exceeded",
+        f"the rubric has {count} {what}, more than the {limit} allowed",
+        f"评分规则有 {count} 个{zh}，超过上限 {limit}",
+        span,
+    )
+
+
 # --- names ------------------------------------------------------------------------------------------
 
 

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from rubric_dsl import limits
 from rubric_dsl.diagnostics import did_you_mean, fmt
 from rubric_dsl.evaluator import RubricDslError
 
@@ -102,6 +103,10 @@ def _read(raw: Any, percent: bool) -> Decimal | _Bad:
     """Any accepted spelling of a number, as written (a percent still in percent points)."""
     kind = type(raw)
     if kind is str:
+        if len(raw) > limits.MAX_FACT_TEXT:
+            return _Bad(
+                "wrong_type", f"the text has {len(raw)} characters, more than the {limits.MAX_FACT_TEXT} allowed"
+            )
         text = raw.strip()
         if percent and text.endswith(("%", "％")):
             text = text[:-1]
@@ -125,6 +130,8 @@ def number_converter(rule: NumberRule) -> Converter:
             return value
         if not value.is_finite():
             return _Bad("not_finite", f"{raw!r} is not a finite number")
+        if value.adjusted() > limits.MAX_MAGNITUDE:
+            return _Bad("out_of_range", f"{raw!r} is too large to be meant")
         if rule.percent:
             value = value * HUNDREDTH
         if rule.whole and value != value.to_integral_value():
@@ -186,6 +193,9 @@ class FactValidator:
         self._constraint_facts = tuple(constraint_facts)
 
     def validate(self, facts: Mapping[str, Any], allow_extra: bool = False) -> list[Any]:
+        if len(facts) > limits.MAX_FACTS:
+            message = f"the request has {len(facts)} facts, more than the {limits.MAX_FACTS} allowed"
+            raise InvalidFacts(self._rubric, [FactProblem("facts", "too_many", message)])
         values: list[Any] = []
         problems: list[FactProblem] = []
         found = 0

@@ -22,7 +22,7 @@ from lark.exceptions import (
 )
 
 from grammar import GRAMMAR_PATH
-from rubric_dsl import ast
+from rubric_dsl import ast, limits
 from rubric_dsl import diagnostics as diag
 from rubric_dsl.diagnostics import Diagnostic
 from rubric_dsl.source import SourceFile, Span
@@ -105,11 +105,17 @@ def lark_parser() -> Lark:
 
 
 def parse(source: SourceFile) -> tuple[ast.Rubric | None, list[Diagnostic]]:
+    size = len(source.text.encode("utf-8"))
+    if size > limits.MAX_SOURCE_BYTES:
+        return None, [diag.source_too_large(size, limits.MAX_SOURCE_BYTES, source.span_at(0))]
     text, full_width = _ascii_punctuation(source)
     try:
         tree = lark_parser().parse(text)
     except UnexpectedInput as error:
         return None, [*full_width, _syntax_diagnostic(SourceFile(source.path, text), error)]
+    deepest = _too_deep(tree)
+    if deepest is not None:
+        return None, [*full_width, diag.nesting_too_deep(limits.MAX_TREE_DEPTH, _meta_span(source.path, deepest))]
     try:
         rubric = _ToAst(source.path).transform(tree)
     except VisitError as wrapped:
@@ -117,7 +123,42 @@ def parse(source: SourceFile) -> tuple[ast.Rubric | None, list[Diagnostic]]:
         if not isinstance(cause, _BadLiteral):
             raise
         return None, [*full_width, cause.diagnostic]
-    return cast(ast.Rubric, rubric), full_width
+    rubric = cast(ast.Rubric, rubric)
+    return rubric, [*full_width, *_too_many(rubric)]
+
+
+def _too_deep(tree: Tree[Token]) -> Tree[Token] | None:
+    """The first subtree deeper than the limit, found without recursion (later stages recurse)."""
+    stack = [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > limits.MAX_TREE_DEPTH:
+            return node
+        stack.extend((child, depth + 1) for child in node.children if isinstance(child, Tree))
+    return None
+
+
+def _meta_span(path: str, node: Tree[Token]) -> Span:
+    meta = node.meta
+    if getattr(meta, "empty", True):
+        return Span(path, 1, 1, 1, 2)
+    return Span(path, meta.line, meta.column, meta.line, meta.column + 1)
+
+
+def _too_many(rubric: ast.Rubric) -> list[Diagnostic]:
+    indicators, stack = 0, list(rubric.body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.Section):
+            stack.extend(node.children)
+        else:
+            indicators += 1
+    found = []
+    if indicators > limits.MAX_INDICATORS:
+        found.append(diag.too_many("indicators", indicators, limits.MAX_INDICATORS, rubric.span))
+    if len(rubric.inputs) > limits.MAX_INPUTS:
+        found.append(diag.too_many("inputs", len(rubric.inputs), limits.MAX_INPUTS, rubric.span))
+    return found
 
 
 def _ascii_punctuation(source: SourceFile) -> tuple[str, list[Diagnostic]]:

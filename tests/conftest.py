@@ -57,8 +57,9 @@ def _hypothesis_profiles() -> None:
 
     from hypothesis import settings
 
-    settings.register_profile("dev", deadline=None)
-    settings.register_profile("ci", deadline=None, print_blob=True, derandomize=True)
+    settings.register_profile("dev", deadline=None, max_examples=100)
+    settings.register_profile("ci", deadline=None, print_blob=True, max_examples=400)
+    settings.register_profile("campaign", deadline=None, print_blob=True, max_examples=20_000)
     settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 

@@ -1,0 +1,14 @@
+"""Limits that keep one rubric file or one request from taking more than a bounded share of
+memory or time. Each is checked where the thing enters (the parser for sources, the fact
+validator for requests, the service for messages and streams) and refused with a clear error.
+"""
+
+from __future__ import annotations
+
+MAX_SOURCE_BYTES = 1_000_000  # a rubric file; the largest real scheme is a few kilobytes
+MAX_TREE_DEPTH = 120  # nesting of sections, rules and expressions, counted on the parse tree
+MAX_INDICATORS = 2_000
+MAX_INPUTS = 2_000
+MAX_FACTS = 10_000  # facts in one request (extra facts allowed, for comparison data)
+MAX_FACT_TEXT = 200  # characters of one fact's text value
+MAX_MAGNITUDE = 30  # a numeric fact beyond 10**30 cannot be meant (and would overflow arithmetic)
