@@ -1,0 +1,162 @@
+"""A command-line client for the scoring service (``rubric call``).
+
+Takes: a method name, a request as proto3 JSON (``--json '{...}'``, ``--json @file``
+or ``--json -`` for stdin) and a target. For ``ScoreStream`` the input holds one
+JSON request per line; in a Score request, facts may be JSON numbers or bools and
+are sent as their exact text. Guarantees: responses print as proto3 JSON with the
+.proto field names, one per line for streams; on an RPC error the status code,
+message, ErrorInfo and every field violation go to stderr and the exit code is 1;
+a request that is not valid JSON for its message exits with 2.
+
+Examples::
+
+    rubric call ListRubrics
+    rubric call Score --json '{"rubric": "wuping.casework", "facts": {"execution_rate": "100"}}'
+    rubric call Score --rubric wuping.inspection --facts rubrics/wuping/seed-inspection.facts.json
+    rubric call ScoreStream --json @batch.jsonl
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import grpc
+from google.protobuf import json_format
+from google.protobuf.message import Message
+from google.rpc import error_details_pb2
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+from grpc_status import rpc_status
+
+from service.gen.rubric.v1 import rubric_service_pb2 as pb
+from service.gen.rubric.v1 import rubric_service_pb2_grpc as pb_grpc
+
+DEFAULT_TARGET = "127.0.0.1:50051"
+
+
+@dataclass(frozen=True)
+class Method:
+    request: type[Message]
+    call: Callable[[Any], Any]  # stub -> the stub's method
+    stream: bool = False
+
+
+METHODS: dict[str, Method] = {
+    "Score": Method(pb.ScoreRequest, lambda s: s.Score),
+    "ScoreStream": Method(pb.ScoreRequest, lambda s: s.ScoreStream, stream=True),
+    "ListRubrics": Method(pb.ListRubricsRequest, lambda s: s.ListRubrics),
+    "GetRubric": Method(pb.GetRubricRequest, lambda s: s.GetRubric),
+    "CheckRubric": Method(pb.CheckRubricRequest, lambda s: s.CheckRubric),
+    "Health": Method(health_pb2.HealthCheckRequest, lambda s: s.Check),
+}
+
+
+def build_parser(prog: str = "rubric call") -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog=prog, description="Call rubric.v1.RubricService with JSON.")
+    parser.add_argument("method", choices=sorted(METHODS), help="RPC to call")
+    parser.add_argument("--json", default="{}", help="request as JSON, @FILE, or - for stdin")
+    parser.add_argument("--rubric", help="Score: the rubric id (instead of putting it in --json)")
+    parser.add_argument("--facts", type=Path, help="Score: a JSON file of facts (instead of --json)")
+    parser.add_argument("--explain", action="store_true", help="Score: ask for explanations")
+    parser.add_argument("--target", default=DEFAULT_TARGET, help="server address host:port")
+    parser.add_argument("--timeout", type=float, default=30.0, help="deadline in seconds")
+    return parser
+
+
+def _read_text(spec: str) -> str:
+    if spec == "-":
+        return sys.stdin.read()
+    if spec.startswith("@"):
+        return Path(spec[1:]).read_text(encoding="utf-8")
+    return spec
+
+
+def _flag_text(value: bool) -> str:
+    return "true" if value else "false"
+
+
+def _facts_as_text(chunk: str) -> Any:
+    """The JSON with number and bool facts turned into their exact text ("facts" is a string map)."""
+    data = json.loads(chunk, parse_float=str, parse_int=str)
+    facts = data.get("facts") if isinstance(data, dict) else None
+    if isinstance(facts, dict):
+        data["facts"] = {k: _flag_text(v) if isinstance(v, bool) else v for k, v in facts.items()}
+    return data
+
+
+def _score_shortcut(args: argparse.Namespace, text: str) -> str:
+    """``--json`` with ``--rubric``, ``--facts`` and ``--explain`` merged in."""
+    if args.rubric is None and args.facts is None and not args.explain:
+        return text
+    data = json.loads(text)
+    if args.rubric is not None:
+        data["rubric"] = args.rubric
+    if args.facts is not None:
+        data["facts"] = json.loads(args.facts.read_text(encoding="utf-8"))
+    if args.explain:
+        data["explain"] = True
+    return json.dumps(data, ensure_ascii=False)
+
+
+def _requests(method: Method, text: str) -> list[Message]:
+    chunks = [line for line in text.splitlines() if line.strip()] if method.stream else [text]
+    if method.request is not pb.ScoreRequest:
+        return [json_format.Parse(chunk, method.request()) for chunk in chunks]
+    return [json_format.ParseDict(_facts_as_text(chunk), pb.ScoreRequest()) for chunk in chunks]
+
+
+def _to_json(message: Message, indent: int | None) -> str:
+    data = json_format.MessageToDict(message, preserving_proto_field_name=True)
+    return json.dumps(data, ensure_ascii=False, indent=indent)
+
+
+def describe_error(error: grpc.RpcError) -> str:
+    """Status code, message, ErrorInfo and field violations of a failed call, one per line."""
+    lines = [f"error: {error.code().name}: {error.details()}"]
+    status = rpc_status.from_call(error)
+    for detail in status.details if status is not None else []:
+        info, bad = error_details_pb2.ErrorInfo(), error_details_pb2.BadRequest()
+        if detail.Unpack(info):
+            meta = ", ".join(f"{k}={v}" for k, v in sorted(info.metadata.items()))
+            lines.append(f"  reason: {info.reason} ({info.domain}) {meta}".rstrip())
+        elif detail.Unpack(bad):
+            lines += [f"  {v.field}: {v.description}" for v in bad.field_violations]
+    return "\n".join(lines)
+
+
+def _stub_for(name: str, channel: Any) -> Any:
+    return health_pb2_grpc.HealthStub(channel) if name == "Health" else pb_grpc.RubricServiceStub(channel)
+
+
+def client_main(argv: Sequence[str] | None = None) -> int:
+    """Run one call; 0 on success, 1 on an RPC error, 2 on a bad request."""
+    args = build_parser().parse_args(argv)
+    method = METHODS[args.method]
+    try:
+        text = _read_text(args.json)
+        requests = _requests(method, _score_shortcut(args, text) if args.method == "Score" else text)
+    except (json_format.ParseError, ValueError, OSError) as exc:
+        print(f"error: bad request for {args.method}: {exc}", file=sys.stderr)
+        return 2
+    with grpc.insecure_channel(args.target) as channel:
+        call = method.call(_stub_for(args.method, channel))
+        try:
+            if method.stream:
+                responses: Iterator[Message] = call(iter(requests), timeout=args.timeout)
+                for response in responses:
+                    print(_to_json(response, None), flush=True)
+            else:
+                print(_to_json(call(requests[0], timeout=args.timeout), 2))
+        except grpc.RpcError as error:
+            print(describe_error(error), file=sys.stderr)
+            return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(client_main())

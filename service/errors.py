@@ -1,0 +1,137 @@
+"""Service errors and their two encodings: a rich gRPC status, or a ScoreError record.
+
+Takes: front-door exceptions (``InvalidFacts``, ``EvaluationError``), registry
+misses and request problems. Guarantees: every ``ServiceError`` becomes either
+
+* a ``grpc.Status`` whose details hold a ``google.rpc.ErrorInfo`` (``reason``,
+  domain ``rubric.v1``) and, when fields are at fault, a ``google.rpc.BadRequest``
+  naming every bad field (``facts.<name>`` for facts) -- for unary calls; or
+* a ``rubric.v1.ScoreError`` with the same code, reason, message and violations --
+  for one record of a ScoreStream, so the stream goes on.
+
+Codes: bad facts or request fields -> INVALID_ARGUMENT; unknown rubric or version
+-> NOT_FOUND; facts valid one by one but the rubric cannot be evaluated on them
+(``EvaluationError``) -> FAILED_PRECONDITION, since the fix may lie in the rubric.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import grpc
+from google.protobuf import any_pb2
+from google.rpc import code_pb2, error_details_pb2, status_pb2
+from grpc_status import rpc_status
+
+from rubric_dsl import EvaluationError, InvalidFacts
+from service.gen.rubric.v1 import rubric_service_pb2 as pb
+from service.registry import RubricNotFound
+
+DOMAIN = "rubric.v1"
+
+
+@dataclass(frozen=True)
+class Violation:
+    field: str
+    description: str
+    reason: str = ""
+
+
+@dataclass
+class ServiceError(Exception):
+    code: grpc.StatusCode
+    reason: str
+    message: str
+    violations: list[Violation] = field(default_factory=list)
+    metadata: dict[str, str] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        return self.message
+
+    @property
+    def code_number(self) -> int:
+        number: int = self.code.value[0]
+        return number
+
+    def to_status(self) -> Any:
+        """A ``grpc.Status`` for ``context.abort_with_status``."""
+        details = [_pack(error_details_pb2.ErrorInfo(reason=self.reason, domain=DOMAIN, metadata=self.metadata))]
+        if self.violations:
+            request = error_details_pb2.BadRequest(
+                field_violations=[
+                    error_details_pb2.BadRequest.FieldViolation(
+                        field=v.field, description=v.description, reason=v.reason
+                    )
+                    for v in self.violations
+                ]
+            )
+            details.append(_pack(request))
+        status = status_pb2.Status(code=self.code_number, message=self.message, details=details)
+        return rpc_status.to_status(status)
+
+    def to_score_error(self) -> pb.ScoreError:
+        return pb.ScoreError(
+            code=code_pb2.Code.ValueType(self.code_number),
+            reason=self.reason,
+            message=self.message,
+            field_violations=[
+                pb.FieldViolation(field=v.field, description=v.description, reason=v.reason) for v in self.violations
+            ],
+        )
+
+
+def _pack(message: Any) -> any_pb2.Any:
+    packed = any_pb2.Any()
+    packed.Pack(message)
+    return packed
+
+
+def invalid_facts(exc: InvalidFacts, rubric: str) -> ServiceError:
+    violations = [Violation(f"facts.{p.fact}", p.message, p.reason) for p in exc.problems]
+    names = ", ".join(p.fact for p in exc.problems)
+    return ServiceError(
+        grpc.StatusCode.INVALID_ARGUMENT,
+        "INVALID_FACTS",
+        f"{len(violations)} bad fact(s) for rubric {rubric!r}: {names}",
+        violations,
+        {"rubric": rubric, "facts": names},
+    )
+
+
+def bad_fields(problems: dict[str, str], reason: str = "INVALID_REQUEST") -> ServiceError:
+    violations = [Violation(name, text) for name, text in problems.items()]
+    return ServiceError(
+        grpc.StatusCode.INVALID_ARGUMENT,
+        reason,
+        "; ".join(f"{name}: {text}" for name, text in problems.items()),
+        violations,
+    )
+
+
+def not_found(exc: RubricNotFound) -> ServiceError:
+    reason = "RUBRIC_NOT_FOUND" if exc.served_version is None else "VERSION_NOT_FOUND"
+    metadata = {"rubric": exc.rubric}
+    if exc.version:
+        metadata["version"] = exc.version
+    if exc.served_version is not None:
+        metadata["served_version"] = exc.served_version
+    return ServiceError(grpc.StatusCode.NOT_FOUND, reason, str(exc), [], metadata)
+
+
+def evaluation_failed(exc: EvaluationError, rubric: str) -> ServiceError:
+    return ServiceError(
+        grpc.StatusCode.FAILED_PRECONDITION,
+        "EVALUATION_FAILED",
+        f"rubric {rubric!r} cannot be evaluated on these facts: indicator {exc.indicator!r}: {exc.message}",
+        [],
+        {"rubric": rubric, "indicator": str(exc.indicator)},
+    )
+
+
+def deadline_exceeded() -> ServiceError:
+    return ServiceError(grpc.StatusCode.DEADLINE_EXCEEDED, "DEADLINE_EXCEEDED", "deadline exceeded before scoring")
+
+
+def internal(exc: Exception) -> ServiceError:
+    return ServiceError(grpc.StatusCode.INTERNAL, "INTERNAL", f"internal error while scoring: {exc!r}")

@@ -1,0 +1,171 @@
+"""The registry of compiled rubrics that the service scores against.
+
+Takes: a directory of ``*.rubric`` files, loaded with ``rubric_dsl.load_library``.
+Guarantees:
+
+* Readers take one ``Snapshot`` (a single reference read) and use it for the whole
+  request, so each request sees exactly one version of each rubric. A reload builds
+  a new immutable snapshot and swaps the reference; nothing is mutated in place.
+* A broken edit never replaces what is served: when a file that served rubric X no
+  longer compiles, X stays at its previous version and the log says why, one event
+  per diagnostic located as ``path:line:col``. A deleted file stops being served.
+* ``reload`` never raises; a failure to read the directory keeps the old snapshot.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+
+import rubric_dsl
+from rubric_dsl import CompiledRubric, Diagnostic
+from service.logs import get_logger
+
+log = get_logger("service.registry")
+
+
+class RubricNotFound(LookupError):
+    """No served rubric has this id, or it is served at another version."""
+
+    def __init__(self, rubric: str, version: str, served_version: str | None) -> None:
+        self.rubric = rubric
+        self.version = version
+        self.served_version = served_version
+        if served_version is None:
+            text = f"no rubric {rubric!r} is being served"
+        else:
+            text = f"rubric {rubric!r} is served at version {served_version!r}, not {version!r}"
+        super().__init__(text)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """One immutable generation of served rubrics."""
+
+    generation: int
+    rubrics: Mapping[str, CompiledRubric]
+    ids: tuple[str, ...] = field(default=())
+
+    def get(self, rubric: str, version: str = "") -> CompiledRubric:
+        """The served rubric ``rubric``; with ``version`` set, only if that version is served."""
+        found = self.rubrics.get(rubric)
+        if found is None:
+            raise RubricNotFound(rubric, version, None)
+        if version and found.version != version:
+            raise RubricNotFound(rubric, version, found.version)
+        return found
+
+
+def _snapshot(generation: int, rubrics: dict[str, CompiledRubric]) -> Snapshot:
+    return Snapshot(generation, MappingProxyType(dict(rubrics)), tuple(sorted(rubrics)))
+
+
+def _norm(path: str) -> str:
+    return os.path.realpath(path)
+
+
+def location(diagnostic: Diagnostic) -> str:
+    """``path:line:col`` of a diagnostic."""
+    span = diagnostic.span
+    return f"{span.path}:{span.line}:{span.column}"
+
+
+def merge(
+    previous: Mapping[str, CompiledRubric], loaded: Mapping[str, CompiledRubric]
+) -> tuple[dict[str, CompiledRubric], list[CompiledRubric]]:
+    """What to serve next, and which previously served rubrics were kept.
+
+    A previously served rubric missing from ``loaded`` is kept when its file still
+    exists and no longer yields any rubric (it has errors); it is dropped when the
+    file is gone or now compiles to other rubrics.
+    """
+    serving = dict(loaded)
+    loaded_paths = {_norm(r.path) for r in loaded.values()}
+    kept = []
+    for rubric_id, old in previous.items():
+        if rubric_id in serving:
+            continue
+        path = _norm(old.path)
+        if os.path.exists(path) and path not in loaded_paths:
+            serving[rubric_id] = old
+            kept.append(old)
+    return serving, kept
+
+
+class Registry:
+    """Compiled rubrics from one directory, swapped atomically on reload."""
+
+    def __init__(self, directory: str | os.PathLike[str]) -> None:
+        self.directory = Path(directory)
+        self._snapshot = _snapshot(0, {})
+        self._reload_lock = threading.Lock()
+
+    def snapshot(self) -> Snapshot:
+        return self._snapshot
+
+    def reload(self) -> Snapshot:
+        """Load the directory again and swap in the result; returns what is now served."""
+        with self._reload_lock:
+            previous = self._snapshot
+            try:
+                library = rubric_dsl.load_library(self.directory)
+            except Exception as exc:  # a reload must never take the server down
+                log.error("reload_failed", directory=str(self.directory), error=repr(exc))
+                return previous
+            serving, kept = merge(previous.rubrics, library.rubrics)
+            self._log_diagnostics(library.diagnostics)
+            self._snapshot = current = _snapshot(previous.generation + 1, serving)
+            self._log_swap(previous, current, kept, library.files)
+            return current
+
+    def _log_diagnostics(self, diagnostics: list[Diagnostic]) -> None:
+        for d in diagnostics:
+            emit = log.error if d.severity == "error" else log.warning
+            emit(
+                "rubric_diagnostic",
+                location=location(d),
+                code=d.code,
+                severity=d.severity,
+                message=d.message,
+            )
+
+    def _log_swap(
+        self,
+        previous: Snapshot,
+        current: Snapshot,
+        kept: list[CompiledRubric],
+        files: Mapping[str, list[Diagnostic]],
+    ) -> None:
+        for old in kept:
+            errors = [f"{location(d)}: {d.message}" for d in _diagnostics_for(files, old.path) if d.severity == "error"]
+            log.error(
+                "rubric_kept",
+                rubric=old.id,
+                version=old.version,
+                content_hash=old.content_hash,
+                path=old.path,
+                reason="the file has errors; the previous version stays in service",
+                errors=errors,
+            )
+        before, after = previous.rubrics, current.rubrics
+        log.info(
+            "rubrics_loaded" if previous.generation == 0 else "reload",
+            directory=str(self.directory),
+            generation=current.generation,
+            serving={rid: f"{r.version} {r.content_hash}" for rid, r in sorted(after.items())},
+            added=sorted(set(after) - set(before)),
+            removed=sorted(set(before) - set(after)),
+            changed=sorted(
+                rid for rid in set(before) & set(after) if before[rid].content_hash != after[rid].content_hash
+            ),
+            kept_previous=sorted(r.id for r in kept),
+        )
+
+
+def _diagnostics_for(files: Mapping[str, list[Diagnostic]], path: str) -> list[Diagnostic]:
+    target = _norm(path)
+    return [d for file, diags in files.items() if _norm(file) == target for d in diags]

@@ -1,0 +1,216 @@
+"""The scoring server: ``create_server`` builds it, ``serve_main`` runs it until SIGTERM.
+
+Takes: a rubrics directory, host and port (0 = pick a free port), and limits.
+Guarantees:
+
+* ``create_server`` loads the rubrics, binds the port and returns the bound port;
+  nothing is served until ``RubricServer.start()``;
+* alongside ``rubric.v1.RubricService`` the server answers ``grpc.health.v1.Health``
+  (service "" and "rubric.v1.RubricService") and server reflection;
+* messages larger than ``max_message_bytes`` are refused in both directions
+  (RESOURCE_EXHAUSTED); at most ``max_concurrent_rpcs`` RPCs run at once;
+* on SIGTERM or SIGINT: health turns NOT_SERVING for ``drain_seconds`` while
+  requests are still answered (so balancers stop sending), then new RPCs are
+  refused and in-flight ones get up to ``grace_seconds`` to finish; exit code 0;
+* once serving, one JSON log line ``{"event": "serving", "port": N, ...}`` goes to
+  stdout, and the port is written to ``--port-file`` when given.
+
+Run: ``python -m service.server [--rubrics DIR] [--host H] [--port N]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+import threading
+from collections.abc import Sequence
+from concurrent import futures
+from dataclasses import dataclass
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+import grpc
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+
+from service.gen.rubric.v1 import rubric_service_pb2 as pb
+from service.gen.rubric.v1 import rubric_service_pb2_grpc as pb_grpc
+from service.logs import configure_logging, get_logger
+from service.registry import Registry
+from service.servicer import RubricServicer
+from service.watcher import RubricWatcher
+
+log = get_logger("service.server")
+
+SERVICE_NAME: str = pb.DESCRIPTOR.services_by_name["RubricService"].full_name
+DEFAULT_RUBRICS = Path(__file__).resolve().parent.parent / "rubrics"
+DEFAULT_PORT = 50051
+MAX_MESSAGE_BYTES = 4 * 1024 * 1024
+# RPC threads. Scoring is Python work under one GIL, so more threads only contend: on the
+# 2-core reference machine 4 threads score ~1.7x the calls/s of 16 at 8-32 calls in flight.
+# Each open ScoreStream holds a thread for its whole life; raise --workers for many streams.
+WORKERS = 4
+MAX_CONCURRENT_RPCS = 1000
+
+
+def server_options(max_message_bytes: int = MAX_MESSAGE_BYTES) -> list[tuple[str, int]]:
+    return [
+        ("grpc.max_receive_message_length", max_message_bytes),
+        ("grpc.max_send_message_length", max_message_bytes),
+        ("grpc.so_reuseport", 0),
+    ]
+
+
+def new_grpc_server(
+    *,
+    workers: int = WORKERS,
+    max_message_bytes: int = MAX_MESSAGE_BYTES,
+    max_concurrent_rpcs: int = MAX_CONCURRENT_RPCS,
+) -> Any:
+    """A bare ``grpc.Server`` with this service's limits (the benchmark's echo server uses it too)."""
+    return grpc.server(
+        futures.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="rpc"),
+        options=server_options(max_message_bytes),
+        maximum_concurrent_rpcs=max_concurrent_rpcs,
+    )
+
+
+@dataclass
+class RubricServer:
+    """A built server: ``start`` it, then ``shutdown`` it (or let ``serve_main`` do both)."""
+
+    grpc_server: Any
+    registry: Registry
+    health: health.HealthServicer
+    watcher: RubricWatcher | None
+    host: str
+    port: int
+
+    def start(self) -> None:
+        self.grpc_server.start()
+        for name in ("", SERVICE_NAME):
+            self.health.set(name, health_pb2.HealthCheckResponse.SERVING)
+        snapshot = self.registry.snapshot()
+        log.info(
+            "serving",
+            host=self.host,
+            port=self.port,
+            pid=os.getpid(),
+            directory=str(self.registry.directory),
+            rubrics=list(snapshot.ids),
+            reload=self.watcher is not None,
+        )
+
+    def shutdown(self, *, drain_seconds: float = 1.0, grace_seconds: float = 30.0) -> None:
+        """Drain (health NOT_SERVING, still answering), then refuse new RPCs and let in-flight ones end."""
+        log.info("draining", drain_seconds=drain_seconds, grace_seconds=grace_seconds)
+        self.health.enter_graceful_shutdown()
+        threading.Event().wait(drain_seconds)
+        log.info("stopping", grace_seconds=grace_seconds)
+        self.grpc_server.stop(grace_seconds).wait()
+        if self.watcher is not None:
+            self.watcher.stop()
+        log.info("stopped")
+
+
+def create_server(
+    rubrics_dir: str | os.PathLike[str],
+    host: str = "127.0.0.1",
+    port: int = 0,
+    *,
+    watch: bool = True,
+    log_facts: bool = False,
+    workers: int = WORKERS,
+    max_message_bytes: int = MAX_MESSAGE_BYTES,
+    max_concurrent_rpcs: int = MAX_CONCURRENT_RPCS,
+    reload_debounce_ms: int = 300,
+) -> tuple[RubricServer, int]:
+    """Load the rubrics, build the server and bind ``host:port``; returns it and the bound port."""
+    registry = Registry(rubrics_dir)
+    watcher = RubricWatcher(registry, debounce_ms=reload_debounce_ms) if watch else None
+    if watcher is not None:
+        watcher.start()  # before loading, so that no edit made after the load is missed
+    registry.reload()
+    server = new_grpc_server(
+        workers=workers, max_message_bytes=max_message_bytes, max_concurrent_rpcs=max_concurrent_rpcs
+    )
+    pb_grpc.add_RubricServiceServicer_to_server(RubricServicer(registry, log_facts=log_facts), server)
+    health_servicer = health.HealthServicer()
+    for name in ("", SERVICE_NAME):
+        health_servicer.set(name, health_pb2.HealthCheckResponse.NOT_SERVING)
+    health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
+    reflection.enable_server_reflection((SERVICE_NAME, health.SERVICE_NAME, reflection.SERVICE_NAME), server)
+    bound = server.add_insecure_port(f"{_bracket(host)}:{port}")
+    if bound == 0:
+        raise OSError(f"cannot bind {host}:{port}")
+    return RubricServer(server, registry, health_servicer, watcher, host, bound), bound
+
+
+def _bracket(host: str) -> str:
+    return f"[{host}]" if ":" in host and not host.startswith("[") else host
+
+
+def build_parser(prog: str = "rubric serve") -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog=prog, description="Serve rubric.v1.RubricService over gRPC.")
+    parser.add_argument("--rubrics", type=Path, default=DEFAULT_RUBRICS, help="directory of *.rubric files")
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (0.0.0.0 or :: for all)")
+    parser.add_argument("--port", type=int, default=DEFAULT_PORT, help="port to bind; 0 picks a free one")
+    parser.add_argument("--port-file", type=Path, help="write the bound port to this file once serving")
+    parser.add_argument("--no-reload", action="store_true", help="do not watch the directory for changes")
+    parser.add_argument("--reload-debounce-ms", type=int, default=300, help="group file changes this long")
+    parser.add_argument("--log-facts", action="store_true", help="put the facts in each decision log line")
+    parser.add_argument("--workers", type=int, default=WORKERS, help="RPC threads; each open ScoreStream holds one")
+    parser.add_argument("--max-message-bytes", type=int, default=MAX_MESSAGE_BYTES)
+    parser.add_argument("--max-concurrent-rpcs", type=int, default=MAX_CONCURRENT_RPCS)
+    parser.add_argument("--drain-seconds", type=float, default=1.0, help="NOT_SERVING before refusing RPCs")
+    parser.add_argument("--grace-seconds", type=float, default=30.0, help="time in-flight RPCs get to end")
+    return parser
+
+
+def _write_port_file(path: Path, port: int) -> None:
+    scratch = path.with_name(path.name + ".tmp")
+    scratch.write_text(f"{port}\n", encoding="utf-8")
+    os.replace(scratch, path)  # readers never see a half-written file
+
+
+def serve_main(argv: Sequence[str] | None = None) -> int:
+    """Run the server until SIGTERM/SIGINT; 0 after a clean shutdown, 2 on a bad directory."""
+    args = build_parser().parse_args(argv)
+    configure_logging()
+    if not args.rubrics.is_dir():
+        log.error("no_rubrics_directory", directory=str(args.rubrics))
+        print(f"rubric serve: {args.rubrics}: not a directory", file=sys.stderr)
+        return 2
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        log.info("signal", signal=signal.Signals(signum).name)
+        stop.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    server, port = create_server(
+        args.rubrics,
+        args.host,
+        args.port,
+        watch=not args.no_reload,
+        log_facts=args.log_facts,
+        workers=args.workers,
+        max_message_bytes=args.max_message_bytes,
+        max_concurrent_rpcs=args.max_concurrent_rpcs,
+        reload_debounce_ms=args.reload_debounce_ms,
+    )
+    server.start()
+    if args.port_file is not None:
+        _write_port_file(args.port_file, port)
+    while not stop.wait(3600):
+        pass
+    server.shutdown(drain_seconds=args.drain_seconds, grace_seconds=args.grace_seconds)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(serve_main())

@@ -1,0 +1,151 @@
+"""Helpers for the service tests: the real server in a subprocess, seed facts, rich errors.
+
+``ServerProcess`` starts ``python -m service.server`` on 127.0.0.1 port 0, reads
+its JSON log lines from stdout in a background thread, learns the bound port from
+the ``serving`` event, and lets a test wait for later events (reloads, shutdown).
+No timed assertions: waits only bound how long a test may hang.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import grpc
+from google.rpc import error_details_pb2
+from grpc_status import rpc_status
+
+ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT) not in sys.path:  # run from any directory, installed or not
+    sys.path.insert(0, str(ROOT))
+
+
+BUNDLED = ROOT / "rubrics"
+WAIT = 30.0  # generous: only bounds how long a broken test hangs
+
+COMMON_FACTS = {
+    "execution_rate": "100",
+    "quality_rate": "100",
+    "on_time": "true",
+    "cost_saving_rate": "0",
+    "fund_saving_rate": "0",
+    "petition_reduction": "18",
+    "eight_rules_reduction": "8",
+    "mass_corruption_reduction": "10",
+    "satisfaction": "98.02",
+}
+INSPECTION_FACTS = {
+    **COMMON_FACTS,
+    "completion_rate": "60",
+    "planned_units": "25",
+    "inspected_units": "15",
+    "rectified_units": "15",
+}
+CASEWORK_FACTS = {
+    **COMMON_FACTS,
+    "completion_rate": "100",
+    "eight_rules_people": "62",
+    "mass_corruption_cases": "23",
+}
+
+
+class ServerProcess:
+    """The real server in a subprocess; ``events`` holds its parsed log lines."""
+
+    def __init__(self, rubrics_dir: Path, *extra: str) -> None:
+        command = [
+            sys.executable, "-m", "service.server",
+            "--rubrics", str(rubrics_dir), "--host", "127.0.0.1", "--port", "0",
+            "--reload-debounce-ms", "100", "--drain-seconds", "0.5", "--grace-seconds", "20",
+            *extra,
+        ]  # fmt: skip
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+        self.rubrics_dir = rubrics_dir
+        self.proc = subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        )
+        self.events: list[dict[str, Any]] = []
+        self._changed = threading.Condition()
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+        self.port = int(self.wait_for(lambda e: e.get("event") == "serving")["port"])
+        self.target = f"127.0.0.1:{self.port}"
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            try:
+                event = json.loads(line)
+            except json.JSONDecodeError:
+                event = {"event": "raw", "line": line.rstrip("\n")}
+            with self._changed:
+                self.events.append(event)
+                self._changed.notify_all()
+        with self._changed:
+            self.events.append({"event": "<exit>"})
+            self._changed.notify_all()
+
+    def wait_for(
+        self, predicate: Callable[[dict[str, Any]], bool], since: int = 0, timeout: float = WAIT
+    ) -> dict[str, Any]:
+        """The first event at index >= ``since`` that satisfies ``predicate``."""
+        with self._changed:
+            found = self._changed.wait_for(
+                lambda: any(predicate(e) or e["event"] == "<exit>" for e in self.events[since:]), timeout
+            )
+            hits = [e for e in self.events[since:] if predicate(e)]
+        if not found or not hits:
+            tail = "\n".join(json.dumps(e, ensure_ascii=False) for e in self.events[-30:])
+            raise AssertionError(f"no matching server event within {timeout}s; last events:\n{tail}")
+        return hits[0]
+
+    def mark(self) -> int:
+        with self._changed:
+            return len(self.events)
+
+    def channel(self) -> grpc.Channel:
+        return grpc.insecure_channel(self.target)
+
+    def terminate(self) -> int:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+        try:
+            return self.proc.wait(WAIT)
+        finally:
+            self.kill()
+
+    def kill(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(WAIT)
+        self._reader.join(WAIT)
+        if self.proc.stdout is not None:
+            self.proc.stdout.close()
+
+
+def copy_rubrics(target: Path) -> Path:
+    shutil.copytree(BUNDLED, target)
+    return target
+
+
+def rich_error(error: grpc.RpcError) -> tuple[Any, dict[str, str], Any]:
+    """(status code, {field: description} of the BadRequest, the ErrorInfo) of a failed call."""
+    status = rpc_status.from_call(error)
+    assert status is not None, f"no rich status in {error!r}"
+    violations: dict[str, str] = {}
+    info = None
+    for detail in status.details:
+        bad, candidate = error_details_pb2.BadRequest(), error_details_pb2.ErrorInfo()
+        if detail.Unpack(bad):
+            violations.update({v.field: v.description for v in bad.field_violations})
+        elif detail.Unpack(candidate):
+            info = candidate
+    return error.code(), violations, info
