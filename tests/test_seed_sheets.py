@@ -108,7 +108,7 @@ def test_bundled_rubrics_reach_full_clause_coverage() -> None:
     done = run_cli("test", "--coverage", "rubrics")
     assert done.returncode == 0, done.stdout
     lines = [line for line in done.stdout.splitlines() if line.startswith("coverage ")]
-    assert len(lines) == 2 and all(line.endswith("(100.0%)") for line in lines), done.stdout
+    assert len(lines) >= 10 and all(line.endswith("(100.0%)") for line in lines), done.stdout
 
 
 def test_points_lost_are_listed_largest_first(bundled: dict[str, rubric_dsl.CompiledRubric]) -> None:
