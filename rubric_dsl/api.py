@@ -135,8 +135,14 @@ def load_dir(directory: str | Path) -> dict[str, CompiledRubric]:
 
 
 def _with_text(path: str, text: str, search_dir: str | Path | None) -> dict[str, str]:
+    """The rubrics under `search_dir`, with `text` standing in for the file of that path or that id."""
     sources = read_files(rubric_files(search_dir)) if search_dir is not None else {}
-    sources = {p: t for p, t in sources.items() if Path(p).resolve() != Path(path).resolve()}
+    own_id = RUBRIC_ID.findall(text)[:1]
+    sources = {
+        p: t
+        for p, t in sources.items()
+        if Path(p).resolve() != Path(path).resolve() and (not own_id or RUBRIC_ID.findall(t)[:1] != own_id)
+    }
     sources[path] = text
     return sources
 

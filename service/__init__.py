@@ -1,7 +1,7 @@
 """The gRPC scoring service (package ``rubric.v1``) over ``rubric_dsl``'s front door.
 
 Modules: ``registry`` (compiled rubrics, atomic swap), ``watcher`` (hot reload),
-``checking`` (CheckRubric), ``convert`` (rubric_dsl objects <-> protobuf), ``errors``
+``convert`` (rubric_dsl objects <-> protobuf), ``errors``
 (rich gRPC errors), ``servicer`` (the thin RubricService), ``server`` (``create_server``,
 ``serve_main``), ``client`` (``client_main``), ``logs`` (structlog JSON lines).
 Generated code lives in ``service.gen`` (``scripts/gen_protos.py``).

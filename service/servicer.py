@@ -28,9 +28,9 @@ from typing import Any
 import grpc
 from google.protobuf.json_format import MessageToDict
 
+import rubric_dsl
 from rubric_dsl import EvaluationError, InvalidFacts
 from service import convert, errors
-from service.checking import check_text
 from service.errors import ServiceError
 from service.gen.rubric.v1 import rubric_service_pb2 as pb
 from service.gen.rubric.v1 import rubric_service_pb2_grpc as pb_grpc
@@ -189,8 +189,9 @@ class RubricServicer(pb_grpc.RubricServiceServicer):
         return pb.GetRubricResponse(rubric=convert.rubric_message(rubric))
 
     def CheckRubric(self, request: pb.CheckRubricRequest, context: Any) -> pb.CheckRubricResponse:
+        # Pure: the text stands in for the served rubric of its id; nothing is stored or served.
         path = request.path or "<input>"
-        diagnostics = check_text(request.source, path, self.registry.directory)
+        diagnostics = rubric_dsl.check_source(request.source, path, search_dir=self.registry.directory)
         return pb.CheckRubricResponse(
             ok=not any(d.severity == "error" for d in diagnostics),
             diagnostics=[convert.diagnostic_message(d, request.source) for d in diagnostics],

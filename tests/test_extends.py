@@ -111,3 +111,11 @@ def test_an_abstract_rubric_cannot_be_compiled_for_scoring(tmp_path: Path) -> No
     (problem,) = refused.value.diagnostics
     assert problem.code == "rubric_abstract_not_overridden"
     assert "is abstract; score a rubric that extends it" in problem.message
+
+
+def test_checked_text_stands_in_for_the_rubric_of_the_same_id(tmp_path: Path) -> None:
+    (tmp_path / "base.rubric").write_text(BASE, encoding="utf-8")
+    (tmp_path / "child.rubric").write_text(CHILD, encoding="utf-8")
+    edited = CHILD.replace('version "2"', 'version "3"')
+    assert rubric_dsl.check_source(edited, "<edited>", search_dir=tmp_path) == []
+    assert rubric_dsl.compile_source(edited, "<edited>", search_dir=tmp_path).version == "3"
