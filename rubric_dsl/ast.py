@@ -273,6 +273,9 @@ class HeaderField:
     span: Span
 
 
+DEFAULT_INDICATOR_STEP = Decimal("0.01")  # without `round indicator …`: 0.01, half_up (四舍五入)
+
+
 @dataclass(frozen=True, slots=True)
 class Rounding:
     scope: Literal["indicator", "total"]

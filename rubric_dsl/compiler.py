@@ -67,7 +67,7 @@ MODES = {
     "up": ROUND_UP,
     "down": ROUND_DOWN,
 }
-DEFAULT_ROUNDING = ast.Rounding("indicator", Decimal("0.01"), "half_up", Span("<default>", 1, 1, 1, 1))
+DEFAULT_ROUNDING = ast.Rounding("indicator", ast.DEFAULT_INDICATOR_STEP, "half_up", Span("<default>", 1, 1, 1, 1))
 ZERO = Decimal(0)
 
 

@@ -224,6 +224,16 @@ def source_too_large(size: int, limit: int, span: Span) -> Diagnostic:
     )
 
 
+def number_too_long(text: str, limit: int, span: Span) -> Diagnostic:
+    shown = text if len(text) <= 20 else text[:17] + "…"
+    return _error(
+        "rubric_limit_exceeded",
+        f"the number {shown} has more than {limit} digits; no rubric needs such a number",
+        f"数字 {shown} 超过 {limit} 位；评分规则不需要这样的数字",
+        span,
+    )
+
+
 def nesting_too_deep(limit: int, span: Span) -> Diagnostic:
     return _error(
         "rubric_limit_exceeded",
@@ -429,6 +439,16 @@ def total_mismatch(declared: Decimal, actual: Decimal, span: Span) -> Diagnostic
         f"the rubric declares `total {fmt(declared)}` but its top-level sections add up to {fmt(actual)}; "
         "change `total` or the sections' weights",
         f"评分规则标明 `total {fmt(declared)}`，但一级指标合计 {fmt(actual)} 分；请修改 `total` 或各部分分值",
+        span,
+    )
+
+
+def weight_not_a_step_multiple(indicator: str, weight: Decimal, step: Decimal, span: Span) -> Diagnostic:
+    return _error(
+        "rubric_weight_mismatch",
+        f"indicator `{indicator}` weighs {fmt(weight)}, which rounding to {fmt(step)} cannot award: full marks would "
+        f"round away from the weight; use a weight that is a multiple of {fmt(step)}, or round to a finer step",
+        f"指标 `{indicator}` 分值为 {fmt(weight)}，按 {fmt(step)} 取舍无法给出满分（会舍入成别的分数）；请使用 {fmt(step)} 的整数倍，或改用更细的取舍单位",
         span,
     )
 

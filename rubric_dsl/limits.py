@@ -9,6 +9,7 @@ MAX_SOURCE_BYTES = 1_000_000  # a rubric file; the largest real scheme is a few 
 MAX_TREE_DEPTH = 120  # nesting of sections, rules and expressions, counted on the parse tree
 MAX_INDICATORS = 2_000
 MAX_INPUTS = 2_000
+MAX_NUMBER_DIGITS = 30  # digits of a number written in a rubric
 MAX_FACTS = 10_000  # facts in one request (extra facts allowed, for comparison data)
 MAX_FACT_TEXT = 200  # characters of one fact's text value
 MAX_MAGNITUDE = 30  # a numeric fact beyond 10**30 cannot be meant (and would overflow arithmetic)

@@ -287,6 +287,13 @@ class _ToAst(Transformer[Token, Any]):
     def _tspan(self, token: Token) -> Span:
         return _token_span(self.path, token)
 
+    def _decimal(self, token: Token) -> Decimal:
+        """A number token's value (a percent's in percent points); too many digits is a diagnostic."""
+        text = str(token).rstrip("%")
+        if sum(c.isdigit() for c in text) > limits.MAX_NUMBER_DIGITS:
+            raise _BadLiteral(diag.number_too_long(text, limits.MAX_NUMBER_DIGITS, self._tspan(token)))
+        return Decimal(text)
+
     # --- file and header
 
     def start(self, meta: Any, children: list[Any]) -> ast.Rubric:
@@ -343,7 +350,7 @@ class _ToAst(Transformer[Token, Any]):
     def rounding(self, meta: Any, children: list[Any]) -> ast.Rounding:
         scope = "indicator" if children[1].type == "INDICATOR" else "total"
         mode = cast(Any, str(children[3]))
-        return ast.Rounding(cast(Any, scope), Decimal(str(children[2])), mode, self._span(meta))
+        return ast.Rounding(cast(Any, scope), self._decimal(children[2]), mode, self._span(meta))
 
     def round_mode(self, meta: Any, children: list[Any]) -> Token:
         return cast(Token, children[0])
@@ -396,7 +403,7 @@ class _ToAst(Transformer[Token, Any]):
         token = children[-1]
         text = ("-" if negative else "") + str(token)
         percent = token.type == "PERCENT"
-        value = Decimal(str(token).rstrip("%"))
+        value = self._decimal(token)
         if percent:
             value = value.scaleb(-2)
         return ast.Num(-value if negative else value, percent, text, self._span(meta))
@@ -457,7 +464,7 @@ class _ToAst(Transformer[Token, Any]):
         )
 
     def weight(self, meta: Any, children: list[Any]) -> Decimal:
-        return Decimal(str(children[0]))
+        return self._decimal(children[0])
 
     # --- rules
 
@@ -576,11 +583,11 @@ class _ToAst(Transformer[Token, Any]):
 
     def number(self, meta: Any, children: list[Any]) -> ast.Num:
         token = children[0]
-        return ast.Num(Decimal(str(token)), False, str(token), self._tspan(token))
+        return ast.Num(self._decimal(token), False, str(token), self._tspan(token))
 
     def percent(self, meta: Any, children: list[Any]) -> ast.Num:
         token = children[0]
-        return ast.Num(Decimal(str(token)[:-1]).scaleb(-2), True, str(token), self._tspan(token))
+        return ast.Num(self._decimal(token).scaleb(-2), True, str(token), self._tspan(token))
 
     def name(self, meta: Any, children: list[Any]) -> ast.Name:
         return ast.Name(str(children[0]), self._tspan(children[0]))

@@ -17,6 +17,10 @@ def check(scope: Scope) -> Iterator[Diagnostic]:
     for node in tree:
         if node.weight <= 0:
             yield diag.zero_weight(node.id, node.weight, node.span)
+    step = next((r.step for r in rubric.rounding if r.scope == "indicator"), ast.DEFAULT_INDICATOR_STEP)
+    for indicator, _ in scope.indicators:
+        if step > 0 and indicator.weight % step != 0:
+            yield diag.weight_not_a_step_multiple(indicator.id, indicator.weight, step, indicator.span)
     for section, _ in scope.sections:
         if section.abstract:
             if not rubric.abstract:
