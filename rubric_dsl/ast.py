@@ -148,7 +148,7 @@ class Linear:
 @dataclass(frozen=True, slots=True)
 class Target:
     actual: Expr
-    op: Literal[">=", "<=", "=="]
+    op: Literal[">=", "<=", ">", "<", "=="]
     target: Expr
     proportional: bool
     span: Span

@@ -545,7 +545,7 @@ class _CodeGen:
             self.emit(ind, f"else: {self.points(pv, zero)}; {rv} = (2, {a}, {t})")
             return
         self.emit(ind, "else:")
-        num, den = (a, t) if node.op == ">=" else (t, a)
+        num, den = (a, t) if node.op in (">=", ">") else (t, a)  # higher is better: actual/target
         self.emit(ind + 1, f"{raw} = {w} * {num} / {den}")
         self._clamp(raw, w, pv, clause, ind + 1)
         self.emit(ind + 1, f"{rv} = (1, {a}, {t})")

@@ -166,7 +166,7 @@ class TargetExplainer:
             return f"{shown} meets {goal} → {fmt(self.weight)}"
         if clause == 2:
             return f"{shown} misses {goal} → 0"
-        num, den = (actual, target) if self.op == ">=" else (target, actual)
+        num, den = (actual, target) if self.op in (">=", ">") else (target, actual)
         return f"{shown} misses {goal} → {fmt(self.weight)} × {show(num, self.percent)} / {show(den, self.percent)}"
 
 

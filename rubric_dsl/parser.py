@@ -532,7 +532,7 @@ class _ToAst(Transformer[Token, Any]):
     def target(self, meta: Any, children: list[Any]) -> ast.Target:
         expr = _nodes(children)[0]
         span = self._span(meta)
-        if not isinstance(expr, ast.Compare) or expr.op not in (">=", "<=", "=="):
+        if not isinstance(expr, ast.Compare) or expr.op not in (">=", "<=", ">", "<", "=="):
             raise _BadLiteral(diag.target_not_comparison(span))
         op = cast(Any, expr.op)
         return ast.Target(expr.left, op, expr.right, bool(_tokens(children, "PROPORTIONAL")), span)

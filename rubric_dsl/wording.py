@@ -220,5 +220,5 @@ class _Wording:
         head = f"{self.subject(rule.actual)}达到目标值（{_CMP[rule.op]}{self.expr(rule.target)}）得满分"
         if not rule.proportional:
             return f"{head}，未达到不得分"
-        ratio = "实际值/目标值" if rule.op == ">=" else "目标值/实际值"
+        ratio = "实际值/目标值" if rule.op in (">=", ">") else "目标值/实际值"
         return f"{head}，未达到按完成比例得分（满分×{ratio}）"

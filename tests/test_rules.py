@@ -79,6 +79,16 @@ CASES = [
     ),
     ("target-equal", "target n == 20", COUNT, "5", {"n": "20"}, "5", "meets target == 20"),
     (
+        "target-strictly-below",
+        "target cost < 40000 proportional",
+        'input cost money "人均经费"',
+        "10",
+        {"cost": "40000"},
+        "10",
+        "10 × 40000 / 40000",
+    ),
+    ("target-strictly-above", "target n > 20", COUNT, "5", {"n": "20"}, "0", "misses target > 20"),
+    (
         "judged",
         "judged panel",
         'input panel number "评价组打分"',
