@@ -10,6 +10,7 @@ carries a content hash over its own source and its ancestors', so any score can 
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -56,7 +57,11 @@ class Library:
 
 
 def rubric_files(directory: str | Path) -> list[Path]:
-    return sorted(p for p in Path(directory).rglob(f"*{RUBRIC_SUFFIX}") if p.is_file())
+    """The `*.rubric` files under `directory`, except any whose real path lies outside it (a symlink out)."""
+    root = Path(directory).resolve()
+    return sorted(
+        p for p in Path(directory).rglob(f"*{RUBRIC_SUFFIX}") if p.is_file() and p.resolve().is_relative_to(root)
+    )
 
 
 def read_files(paths: Iterable[Path]) -> dict[str, str]:
@@ -141,10 +146,18 @@ def _with_text(path: str, text: str, search_dir: str | Path | None) -> dict[str,
     sources = {
         p: t
         for p, t in sources.items()
-        if Path(p).resolve() != Path(path).resolve() and (not own_id or RUBRIC_ID.findall(t)[:1] != own_id)
+        if not _same_file(p, path) and (not own_id or RUBRIC_ID.findall(t)[:1] != own_id)
     }
     sources[path] = text
     return sources
+
+
+def _same_file(a: str, b: str) -> bool:
+    """Whether two paths name one file; a display name such as `<input>` names none."""
+    try:
+        return os.path.samefile(a, b)
+    except (OSError, ValueError):  # a name that is no file, or not even a path (a NUL byte)
+        return False
 
 
 def check_source(text: str, path: str = "<input>", search_dir: str | Path | None = None) -> list[Diagnostic]:

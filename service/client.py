@@ -8,18 +8,25 @@ are sent as their exact text. Guarantees: responses print as proto3 JSON with th
 message, ErrorInfo and every field violation go to stderr and the exit code is 1;
 a request that is not valid JSON for its message exits with 2.
 
+TLS: ``--tls-ca FILE`` (or ``--tls`` for the system's roots) connects over TLS, and
+``--tls-cert``/``--tls-key`` present a client certificate (mutual TLS). A bearer token
+(``--token TOKEN``, ``--token @FILE``, or ``$RUBRIC_TOKEN``) goes with every call as
+``authorization: Bearer <token>``.
+
 Examples::
 
     rubric call ListRubrics
     rubric call Score --json '{"rubric": "wuping.casework", "facts": {"execution_rate": "100"}}'
     rubric call Score --rubric wuping.inspection --facts rubrics/wuping/seed-inspection.facts.json
     rubric call ScoreStream --json @batch.jsonl
+    rubric call ListRubrics --tls-ca ca.pem --token @token.txt --target rubric.example:443
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -35,8 +42,10 @@ from grpc_status import rpc_status
 
 from service.gen.rubric.v1 import rubric_service_pb2 as pb
 from service.gen.rubric.v1 import rubric_service_pb2_grpc as pb_grpc
+from service.tls import TlsConfigError, channel_credentials
 
 DEFAULT_TARGET = "127.0.0.1:50051"
+ENV_TOKEN = "RUBRIC_TOKEN"
 
 
 @dataclass(frozen=True)
@@ -65,6 +74,13 @@ def build_parser(prog: str = "rubric call") -> argparse.ArgumentParser:
     parser.add_argument("--explain", action="store_true", help="Score: ask for explanations")
     parser.add_argument("--target", default=DEFAULT_TARGET, help="server address host:port")
     parser.add_argument("--timeout", type=float, default=30.0, help="deadline in seconds")
+    security = parser.add_argument_group("TLS and tokens")
+    security.add_argument("--token", help=f"bearer token, or @FILE holding it (default: ${ENV_TOKEN})")
+    security.add_argument("--tls", action="store_true", help="connect over TLS, trusting the system's roots")
+    security.add_argument("--tls-ca", type=Path, help="connect over TLS, trusting this PEM CA")
+    security.add_argument("--tls-cert", type=Path, help="PEM client certificate for mutual TLS (with --tls-key)")
+    security.add_argument("--tls-key", type=Path, help="PEM private key of --tls-cert")
+    security.add_argument("--tls-server-name", help="name to check the server's certificate against")
     return parser
 
 
@@ -129,12 +145,33 @@ def describe_error(error: grpc.RpcError) -> str:
     return "\n".join(lines)
 
 
+def _token(spec: str | None) -> str | None:
+    """The token of ``--token`` (text or @FILE, first line) or of ``$RUBRIC_TOKEN``."""
+    if spec is None:
+        spec = os.environ.get(ENV_TOKEN) or None
+    if spec is None:
+        return None
+    if spec.startswith("@"):
+        words = Path(spec[1:]).read_text(encoding="utf-8").split()
+        spec = words[0] if words else ""
+    return spec.strip() or None
+
+
+def open_channel(args: argparse.Namespace) -> grpc.Channel:
+    """An insecure channel, or a TLS one when any TLS option is given."""
+    if not (args.tls or args.tls_ca or args.tls_cert or args.tls_key):
+        return grpc.insecure_channel(args.target)
+    credentials = channel_credentials(args.tls_ca, args.tls_cert, args.tls_key)
+    options = [("grpc.ssl_target_name_override", args.tls_server_name)] if args.tls_server_name else []
+    return grpc.secure_channel(args.target, credentials, options=options)
+
+
 def _stub_for(name: str, channel: Any) -> Any:
     return health_pb2_grpc.HealthStub(channel) if name == "Health" else pb_grpc.RubricServiceStub(channel)
 
 
 def client_main(argv: Sequence[str] | None = None) -> int:
-    """Run one call; 0 on success, 1 on an RPC error, 2 on a bad request."""
+    """Run one call; 0 on success, 1 on an RPC error, 2 on a bad request or unreadable TLS/token file."""
     args = build_parser().parse_args(argv)
     method = METHODS[args.method]
     try:
@@ -143,15 +180,22 @@ def client_main(argv: Sequence[str] | None = None) -> int:
     except (json_format.ParseError, ValueError, OSError) as exc:
         print(f"error: bad request for {args.method}: {exc}", file=sys.stderr)
         return 2
-    with grpc.insecure_channel(args.target) as channel:
+    try:
+        token = _token(args.token)
+        channel = open_channel(args)
+    except (TlsConfigError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    metadata = [("authorization", f"Bearer {token}")] if token is not None else None
+    with channel:
         call = method.call(_stub_for(args.method, channel))
         try:
             if method.stream:
-                responses: Iterator[Message] = call(iter(requests), timeout=args.timeout)
+                responses: Iterator[Message] = call(iter(requests), timeout=args.timeout, metadata=metadata)
                 for response in responses:
                     print(_to_json(response, None), flush=True)
             else:
-                print(_to_json(call(requests[0], timeout=args.timeout), 2))
+                print(_to_json(call(requests[0], timeout=args.timeout, metadata=metadata), 2))
         except grpc.RpcError as error:
             print(describe_error(error), file=sys.stderr)
             return 1

@@ -10,6 +10,10 @@ Guarantees:
   longer compiles, X stays at its previous version and the log says why, one event
   per diagnostic located as ``path:line:col``. A deleted file stops being served.
 * ``reload`` never raises; a failure to read the directory keeps the old snapshot.
+* Only files whose real path lies inside the directory are read (``rubric_dsl.rubric_files``):
+  a ``*.rubric`` symlink to a file or directory outside it is refused, and each reload
+  logs it (``rubric_file_refused``). Requests name rubrics by id, looked up in the
+  snapshot; no id or path from a request is ever used to open a file.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from types import MappingProxyType
 
 import rubric_dsl
 from rubric_dsl import CompiledRubric, Diagnostic
+from rubric_dsl.api import RUBRIC_SUFFIX, rubric_files
 from service.logs import get_logger
 
 log = get_logger("service.registry")
@@ -117,10 +122,19 @@ class Registry:
                 log.error("reload_failed", directory=str(self.directory), error=repr(exc))
                 return previous
             serving, kept = merge(previous.rubrics, library.rubrics)
+            self._log_refused()
             self._log_diagnostics(library.diagnostics)
             self._snapshot = current = _snapshot(previous.generation + 1, serving)
             self._log_swap(previous, current, kept, library.files)
             return current
+
+    def _log_refused(self) -> None:
+        for path in outside_files(self.directory):
+            log.error(
+                "rubric_file_refused",
+                path=str(path),
+                reason="it resolves to a file outside the rubrics directory (a symlink out); it is not read",
+            )
 
     def _log_diagnostics(self, diagnostics: list[Diagnostic]) -> None:
         for d in diagnostics:
@@ -164,6 +178,12 @@ class Registry:
             ),
             kept_previous=sorted(r.id for r in kept),
         )
+
+
+def outside_files(directory: str | os.PathLike[str]) -> list[Path]:
+    """``*.rubric`` entries under ``directory`` whose real path lies outside it (never read)."""
+    inside = set(rubric_files(Path(directory)))
+    return sorted(p for p in Path(directory).rglob(f"*{RUBRIC_SUFFIX}") if p not in inside and p.exists())
 
 
 def _diagnostics_for(files: Mapping[str, list[Diagnostic]], path: str) -> list[Diagnostic]:

@@ -9,6 +9,12 @@ Guarantees:
   (service "" and "rubric.v1.RubricService") and server reflection;
 * messages larger than ``max_message_bytes`` are refused in both directions
   (RESOURCE_EXHAUSTED); at most ``max_concurrent_rpcs`` RPCs run at once;
+* ``service.guard`` bounds every streaming call (records, lifetime, idle time) and,
+  when tokens are configured (``--token-file``, ``$RUBRIC_TOKENS``), refuses every
+  call but health checks without a valid bearer token (UNAUTHENTICATED);
+* with ``--tls-cert``/``--tls-key`` the port speaks TLS only; with ``--tls-client-ca``
+  every client must present a certificate signed by that CA (mutual TLS);
+* bad TLS or token options are refused before anything is bound (exit code 2);
 * on SIGTERM or SIGINT: health turns NOT_SERVING for ``drain_seconds`` while
   requests are still answered (so balancers stop sending), then new RPCs are
   refused and in-flight ones get up to ``grace_seconds`` to finish; exit code 0;
@@ -36,11 +42,14 @@ import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
+from service.auth import ENV_TOKENS, TokenConfigError, TokenSet, load_tokens, readable_by_others
 from service.gen.rubric.v1 import rubric_service_pb2 as pb
 from service.gen.rubric.v1 import rubric_service_pb2_grpc as pb_grpc
+from service.guard import MAX_CALL_SECONDS, MAX_STREAM_RECORDS, STREAM_IDLE_SECONDS, Guard, StreamLimits
 from service.logs import configure_logging, get_logger
 from service.registry import Registry
 from service.servicer import RubricServicer
+from service.tls import ServerTls, TlsConfigError
 from service.watcher import RubricWatcher
 
 log = get_logger("service.server")
@@ -69,12 +78,14 @@ def new_grpc_server(
     workers: int = WORKERS,
     max_message_bytes: int = MAX_MESSAGE_BYTES,
     max_concurrent_rpcs: int = MAX_CONCURRENT_RPCS,
+    interceptors: Sequence[Any] = (),
 ) -> Any:
     """A bare ``grpc.Server`` with this service's limits (the benchmark's echo server uses it too)."""
     return grpc.server(
         futures.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="rpc"),
         options=server_options(max_message_bytes),
         maximum_concurrent_rpcs=max_concurrent_rpcs,
+        interceptors=list(interceptors),
     )
 
 
@@ -88,6 +99,8 @@ class RubricServer:
     watcher: RubricWatcher | None
     host: str
     port: int
+    guard: Guard
+    tls: ServerTls | None = None
 
     def start(self) -> None:
         self.grpc_server.start()
@@ -102,6 +115,12 @@ class RubricServer:
             directory=str(self.registry.directory),
             rubrics=list(snapshot.ids),
             reload=self.watcher is not None,
+            tls=self.tls is not None,
+            client_certificates=self.tls is not None and self.tls.client_ca is not None,
+            tokens=len(self.guard.tokens) if self.guard.tokens is not None else 0,
+            max_stream_records=self.guard.limits.max_records,
+            max_call_seconds=self.guard.limits.max_call_seconds,
+            stream_idle_seconds=self.guard.limits.idle_seconds,
         )
 
     def shutdown(self, *, drain_seconds: float = 1.0, grace_seconds: float = 30.0) -> None:
@@ -111,6 +130,7 @@ class RubricServer:
         threading.Event().wait(drain_seconds)
         log.info("stopping", grace_seconds=grace_seconds)
         self.grpc_server.stop(grace_seconds).wait()
+        self.guard.stop()
         if self.watcher is not None:
             self.watcher.stop()
         log.info("stopped")
@@ -127,15 +147,23 @@ def create_server(
     max_message_bytes: int = MAX_MESSAGE_BYTES,
     max_concurrent_rpcs: int = MAX_CONCURRENT_RPCS,
     reload_debounce_ms: int = 300,
+    tls: ServerTls | None = None,
+    tokens: TokenSet | None = None,
+    stream_limits: StreamLimits | None = None,
 ) -> tuple[RubricServer, int]:
     """Load the rubrics, build the server and bind ``host:port``; returns it and the bound port."""
+    credentials = tls.credentials() if tls is not None else None
     registry = Registry(rubrics_dir)
     watcher = RubricWatcher(registry, debounce_ms=reload_debounce_ms) if watch else None
     if watcher is not None:
         watcher.start()  # before loading, so that no edit made after the load is missed
     registry.reload()
+    guard = Guard(tokens, stream_limits)
     server = new_grpc_server(
-        workers=workers, max_message_bytes=max_message_bytes, max_concurrent_rpcs=max_concurrent_rpcs
+        workers=workers,
+        max_message_bytes=max_message_bytes,
+        max_concurrent_rpcs=max_concurrent_rpcs,
+        interceptors=[guard],
     )
     pb_grpc.add_RubricServiceServicer_to_server(RubricServicer(registry, log_facts=log_facts), server)
     health_servicer = health.HealthServicer()
@@ -143,10 +171,11 @@ def create_server(
         health_servicer.set(name, health_pb2.HealthCheckResponse.NOT_SERVING)
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     reflection.enable_server_reflection((SERVICE_NAME, health.SERVICE_NAME, reflection.SERVICE_NAME), server)
-    bound = server.add_insecure_port(f"{_bracket(host)}:{port}")
+    address = f"{_bracket(host)}:{port}"
+    bound = server.add_insecure_port(address) if credentials is None else server.add_secure_port(address, credentials)
     if bound == 0:
         raise OSError(f"cannot bind {host}:{port}")
-    return RubricServer(server, registry, health_servicer, watcher, host, bound), bound
+    return RubricServer(server, registry, health_servicer, watcher, host, bound, guard, tls), bound
 
 
 def _bracket(host: str) -> str:
@@ -167,7 +196,50 @@ def build_parser(prog: str = "rubric serve") -> argparse.ArgumentParser:
     parser.add_argument("--max-concurrent-rpcs", type=int, default=MAX_CONCURRENT_RPCS)
     parser.add_argument("--drain-seconds", type=float, default=1.0, help="NOT_SERVING before refusing RPCs")
     parser.add_argument("--grace-seconds", type=float, default=30.0, help="time in-flight RPCs get to end")
+    limits = parser.add_argument_group("stream limits")
+    limits.add_argument(
+        "--max-stream-records",
+        type=_positive_int,
+        default=MAX_STREAM_RECORDS,
+        help="records one ScoreStream may send (%(default)s); the next fails RESOURCE_EXHAUSTED",
+    )
+    limits.add_argument(
+        "--max-call-seconds",
+        type=_positive_float,
+        default=MAX_CALL_SECONDS,
+        help="longest life of a streaming call (%(default)s s), whatever deadline the client set",
+    )
+    limits.add_argument(
+        "--stream-idle-seconds",
+        type=_positive_float,
+        default=STREAM_IDLE_SECONDS,
+        help="cancel a stream that neither sends a record nor takes a response this long (%(default)s s)",
+    )
+    security = parser.add_argument_group("TLS and tokens")
+    security.add_argument("--tls-cert", type=Path, help="PEM certificate chain; with --tls-key, serve TLS only")
+    security.add_argument("--tls-key", type=Path, help="PEM private key of --tls-cert")
+    security.add_argument("--tls-client-ca", type=Path, help="PEM CA: require client certificates it signed (mTLS)")
+    security.add_argument(
+        "--token-file",
+        type=Path,
+        help=f"accepted bearer tokens, one per line (also ${ENV_TOKENS}, comma-separated);"
+        " every RPC but health then needs 'authorization: Bearer <token>'",
+    )
     return parser
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be positive, not {value}")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    value = float(text)
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be positive, not {text}")
+    return value
 
 
 def _write_port_file(path: Path, port: int) -> None:
@@ -177,7 +249,7 @@ def _write_port_file(path: Path, port: int) -> None:
 
 
 def serve_main(argv: Sequence[str] | None = None) -> int:
-    """Run the server until SIGTERM/SIGINT; 0 after a clean shutdown, 2 on a bad directory."""
+    """Run the server until SIGTERM/SIGINT; 0 after a clean shutdown, 2 on a bad directory, TLS or token option."""
     args = build_parser().parse_args(argv)
     configure_logging()
     if not args.rubrics.is_dir():
@@ -190,9 +262,39 @@ def serve_main(argv: Sequence[str] | None = None) -> int:
         log.info("signal", signal=signal.Signals(signum).name)
         stop.set()
 
+    try:
+        tls = ServerTls.from_options(args.tls_cert, args.tls_key, args.tls_client_ca)
+        tokens = load_tokens(args.token_file)
+    except (TlsConfigError, TokenConfigError) as exc:
+        log.error("bad_security_options", error=str(exc))
+        print(f"rubric serve: {exc}", file=sys.stderr)
+        return 2
+    _warn_about_tokens(args, tls, tokens)
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
-    server, port = create_server(
+    server, port = _create_from_args(args, tls, tokens)
+    server.start()
+    if args.port_file is not None:
+        _write_port_file(args.port_file, port)
+    while not stop.wait(3600):
+        pass
+    server.shutdown(drain_seconds=args.drain_seconds, grace_seconds=args.grace_seconds)
+    return 0
+
+
+def _warn_about_tokens(args: argparse.Namespace, tls: ServerTls | None, tokens: TokenSet | None) -> None:
+    if tokens is None:
+        return
+    if tls is None and args.host not in ("127.0.0.1", "localhost", "::1"):
+        log.warning("tokens_in_clear", reason="tokens are checked but travel unencrypted; use --tls-cert/--tls-key")
+    if args.token_file is not None and readable_by_others(args.token_file):
+        log.warning("token_file_readable", path=str(args.token_file), reason="group or others may read it")
+
+
+def _create_from_args(
+    args: argparse.Namespace, tls: ServerTls | None, tokens: TokenSet | None
+) -> tuple[RubricServer, int]:
+    return create_server(
         args.rubrics,
         args.host,
         args.port,
@@ -202,14 +304,10 @@ def serve_main(argv: Sequence[str] | None = None) -> int:
         max_message_bytes=args.max_message_bytes,
         max_concurrent_rpcs=args.max_concurrent_rpcs,
         reload_debounce_ms=args.reload_debounce_ms,
+        tls=tls,
+        tokens=tokens,
+        stream_limits=StreamLimits(args.max_stream_records, args.max_call_seconds, args.stream_idle_seconds),
     )
-    server.start()
-    if args.port_file is not None:
-        _write_port_file(args.port_file, port)
-    while not stop.wait(3600):
-        pass
-    server.shutdown(drain_seconds=args.drain_seconds, grace_seconds=args.grace_seconds)
-    return 0
 
 
 if __name__ == "__main__":

@@ -1,0 +1,286 @@
+"""A server interceptor that guards every call but health checks: bearer tokens and stream bounds.
+
+Takes: the accepted tokens (``None``: no token check) and ``StreamLimits``.
+Guarantees:
+
+* ``grpc.health.v1.Health`` calls pass untouched: probes need no token, and ``Watch``
+  streams are not bounded;
+* with tokens, every other call (``rubric.v1``, reflection, unknown methods) without
+  ``authorization: Bearer <token>`` naming an accepted token fails UNAUTHENTICATED
+  (ErrorInfo reason ``MISSING_TOKEN`` or ``BAD_TOKEN``) before its handler runs and
+  before any request of it is decoded;
+* a call that streams requests takes at most ``max_records`` of them: the next one
+  fails the call with RESOURCE_EXHAUSTED (``STREAM_TOO_LONG``), after every earlier
+  record was answered;
+* a streaming call lives at most ``max_call_seconds``: a record read later fails it
+  with DEADLINE_EXCEEDED (``CALL_TOO_LONG``), and a call still open ``CAP_GRACE_SECONDS``
+  after that (blocked on a silent client, or on one that does not read) is cancelled;
+* a streaming call that makes no progress (no request read, no response sent) for
+  ``idle_seconds`` is cancelled, so a client that goes silent or stops reading holds
+  a worker thread only that long. Reading the next request only after the response
+  to the previous one was sent, the server holds at most one record per stream, and
+  gRPC's flow control makes a fast sender wait;
+* one daemon thread (the reaper) cancels overdue calls and logs each cancellation.
+  Unary calls get the token check only: their work is bounded by the rubric and
+  facts limits.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import grpc
+
+from service.auth import TokenSet, bearer_token
+from service.errors import ServiceError
+from service.logs import get_logger
+
+log = get_logger("service.guard")
+
+HEALTH_PREFIX = "/grpc.health.v1.Health/"
+MAX_STREAM_RECORDS = 100_000
+MAX_CALL_SECONDS = 300.0
+STREAM_IDLE_SECONDS = 60.0
+# Past the cap, a busy stream fails at its next record with a clear status; the reaper
+# cancels (status CANCELLED) only a call that is still open this much later.
+CAP_GRACE_SECONDS = 1.0
+
+
+@dataclass(frozen=True)
+class StreamLimits:
+    max_records: int = MAX_STREAM_RECORDS
+    max_call_seconds: float = MAX_CALL_SECONDS
+    idle_seconds: float = STREAM_IDLE_SECONDS
+
+
+def _status(code: grpc.StatusCode, reason: str, message: str, **metadata: str) -> Any:
+    return ServiceError(code, reason, message, [], metadata).to_status()
+
+
+MISSING_TOKEN = _status(
+    grpc.StatusCode.UNAUTHENTICATED,
+    "MISSING_TOKEN",
+    "this server needs a bearer token: send the metadata 'authorization: Bearer <token>'",
+)
+BAD_TOKEN = _status(grpc.StatusCode.UNAUTHENTICATED, "BAD_TOKEN", "the bearer token is not one this server accepts")
+
+
+@dataclass(eq=False)
+class Watch:
+    """One streaming call in progress, as the reaper sees it."""
+
+    method: str
+    context: Any
+    limits: StreamLimits
+    started: float = field(default_factory=time.monotonic)
+    last: float = 0.0
+    records: int = 0
+
+    def __post_init__(self) -> None:
+        self.last = self.started
+
+    def touch(self) -> None:
+        self.last = time.monotonic()
+
+    def past_cap(self) -> bool:
+        return time.monotonic() - self.started > self.limits.max_call_seconds
+
+    def due(self) -> tuple[float, str]:
+        """When the reaper must cancel this call, and why."""
+        cap = self.started + self.limits.max_call_seconds + CAP_GRACE_SECONDS
+        idle = self.last + self.limits.idle_seconds
+        return (idle, "idle") if idle < cap else (cap, "too_long")
+
+
+class Reaper:
+    """Cancels watched calls that overstay; one daemon thread, started with the first watch."""
+
+    def __init__(self) -> None:
+        self._calls: set[Watch] = set()
+        self._changed = threading.Condition()
+        self._stopped = False
+        self._thread: threading.Thread | None = None
+
+    def add(self, watch: Watch) -> None:
+        with self._changed:
+            self._calls.add(watch)
+            if self._thread is None and not self._stopped:
+                self._thread = threading.Thread(target=self._run, name="call-reaper", daemon=True)
+                self._thread.start()
+            self._changed.notify()
+
+    def forget(self, watch: Watch) -> None:
+        with self._changed:
+            self._calls.discard(watch)
+
+    def stop(self) -> None:
+        with self._changed:
+            self._stopped = True
+            self._changed.notify()
+
+    def _run(self) -> None:
+        with self._changed:
+            while not self._stopped:
+                self._changed.wait(self._reap())
+
+    def _reap(self) -> float | None:
+        """Cancel what is overdue; seconds until the next check (None: nothing to watch)."""
+        now = time.monotonic()
+        soonest: float | None = None
+        for watch in list(self._calls):
+            due, reason = watch.due()
+            if due <= now:
+                self._calls.discard(watch)
+                log.warning(
+                    "call_cancelled",
+                    method=watch.method,
+                    reason=reason,
+                    records=watch.records,
+                    seconds=round(now - watch.started, 3),
+                    idle_seconds=round(now - watch.last, 3),
+                )
+                watch.context.cancel()
+            elif soonest is None or due < soonest:
+                soonest = due
+        return None if soonest is None else max(soonest - now, 0.01)
+
+
+Behavior = Callable[..., Any]
+
+
+class Guard(grpc.ServerInterceptor):  # type: ignore[misc]
+    """The interceptor; ``stop()`` ends its reaper thread."""
+
+    def __init__(self, tokens: TokenSet | None = None, limits: StreamLimits | None = None) -> None:
+        self.tokens = tokens
+        self.limits = limits or StreamLimits()
+        self.reaper = Reaper()
+        self._wrapped: dict[str, tuple[Any, Any]] = {}  # method -> (handler, guarded handler)
+
+    def stop(self) -> None:
+        self.reaper.stop()
+
+    def intercept_service(self, continuation: Callable[[Any], Any], details: Any) -> Any:
+        method: str = details.method
+        if method.startswith(HEALTH_PREFIX):
+            return continuation(details)
+        handler = continuation(details)
+        if self.tokens is not None:
+            token = bearer_token(details.invocation_metadata)
+            if token is None:
+                return _refusing(handler, MISSING_TOKEN)
+            if not self.tokens.accepts(token):
+                return _refusing(handler, BAD_TOKEN)
+        if handler is None or not (handler.request_streaming or handler.response_streaming):
+            return handler
+        cached = self._wrapped.get(method)
+        if cached is None or cached[0] is not handler:
+            cached = (handler, self._guarded(method, handler))
+            self._wrapped[method] = cached
+        return cached[1]
+
+    def _guarded(self, method: str, handler: Any) -> Any:
+        options = {
+            "request_deserializer": handler.request_deserializer,
+            "response_serializer": handler.response_serializer,
+        }
+        if handler.request_streaming and handler.response_streaming:
+            return grpc.stream_stream_rpc_method_handler(self._stream_stream(method, handler.stream_stream), **options)
+        if handler.request_streaming:
+            return grpc.stream_unary_rpc_method_handler(self._stream_unary(method, handler.stream_unary), **options)
+        return grpc.unary_stream_rpc_method_handler(self._unary_stream(method, handler.unary_stream), **options)
+
+    def _watch(self, method: str, context: Any) -> Watch:
+        watch = Watch(method, context, self.limits)
+        self.reaper.add(watch)
+        return watch
+
+    def _stream_stream(self, method: str, behavior: Behavior) -> Behavior:
+        def guarded(requests: Iterator[Any], context: Any) -> Iterator[Any]:
+            watch = self._watch(method, context)
+            try:
+                yield from _sent(watch, behavior(self._requests(watch, requests), context))
+            finally:
+                self.reaper.forget(watch)
+
+        return guarded
+
+    def _stream_unary(self, method: str, behavior: Behavior) -> Behavior:
+        def guarded(requests: Iterator[Any], context: Any) -> Any:
+            watch = self._watch(method, context)
+            try:
+                return behavior(self._requests(watch, requests), context)
+            finally:
+                self.reaper.forget(watch)
+
+        return guarded
+
+    def _unary_stream(self, method: str, behavior: Behavior) -> Behavior:
+        def guarded(request: Any, context: Any) -> Iterator[Any]:
+            watch = self._watch(method, context)
+            try:
+                yield from _sent(watch, behavior(request, context))
+            finally:
+                self.reaper.forget(watch)
+
+        return guarded
+
+    def _requests(self, watch: Watch, requests: Iterator[Any]) -> Iterator[Any]:
+        limits = self.limits
+        for request in requests:
+            watch.records += 1
+            if watch.records > limits.max_records:
+                log.warning("stream_too_long", method=watch.method, limit=limits.max_records)
+                watch.context.abort_with_status(_too_long(limits.max_records))
+            if watch.past_cap():
+                log.warning("call_too_long", method=watch.method, records=watch.records - 1)
+                watch.context.abort_with_status(_past_cap(limits.max_call_seconds))
+            watch.touch()
+            yield request
+
+
+def _sent(watch: Watch, responses: Iterator[Any]) -> Iterator[Any]:
+    """The responses, noting progress when each is produced and again once gRPC has sent it."""
+    for response in responses:
+        watch.touch()
+        yield response
+        watch.touch()
+
+
+def _too_long(limit: int) -> Any:
+    return _status(
+        grpc.StatusCode.RESOURCE_EXHAUSTED,
+        "STREAM_TOO_LONG",
+        f"a stream takes at most {limit} records (--max-stream-records); the first {limit} were answered;"
+        " send the rest on a new stream",
+        limit=str(limit),
+    )
+
+
+def _past_cap(seconds: float) -> Any:
+    return _status(
+        grpc.StatusCode.DEADLINE_EXCEEDED,
+        "CALL_TOO_LONG",
+        f"the call ran longer than the server allows one call ({seconds:g} s, --max-call-seconds);"
+        " the records read before were answered; send the rest on a new stream",
+        limit_seconds=f"{seconds:g}",
+    )
+
+
+def _refusing(handler: Any, status: Any) -> Any:
+    """A handler of the same shape as ``handler`` that fails with ``status`` without reading a request."""
+
+    def refuse(request: Any, context: Any) -> Any:
+        context.abort_with_status(status)
+
+    if handler is None or not (handler.request_streaming or handler.response_streaming):
+        return grpc.unary_unary_rpc_method_handler(refuse)
+    if handler.request_streaming and handler.response_streaming:
+        return grpc.stream_stream_rpc_method_handler(refuse)
+    if handler.request_streaming:
+        return grpc.stream_unary_rpc_method_handler(refuse)
+    return grpc.unary_stream_rpc_method_handler(refuse)

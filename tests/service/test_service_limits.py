@@ -1,0 +1,195 @@
+"""Service-side limits on the real server: request size, facts, stream length, call lifetime, backpressure.
+
+No timed assertions: sleeps only make the server's clock pass a limit, and waits only
+bound how long a broken test may hang.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import grpc
+import pytest
+from service_harness import CASEWORK_FACTS, WAIT, ServerProcess, copy_rubrics, rich_error
+
+from rubric_dsl import limits
+from service.gen.rubric.v1 import rubric_service_pb2 as pb
+from service.gen.rubric.v1 import rubric_service_pb2_grpc as pb_grpc
+
+RECORDS = 300  # --max-stream-records of the tight server
+IDLE = 2.0  # --stream-idle-seconds of the tight server
+CAP = 2.0  # --max-call-seconds of the capped server
+
+
+def _record(n: int = 0, *, explain: bool = False) -> pb.ScoreRequest:
+    return pb.ScoreRequest(request_id=str(n), rubric="wuping.casework", facts=CASEWORK_FACTS, explain=explain)
+
+
+@pytest.fixture(scope="module")
+def tight(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    rubrics = copy_rubrics(tmp_path_factory.mktemp("tight") / "rubrics")
+    process = ServerProcess(rubrics, "--max-stream-records", str(RECORDS), "--stream-idle-seconds", str(IDLE))
+    yield process
+    assert process.terminate() == 0
+
+
+@pytest.fixture(scope="module")
+def slow_reader(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    process = ServerProcess(
+        copy_rubrics(tmp_path_factory.mktemp("idle") / "rubrics"), "--stream-idle-seconds", str(IDLE)
+    )
+    yield process
+    assert process.terminate() == 0
+
+
+@pytest.fixture(scope="module")
+def capped(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    process = ServerProcess(copy_rubrics(tmp_path_factory.mktemp("capped") / "rubrics"), "--max-call-seconds", str(CAP))
+    yield process
+    assert process.terminate() == 0
+
+
+def _stub(server: ServerProcess) -> Any:
+    return pb_grpc.RubricServiceStub(server.channel())
+
+
+def _answers_again(server: ServerProcess) -> None:
+    """The worker the stream held is free: a plain call is answered."""
+    assert _stub(server).Score(_record(), timeout=WAIT).total == "94.6"
+
+
+# -- one request --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("facts", "field", "reason"),
+    [
+        ({**CASEWORK_FACTS, **{f"x{n}": "1" for n in range(limits.MAX_FACTS)}}, "facts.facts", "too_many"),
+        ({**CASEWORK_FACTS, "satisfaction": "9" * (limits.MAX_FACT_TEXT + 1)}, "facts.satisfaction", "wrong_type"),
+        ({**CASEWORK_FACTS, "satisfaction": "1e31"}, "facts.satisfaction", "out_of_range"),
+    ],
+    ids=["too-many-facts", "long-fact-text", "huge-number"],
+)
+def test_fact_limits_over_the_wire(stub: Any, facts: dict[str, str], field: str, reason: str):
+    request = pb.ScoreRequest(rubric="wuping.casework", facts=facts, allow_extra_facts=True)
+    with pytest.raises(grpc.RpcError) as caught:
+        stub.Score(request, timeout=WAIT)
+    code, violations, info = rich_error(caught.value)
+    assert (code, info.reason) == (grpc.StatusCode.INVALID_ARGUMENT, "INVALID_FACTS")
+    assert field in violations
+
+
+def test_oversized_score_request_is_refused(stub: Any):
+    request = pb.ScoreRequest(rubric="wuping.casework", facts={**CASEWORK_FACTS, "pad": "x" * (5 * 1024 * 1024)})
+    with pytest.raises(grpc.RpcError) as caught:
+        stub.Score(request, timeout=WAIT)
+    assert caught.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+
+
+def test_oversized_rubric_source_is_a_diagnostic(stub: Any):
+    source = "#" * (limits.MAX_SOURCE_BYTES + 1)
+    response = stub.CheckRubric(pb.CheckRubricRequest(source=source, path="big.rubric"), timeout=WAIT)
+    assert not response.ok and [d.code for d in response.diagnostics] == ["rubric_limit_exceeded"]
+
+
+# -- streams ------------------------------------------------------------------------
+
+
+def test_stream_up_to_the_limit_is_answered(tight: ServerProcess):
+    responses = list(_stub(tight).ScoreStream(iter([_record(n) for n in range(RECORDS)]), timeout=WAIT * 2))
+    assert [r.request_id for r in responses] == [str(n) for n in range(RECORDS)]
+    assert {r.total for r in responses} == {"94.6"}
+
+
+def test_stream_past_the_limit_ends_with_a_clear_error(tight: ServerProcess):
+    call = _stub(tight).ScoreStream(iter([_record(n) for n in range(RECORDS + 50)]), timeout=WAIT * 2)
+    answered = []
+    with pytest.raises(grpc.RpcError) as caught:
+        answered.extend(call)
+    code, _, info = rich_error(caught.value)
+    assert (code, info.reason, info.metadata["limit"]) == (grpc.StatusCode.RESOURCE_EXHAUSTED, "STREAM_TOO_LONG", "300")
+    assert "at most 300 records" in caught.value.details()
+    assert [r.request_id for r in answered] == [str(n) for n in range(RECORDS)]  # every record before was answered
+
+
+def test_silent_stream_is_cancelled_when_idle(tight: ServerProcess):
+    requests: queue.Queue[pb.ScoreRequest | None] = queue.Queue()
+    requests.put(_record(1))
+    mark = tight.mark()
+    call = _stub(tight).ScoreStream(iter(requests.get, None), timeout=WAIT * 2)  # the client's deadline is far off
+    assert next(call).request_id == "1"
+    with pytest.raises(grpc.RpcError) as caught:
+        next(call)  # the client sends nothing more
+    assert caught.value.code() == grpc.StatusCode.CANCELLED
+    cancelled = tight.wait_for(lambda e: e.get("event") == "call_cancelled", since=mark)
+    assert (cancelled["reason"], cancelled["records"]) == ("idle", 1)
+    requests.put(None)
+    _answers_again(tight)
+
+
+def test_a_client_that_does_not_read_holds_back_the_server_and_is_cancelled(slow_reader: ServerProcess):
+    """Backpressure: the server reads the next record only once the last response is sent, so a
+    client that sends 30,000 records and reads none stalls it after a bounded number; the stalled
+    stream makes no progress and is cancelled after IDLE seconds."""
+    generated = 0
+    total = 30_000
+
+    def records() -> Iterator[pb.ScoreRequest]:
+        nonlocal generated
+        for n in range(total):
+            generated += 1
+            yield _record(n, explain=True)  # ~4 KB responses fill the flow-control windows quickly
+
+    mark = slow_reader.mark()
+    call = _stub(slow_reader).ScoreStream(records(), timeout=WAIT * 2)
+    assert next(call).request_id == "0"  # ...and then the client reads nothing more
+    cancelled = slow_reader.wait_for(lambda e: e.get("event") == "call_cancelled", since=mark, timeout=WAIT * 2)
+    assert cancelled["reason"] == "idle"
+    slow_reader.wait_for(lambda e: e.get("event") == "stream_ended", since=mark)
+    decided = [e for e in slow_reader.events[mark:] if e.get("event") == "decision" and e.get("rpc") == "ScoreStream"]
+    assert len(decided) == cancelled["records"] < generated < total
+    call.cancel()
+    _answers_again(slow_reader)
+
+
+def test_stream_past_the_call_cap_ends_with_a_clear_error(capped: ServerProcess):
+    stop = threading.Event()
+
+    def trickle() -> Iterator[pb.ScoreRequest]:
+        n = 0
+        while not stop.is_set() and n < 10_000:
+            n += 1
+            yield _record(n)
+            time.sleep(0.05)
+
+    call = _stub(capped).ScoreStream(trickle(), timeout=WAIT * 2)
+    answered = []
+    with pytest.raises(grpc.RpcError) as caught:
+        answered.extend(call)
+    stop.set()
+    code, _, info = rich_error(caught.value)
+    assert (code, info.reason) == (grpc.StatusCode.DEADLINE_EXCEEDED, "CALL_TOO_LONG")
+    assert answered and all(r.total == "94.6" for r in answered)
+
+
+def test_stream_blocked_past_the_call_cap_is_cancelled(capped: ServerProcess):
+    requests: queue.Queue[pb.ScoreRequest | None] = queue.Queue()
+    mark = capped.mark()
+    call = _stub(capped).ScoreStream(iter(requests.get, None), timeout=WAIT * 2)
+    with pytest.raises(grpc.RpcError) as caught:
+        next(call)
+    assert caught.value.code() == grpc.StatusCode.CANCELLED
+    cancelled = capped.wait_for(lambda e: e.get("event") == "call_cancelled", since=mark)
+    assert (cancelled["reason"], cancelled["records"]) == ("too_long", 0)
+    requests.put(None)
+    _answers_again(capped)
+
+
+def test_unary_calls_are_not_capped(capped: ServerProcess):
+    stub = _stub(capped)
+    for _ in range(3):
+        assert stub.Score(_record(), timeout=WAIT).total == "94.6"
