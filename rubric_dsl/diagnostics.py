@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import difflib
 import os
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Literal
 
-from rubric_dsl.source import Span
+from rubric_dsl.source import Span, display_width
 
 Severity = Literal["error", "warning"]
 Language = Literal["en", "zh"]
@@ -30,10 +29,6 @@ def choose_language(flag: str | None = None) -> Language:
     if flag in ("en", "zh"):
         return flag  # type: ignore[return-value]
     return "zh" if os.environ.get("LANG", "").lower().startswith("zh") else "en"
-
-
-def display_width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
 @dataclass(frozen=True, slots=True)

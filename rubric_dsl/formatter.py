@@ -11,13 +11,12 @@ same syntax tree (tests prove it), and formatting it again changes nothing.
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass
 
 from rubric_dsl import ast
 from rubric_dsl.diagnostics import Diagnostic
 from rubric_dsl.parser import parse
-from rubric_dsl.source import SourceFile
+from rubric_dsl.source import SourceFile, display_width
 
 _PRECEDENCE = {"if": 0, "or": 1, "and": 2, "not": 3, "cmp": 4, "+": 5, "-": 5, "*": 6, "/": 6, "neg": 7}
 INDENT = "  "
@@ -72,11 +71,6 @@ def _wrap(expr: ast.Expr, level: int) -> str:
 
 def quote(value: str) -> str:
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
-
-
-def width(text: str) -> int:
-    """Display width: CJK characters take two columns."""
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
 # --- whole files ---------------------------------------------------------------------------------
@@ -206,9 +200,9 @@ class _Printer:
             case ast.Judged(tier_input=tier_input, tiers=tiers) if tier_input is not None:
                 self.put(indent, f"{lead}judged {rule.input.id} tiers {tier_input.id} {{", rule.span.line)
                 labels = [quote(t.label) for t in tiers]
-                column = max(width(label) for label in labels)
+                column = max(display_width(label) for label in labels)
                 for label, tier in zip(labels, tiers, strict=True):
-                    pad = " " * (column - width(label))
+                    pad = " " * (column - display_width(label))
                     self.put(indent + 1, f"{label}{pad} {tier.low.text} .. {tier.high.text}", tier.span.line)
                 self.put(indent, "}")
             case ast.Conditional(arms=arms, otherwise=otherwise):
@@ -228,18 +222,18 @@ class _Printer:
         rows = [(interval_text(row), str(row.points), row.span.line) for row in rule.rows]
         if rule.otherwise is not None and rule.otherwise_span is not None:
             rows.append(("otherwise", str(rule.otherwise), rule.otherwise_span.line))
-        column = max(width(text) for text, _, _ in rows)
+        column = max(display_width(text) for text, _, _ in rows)
         for text, points, line in rows:
-            self.put(indent + 1, f"{text}{' ' * (column - width(text))} {points}", line)
+            self.put(indent + 1, f"{text}{' ' * (column - display_width(text))} {points}", line)
         self.put(indent, "}")
 
     def grades(self, grades: ast.Grades) -> None:
         self.put(1, f"{'override ' if grades.override else ''}grades {{", grades.span.line)
         labels = [row.label if row.label.isidentifier() else quote(row.label) for row in grades.rows]
-        column = max(width(label) for label in labels)
+        column = max(display_width(label) for label in labels)
         for label, row in zip(labels, grades.rows, strict=True):
             tail = "otherwise" if row.minimum is None else f">= {row.minimum}"
-            self.put(2, f"{label}{' ' * (column - width(label))} {tail}", row.span.line)
+            self.put(2, f"{label}{' ' * (column - display_width(label))} {tail}", row.span.line)
         self.put(1, "}")
 
 

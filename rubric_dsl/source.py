@@ -7,7 +7,13 @@ caret under the problem.
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
+
+
+def display_width(text: str) -> int:
+    """Columns a terminal gives the text: Chinese (wide and full-width) characters take two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
 @dataclass(frozen=True, slots=True)
