@@ -49,7 +49,7 @@ def _hypothesis_profiles() -> None:
 
     settings.register_profile("dev", deadline=None, max_examples=100)
     settings.register_profile("ci", deadline=None, print_blob=True, max_examples=400)
-    settings.register_profile("campaign", deadline=None, print_blob=True, max_examples=25_000)
+    settings.register_profile("campaign", deadline=None, print_blob=True, max_examples=30_000)
     settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 
