@@ -96,6 +96,17 @@ def _parser() -> argparse.ArgumentParser:
         "-o", "--output", default="-", metavar="FILE", help="where to write (default: stdout; xlsx needs a file)"
     )
     sheet.set_defaults(run=run_sheet)
+    from rubric_dsl import compare_report
+
+    compare = commands.add_parser(
+        "compare",
+        parents=[common],
+        help="score the same records under several rubrics and compare them",
+        description=compare_report.HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    compare_report.add_arguments(compare)
+    compare.set_defaults(run=run_compare)
     commands.add_parser("serve", help="serve the rubrics over gRPC (see `rubric serve --help`)")
     commands.add_parser("call", help="call a running service (see `rubric call --help`)")
     return parser
@@ -268,6 +279,15 @@ def _read_facts(spec: str) -> dict[str, Any]:
     if not isinstance(facts, dict):
         raise UsageProblem(f"facts {spec}: expected a JSON object of fact name to value")
     return facts
+
+
+# --- compare ----------------------------------------------------------------------------------------
+
+
+def run_compare(options: argparse.Namespace) -> int:
+    from rubric_dsl.compare_report import run_command
+
+    return run_command(options)
 
 
 # --- sheet ------------------------------------------------------------------------------------------

@@ -1,0 +1,601 @@
+"""Lay out a `compare.Comparison` as a text table, JSON or a self-contained HTML report; the
+options of `rubric compare` and the command itself (`run_command`).
+
+The renderers only lay out what `compare` computed; they add no numbers of their own except chart
+geometry. Schemes are lettered A, B, C… in the order given, A being the baseline. The HTML report
+needs nothing from the network: its charts (grade distribution per scheme, each scheme's totals
+against the baseline's, mean points lost per indicator) are inline SVG drawn here, every label is
+escaped, and it prints on A4.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import html
+import json
+import string
+import sys
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from rubric_dsl.compare import (
+    Comparison,
+    Difference,
+    RecordComparison,
+    Scored,
+    Summary,
+    Unscored,
+    compare,
+    load_schemes,
+    progress_stream,
+    read_table,
+)
+from rubric_dsl.diagnostics import fmt as format_decimal
+from rubric_dsl.source import display_width
+
+FORMATS = ("table", "json", "html")
+ARROWS = {"same": "=", "up": "↑", "down": "↓"}
+BASELINE = "（基准）"
+HTML_RECORDS = 500  # records listed in the HTML report; JSON has them all
+SCATTER_POINTS = 2_000  # above this the score chart bins records into cells instead of drawing dots
+COLOURS = ("#1f5fa8", "#d9822b", "#2e8b57", "#a83279", "#6b6b6b", "#8c6d1f")
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def fmt(value: Decimal) -> str:
+    """`diagnostics.fmt`, remembered: a large comparison shows the same few totals and differences
+    over and over."""
+    return format_decimal(value)
+
+
+def letter(index: int) -> str:
+    return string.ascii_uppercase[index] if index < 26 else f"S{index + 1}"
+
+
+def render(comparison: Comparison, form: str) -> str:
+    if form == "json":
+        return to_json(comparison)
+    if form == "html":
+        return to_html(comparison)
+    return to_table(comparison)
+
+
+def write_report(comparison: Comparison, form: str, output: str) -> None:
+    text = render(comparison, form)
+    if output == "-":
+        sys.stdout.write(text)
+    else:
+        Path(output).write_text(text, encoding="utf-8")
+
+
+def _total(value: Decimal | None) -> str:
+    return "—" if value is None else fmt(value)
+
+
+def _mean(value: Decimal | None) -> str:
+    return "—" if value is None else str(value)
+
+
+def _signed(value: Decimal) -> str:
+    return ("+" if value > 0 else "−" if value < 0 else "") + fmt(abs(value))
+
+
+def _members(comparison: Comparison, index: int) -> str:
+    scheme = comparison.schemes[index]
+    compiled = comparison.rubrics.compiled
+    used = comparison.summaries[index].slots  # a pattern may match rubrics no record needed
+    shown = [f"{compiled[s].id} {compiled[s].version}".strip() for s in scheme.members if s in used or not used]
+    shown += [f"{source} → {compiled[s].id}" for source, s in scheme.pairs if s in used or not used]
+    return ", ".join(shown)
+
+
+def _cell(outcome: Scored | Unscored) -> str:
+    return f"{fmt(outcome.total)} {outcome.grade}" if isinstance(outcome, Scored) else "— 未评分"
+
+
+def _change(comparison: Comparison, record: RecordComparison, index: int) -> str:
+    difference = record.differences[index - 1]
+    base, other = record.outcomes[0], record.outcomes[index]
+    if difference is None or not isinstance(base, Scored) or not isinstance(other, Scored):
+        return ""
+    if difference.change == "same":
+        return "="
+    return f"{ARROWS[difference.change]} {base.grade}→{other.grade}"
+
+
+def _indicators(comparison: Comparison, difference: Difference | None) -> str:
+    if difference is None:
+        return ""
+    return ", ".join(f"{comparison.label(i)} {_signed(d)}" for i, d in difference.indicators)
+
+
+# --- text table ----------------------------------------------------------------------------------------
+
+
+_width = functools.lru_cache(maxsize=1 << 16)(display_width)  # a large table repeats its cells
+
+
+def _lay_out(rows: Sequence[Sequence[str]]) -> list[str]:
+    widths = [max(_width(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return ["  ".join(c + " " * (w - _width(c)) for c, w in zip(row, widths, strict=True)).rstrip() for row in rows]
+
+
+def record_rows(comparison: Comparison, records: Iterable[RecordComparison] | None = None) -> list[list[str]]:
+    """The per-record table: id, weight, each scheme's total and grade, each other scheme's difference."""
+    others = range(1, len(comparison.schemes))
+    header = [comparison.id_column or "记录"]
+    header += [comparison.weight_column] if comparison.weight_column else []
+    header += [f"{letter(i)} 总分 等次" for i in range(len(comparison.schemes))]
+    header += [
+        part for i in others for part in (f"{letter(i)}−A", f"{letter(i)} 等次变化", f"{letter(i)} 差异最大的指标")
+    ]
+    rows = [header]
+    for record in comparison.records if records is None else records:
+        row = [record.id]
+        row += [_total(record.weight)] if comparison.weight_column else []
+        row += [_cell(o) for o in record.outcomes]
+        for i in others:
+            difference = record.differences[i - 1]
+            row += [_signed(difference.delta) if difference else "", _change(comparison, record, i)]
+            row.append(_indicators(comparison, difference))
+        rows.append(row)
+    return rows
+
+
+def _summary_lines(comparison: Comparison, index: int, summary: Summary) -> list[str]:
+    lines = [f"{letter(index)} {summary.scheme.name}: {summary.scored} 条已评分, {summary.unscored} 条未评分"]
+    lines.append("  等次  " + "  ".join(f"{label} {count}" for label, count in summary.grades))
+    lines.append(
+        f"  平均分 {_mean(summary.mean)}  中位数 {_total(summary.median)}  "
+        f"最低 {_total(summary.minimum)}  最高 {_total(summary.maximum)}"
+    )
+    if summary.weight_total is not None:
+        lines.append(
+            f"  加权平均分 {_mean(summary.weighted_mean)}（按 {comparison.weight_column} 加权, "
+            f"合计 {fmt(summary.weight_total)}, {summary.weighted} 条）"
+        )
+    return lines
+
+
+def lost_rows(comparison: Comparison) -> list[list[str]]:
+    """Mean points lost per indicator: one row per indicator id, one column per scheme."""
+    ids = list(dict.fromkeys(item.id for s in comparison.summaries for item in s.lost))
+    by_scheme = [{item.id: item for item in s.lost} for s in comparison.summaries]
+    rows = [["指标", *(f"{letter(i)} 平均失分 / 分值" for i in range(len(by_scheme)))]]
+    for ident in ids:
+        label = next(found[ident].label for found in by_scheme if ident in found)
+        cells = [f"{found[ident].mean} / {fmt(found[ident].weight)}" if ident in found else "" for found in by_scheme]
+        rows.append([label, *cells])
+    return rows
+
+
+def problems(comparison: Comparison) -> Iterable[tuple[int, RecordComparison, str]]:
+    for record in comparison.records:
+        for index, outcome in enumerate(record.outcomes):
+            if isinstance(outcome, Unscored):
+                yield index, record, outcome.problem
+
+
+def to_table(comparison: Comparison) -> str:
+    lines = [f"rubric compare: {len(comparison.records)} 条记录, 来自 {comparison.data}"]
+    for index in range(len(comparison.schemes)):
+        baseline = BASELINE if index == 0 else ""
+        lines.append(f"  {letter(index)} = {comparison.schemes[index].name}{baseline}: {_members(comparison, index)}")
+    lines += ["", *_lay_out(record_rows(comparison))]
+    found = list(problems(comparison))
+    if found:
+        lines += ["", "未评分的记录:"]
+        lines += [f"  {letter(i)} {record.id} ({record.where}): {problem}" for i, record, problem in found]
+    lines.append("")
+    for index, summary in enumerate(comparison.summaries):
+        lines += _summary_lines(comparison, index, summary)
+    lost = lost_rows(comparison)
+    if len(lost) > 1:
+        lines += ["", "按指标的平均失分:", *("  " + line for line in _lay_out(lost))]
+    return "\n".join(lines) + "\n"
+
+
+# --- JSON ----------------------------------------------------------------------------------------------
+
+
+def _outcome_dict(comparison: Comparison, outcome: Scored | Unscored) -> dict[str, Any]:
+    compiled = comparison.rubrics.compiled
+    if isinstance(outcome, Scored):
+        return {"rubric": compiled[outcome.slot].id, "total": fmt(outcome.total), "grade": outcome.grade}
+    rubric = compiled[outcome.slot].id if outcome.slot is not None else None
+    return {"rubric": rubric, "total": None, "grade": None, "problem": outcome.problem}
+
+
+def _difference_dict(comparison: Comparison, difference: Difference | None) -> dict[str, Any] | None:
+    if difference is None:
+        return None
+    return {
+        "delta": fmt(difference.delta),
+        "grade_change": difference.change,
+        "indicators": [{"id": i, "label": comparison.label(i), "delta": fmt(d)} for i, d in difference.indicators],
+    }
+
+
+def _summary_dict(summary: Summary) -> dict[str, Any]:
+    def text(value: Decimal | None) -> str | None:
+        return None if value is None else fmt(value)
+
+    return {
+        "scheme": summary.scheme.name,
+        "scored": summary.scored,
+        "unscored": summary.unscored,
+        "grades": dict(summary.grades),
+        "mean": None if summary.mean is None else str(summary.mean),
+        "median": text(summary.median),
+        "min": text(summary.minimum),
+        "max": text(summary.maximum),
+        "weighted_mean": None if summary.weighted_mean is None else str(summary.weighted_mean),
+        "weight_total": text(summary.weight_total),
+        "weighted_records": summary.weighted,
+        "mean_lost": [
+            {"id": item.id, "label": item.label, "weight": fmt(item.weight), "mean_lost": str(item.mean)}
+            for item in summary.lost
+        ],
+    }
+
+
+def to_dict(comparison: Comparison) -> dict[str, Any]:
+    compiled = comparison.rubrics.compiled
+    schemes = [
+        {
+            "name": scheme.name,
+            "letter": letter(index),
+            "baseline": index == 0,
+            "rubrics": [
+                {"id": compiled[s].id, "version": compiled[s].version, "content_hash": compiled[s].content_hash}
+                for s in comparison.summaries[index].slots
+                or dict.fromkeys([*scheme.members, *(s for _, s in scheme.pairs)])
+            ],
+            "pairs": {source: compiled[s].id for source, s in scheme.pairs},
+        }
+        for index, scheme in enumerate(comparison.schemes)
+    ]
+    records = [
+        {
+            "id": record.id,
+            "where": record.where,
+            "weight": None if record.weight is None else fmt(record.weight),
+            "scores": [_outcome_dict(comparison, o) for o in record.outcomes],
+            "differences": [_difference_dict(comparison, d) for d in record.differences],
+        }
+        for record in comparison.records
+    ]
+    return {
+        "data": comparison.data,
+        "record_count": len(comparison.records),
+        "schemes": schemes,
+        "warnings": comparison.warnings,
+        "records": records,
+        "summary": [_summary_dict(s) for s in comparison.summaries],
+    }
+
+
+def to_json(comparison: Comparison) -> str:
+    """`to_dict` as JSON text, indented, with one record per line (a large file stays readable, and the
+    C encoder writes the records: indenting them all is ten times slower)."""
+    report = to_dict(comparison)
+
+    def indented(value: Any) -> str:
+        return json.dumps(value, ensure_ascii=False, indent=2).replace("\n", "\n  ")
+
+    parts = []
+    for key, value in report.items():
+        if key == "records" and value:
+            lines = ",\n    ".join(json.dumps(record, ensure_ascii=False) for record in value)
+            parts.append(f'  "records": [\n    {lines}\n  ]')
+        else:
+            parts.append(f"  {json.dumps(key)}: {indented(value)}")
+    return "{\n" + ",\n".join(parts) + "\n}\n"
+
+
+# --- HTML ----------------------------------------------------------------------------------------------
+
+STYLE = """
+@page { size: A4; margin: 14mm; }
+body { font-family: "Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "SimSun", sans-serif;
+       font-size: 10pt; color: #222; max-width: 182mm; margin: 0 auto; }
+h1 { font-size: 15pt; } h2 { font-size: 12pt; margin-top: 1.4em; }
+table { border-collapse: collapse; width: 100%; font-size: 9pt; }
+th, td { border: 1px solid #999; padding: 2px 5px; text-align: left; vertical-align: top; }
+td.n, th.n { text-align: right; white-space: nowrap; }
+tr, figure, svg { break-inside: avoid; }
+svg { max-width: 100%; height: auto; }
+.up { color: #2e8b57; } .down { color: #b22222; } .warn { color: #8a5a00; }
+figure { margin: 0.6em 0; } figcaption { font-size: 9pt; color: #555; }
+footer { margin-top: 2em; font-size: 8pt; color: #666; word-break: break-all; }
+"""
+
+
+def _e(text: object) -> str:
+    return html.escape(str(text), quote=True)
+
+
+def _table(rows: Sequence[Sequence[str]], numeric: Sequence[int] = ()) -> str:
+    def cells(row: Sequence[str], tag: str) -> str:
+        return "".join(f"<{tag}{' class=n' if i in numeric else ''}>{_e(c)}</{tag}>" for i, c in enumerate(row))
+
+    body = "".join(f"<tr>{cells(row, 'td')}</tr>" for row in rows[1:])
+    return f"<table><thead><tr>{cells(rows[0], 'th')}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _svg(width: int, height: int, body: Iterable[str], title: str) -> str:
+    return (
+        f'<svg viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img" aria-label="{_e(title)}">'
+        + "".join(body)
+        + "</svg>"
+    )
+
+
+def _text(x: float, y: float, text: str, anchor: str = "start", size: int = 11, fill: str = "#222") -> str:
+    return f'<text x="{x:.1f}" y="{y:.1f}" font-size="{size}" text-anchor="{anchor}" fill="{fill}">{_e(text)}</text>'
+
+
+def grade_chart(comparison: Comparison) -> str:
+    """Horizontal bars: for each scheme, the number of records in each grade."""
+    rows = [(i, label, count) for i, s in enumerate(comparison.summaries) for label, count in s.grades]
+    most = max((count for _, _, count in rows), default=0) or 1
+    width, left, bar = 640, 150, 16
+    parts, y = [], 8
+    for index, label, count in rows:
+        length = (width - left - 60) * count / most
+        colour = COLOURS[index % len(COLOURS)]
+        parts.append(_text(left - 8, y + bar - 4, f"{letter(index)} {label}", "end"))
+        parts.append(f'<rect x="{left}" y="{y}" width="{length:.1f}" height="{bar}" fill="{colour}"/>')
+        parts.append(_text(left + length + 6, y + bar - 4, str(count)))
+        y += bar + 6
+    return _svg(width, y + 6, parts, "等次分布")
+
+
+def _scale(value: Decimal, top: Decimal, size: float) -> float:
+    return float(value / top) * size if top else 0.0
+
+
+def score_chart(comparison: Comparison, other: int) -> str:
+    """Each record's total under scheme `other` (y) against the baseline (x), with the diagonal and
+    the grade cut-offs; dots for up to SCATTER_POINTS records, else shaded cells."""
+    pairs = []
+    for record in comparison.records:
+        base, alt = record.outcomes[0], record.outcomes[other]
+        if isinstance(base, Scored) and isinstance(alt, Scored):
+            pairs.append((base.total, alt.total, record.id))
+    compiled = comparison.rubrics.compiled
+    first = compiled[_first_slot(comparison, 0)]
+    second = compiled[_first_slot(comparison, other)]
+    top = max(first.total, second.total)
+    size, pad = 300.0, 40.0
+    parts = [f'<rect x="{pad}" y="10" width="{size}" height="{size}" fill="none" stroke="#999"/>']
+    parts.append(f'<line x1="{pad}" y1="{10 + size}" x2="{pad + size}" y2="10" stroke="#bbb" stroke-dasharray="4 3"/>')
+    for grade in first.grades:
+        if grade.minimum is not None:
+            x = pad + _scale(grade.minimum, top, size)
+            parts.append(f'<line x1="{x:.1f}" y1="10" x2="{x:.1f}" y2="{10 + size}" stroke="#ddd"/>')
+            parts.append(_text(x + 2, 22, grade.label, size=9, fill="#888"))
+    for grade in second.grades:
+        if grade.minimum is not None:
+            y = 10 + size - _scale(grade.minimum, top, size)
+            parts.append(f'<line x1="{pad}" y1="{y:.1f}" x2="{pad + size}" y2="{y:.1f}" stroke="#ddd"/>')
+            parts.append(_text(pad + size - 2, y - 2, grade.label, "end", 9, "#888"))
+    parts += _dots(pairs, top, size, pad) if len(pairs) <= SCATTER_POINTS else _cells(pairs, top, size, pad)
+    parts.append(_text(pad + size / 2, size + 44, f"A 总分（{comparison.schemes[0].name}）", "middle"))
+    parts.append(_text(pad, size + 26, "0", "middle", 9))
+    parts.append(_text(pad + size, size + 26, fmt(top), "middle", 9))
+    parts.append(_text(pad - 4, 10 + size, "0", "end", 9))
+    parts.append(_text(pad - 4, 18, fmt(top), "end", 9))
+    parts.append(
+        f'<text transform="translate(12 {10 + size / 2:.0f}) rotate(-90)" font-size="11" text-anchor="middle">'
+        f"{_e(letter(other))} 总分（{_e(comparison.schemes[other].name)}）</text>"
+    )
+    return _svg(int(size + pad + 20), int(size + 54), parts, f"{letter(other)} 对 A 的总分")
+
+
+def _first_slot(comparison: Comparison, scheme: int) -> int:
+    used = comparison.summaries[scheme].slots
+    found = comparison.schemes[scheme]
+    return used[0] if used else found.members[0] if found.members else found.pairs[0][1]
+
+
+def _dots(pairs: Sequence[tuple[Decimal, Decimal, str]], top: Decimal, size: float, pad: float) -> list[str]:
+    return [
+        f'<circle cx="{pad + _scale(a, top, size):.1f}" cy="{10 + size - _scale(b, top, size):.1f}" r="3" '
+        f'fill="#1f5fa8" fill-opacity="0.6"><title>{_e(ident)}: {fmt(a)} → {fmt(b)}</title></circle>'
+        for a, b, ident in pairs
+    ]
+
+
+def _cells(pairs: Sequence[tuple[Decimal, Decimal, str]], top: Decimal, size: float, pad: float) -> list[str]:
+    bins = 60
+    counts: dict[tuple[int, int], int] = {}
+    for a, b, _ in pairs:
+        cell = (min(bins - 1, int(_scale(a, top, bins))), min(bins - 1, int(_scale(b, top, bins))))
+        counts[cell] = counts.get(cell, 0) + 1
+    most, step = max(counts.values()), size / bins
+    return [
+        f'<rect x="{pad + x * step:.1f}" y="{10 + size - (y + 1) * step:.1f}" width="{step:.1f}" height="{step:.1f}" '
+        f'fill="#1f5fa8" fill-opacity="{0.15 + 0.85 * n / most:.2f}"><title>{n}</title></rect>'
+        for (x, y), n in sorted(counts.items())
+    ]
+
+
+def lost_chart(comparison: Comparison) -> str:
+    """Grouped horizontal bars: each indicator's mean points lost under each scheme (indicators where
+    no scheme lost anything are left out; the table under the chart lists them all)."""
+    ids = list(dict.fromkeys(item.id for s in comparison.summaries for item in s.lost if item.mean))
+    by_scheme = [{item.id: item for item in s.lost} for s in comparison.summaries]
+    most = max((item.mean for s in comparison.summaries for item in s.lost), default=Decimal(0)) or Decimal(1)
+    width, left, bar = 640, 210, 9
+    parts, y = [], 6
+    for ident in ids:
+        label = next(found[ident].label for found in by_scheme if ident in found)
+        parts.append(_text(left - 8, y + bar * len(by_scheme) / 2 + 4, label, "end"))
+        for index, found in enumerate(by_scheme):
+            if ident in found:
+                length = _scale(found[ident].mean, most, width - left - 60)
+                colour = COLOURS[index % len(COLOURS)]
+                parts.append(f'<rect x="{left}" y="{y}" width="{length:.1f}" height="{bar}" fill="{colour}"/>')
+                parts.append(_text(left + length + 4, y + bar - 1, f"{letter(index)} {found[ident].mean}", size=8))
+            y += bar + 1
+        y += 6
+    return _svg(width, y + 4, parts, "按指标的平均失分")
+
+
+def _legend(comparison: Comparison) -> str:
+    items = [
+        f'<span style="color:{COLOURS[i % len(COLOURS)]}">■</span> {_e(letter(i))} = {_e(s.name)}'
+        for i, s in enumerate(comparison.schemes)
+    ]
+    return "<p>" + " &nbsp; ".join(items) + "</p>"
+
+
+def _notable(record: RecordComparison) -> bool:
+    """A record whose grade changed under some scheme, or that some scheme could not score."""
+    return any(d is not None and d.change != "same" for d in record.differences) or any(
+        isinstance(o, Unscored) for o in record.outcomes
+    )
+
+
+def _html_records(comparison: Comparison) -> str:
+    """Every record of a small table; of a large one, the first HTML_RECORDS notable records."""
+    numeric = [1] if comparison.weight_column else []
+    if len(comparison.records) <= HTML_RECORDS:
+        return _table(record_rows(comparison), numeric)
+    notable = [r for r in comparison.records if _notable(r)]
+    note = (
+        f"<p>共 {len(comparison.records)} 条记录；这里列出等次有变化或未能评分的 {len(notable)} 条"
+        f"{f'中的前 {HTML_RECORDS} 条' if len(notable) > HTML_RECORDS else ''}。全部记录见 --format json。</p>"
+    )
+    return note + _table(record_rows(comparison, notable[:HTML_RECORDS]), numeric)
+
+
+def _html_summary(comparison: Comparison) -> str:
+    header = ["", *(f"{letter(i)} {s.scheme.name}" for i, s in enumerate(comparison.summaries))]
+    rows = [header, ["已评分 / 未评分", *(f"{s.scored} / {s.unscored}" for s in comparison.summaries)]]
+    rows.append(["等次", *("  ".join(f"{g} {n}" for g, n in s.grades) for s in comparison.summaries)])
+    summaries = comparison.summaries
+    rows.append(["平均分", *(_mean(s.mean) for s in summaries)])
+    rows.append(["中位数", *(_total(s.median) for s in summaries)])
+    rows.append(["最低分", *(_total(s.minimum) for s in summaries)])
+    rows.append(["最高分", *(_total(s.maximum) for s in summaries)])
+    if comparison.weight_column:
+        rows.append(
+            [f"加权平均分（{comparison.weight_column}）", *(_mean(s.weighted_mean) for s in comparison.summaries)]
+        )
+        rows.append([f"{comparison.weight_column} 合计", *(_total(s.weight_total) for s in comparison.summaries)])
+    return _table(rows)
+
+
+def to_html(comparison: Comparison) -> str:
+    compiled = comparison.rubrics.compiled
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="zh-CN"><head><meta charset="utf-8">',
+        f"<title>评分方案比较：{_e(comparison.data)}</title><style>{STYLE}</style></head><body>",
+        f"<h1>评分方案比较</h1><p>{len(comparison.records)} 条记录，来自 {_e(comparison.data)}</p>",
+        "<ul>",
+        *(
+            f"<li><b>{_e(letter(i))}</b> = {_e(s.name)}{BASELINE if i == 0 else ''}：{_e(_members(comparison, i))}</li>"
+            for i, s in enumerate(comparison.schemes)
+        ),
+        "</ul>",
+        *(f'<p class="warn">注意：{_e(w)}</p>' for w in comparison.warnings),
+        "<h2>汇总</h2>",
+        _html_summary(comparison),
+        "<h2>等次分布</h2>",
+        f"<figure>{grade_chart(comparison)}</figure>",
+    ]
+    for other in range(1, len(comparison.schemes)):
+        parts.append(f"<h2>{_e(letter(other))} 对 A 的总分</h2>")
+        caption = "对角线以上：该方案得分高于基准；灰线为等次分界。"
+        parts.append(f"<figure>{score_chart(comparison, other)}<figcaption>{caption}</figcaption></figure>")
+    parts += ["<h2>按指标的平均失分</h2>", _legend(comparison), f"<figure>{lost_chart(comparison)}</figure>"]
+    parts += [_table(lost_rows(comparison), range(1, len(comparison.schemes) + 1))]
+    parts += ["<h2>逐条记录</h2>", _html_records(comparison)]
+    found = list(problems(comparison))
+    if found:
+        parts.append("<h2>未评分的记录</h2><ul>")
+        parts += [f"<li>{_e(letter(i))} {_e(r.id)}（{_e(r.where)}）：{_e(p)}</li>" for i, r, p in found]
+        parts.append("</ul>")
+    parts.append("<footer>")
+    parts += [f"{_e(r.id)} {_e(r.version)} {_e(r.content_hash)}<br>" for r in compiled]
+    parts.append("</footer></body></html>")
+    return "\n".join(parts) + "\n"
+
+
+# --- the `rubric compare` command -------------------------------------------------------------------------
+
+HELP = """\
+Score the same records under several rubrics and compare them: per record the total and grade
+under each scheme, grade changes and the indicators that differ most; per scheme the grade counts,
+mean, median, min, max and, with --weight-column, a weighted mean (e.g. weighted by funds).
+
+Each --rubric is one scheme, a column of the comparison. The first is the baseline (A); the others
+(B, C, ...) are compared with it. A scheme is a rubric id (looked up in --rubrics DIR), a .rubric
+file, a pattern such as 'wuping.*', or several of these separated by commas.
+
+Records of one kind: give one rubric per scheme; it scores every record.
+
+A grade counts as unchanged when its label is the same, or when it stands at the same place in two
+scales of the same length (良 and 良好); otherwise ↑ or ↓ says whether it got better or worse.
+
+Mixed records (a department's projects, some scored under wuping.inspection, some under
+wuping.casework): --rubric-column names the column that says which rubric scores each record in
+the baseline. Each scheme then scores a record under that rubric if the scheme holds it, else under
+its rubric that extends it (wuping.casework.kaiping_scale extends wuping.casework). Write FROM=TO
+to pair rubrics that do not extend one another (wuping.casework=kaiping.project).
+
+Data: CSV, JSONL or XLSX, a header row naming the columns, one record per row; columns are facts.
+An empty cell is an absent fact (its default applies). A record that lacks facts a rubric needs is
+listed as not scored under that scheme, and the run goes on; a column no rubric declares is warned
+about. Large files are scored by one worker process per core.
+
+example (the department view over mixed projects, weighted by funds):
+  rubric compare --rubric-column rubric --rubric 'wuping.*' --rubric 'wuping.*.kaiping_scale' \\
+      --data projects.csv --id-column project --weight-column funds --format html -o report.html
+"""
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options of `rubric compare` (the CLI adds the subparser and calls `run_command`)."""
+    parser.add_argument("--rubric", action="append", required=True, metavar="SCHEME", help="repeat: A, then B, …")
+    parser.add_argument("--data", required=True, metavar="FILE", help="records: .csv, .jsonl or .xlsx")
+    parser.add_argument("--rubrics", type=Path, default=Path("rubrics"), metavar="DIR", help="default: ./rubrics")
+    parser.add_argument("--id-column", metavar="C", help="the column that names each record (default: its row)")
+    parser.add_argument("--weight-column", metavar="C", help="weight records by this column (e.g. funds)")
+    parser.add_argument("--rubric-column", metavar="C", help="the column naming each record's baseline rubric")
+    parser.add_argument("--format", choices=("table", "json", "html"), default="table")
+    parser.add_argument("-o", "--output", default="-", metavar="FILE", help="where to write (default: stdout)")
+    parser.add_argument(
+        "--workers", type=int, metavar="N", help="worker processes (default: 1 for small data, else one per core)"
+    )
+    parser.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="show a progress bar on stderr (default: on a terminal, for long runs)",
+    )
+
+
+def run_command(options: argparse.Namespace) -> int:
+    schemes, rubrics = load_schemes(options.rubric, options.rubrics, mixed=options.rubric_column is not None)
+    table = read_table(options.data)
+    comparison = compare(
+        schemes,
+        rubrics,
+        table,
+        id_column=options.id_column,
+        weight_column=options.weight_column,
+        rubric_column=options.rubric_column,
+        workers=options.workers,
+        progress=progress_stream(options.progress, len(table.rows)),
+    )
+    for warning in comparison.warnings:
+        print(f"rubric compare: warning: {warning}", file=sys.stderr)
+    write_report(comparison, options.format, options.output)
+    return 0
