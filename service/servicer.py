@@ -13,7 +13,11 @@ Guarantees:
 * work is skipped once the caller's deadline has passed; a stream whose deadline
   passes ends, and a ``stream_ended`` line says how it ended and after how many records;
 * ``CheckRubric`` stores nothing and reads no file but the served directory's
-  rubrics (for ``extends``).
+  rubrics (for ``extends``);
+* ``Score`` and ``ScoreStream`` answer messages, as the generated
+  ``add_RubricServiceServicer_to_server`` expects; ``add_to_server`` serves
+  ``score_wire`` and ``score_stream_wire`` instead, which answer the same replies
+  already serialized (``convert.ScoreEncoder``), so no message is built per call.
 """
 
 from __future__ import annotations
@@ -22,22 +26,24 @@ import base64
 import binascii
 import bisect
 import time
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from typing import Any
+from weakref import WeakKeyDictionary
 
 import grpc
 from google.protobuf.json_format import MessageToDict
 
 import rubric_dsl
-from rubric_dsl import EvaluationError, InvalidFacts
-from service import convert, errors
+from rubric_dsl import CompiledRubric, EvaluationError, InvalidFacts, Result
+from service import convert, errors, logs
 from service.errors import ServiceError
 from service.gen.rubric.v1 import rubric_service_pb2 as pb
 from service.gen.rubric.v1 import rubric_service_pb2_grpc as pb_grpc
-from service.logs import get_logger
 from service.registry import Registry, RubricNotFound
 
-log = get_logger("service.decision")
+SERVICE: str = pb.DESCRIPTOR.services_by_name["RubricService"].full_name
+DECISIONS = "service.decision"
+log = logs.get_logger(DECISIONS)
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 1000
@@ -55,7 +61,7 @@ class RubricServicer(pb_grpc.RubricServiceServicer):
 
     # -- scoring -----------------------------------------------------------------
 
-    def _score(self, request: pb.ScoreRequest) -> pb.ScoreResponse:
+    def _score(self, request: pb.ScoreRequest) -> tuple[CompiledRubric, Result]:
         if not request.rubric:
             raise errors.bad_fields({"rubric": "name the rubric to score against"})
         try:
@@ -67,69 +73,77 @@ class RubricServicer(pb_grpc.RubricServiceServicer):
         except convert.FactsNotDecoded as exc:
             raise errors.bad_fields(exc.problems, "INVALID_FACTS") from exc
         try:
-            result = rubric.score(facts, allow_extra_facts=request.allow_extra_facts)
+            return rubric, rubric.score(facts, allow_extra_facts=request.allow_extra_facts)
         except InvalidFacts as exc:
             raise errors.invalid_facts(exc, rubric.id) from exc
         except EvaluationError as exc:
             raise errors.evaluation_failed(exc, rubric.id) from exc
-        return convert.score_response(rubric, result, explain=request.explain, request_id=request.request_id)
 
-    def _decide(self, rpc: str, request: pb.ScoreRequest, context: Any) -> pb.ScoreResponse:
-        """Score one record and log the decision; raises ServiceError."""
+    def _decide(self, rpc: str, request: pb.ScoreRequest, context: Any) -> bytes:
+        """Score one record, log the decision and return the serialized reply; raises ServiceError."""
         start = time.perf_counter()
-        response: pb.ScoreResponse | None = None
-        failure: ServiceError | None = None
         try:
             if _past_deadline(context):
                 raise errors.deadline_exceeded()
-            response = self._score(request)
-            return response
+            rubric, result = self._score(request)
+            total = convert.decimal_text(result.total)
+            if request.explain:
+                wire = convert.score_response_bytes(rubric, result, explain=True, request_id=request.request_id)
+            else:
+                wire = convert.encoder(rubric).encode(result, total, request.request_id)
         except ServiceError as exc:
-            failure = exc
+            self._log_failure(rpc, request, exc, time.perf_counter() - start)
             raise
         except Exception as exc:  # a bug must not look like a score; say so and log it
             log.exception("score_failed", rpc=rpc, request_id=request.request_id, rubric=request.rubric)
             failure = errors.internal(exc)
+            self._log_failure(rpc, request, failure, time.perf_counter() - start)
             raise failure from exc
-        finally:
-            self._log_decision(rpc, request, response, failure, time.perf_counter() - start)
+        except BaseException:
+            self._log_failure(rpc, request, None, time.perf_counter() - start)
+            raise
+        self._log_scored(rpc, request, rubric, total, result.grade, time.perf_counter() - start)
+        return wire
 
-    def _log_decision(
-        self,
-        rpc: str,
-        request: pb.ScoreRequest,
-        response: pb.ScoreResponse | None,
-        failure: ServiceError | None,
-        seconds: float,
+    def _log_scored(
+        self, rpc: str, request: pb.ScoreRequest, rubric: CompiledRubric, total: str, grade: str, seconds: float
     ) -> None:
+        latency_ms = round(seconds * 1000, 3)
+        writer = logs.line_writer()
+        if writer is not None and not self.log_facts:
+            writer.write_event(_decisions.template(rpc, rubric), (request.request_id, total, grade, latency_ms))
+            return
+        fields = _decision_fields(rpc, request.request_id, rubric, total, grade, latency_ms)
+        if self.log_facts:
+            fields.update(_facts_fields(request))
+        log.info("decision", **fields)
+
+    def _log_failure(self, rpc: str, request: pb.ScoreRequest, failure: ServiceError | None, seconds: float) -> None:
         fields: dict[str, Any] = {"rpc": rpc, "request_id": request.request_id, "rubric": request.rubric}
-        if response is not None:
-            fields.update(
-                version=response.version,
-                content_hash=response.content_hash,
-                total=response.total,
-                grade=response.grade,
-                outcome="ok",
-            )
-        elif failure is not None:
+        if failure is not None:
             fields.update(version=request.version, outcome=failure.reason.lower(), error=failure.message)
         else:
             fields.update(outcome="internal_error")
         fields["latency_ms"] = round(seconds * 1000, 3)
         if self.log_facts:
-            fields["facts"] = dict(request.facts)
-            if request.typed_facts:
-                fields["typed_facts"] = {k: MessageToDict(v) for k, v in request.typed_facts.items()}
+            fields.update(_facts_fields(request))
         log.info("decision", **fields)
 
-    def Score(self, request: pb.ScoreRequest, context: Any) -> pb.ScoreResponse:
+    def score_wire(self, request: pb.ScoreRequest, context: Any) -> bytes:
+        """``Score``, answering the serialized reply (for a handler whose serializer passes bytes through)."""
         try:
             return self._decide("Score", request, context)
         except ServiceError as exc:
             context.abort_with_status(exc.to_status())
             raise  # abort_with_status raises; this only satisfies the type checker
 
-    def ScoreStream(self, request_iterator: Iterator[pb.ScoreRequest], context: Any) -> Iterator[pb.ScoreResponse]:
+    def Score(self, request: pb.ScoreRequest, context: Any) -> pb.ScoreResponse:
+        return pb.ScoreResponse.FromString(self.score_wire(request, context))
+
+    def score_stream_wire(
+        self, request_iterator: Iterator[pb.ScoreRequest], context: Any
+    ) -> Generator[bytes, None, None]:
+        """``ScoreStream``, answering serialized replies."""
         records, outcome = 0, "ok"
         try:
             for request in request_iterator:
@@ -144,7 +158,15 @@ class RubricServicer(pb_grpc.RubricServiceServicer):
                 outcome = "cancelled"
             log.info("stream_ended", rpc="ScoreStream", records=records, outcome=outcome)
 
-    def _stream_record(self, request: pb.ScoreRequest, context: Any) -> pb.ScoreResponse:
+    def ScoreStream(self, request_iterator: Iterator[pb.ScoreRequest], context: Any) -> Iterator[pb.ScoreResponse]:
+        wires = self.score_stream_wire(request_iterator, context)
+        try:
+            for wire in wires:
+                yield pb.ScoreResponse.FromString(wire)
+        finally:
+            wires.close()  # now, not when collected: its stream_ended line says how the stream ended
+
+    def _stream_record(self, request: pb.ScoreRequest, context: Any) -> bytes:
         try:
             return self._decide("ScoreStream", request, context)
         except ServiceError as exc:
@@ -155,7 +177,7 @@ class RubricServicer(pb_grpc.RubricServiceServicer):
                 version=request.version,
                 request_id=request.request_id,
                 error=exc.to_score_error(),
-            )
+            ).SerializeToString()
 
     # -- rubrics -----------------------------------------------------------------
 
@@ -196,6 +218,81 @@ class RubricServicer(pb_grpc.RubricServiceServicer):
             ok=not any(d.severity == "error" for d in diagnostics),
             diagnostics=[convert.diagnostic_message(d, request.source) for d in diagnostics],
         )
+
+
+def add_to_server(servicer: RubricServicer, server: Any) -> None:
+    """Serve ``servicer`` on ``server``, like the generated ``add_RubricServiceServicer_to_server``
+    except that ``Score`` and ``ScoreStream`` answer ``score_wire``'s bytes as they are (no
+    response serializer), which saves parsing them into a message that gRPC would serialize again."""
+    plain = {"request_deserializer": pb.ScoreRequest.FromString, "response_serializer": None}
+    handlers = {
+        "Score": grpc.unary_unary_rpc_method_handler(servicer.score_wire, **plain),
+        "ScoreStream": grpc.stream_stream_rpc_method_handler(servicer.score_stream_wire, **plain),
+        "ListRubrics": _unary(servicer.ListRubrics, pb.ListRubricsRequest, pb.ListRubricsResponse),
+        "GetRubric": _unary(servicer.GetRubric, pb.GetRubricRequest, pb.GetRubricResponse),
+        "CheckRubric": _unary(servicer.CheckRubric, pb.CheckRubricRequest, pb.CheckRubricResponse),
+    }
+    server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler(SERVICE, handlers),))
+    server.add_registered_method_handlers(SERVICE, handlers)
+
+
+def _unary(behavior: Any, request: Any, response: Any) -> Any:
+    return grpc.unary_unary_rpc_method_handler(
+        behavior, request_deserializer=request.FromString, response_serializer=response.SerializeToString
+    )
+
+
+def _decision_fields(
+    rpc: str, request_id: str, rubric: CompiledRubric, total: str, grade: str, latency_ms: float
+) -> dict[str, Any]:
+    """The fields of a scored record's decision line, in the order they are written."""
+    return {
+        "rpc": rpc,
+        "request_id": request_id,
+        "rubric": rubric.id,
+        "version": rubric.version,
+        "content_hash": rubric.content_hash,
+        "total": total,
+        "grade": grade,
+        "outcome": "ok",
+        "latency_ms": latency_ms,
+    }
+
+
+def _facts_fields(request: pb.ScoreRequest) -> dict[str, Any]:
+    fields: dict[str, Any] = {"facts": dict(request.facts)}
+    if request.typed_facts:
+        fields["typed_facts"] = {k: MessageToDict(v) for k, v in request.typed_facts.items()}
+    return fields
+
+
+class _DecisionLines:
+    """Templates of a scored record's decision line (without facts), one per rubric and RPC.
+
+    Why: structlog's chain (an event dict, four processors, ``json.dumps``) cost ~15 µs
+    a line in the request thread. The fields that never change for a rubric are rendered
+    once here, and the request thread only queues the rest (``LineWriter.write_event``);
+    the writer renders the line that ``log.info("decision", **_decision_fields(...))``
+    would have written (tests/service/test_service_decision_log.py compares them).
+    """
+
+    def __init__(self) -> None:
+        self._templates: WeakKeyDictionary[CompiledRubric, dict[str, logs.LineTemplate]] = WeakKeyDictionary()
+
+    def template(self, rpc: str, rubric: CompiledRubric) -> logs.LineTemplate:
+        """Blanks: request id, total, grade, latency (ms)."""
+        by_rpc = self._templates.get(rubric)
+        if by_rpc is None:
+            by_rpc = self._templates[rubric] = {}
+        template = by_rpc.get(rpc)
+        if template is None:
+            blank = logs.BLANK
+            fields = _decision_fields(rpc, blank, rubric, blank, blank, 0.0) | {"latency_ms": blank}
+            template = by_rpc[rpc] = logs.LineTemplate(DECISIONS, "decision", fields)
+        return template
+
+
+_decisions = _DecisionLines()
 
 
 def _page_size(requested: int) -> int:
