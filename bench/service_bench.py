@@ -304,6 +304,7 @@ def breakdown(number: int = 3000) -> list[str]:
     import timeit
 
     from service import convert
+    from service import servicer as servicer_module
     from service.logs import configure_logging
     from service.registry import Registry
     from service.servicer import RubricServicer
@@ -317,6 +318,7 @@ def breakdown(number: int = 3000) -> list[str]:
         batch = requests()
         results = [rubric.score(dict(r.facts)) for r in batch]
         encoder = convert.encoder(rubric)
+        line = servicer_module._decisions.template("Score", rubric)
 
         class Context:
             def time_remaining(self) -> float:
@@ -324,7 +326,7 @@ def breakdown(number: int = 3000) -> list[str]:
 
         context = Context()
         parts: dict[str, Callable[[int], object]] = {
-            "service: facts from the request (`dict(request.facts)`)": lambda k: dict(batch[k].facts),
+            "service: facts from the request (`convert.facts_of`)": lambda k: convert.facts_of(batch[k]),
             "rubric_dsl: `CompiledRubric.score` (validate facts + evaluate)": lambda k: rubric.score(
                 dict(batch[k].facts)
             ),
@@ -332,8 +334,11 @@ def breakdown(number: int = 3000) -> list[str]:
                 results[k], "94.6", str(k)
             ),
             "… of which section points (`Result.sections`)": lambda k: convert.section_points(results[k]),
-            "service: decision log line (rendered and queued)": lambda k: servicer._log_scored(
+            "service: decision log line, queued by the request thread": lambda k: servicer._log_scored(
                 "Score", batch[k], rubric, "94.6", "优", 0.1
+            ),
+            "… rendered by the log writer (per line, in its batch)": lambda k: line.render_at(
+                1_700_000_000_123_456_789, (str(k), "94.6", "优", 0.1)
             ),
             "whole servicer call without gRPC, reply as bytes (`score_wire`)": lambda k: servicer.score_wire(
                 batch[k], context

@@ -299,6 +299,11 @@ class Result:
         return self._records
 
     @property
+    def section_points(self) -> Sequence[Decimal]:
+        """Points per section in the rubric's section order, without building `SectionResult`s."""
+        return self._sections
+
+    @property
     def points(self) -> dict[str, Decimal]:
         """Points by indicator id, without explanations."""
         return dict(zip(self._plan.indicator_ids, self._points, strict=True))

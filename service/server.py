@@ -44,11 +44,10 @@ from grpc_reflection.v1alpha import reflection
 
 from service.auth import ENV_TOKENS, TokenConfigError, TokenSet, load_tokens, readable_by_others
 from service.gen.rubric.v1 import rubric_service_pb2 as pb
-from service.gen.rubric.v1 import rubric_service_pb2_grpc as pb_grpc
 from service.guard import MAX_CALL_SECONDS, MAX_STREAM_RECORDS, STREAM_IDLE_SECONDS, Guard, StreamLimits
 from service.logs import configure_logging, get_logger
 from service.registry import Registry
-from service.servicer import RubricServicer
+from service.servicer import RubricServicer, add_to_server
 from service.tls import ServerTls, TlsConfigError
 from service.watcher import RubricWatcher
 
@@ -165,7 +164,7 @@ def create_server(
         max_concurrent_rpcs=max_concurrent_rpcs,
         interceptors=[guard],
     )
-    pb_grpc.add_RubricServiceServicer_to_server(RubricServicer(registry, log_facts=log_facts), server)
+    add_to_server(RubricServicer(registry, log_facts=log_facts), server)  # replies leave as encoded bytes
     health_servicer = health.HealthServicer()
     for name in ("", SERVICE_NAME):
         health_servicer.set(name, health_pb2.HealthCheckResponse.NOT_SERVING)
