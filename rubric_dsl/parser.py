@@ -647,8 +647,3 @@ class _ToAst(Transformer[Token, Any]):
     def compare(self, meta: Any, children: list[Any]) -> ast.Compare:
         left, op, right = children
         return ast.Compare(cast(Any, _CMP.get(str(op), str(op))), left, right, self._span(meta))
-
-
-def tree_kinds(tree: Tree[Token]) -> set[str]:
-    """Rule names in a Lark tree (used by tests that prove every grammar rule is reachable)."""
-    return {str(t.data) for t in tree.iter_subtrees()}

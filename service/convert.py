@@ -21,6 +21,7 @@ from weakref import WeakKeyDictionary
 from google.protobuf import struct_pb2
 
 from rubric_dsl import CompiledRubric, Diagnostic, Result
+from rubric_dsl.diagnostics import fmt
 from service.gen.rubric.v1 import rubric_service_pb2 as pb
 
 Fact = str | int | bool | Decimal
@@ -79,10 +80,7 @@ def facts_of(request: pb.ScoreRequest) -> dict[str, Fact]:
     return facts
 
 
-def decimal_text(value: Decimal) -> str:
-    """A decimal as ``Result.to_dict()`` writes it: no exponent, no trailing zeros."""
-    text = format(value.normalize(), "f")
-    return "0" if text in ("-0", "") else text
+decimal_text = fmt  # a decimal as ``Result.to_dict()`` writes it: no exponent, no trailing zeros
 
 
 def _varint(number: int) -> bytes:
@@ -173,13 +171,9 @@ class ScoreEncoder:
 
 
 def section_points(result: Result) -> Sequence[Decimal]:
-    """Points by section, in ``rubric.sections`` order.
-
-    ``result.sections`` builds a dataclass per section (~13 µs for 23); the core's
-    ``Result.section_points`` (the same decimals, nothing built) is used where it exists.
-    """
-    cheap: Sequence[Decimal] | None = getattr(result, "section_points", None)
-    return cheap if cheap is not None else [s.points for s in result.sections]
+    """Points by section, in ``rubric.sections`` order, without building ``result.sections``
+    (a dataclass per section, ~13 µs for 23)."""
+    return result.section_points
 
 
 _encoders: WeakKeyDictionary[CompiledRubric, ScoreEncoder] = WeakKeyDictionary()
