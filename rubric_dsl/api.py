@@ -112,6 +112,7 @@ def build_library(sources: Mapping[str, str]) -> Library:
                 content_hash=content_hash(chain_texts),
                 source_text=sources[path],
                 path=path,
+                ancestors=resolved.chain[1:],
             )
         return ok
 

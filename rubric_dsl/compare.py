@@ -23,7 +23,9 @@ the parent's compiled rubrics and records in memory; a spawned one compiles the 
 the source texts read here and checks their content hashes, and is sent the records. Both paths run
 the same `Scorer`, so the decimals are identical. Statistics are exact decimals: means and weighted
 means are rounded half-up to 0.01 for display, the median is exact. `compare_report` lays the
-result out and holds the command's options.
+result out and holds the command's options. The service's `Compare` RPC (`service/compare.py`) scores
+its streamed records itself but uses `route`, `grade_change`, `align`, `top`, `Tally` and `summarize`
+from here, so both give the same figures.
 """
 
 from __future__ import annotations
@@ -224,9 +226,8 @@ class Rubrics:
         self.directory = Path(directory)
         self.refs: list[RubricRef] = []
         self.compiled: list[CompiledRubric] = []
-        self.ancestors: list[tuple[str, ...]] = []  # per slot, its `extends` chain, nearest first
         self._library: Library | None = None
-        self._families: dict[str, dict[str, tuple[str | None, str]]] = {}
+        self._families: dict[str, dict[str, str]] = {}
 
     def find(self, name: str) -> list[int]:
         if name.endswith(".rubric") or Path(name).is_file():
@@ -269,26 +270,20 @@ class Rubrics:
         for slot, ref in enumerate(self.refs):
             if (ref.id, ref.origin) == (rubric.id, origin):
                 return slot
-        family = self._family(origin, sources)
-        chain: list[str] = []
-        parent = rubric.tree.extends.id if rubric.tree.extends else None
-        while parent is not None and parent not in chain:
-            chain.append(parent)
-            parent = family.get(parent, (None, ""))[0]
-        paths = [rubric.path, *(family[i][1] for i in chain if i in family)]
+        files = self._files(origin, sources)
+        paths = [rubric.path, *(files[i] for i in rubric.ancestors if i in files)]
         self.refs.append(RubricRef(rubric.id, origin, tuple((p, sources[p]) for p in paths), rubric.content_hash))
         self.compiled.append(rubric)
-        self.ancestors.append(tuple(chain))
         return len(self.refs) - 1
 
-    def _family(self, origin: str, sources: Mapping[str, str]) -> dict[str, tuple[str | None, str]]:
-        """Rubric id → (the id it extends, its file), over the files a rubric's parents are found in."""
+    def _files(self, origin: str, sources: Mapping[str, str]) -> dict[str, str]:
+        """Rubric id → its file, over the files a rubric's parents are found in."""
         if origin not in self._families:
-            found: dict[str, tuple[str | None, str]] = {}
+            found: dict[str, str] = {}
             for path, text in sources.items():
                 tree, _ = parse(SourceFile(path, text))
                 if tree is not None:
-                    found.setdefault(tree.id, (tree.extends.id if tree.extends else None, path))
+                    found.setdefault(tree.id, path)
             self._families[origin] = found
         return self._families[origin]
 
@@ -326,8 +321,11 @@ def _scheme(spec: str, rubrics: Rubrics, mixed: bool) -> Scheme:
     return Scheme(spec, tuple(members), tuple(pairs))
 
 
-def route(scheme: Scheme, rubrics: Rubrics, name: str | None) -> int | str:
-    """The slot that scores a record whose baseline rubric is `name` in this scheme, or why none does."""
+def route(
+    scheme: Scheme, compiled: Sequence[CompiledRubric], name: str | None, *, ambiguous: str = "pair one with {name}=ID"
+) -> int | str:
+    """The slot (an index into `compiled`) that scores a record whose baseline rubric is `name` in this
+    scheme, or why none does; `ambiguous` says what to do when several of its rubrics extend `name`."""
     if name is None:
         only = len(scheme.members) == 1 and not scheme.pairs
         return scheme.members[0] if only else "the record names no rubric in the rubric column"
@@ -335,16 +333,16 @@ def route(scheme: Scheme, rubrics: Rubrics, name: str | None) -> int | str:
         if source == name:
             return slot
     for slot in scheme.members:
-        if rubrics.compiled[slot].id == name:
+        if compiled[slot].id == name:
             return slot
-    heirs = [(rubrics.ancestors[s].index(name), s) for s in scheme.members if name in rubrics.ancestors[s]]
+    heirs = [(compiled[s].ancestors.index(name), s) for s in scheme.members if name in compiled[s].ancestors]
     nearest = [s for distance, s in heirs if distance == min(heirs)[0]] if heirs else []
     if len(nearest) == 1:
         return nearest[0]
     if nearest:
-        ids = ", ".join(rubrics.compiled[s].id for s in nearest)
-        return f"several rubrics of `{scheme.name}` extend `{name}` ({ids}); pair one with {name}=ID"
-    known = {rubrics.compiled[s].id for s in range(len(rubrics.compiled))}
+        ids = ", ".join(compiled[s].id for s in nearest)
+        return f"several rubrics of `{scheme.name}` extend `{name}` ({ids}); {ambiguous.format(name=name)}"
+    known = {rubric.id for rubric in compiled}
     return f"no rubric of `{scheme.name}` is or extends `{name}`{did_you_mean(name, known)}"
 
 
@@ -762,7 +760,7 @@ def _routes(
         key = None if column is None or row[column] is None else str(row[column]).strip()
         if key not in found:
             found[key] = len(routes)
-            routes.append(tuple(route(s, rubrics, key) for s in schemes))
+            routes.append(tuple(route(s, rubrics.compiled, key) for s in schemes))
         work.append((found[key], row))
     return set(found), routes, work
 
@@ -875,42 +873,86 @@ def _weight(raw: Any, where: str, warnings: list[str]) -> Decimal | None:
 
 
 def _summary(comparison: Comparison, scheme: int, sums: Mapping[tuple[int, int], list[Decimal]]) -> Summary:
-    compiled = comparison.rubrics.compiled
-    members = list(dict.fromkeys(_slots(comparison.schemes[scheme])))
-    used = tuple(s for s in members if (scheme, s) in sums)
+    tally = Tally()
+    for record in comparison.records:
+        outcome = record.outcomes[scheme]
+        if type(outcome) is Scored:
+            tally.add(outcome.total, outcome.grade, record.weight)
+    tally.points.update((slot, found) for (column, slot), found in sums.items() if column == scheme)
+    return summarize(
+        comparison.schemes[scheme],
+        comparison.rubrics.compiled,
+        tally,
+        len(comparison.records),
+        weights=comparison.weight_column is not None,
+    )
+
+
+@dataclass(slots=True)
+class Tally:
+    """What a scheme's summary needs of its scored records, gathered one record at a time: how often
+    each total and grade occurs (totals take few distinct values: counting them beats sorting them),
+    the weights, and per rubric the records it scored and their points summed by indicator. Sums are
+    exact (`EXACT`) whatever the caller's decimal context."""
+
+    totals: Counter[Decimal] = field(default_factory=Counter)
+    grades: Counter[str] = field(default_factory=Counter)
+    weight_total: Decimal = ZERO
+    weighted_sum: Decimal = ZERO
+    weighted: int = 0
+    points: dict[int, list[Decimal]] = field(default_factory=dict)  # slot → [records, points summed per indicator…]
+
+    def add(self, total: Decimal, grade: str, weight: Decimal | None) -> None:
+        self.totals[total] += 1
+        self.grades[grade] += 1
+        if weight is not None:
+            self.weight_total = EXACT.add(self.weight_total, weight)
+            self.weighted_sum = EXACT.add(self.weighted_sum, EXACT.multiply(total, weight))
+            self.weighted += 1
+
+    def add_points(self, slot: int, rows: Sequence[Sequence[Decimal]]) -> None:
+        """Records scored by rubric `slot`: each one's points by indicator, in the rubric's order."""
+        if not rows:
+            return
+        found = self.points.get(slot)
+        if found is None:
+            found = self.points[slot] = [ZERO] * (len(rows[0]) + 1)
+        found[0] += len(rows)
+        with localcontext(EXACT):
+            for i, column in enumerate(zip(*rows, strict=True), 1):
+                found[i] += sum(column, ZERO)
+
+
+def summarize(
+    scheme: Scheme, compiled: Sequence[CompiledRubric], tally: Tally, records: int, *, weights: bool
+) -> Summary:
+    """A scheme's statistics over `records` records, of which `tally` holds the scored ones; `weights`:
+    whether records carry weights (else the weighted mean and weight total are None)."""
+    members = list(dict.fromkeys(_slots(scheme)))
+    used = tuple(s for s in members if s in tally.points)
     counts = dict.fromkeys((g.label for s in used or members for g in compiled[s].grades), 0)
-    tally: Counter[Decimal] = Counter()  # totals take few distinct values: count them rather than sort them
-    weight_total = weighted_sum = ZERO
-    weighted = 0
+    for label, count in tally.grades.items():
+        counts[label] = counts.get(label, 0) + count
+    totals = tally.totals
     with localcontext(EXACT):
-        for record in comparison.records:
-            outcome = record.outcomes[scheme]
-            if type(outcome) is Scored:
-                tally[outcome.total] += 1
-                counts[outcome.grade] = counts.get(outcome.grade, 0) + 1
-                if record.weight is not None:
-                    weight_total += record.weight
-                    weighted_sum += outcome.total * record.weight
-                    weighted += 1
-        scored = sum(tally.values())
-        mean = sum((t * n for t, n in tally.items()), ZERO) / scored if scored else None
-        weighted_mean = weighted_sum / weight_total if weight_total else None
-        ordered = sorted(tally)
-        median = _median(ordered, tally, scored)
-    has_weights = comparison.weight_column is not None
+        scored = sum(totals.values())
+        mean = sum((t * n for t, n in totals.items()), ZERO) / scored if scored else None
+        weighted_mean = tally.weighted_sum / tally.weight_total if tally.weight_total else None
+        ordered = sorted(totals)
+        median = _median(ordered, totals, scored)
     return Summary(
-        scheme=comparison.schemes[scheme],
+        scheme=scheme,
         scored=scored,
-        unscored=len(comparison.records) - scored,
+        unscored=records - scored,
         grades=tuple(counts.items()),
         mean=None if mean is None else _cents(mean),
         median=median,
         minimum=ordered[0] if ordered else None,
         maximum=ordered[-1] if ordered else None,
-        weighted_mean=_cents(weighted_mean) if has_weights and weighted_mean is not None else None,
-        weight_total=weight_total if has_weights else None,
-        weighted=weighted,
-        lost=_lost(comparison, scheme, sums, members),
+        weighted_mean=_cents(weighted_mean) if weights and weighted_mean is not None else None,
+        weight_total=tally.weight_total if weights else None,
+        weighted=tally.weighted,
+        lost=_lost(compiled, tally.points, members),
         slots=used,
     )
 
@@ -939,17 +981,17 @@ def _median(ordered: Sequence[Decimal], tally: Mapping[Decimal, int], count: int
 
 
 def _lost(
-    comparison: Comparison, scheme: int, sums: Mapping[tuple[int, int], list[Decimal]], members: Sequence[int]
+    compiled: Sequence[CompiledRubric], points: Mapping[int, list[Decimal]], members: Sequence[int]
 ) -> tuple[Lost, ...]:
     """Mean points lost per indicator id, over the records of the scheme's rubrics that have it."""
     lost: dict[str, list[Any]] = {}  # id → [label, weight, points lost, records]
-    for slot in members:
-        if (scheme, slot) not in sums:
-            continue
-        count, *points = sums[(scheme, slot)]
-        for info, summed in zip(comparison.rubrics.compiled[slot].indicators, points, strict=True):
-            entry = lost.setdefault(info.id, [info.label, info.weight, ZERO, 0])
-            entry[2] += info.weight * count - summed
-            entry[3] += count
     with localcontext(EXACT):
+        for slot in members:
+            if slot not in points:
+                continue
+            count, *summed_points = points[slot]
+            for info, summed in zip(compiled[slot].indicators, summed_points, strict=True):
+                entry = lost.setdefault(info.id, [info.label, info.weight, ZERO, 0])
+                entry[2] += info.weight * count - summed
+                entry[3] += count
         return tuple(Lost(i, label, weight, _cents(total / n)) for i, (label, weight, total, n) in lost.items())

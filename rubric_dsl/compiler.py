@@ -146,6 +146,7 @@ class CompiledRubric:
         content_hash: str,
         source_text: str,
         path: str,
+        ancestors: tuple[str, ...] = (),
     ) -> None:
         header = {f.key: f.value for f in rubric.header}
         self.id = rubric.id
@@ -155,6 +156,7 @@ class CompiledRubric:
         self.content_hash = content_hash
         self.source_text = source_text
         self.path = path
+        self.ancestors = ancestors  # the ids it `extends`, nearest first
         self.metadata: dict[str, str] = {k: header[k] for k in ("source", "region", "year") if k in header}
         self.total = scope.total
         rounding = {r.scope: r for r in rubric.rounding}

@@ -47,6 +47,17 @@ def test_header_metadata_and_structure(bundled: dict[str, rubric_dsl.CompiledRub
     ]
 
 
+def test_ancestors_nearest_first(bundled: dict[str, rubric_dsl.CompiledRubric]) -> None:
+    assert bundled["wuping.casework.kaiping_scale"].ancestors == ("wuping.casework", "wuping.common")
+    assert bundled["wuping.casework"].ancestors == ("wuping.common",)
+    alone = rubric_dsl.compile_source(
+        'rubric t "T" {\n  version "1"\n  total 10\n  indicator a "A" 10 {\n    points 10\n  }\n'
+        "  grades {\n    优 >= 9\n    差 otherwise\n  }\n}\n",
+        "t.rubric",
+    )
+    assert alone.ancestors == ()
+
+
 def test_typed_fact_values(bundled: dict[str, rubric_dsl.CompiledRubric]) -> None:
     typed = {
         **SEED_CASEWORK,
