@@ -1,9 +1,10 @@
 """A command-line client for the scoring service (``rubric call``).
 
 Takes: a method name, a request as proto3 JSON (``--json '{...}'``, ``--json @file``
-or ``--json -`` for stdin) and a target. For ``ScoreStream`` the input holds one
-JSON request per line; in a Score request, facts may be JSON numbers or bools and
-are sent as their exact text. Guarantees: responses print as proto3 JSON with the
+or ``--json -`` for stdin) and a target. For ``ScoreStream`` and ``Compare`` the
+input holds one JSON request per line (for ``Compare``, the first with the setup);
+in a Score request or a Compare record, facts may be JSON numbers or bools and are
+sent as their exact text. Guarantees: responses print as proto3 JSON with the
 .proto field names, one per line for streams; on an RPC error the status code,
 message, ErrorInfo and every field violation go to stderr and the exit code is 1;
 a request that is not valid JSON for its message exits with 2.
@@ -19,6 +20,7 @@ Examples::
     rubric call Score --json '{"rubric": "wuping.casework", "facts": {"execution_rate": "100"}}'
     rubric call Score --rubric wuping.inspection --facts rubrics/wuping/seed-inspection.facts.json
     rubric call ScoreStream --json @batch.jsonl
+    rubric call Compare --json @comparison.jsonl
     rubric call ListRubrics --tls-ca ca.pem --token @token.txt --target rubric.example:443
 """
 
@@ -61,6 +63,7 @@ METHODS: dict[str, Method] = {
     "ListRubrics": Method(pb.ListRubricsRequest, lambda s: s.ListRubrics),
     "GetRubric": Method(pb.GetRubricRequest, lambda s: s.GetRubric),
     "CheckRubric": Method(pb.CheckRubricRequest, lambda s: s.CheckRubric),
+    "Compare": Method(pb.CompareRequest, lambda s: s.Compare, stream=True),
     "Health": Method(health_pb2.HealthCheckRequest, lambda s: s.Check),
 }
 
@@ -97,11 +100,15 @@ def _flag_text(value: bool) -> str:
 
 
 def _facts_as_text(chunk: str) -> Any:
-    """The JSON with number and bool facts turned into their exact text ("facts" is a string map)."""
+    """The JSON with numbers and bool facts turned into their exact text ("facts" is a string map),
+    in a Score request or in each record of a Compare request."""
     data = json.loads(chunk, parse_float=str, parse_int=str)
-    facts = data.get("facts") if isinstance(data, dict) else None
-    if isinstance(facts, dict):
-        data["facts"] = {k: _flag_text(v) if isinstance(v, bool) else v for k, v in facts.items()}
+    records = data.get("records") if isinstance(data, dict) else None
+    holders = [data, *(records if isinstance(records, list) else [])]
+    for holder in holders:
+        facts = holder.get("facts") if isinstance(holder, dict) else None
+        if isinstance(facts, dict):
+            holder["facts"] = {k: _flag_text(v) if isinstance(v, bool) else v for k, v in facts.items()}
     return data
 
 
@@ -121,9 +128,9 @@ def _score_shortcut(args: argparse.Namespace, text: str) -> str:
 
 def _requests(method: Method, text: str) -> list[Message]:
     chunks = [line for line in text.splitlines() if line.strip()] if method.stream else [text]
-    if method.request is not pb.ScoreRequest:
+    if method.request not in (pb.ScoreRequest, pb.CompareRequest):
         return [json_format.Parse(chunk, method.request()) for chunk in chunks]
-    return [json_format.ParseDict(_facts_as_text(chunk), pb.ScoreRequest()) for chunk in chunks]
+    return [json_format.ParseDict(_facts_as_text(chunk), method.request()) for chunk in chunks]
 
 
 def _to_json(message: Message, indent: int | None) -> str:

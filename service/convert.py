@@ -60,8 +60,8 @@ def _typed_fact(value: struct_pb2.Value) -> Fact:
     raise ValueError("a fact must be a string, a number or a bool")
 
 
-def facts_of(request: pb.ScoreRequest) -> dict[str, Fact]:
-    """The facts of a request: ``facts`` as given, plus decoded ``typed_facts``."""
+def facts_of(request: pb.ScoreRequest | pb.CompareRecord) -> dict[str, Fact]:
+    """The facts of a request or a Compare record: ``facts`` as given, plus decoded ``typed_facts``."""
     given = request.facts
     facts: dict[str, Fact] = {name: given[name] for name in given}  # dict(given) goes through Python's Mapping
     if not request.typed_facts:

@@ -12,6 +12,10 @@ Guarantees:
   stream record gets a response with ``error`` set and the stream goes on;
 * work is skipped once the caller's deadline has passed; a stream whose deadline
   passes ends, and a ``stream_ended`` line says how it ended and after how many records;
+* ``Compare`` (``service.compare``) scores under one snapshot for the whole call, writes no
+  decision lines (its scores are what-if analyses, not decisions) but one ``compare_ended``
+  line per call: the rubrics with versions and content hashes, records, outcome, latency;
+  a bad setup aborts the call, a bad record gets errors in its result and the call goes on;
 * ``CheckRubric`` stores nothing and reads no file but the served directory's
   rubrics (for ``extends``);
 * ``Score`` and ``ScoreStream`` answer messages, as the generated
@@ -35,7 +39,7 @@ from google.protobuf.json_format import MessageToDict
 
 import rubric_dsl
 from rubric_dsl import CompiledRubric, EvaluationError, InvalidFacts, Result
-from service import convert, errors, logs
+from service import compare, convert, errors, logs
 from service.errors import ServiceError
 from service.gen.rubric.v1 import rubric_service_pb2 as pb
 from service.gen.rubric.v1 import rubric_service_pb2_grpc as pb_grpc
@@ -179,6 +183,54 @@ class RubricServicer(pb_grpc.RubricServiceServicer):
                 error=exc.to_score_error(),
             ).SerializeToString()
 
+    # -- comparing ---------------------------------------------------------------
+
+    def Compare(self, request_iterator: Iterator[pb.CompareRequest], context: Any) -> Iterator[pb.CompareResponse]:
+        start = time.perf_counter()
+        session: compare.Session | None = None
+        outcome, failure = "ok", None
+        try:
+            for number, request in enumerate(request_iterator):
+                if _past_deadline(context):
+                    raise errors.deadline_exceeded()
+                if number == 0:
+                    if not request.HasField("setup"):
+                        raise errors.bad_fields({"setup": "the first request must carry the setup"})
+                    session = compare.Session(request.setup, self.registry.snapshot())
+                elif request.HasField("setup"):
+                    raise errors.bad_fields({"setup": "only the first request may carry the setup"})
+                assert session is not None
+                response = pb.CompareResponse(records=session.score(request.records))
+                if number == 0:
+                    response.rubrics.extend(session.rubrics())
+                yield response
+            if session is None:
+                raise errors.bad_fields({"setup": "the call ended before a request carried the setup"})
+            yield pb.CompareResponse(summaries=session.summaries())
+        except ServiceError as exc:
+            outcome, failure = exc.reason.lower(), exc
+        except grpc.RpcError:  # the call ended under us: cancelled, or its deadline passed
+            outcome = "cancelled"
+        except Exception as exc:  # a bug must not look like a comparison; say so and log it
+            log.exception("compare_failed", rpc="Compare")
+            failure = errors.internal(exc)
+            outcome = "internal_error"
+        finally:
+            if outcome == "ok" and not context.is_active():
+                outcome = "cancelled"
+            fields: dict[str, Any] = {
+                "rpc": "Compare",
+                "schemes": [s.name for s in session.schemes] if session else [],
+                "rubrics": session.described() if session else [],
+                "records": session.records if session else 0,
+                "outcome": outcome,
+            }
+            if failure is not None:
+                fields["error"] = failure.message
+            log.info("compare_ended", **fields, latency_ms=round((time.perf_counter() - start) * 1000, 3))
+        if failure is not None:
+            context.abort_with_status(failure.to_status())
+
     # -- rubrics -----------------------------------------------------------------
 
     def ListRubrics(self, request: pb.ListRubricsRequest, context: Any) -> pb.ListRubricsResponse:
@@ -231,6 +283,11 @@ def add_to_server(servicer: RubricServicer, server: Any) -> None:
         "ListRubrics": _unary(servicer.ListRubrics, pb.ListRubricsRequest, pb.ListRubricsResponse),
         "GetRubric": _unary(servicer.GetRubric, pb.GetRubricRequest, pb.GetRubricResponse),
         "CheckRubric": _unary(servicer.CheckRubric, pb.CheckRubricRequest, pb.CheckRubricResponse),
+        "Compare": grpc.stream_stream_rpc_method_handler(
+            servicer.Compare,
+            request_deserializer=pb.CompareRequest.FromString,
+            response_serializer=pb.CompareResponse.SerializeToString,
+        ),
     }
     server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler(SERVICE, handlers),))
     server.add_registered_method_handlers(SERVICE, handlers)

@@ -68,6 +68,29 @@ SEVERITY_ERROR: Severity.ValueType  # 1
 SEVERITY_WARNING: Severity.ValueType  # 2
 Global___Severity: _TypeAlias = Severity  # noqa: Y015
 
+class _GradeChange:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _GradeChangeEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_GradeChange.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    GRADE_CHANGE_UNSPECIFIED: _GradeChange.ValueType  # 0
+    GRADE_CHANGE_SAME: _GradeChange.ValueType  # 1
+    """The same label, or the same place in scales of the same length (优, 优秀)."""
+    GRADE_CHANGE_UP: _GradeChange.ValueType  # 2
+    """A better grade than the baseline's."""
+    GRADE_CHANGE_DOWN: _GradeChange.ValueType  # 3
+
+class GradeChange(_GradeChange, metaclass=_GradeChangeEnumTypeWrapper): ...
+
+GRADE_CHANGE_UNSPECIFIED: GradeChange.ValueType  # 0
+GRADE_CHANGE_SAME: GradeChange.ValueType  # 1
+"""The same label, or the same place in scales of the same length (优, 优秀)."""
+GRADE_CHANGE_UP: GradeChange.ValueType  # 2
+"""A better grade than the baseline's."""
+GRADE_CHANGE_DOWN: GradeChange.ValueType  # 3
+Global___GradeChange: _TypeAlias = GradeChange  # noqa: Y015
+
 @_typing.final
 class ScoreRequest(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
@@ -820,3 +843,518 @@ class Diagnostic(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___Diagnostic: _TypeAlias = Diagnostic  # noqa: Y015
+
+@_typing.final
+class CompareRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SETUP_FIELD_NUMBER: _builtins.int
+    RECORDS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def setup(self) -> Global___CompareSetup:
+        """Required in the first request, and only there."""
+
+    @_builtins.property
+    def records(self) -> _containers.RepeatedCompositeFieldContainer[Global___CompareRecord]:
+        """Any number per request, within the message size limit; batching a few
+        hundred records per request is much faster than one per request.
+        """
+
+    def __init__(
+        self,
+        *,
+        setup: Global___CompareSetup | None = ...,
+        records: _abc.Iterable[Global___CompareRecord] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["setup", b"setup"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["records", b"records", "setup", b"setup"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CompareRequest: _TypeAlias = CompareRequest  # noqa: Y015
+
+@_typing.final
+class CompareSetup(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SCHEMES_FIELD_NUMBER: _builtins.int
+    ALLOW_EXTRA_FACTS_FIELD_NUMBER: _builtins.int
+    allow_extra_facts: _builtins.bool
+    """Ignore facts that none of the compared rubrics declares, instead of
+    rejecting the record under every scheme. A fact that only some rubrics
+    declare is always ignored by the others.
+    """
+    @_builtins.property
+    def schemes(self) -> _containers.RepeatedCompositeFieldContainer[Global___Scheme]:
+        """The columns of the comparison, the baseline first; 1 to 16 schemes."""
+
+    def __init__(
+        self,
+        *,
+        schemes: _abc.Iterable[Global___Scheme] | None = ...,
+        allow_extra_facts: _builtins.bool = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["allow_extra_facts", b"allow_extra_facts", "schemes", b"schemes"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CompareSetup: _TypeAlias = CompareSetup  # noqa: Y015
+
+@_typing.final
+class Scheme(_message.Message):
+    """One column of the comparison: one rubric, or several when records belong
+    to different rubrics (a department's projects). A scheme of several rubrics
+    scores each record under the one that is, or most nearly extends, the
+    record's `rubric` (e.g. records of wuping.inspection under
+    wuping.inspection.kaiping_scale).
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    NAME_FIELD_NUMBER: _builtins.int
+    RUBRICS_FIELD_NUMBER: _builtins.int
+    name: _builtins.str
+    """Shown in summaries; defaults to the rubric ids joined by ","."""
+    @_builtins.property
+    def rubrics(self) -> _containers.RepeatedCompositeFieldContainer[Global___RubricRef]: ...
+    def __init__(
+        self,
+        *,
+        name: _builtins.str = ...,
+        rubrics: _abc.Iterable[Global___RubricRef] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["name", b"name", "rubrics", b"rubrics"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___Scheme: _TypeAlias = Scheme  # noqa: Y015
+
+@_typing.final
+class RubricRef(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    RUBRIC_FIELD_NUMBER: _builtins.int
+    VERSION_FIELD_NUMBER: _builtins.int
+    rubric: _builtins.str
+    version: _builtins.str
+    """Optional pin, as in ScoreRequest."""
+    def __init__(
+        self,
+        *,
+        rubric: _builtins.str = ...,
+        version: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["rubric", b"rubric", "version", b"version"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___RubricRef: _TypeAlias = RubricRef  # noqa: Y015
+
+@_typing.final
+class CompareRecord(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    @_typing.final
+    class FactsEntry(_message.Message):
+        DESCRIPTOR: _descriptor.Descriptor
+
+        KEY_FIELD_NUMBER: _builtins.int
+        VALUE_FIELD_NUMBER: _builtins.int
+        key: _builtins.str
+        value: _builtins.str
+        def __init__(
+            self,
+            *,
+            key: _builtins.str = ...,
+            value: _builtins.str = ...,
+        ) -> None: ...
+        _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+        def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+        _ClearFieldArgType: _TypeAlias = _typing.Literal["key", b"key", "value", b"value"]  # noqa: Y015
+        def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+        def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+    @_typing.final
+    class TypedFactsEntry(_message.Message):
+        DESCRIPTOR: _descriptor.Descriptor
+
+        KEY_FIELD_NUMBER: _builtins.int
+        VALUE_FIELD_NUMBER: _builtins.int
+        key: _builtins.str
+        @_builtins.property
+        def value(self) -> _struct_pb2.Value: ...
+        def __init__(
+            self,
+            *,
+            key: _builtins.str = ...,
+            value: _struct_pb2.Value | None = ...,
+        ) -> None: ...
+        _HasFieldArgType: _TypeAlias = _typing.Literal["value", b"value"]  # noqa: Y015
+        def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+        _ClearFieldArgType: _TypeAlias = _typing.Literal["key", b"key", "value", b"value"]  # noqa: Y015
+        def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+        def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+    ID_FIELD_NUMBER: _builtins.int
+    RUBRIC_FIELD_NUMBER: _builtins.int
+    FACTS_FIELD_NUMBER: _builtins.int
+    TYPED_FACTS_FIELD_NUMBER: _builtins.int
+    WEIGHT_FIELD_NUMBER: _builtins.int
+    id: _builtins.str
+    """Client id of the record, echoed in its result."""
+    rubric: _builtins.str
+    """The record's own rubric id; needed only by schemes of several rubrics."""
+    weight: _builtins.str
+    """Weight in the weighted means, e.g. the project's funds "298.34"; a
+    decimal >= 0. Empty: the record is left out of weighted means.
+    """
+    @_builtins.property
+    def facts(self) -> _containers.ScalarMap[_builtins.str, _builtins.str]:
+        """Facts as in ScoreRequest: text, or typed for JSON clients."""
+
+    @_builtins.property
+    def typed_facts(self) -> _containers.MessageMap[_builtins.str, _struct_pb2.Value]: ...
+    def __init__(
+        self,
+        *,
+        id: _builtins.str = ...,
+        rubric: _builtins.str = ...,
+        facts: _abc.Mapping[_builtins.str, _builtins.str] | None = ...,
+        typed_facts: _abc.Mapping[_builtins.str, _struct_pb2.Value] | None = ...,
+        weight: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["facts", b"facts", "id", b"id", "rubric", b"rubric", "typed_facts", b"typed_facts", "weight", b"weight"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CompareRecord: _TypeAlias = CompareRecord  # noqa: Y015
+
+@_typing.final
+class CompareResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    RUBRICS_FIELD_NUMBER: _builtins.int
+    RECORDS_FIELD_NUMBER: _builtins.int
+    SUMMARIES_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def rubrics(self) -> _containers.RepeatedCompositeFieldContainer[Global___ComparedRubric]:
+        """In the first response only: every rubric of the setup, scheme by scheme."""
+
+    @_builtins.property
+    def records(self) -> _containers.RepeatedCompositeFieldContainer[Global___RecordComparison]:
+        """The results of the request's records, in order."""
+
+    @_builtins.property
+    def summaries(self) -> _containers.RepeatedCompositeFieldContainer[Global___SchemeSummary]:
+        """In the last response only: one per scheme, in setup order."""
+
+    def __init__(
+        self,
+        *,
+        rubrics: _abc.Iterable[Global___ComparedRubric] | None = ...,
+        records: _abc.Iterable[Global___RecordComparison] | None = ...,
+        summaries: _abc.Iterable[Global___SchemeSummary] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["records", b"records", "rubrics", b"rubrics", "summaries", b"summaries"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CompareResponse: _TypeAlias = CompareResponse  # noqa: Y015
+
+@_typing.final
+class ComparedRubric(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SCHEME_FIELD_NUMBER: _builtins.int
+    RUBRIC_FIELD_NUMBER: _builtins.int
+    VERSION_FIELD_NUMBER: _builtins.int
+    CONTENT_HASH_FIELD_NUMBER: _builtins.int
+    GRADES_FIELD_NUMBER: _builtins.int
+    scheme: _builtins.int
+    """Index of its scheme in the setup."""
+    rubric: _builtins.str
+    version: _builtins.str
+    content_hash: _builtins.str
+    @_builtins.property
+    def grades(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """Grade labels, best first."""
+
+    def __init__(
+        self,
+        *,
+        scheme: _builtins.int = ...,
+        rubric: _builtins.str = ...,
+        version: _builtins.str = ...,
+        content_hash: _builtins.str = ...,
+        grades: _abc.Iterable[_builtins.str] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["content_hash", b"content_hash", "grades", b"grades", "rubric", b"rubric", "scheme", b"scheme", "version", b"version"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ComparedRubric: _TypeAlias = ComparedRubric  # noqa: Y015
+
+@_typing.final
+class RecordComparison(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ID_FIELD_NUMBER: _builtins.int
+    INDEX_FIELD_NUMBER: _builtins.int
+    OUTCOMES_FIELD_NUMBER: _builtins.int
+    ERROR_FIELD_NUMBER: _builtins.int
+    id: _builtins.str
+    """Echo of CompareRecord.id."""
+    index: _builtins.int
+    """Position of the record in the call, counting from 0."""
+    @_builtins.property
+    def outcomes(self) -> _containers.RepeatedCompositeFieldContainer[Global___SchemeOutcome]:
+        """One per scheme, in setup order; empty when `error` is set."""
+
+    @_builtins.property
+    def error(self) -> Global___ScoreError:
+        """Set when the record itself is bad (its weight, or typed facts that
+        cannot be facts); it is then scored under no scheme.
+        """
+
+    def __init__(
+        self,
+        *,
+        id: _builtins.str = ...,
+        index: _builtins.int = ...,
+        outcomes: _abc.Iterable[Global___SchemeOutcome] | None = ...,
+        error: Global___ScoreError | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["error", b"error"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["error", b"error", "id", b"id", "index", b"index", "outcomes", b"outcomes"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___RecordComparison: _TypeAlias = RecordComparison  # noqa: Y015
+
+@_typing.final
+class SchemeOutcome(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    RUBRIC_FIELD_NUMBER: _builtins.int
+    TOTAL_FIELD_NUMBER: _builtins.int
+    GRADE_FIELD_NUMBER: _builtins.int
+    ERROR_FIELD_NUMBER: _builtins.int
+    DIFFERENCE_FIELD_NUMBER: _builtins.int
+    rubric: _builtins.str
+    """The rubric that scored the record; empty when no rubric of the scheme fits it."""
+    total: _builtins.str
+    """Decimal total, e.g. "85.6", and grade; empty when `error` is set."""
+    grade: _builtins.str
+    @_builtins.property
+    def error(self) -> Global___ScoreError:
+        """Why this scheme did not score the record: the error Score would have
+        given (INVALID_FACTS with a violation per fact, EVALUATION_FAILED), or
+        INVALID_ARGUMENT with reason NO_RUBRIC_FITS.
+        """
+
+    @_builtins.property
+    def difference(self) -> Global___BaselineDifference:
+        """Against the baseline (scheme 0), when both scored the record."""
+
+    def __init__(
+        self,
+        *,
+        rubric: _builtins.str = ...,
+        total: _builtins.str = ...,
+        grade: _builtins.str = ...,
+        error: Global___ScoreError | None = ...,
+        difference: Global___BaselineDifference | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["difference", b"difference", "error", b"error"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["difference", b"difference", "error", b"error", "grade", b"grade", "rubric", b"rubric", "total", b"total"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___SchemeOutcome: _TypeAlias = SchemeOutcome  # noqa: Y015
+
+@_typing.final
+class BaselineDifference(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    TOTAL_FIELD_NUMBER: _builtins.int
+    GRADE_CHANGE_FIELD_NUMBER: _builtins.int
+    INDICATORS_FIELD_NUMBER: _builtins.int
+    total: _builtins.str
+    """This total minus the baseline's, e.g. "-3.5"."""
+    grade_change: Global___GradeChange.ValueType
+    @_builtins.property
+    def indicators(self) -> _containers.RepeatedCompositeFieldContainer[Global___IndicatorDifference]:
+        """The indicators whose points differ most, the largest first (at most 3);
+        an indicator of only one of the two rubrics counts fully.
+        """
+
+    def __init__(
+        self,
+        *,
+        total: _builtins.str = ...,
+        grade_change: Global___GradeChange.ValueType = ...,
+        indicators: _abc.Iterable[Global___IndicatorDifference] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["grade_change", b"grade_change", "indicators", b"indicators", "total", b"total"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___BaselineDifference: _TypeAlias = BaselineDifference  # noqa: Y015
+
+@_typing.final
+class IndicatorDifference(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ID_FIELD_NUMBER: _builtins.int
+    LABEL_FIELD_NUMBER: _builtins.int
+    POINTS_FIELD_NUMBER: _builtins.int
+    id: _builtins.str
+    label: _builtins.str
+    points: _builtins.str
+    """This scheme's points minus the baseline's, e.g. "-2"."""
+    def __init__(
+        self,
+        *,
+        id: _builtins.str = ...,
+        label: _builtins.str = ...,
+        points: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["id", b"id", "label", b"label", "points", b"points"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___IndicatorDifference: _TypeAlias = IndicatorDifference  # noqa: Y015
+
+@_typing.final
+class SchemeSummary(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    NAME_FIELD_NUMBER: _builtins.int
+    SCORED_FIELD_NUMBER: _builtins.int
+    UNSCORED_FIELD_NUMBER: _builtins.int
+    GRADES_FIELD_NUMBER: _builtins.int
+    MEAN_FIELD_NUMBER: _builtins.int
+    MEDIAN_FIELD_NUMBER: _builtins.int
+    MINIMUM_FIELD_NUMBER: _builtins.int
+    MAXIMUM_FIELD_NUMBER: _builtins.int
+    WEIGHTED_MEAN_FIELD_NUMBER: _builtins.int
+    WEIGHT_TOTAL_FIELD_NUMBER: _builtins.int
+    WEIGHTED_FIELD_NUMBER: _builtins.int
+    LOST_FIELD_NUMBER: _builtins.int
+    name: _builtins.str
+    scored: _builtins.int
+    """Records scored, and records not scored (bad records included)."""
+    unscored: _builtins.int
+    mean: _builtins.str
+    """Over the scored records; empty when none was scored. The mean and the
+    weighted mean are rounded half-up to 0.01; the median is exact.
+    """
+    median: _builtins.str
+    minimum: _builtins.str
+    maximum: _builtins.str
+    weighted_mean: _builtins.str
+    """Over the scored records with a weight; empty when none had one."""
+    weight_total: _builtins.str
+    weighted: _builtins.int
+    @_builtins.property
+    def grades(self) -> _containers.RepeatedCompositeFieldContainer[Global___GradeCount]:
+        """Every grade label of the scheme's rubrics, best first, with its count."""
+
+    @_builtins.property
+    def lost(self) -> _containers.RepeatedCompositeFieldContainer[Global___MeanLoss]:
+        """Mean points lost per indicator, in the rubrics' order."""
+
+    def __init__(
+        self,
+        *,
+        name: _builtins.str = ...,
+        scored: _builtins.int = ...,
+        unscored: _builtins.int = ...,
+        grades: _abc.Iterable[Global___GradeCount] | None = ...,
+        mean: _builtins.str = ...,
+        median: _builtins.str = ...,
+        minimum: _builtins.str = ...,
+        maximum: _builtins.str = ...,
+        weighted_mean: _builtins.str = ...,
+        weight_total: _builtins.str = ...,
+        weighted: _builtins.int = ...,
+        lost: _abc.Iterable[Global___MeanLoss] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["grades", b"grades", "lost", b"lost", "maximum", b"maximum", "mean", b"mean", "median", b"median", "minimum", b"minimum", "name", b"name", "scored", b"scored", "unscored", b"unscored", "weight_total", b"weight_total", "weighted", b"weighted", "weighted_mean", b"weighted_mean"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___SchemeSummary: _TypeAlias = SchemeSummary  # noqa: Y015
+
+@_typing.final
+class GradeCount(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    LABEL_FIELD_NUMBER: _builtins.int
+    COUNT_FIELD_NUMBER: _builtins.int
+    label: _builtins.str
+    count: _builtins.int
+    def __init__(
+        self,
+        *,
+        label: _builtins.str = ...,
+        count: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["count", b"count", "label", b"label"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GradeCount: _TypeAlias = GradeCount  # noqa: Y015
+
+@_typing.final
+class MeanLoss(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ID_FIELD_NUMBER: _builtins.int
+    LABEL_FIELD_NUMBER: _builtins.int
+    WEIGHT_FIELD_NUMBER: _builtins.int
+    MEAN_FIELD_NUMBER: _builtins.int
+    id: _builtins.str
+    label: _builtins.str
+    weight: _builtins.str
+    """The indicator's points, e.g. "10"."""
+    mean: _builtins.str
+    """Mean points below that over the records scored by a rubric that has it, rounded half-up to 0.01."""
+    def __init__(
+        self,
+        *,
+        id: _builtins.str = ...,
+        label: _builtins.str = ...,
+        weight: _builtins.str = ...,
+        mean: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["id", b"id", "label", b"label", "mean", b"mean", "weight", b"weight"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___MeanLoss: _TypeAlias = MeanLoss  # noqa: Y015

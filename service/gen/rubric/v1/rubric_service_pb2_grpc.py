@@ -59,6 +59,11 @@ class RubricServiceStub:
                 request_serializer=rubric_dot_v1_dot_rubric__service__pb2.CheckRubricRequest.SerializeToString,
                 response_deserializer=rubric_dot_v1_dot_rubric__service__pb2.CheckRubricResponse.FromString,
                 _registered_method=True)
+        self.Compare = channel.stream_stream(
+                '/rubric.v1.RubricService/Compare',
+                request_serializer=rubric_dot_v1_dot_rubric__service__pb2.CompareRequest.SerializeToString,
+                response_deserializer=rubric_dot_v1_dot_rubric__service__pb2.CompareResponse.FromString,
+                _registered_method=True)
 
 
 class RubricServiceServicer:
@@ -106,6 +111,23 @@ class RubricServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def Compare(self, request_iterator, context):
+        """Scores the same records under several schemes (another region's rubric,
+        next year's draft), as `rubric compare` does. The first request carries the
+        setup; any request may carry records. Each request is answered, in order,
+        by one response with the results of its records (the first response also
+        names every rubric compared, with version and content hash); once the
+        client closes its side, a last response holds one summary per scheme.
+        Facts are checked as Score checks them: a record that a scheme cannot
+        score gets that scheme's error (a ScoreError, as ScoreStream gives) and
+        the stream goes on. A bad setup fails the call with INVALID_ARGUMENT, an
+        unknown rubric or version with NOT_FOUND. All records see the rubrics
+        served when the call started, even if a reload happens meanwhile.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_RubricServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -133,6 +155,11 @@ def add_RubricServiceServicer_to_server(servicer, server):
                     servicer.CheckRubric,
                     request_deserializer=rubric_dot_v1_dot_rubric__service__pb2.CheckRubricRequest.FromString,
                     response_serializer=rubric_dot_v1_dot_rubric__service__pb2.CheckRubricResponse.SerializeToString,
+            ),
+            'Compare': grpc.stream_stream_rpc_method_handler(
+                    servicer.Compare,
+                    request_deserializer=rubric_dot_v1_dot_rubric__service__pb2.CompareRequest.FromString,
+                    response_serializer=rubric_dot_v1_dot_rubric__service__pb2.CompareResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -270,6 +297,33 @@ class RubricService:
             '/rubric.v1.RubricService/CheckRubric',
             rubric_dot_v1_dot_rubric__service__pb2.CheckRubricRequest.SerializeToString,
             rubric_dot_v1_dot_rubric__service__pb2.CheckRubricResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Compare(request_iterator,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.stream_stream(
+            request_iterator,
+            target,
+            '/rubric.v1.RubricService/Compare',
+            rubric_dot_v1_dot_rubric__service__pb2.CompareRequest.SerializeToString,
+            rubric_dot_v1_dot_rubric__service__pb2.CompareResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -55,6 +55,19 @@ class RubricServiceStub:
     """Returns the structure and source of one served rubric."""
     CheckRubric: _grpc.UnaryUnaryMultiCallable[_rubric_service_pb2.CheckRubricRequest, _rubric_service_pb2.CheckRubricResponse]
     """Checks rubric source text. Pure: nothing is stored or served."""
+    Compare: _grpc.StreamStreamMultiCallable[_rubric_service_pb2.CompareRequest, _rubric_service_pb2.CompareResponse]
+    """Scores the same records under several schemes (another region's rubric,
+    next year's draft), as `rubric compare` does. The first request carries the
+    setup; any request may carry records. Each request is answered, in order,
+    by one response with the results of its records (the first response also
+    names every rubric compared, with version and content hash); once the
+    client closes its side, a last response holds one summary per scheme.
+    Facts are checked as Score checks them: a record that a scheme cannot
+    score gets that scheme's error (a ScoreError, as ScoreStream gives) and
+    the stream goes on. A bad setup fails the call with INVALID_ARGUMENT, an
+    unknown rubric or version with NOT_FOUND. All records see the rubrics
+    served when the call started, even if a reload happens meanwhile.
+    """
 
 @_typing.type_check_only
 class RubricServiceAsyncStub(RubricServiceStub):
@@ -78,6 +91,19 @@ class RubricServiceAsyncStub(RubricServiceStub):
     """Returns the structure and source of one served rubric."""
     CheckRubric: _aio.UnaryUnaryMultiCallable[_rubric_service_pb2.CheckRubricRequest, _rubric_service_pb2.CheckRubricResponse]  # type: ignore[assignment]
     """Checks rubric source text. Pure: nothing is stored or served."""
+    Compare: _aio.StreamStreamMultiCallable[_rubric_service_pb2.CompareRequest, _rubric_service_pb2.CompareResponse]  # type: ignore[assignment]
+    """Scores the same records under several schemes (another region's rubric,
+    next year's draft), as `rubric compare` does. The first request carries the
+    setup; any request may carry records. Each request is answered, in order,
+    by one response with the results of its records (the first response also
+    names every rubric compared, with version and content hash); once the
+    client closes its side, a last response holds one summary per scheme.
+    Facts are checked as Score checks them: a record that a scheme cannot
+    score gets that scheme's error (a ScoreError, as ScoreStream gives) and
+    the stream goes on. A bad setup fails the call with INVALID_ARGUMENT, an
+    unknown rubric or version with NOT_FOUND. All records see the rubrics
+    served when the call started, even if a reload happens meanwhile.
+    """
 
 class RubricServiceServicer(metaclass=_abc_1.ABCMeta):
     @_abc_1.abstractmethod
@@ -128,5 +154,24 @@ class RubricServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_rubric_service_pb2.CheckRubricResponse, _abc.Awaitable[_rubric_service_pb2.CheckRubricResponse]]:
         """Checks rubric source text. Pure: nothing is stored or served."""
+
+    @_abc_1.abstractmethod
+    def Compare(
+        self,
+        request_iterator: _MaybeAsyncIterator[_rubric_service_pb2.CompareRequest],
+        context: _ServicerContext,
+    ) -> _typing.Union[_abc.Iterator[_rubric_service_pb2.CompareResponse], _abc.AsyncIterator[_rubric_service_pb2.CompareResponse]]:
+        """Scores the same records under several schemes (another region's rubric,
+        next year's draft), as `rubric compare` does. The first request carries the
+        setup; any request may carry records. Each request is answered, in order,
+        by one response with the results of its records (the first response also
+        names every rubric compared, with version and content hash); once the
+        client closes its side, a last response holds one summary per scheme.
+        Facts are checked as Score checks them: a record that a scheme cannot
+        score gets that scheme's error (a ScoreError, as ScoreStream gives) and
+        the stream goes on. A bad setup fails the call with INVALID_ARGUMENT, an
+        unknown rubric or version with NOT_FOUND. All records see the rubrics
+        served when the call started, even if a reload happens meanwhile.
+        """
 
 def add_RubricServiceServicer_to_server(servicer: RubricServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

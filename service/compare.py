@@ -1,0 +1,269 @@
+"""``Compare``: score a stream of records under several schemes of served rubrics.
+
+Takes: the first request's ``CompareSetup`` (schemes of rubric ids, each id optionally pinned to a
+version) and one registry snapshot; then batches of ``CompareRecord``. Guarantees:
+
+* the setup is checked whole before any record is scored: every bad field is named at once
+  (INVALID_ARGUMENT), then an unknown rubric or version is NOT_FOUND, as ``Score`` says it;
+* every record is scored against the rubrics of that one snapshot, so a reload during the call
+  changes nothing in it;
+* a record's facts are checked as ``Score`` checks them, rubric by rubric, and a problem becomes
+  that scheme's ``ScoreError`` (the same code, reason, message and violations ``Score`` would have
+  failed with); a fact that only some compared rubrics declare is not given to the others, and a
+  fact that none declares is rejected (unless ``allow_extra_facts``), with did-you-mean;
+* the statistics are ``rubric_dsl.compare``'s (``Tally``, ``summarize``), and the per-record
+  differences its ``grade_change``, ``align`` and ``top``, so the RPC and ``rubric compare`` agree
+  to the last decimal on the same records;
+* memory does not grow with the number of records: a scheme keeps counts of distinct totals and
+  sums of points, never the records.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import grpc
+
+from rubric_dsl import CompiledRubric, EvaluationError, InvalidFacts, Result
+from rubric_dsl import compare as comparing
+from service import convert, errors
+from service.errors import ServiceError, Violation
+from service.gen.rubric.v1 import rubric_service_pb2 as pb
+from service.registry import RubricNotFound, Snapshot
+
+MAX_SCHEMES = 16
+MAX_WEIGHT = Decimal(10) ** 30  # as large as a numeric fact may be
+MAX_WEIGHT_TEXT = 64
+AMBIGUOUS = "compare them in separate schemes"
+
+_CHANGES = {"same": pb.GRADE_CHANGE_SAME, "up": pb.GRADE_CHANGE_UP, "down": pb.GRADE_CHANGE_DOWN}
+Scoring = tuple[int, Result, tuple[Decimal, ...]]  # slot, result, points in the rubric's order
+
+
+class Session:
+    """One Compare call: the compared rubrics (by slot), the schemes over them, and their tallies."""
+
+    def __init__(self, setup: pb.CompareSetup, snapshot: Snapshot) -> None:
+        problems: dict[str, str] = {}
+        if not setup.schemes:
+            problems["setup.schemes"] = "name at least one scheme to score the records under"
+        elif len(setup.schemes) > MAX_SCHEMES:
+            problems["setup.schemes"] = f"{len(setup.schemes)} schemes, more than the {MAX_SCHEMES} allowed"
+        for number, scheme in enumerate(setup.schemes[:MAX_SCHEMES]):
+            problems.update(_scheme_problems(number, scheme))
+        if problems:
+            raise errors.bad_fields(problems)
+        self.compiled: list[CompiledRubric] = []
+        self.schemes: list[comparing.Scheme] = []
+        slots: dict[str, int] = {}
+        for scheme in setup.schemes:
+            members = []
+            for ref in scheme.rubrics:
+                try:
+                    rubric = snapshot.get(ref.rubric, ref.version)
+                except RubricNotFound as exc:
+                    raise errors.not_found(exc) from exc
+                if rubric.id not in slots:
+                    slots[rubric.id] = len(self.compiled)
+                    self.compiled.append(rubric)
+                members.append(slots[rubric.id])
+            name = scheme.name or ",".join(ref.rubric for ref in scheme.rubrics)
+            self.schemes.append(comparing.Scheme(name, tuple(members)))
+        self.allow_extra_facts = setup.allow_extra_facts
+        self.inputs = [frozenset(i.name for i in rubric.inputs) for rubric in self.compiled]
+        self.declared = frozenset().union(*self.inputs)
+        self.tallies = [comparing.Tally() for _ in self.schemes]
+        self.records = 0
+        self._ids = [tuple(i.id for i in rubric.indicators) for rubric in self.compiled]
+        self._labels = [{i.id: i.label for i in rubric.indicators} for rubric in self.compiled]
+        self._alignments: dict[tuple[int, int], comparing.Alignment] = {}
+        self._routes: dict[str, tuple[int | str, ...]] = {}
+        self._texts: dict[str, str] = {}  # a difference as `top` writes it → as the reply writes decimals
+
+    # -- the first response ---------------------------------------------------------------------
+
+    def rubrics(self) -> list[pb.ComparedRubric]:
+        return [
+            pb.ComparedRubric(
+                scheme=number,
+                rubric=self.compiled[slot].id,
+                version=self.compiled[slot].version,
+                content_hash=self.compiled[slot].content_hash,
+                grades=[g.label for g in self.compiled[slot].grades],
+            )
+            for number, scheme in enumerate(self.schemes)
+            for slot in scheme.members
+        ]
+
+    # -- records ----------------------------------------------------------------------------------
+
+    def score(self, records: Sequence[pb.CompareRecord]) -> list[pb.RecordComparison]:
+        found = []
+        points: dict[tuple[int, int], list[tuple[Decimal, ...]]] = {}  # (scheme, slot) → points per record
+        for record in records:
+            found.append(self._record(self.records, record, points))
+            self.records += 1
+        for (scheme, slot), rows in points.items():  # summed a column at a time: cheaper than record by record
+            self.tallies[scheme].add_points(slot, rows)
+        return found
+
+    def _record(
+        self, index: int, record: pb.CompareRecord, points: dict[tuple[int, int], list[tuple[Decimal, ...]]]
+    ) -> pb.RecordComparison:
+        answer = pb.RecordComparison(id=record.id, index=index)
+        try:
+            facts = convert.facts_of(record)
+            weight = _weight(record.weight)
+        except convert.FactsNotDecoded as exc:
+            answer.error.CopyFrom(errors.bad_fields(exc.problems, "INVALID_FACTS").to_score_error())
+            return answer
+        except ServiceError as exc:
+            answer.error.CopyFrom(exc.to_score_error())
+            return answer
+        done: dict[int, Scoring | ServiceError] = {}
+        shared: dict[frozenset[str], dict[str, convert.Fact]] = {}  # rubrics declaring the same facts share them
+        outcomes: list[Scoring | ServiceError] = []
+        for slot in self._route(record.rubric):
+            if isinstance(slot, str):
+                outcomes.append(_no_rubric_fits(slot))
+            else:
+                if slot not in done:
+                    done[slot] = self._score(slot, facts, shared)
+                outcomes.append(done[slot])
+        base = outcomes[0]
+        for number, outcome in enumerate(outcomes):
+            message = answer.outcomes.add()
+            if isinstance(outcome, ServiceError):
+                message.error.CopyFrom(outcome.to_score_error())
+                if outcome.metadata.get("rubric"):
+                    message.rubric = outcome.metadata["rubric"]
+                continue
+            slot, result, scored_points = outcome
+            message.rubric = self.compiled[slot].id
+            message.total = convert.decimal_text(result.total)
+            message.grade = result.grade
+            self.tallies[number].add(result.total, result.grade, weight)
+            points.setdefault((number, slot), []).append(scored_points)
+            if number and not isinstance(base, ServiceError):
+                self._difference(base, outcome, message.difference)
+        return answer
+
+    def _route(self, rubric: str) -> tuple[int | str, ...]:
+        """Per scheme, the slot that scores a record of baseline rubric `rubric`, or why none does."""
+        found = self._routes.get(rubric)
+        if found is None:
+            found = tuple(
+                scheme.members[0]
+                if len(scheme.members) == 1
+                else comparing.route(scheme, self.compiled, rubric or None, ambiguous=AMBIGUOUS)
+                for scheme in self.schemes
+            )
+            if len(self._routes) < 10_000:  # records name few rubrics; a flood of names is not kept
+                self._routes[rubric] = found
+        return found
+
+    def _score(
+        self, slot: int, facts: dict[str, convert.Fact], shared: dict[frozenset[str], dict[str, convert.Fact]]
+    ) -> Scoring | ServiceError:
+        rubric, own = self.compiled[slot], self.inputs[slot]
+        given = shared.get(own)
+        if given is None:
+            declared, allow = self.declared, self.allow_extra_facts
+            given = shared[own] = {n: v for n, v in facts.items() if n in own or (not allow and n not in declared)}
+        try:
+            result = rubric.score(given)
+        except InvalidFacts as exc:
+            return errors.invalid_facts(exc, rubric.id)
+        except EvaluationError as exc:
+            return errors.evaluation_failed(exc, rubric.id)
+        return slot, result, tuple(result.points.values())
+
+    def _difference(self, base: Scoring, other: Scoring, into: pb.BaselineDifference) -> None:
+        (first, before, first_points), (second, after, second_points) = base, other
+        into.total = convert.decimal_text(after.total - before.total)
+        change = comparing.grade_change(self.compiled[first], before.grade, self.compiled[second], after.grade)
+        into.grade_change = _CHANGES[change]
+        pair = first, second
+        alignment = self._alignments.get(pair)
+        if alignment is None:
+            alignment = self._alignments[pair] = comparing.align(self._ids[first], self._ids[second])
+        labels, fallback = self._labels[second], self._labels[first]
+        texts = self._texts
+        for indicator, points in comparing.top(alignment, first_points, second_points):
+            label = labels.get(indicator) or fallback.get(indicator, indicator)
+            text = texts.get(points)
+            if text is None:  # differences take few distinct values
+                text = texts[points] = convert.decimal_text(Decimal(points))
+            into.indicators.add(id=indicator, label=label, points=text)
+
+    # -- the last response ------------------------------------------------------------------------
+
+    def summaries(self) -> list[pb.SchemeSummary]:
+        return [
+            _summary_message(comparing.summarize(scheme, self.compiled, tally, self.records, weights=True))
+            for scheme, tally in zip(self.schemes, self.tallies, strict=True)
+        ]
+
+    def described(self) -> list[dict[str, Any]]:
+        """The compared rubrics for a log line."""
+        return [{"rubric": r.id, "version": r.version, "content_hash": r.content_hash} for r in self.compiled]
+
+
+def _scheme_problems(number: int, scheme: pb.Scheme) -> dict[str, str]:
+    where = f"setup.schemes[{number}]"
+    if not scheme.rubrics:
+        return {f"{where}.rubrics": "name at least one rubric"}
+    problems, seen = {}, set()
+    for position, ref in enumerate(scheme.rubrics):
+        if not ref.rubric:
+            problems[f"{where}.rubrics[{position}].rubric"] = "name the rubric"
+        elif ref.rubric in seen:
+            problems[f"{where}.rubrics[{position}].rubric"] = f"{ref.rubric!r} is named twice in this scheme"
+        seen.add(ref.rubric)
+    return problems
+
+
+def _weight(text: str) -> Decimal | None:
+    if not text:
+        return None
+    problem = {"weight": f'{text[:MAX_WEIGHT_TEXT]!r} is not a decimal number ≥ 0, e.g. "298.34"'}
+    if len(text) > MAX_WEIGHT_TEXT:
+        raise errors.bad_fields(problem)
+    try:
+        value = Decimal(text.strip())
+    except InvalidOperation:
+        raise errors.bad_fields(problem) from None
+    if not value.is_finite() or value < 0 or value >= MAX_WEIGHT:
+        raise errors.bad_fields(problem)
+    return value
+
+
+def _no_rubric_fits(why: str) -> ServiceError:
+    return ServiceError(grpc.StatusCode.INVALID_ARGUMENT, "NO_RUBRIC_FITS", why, [Violation("rubric", why)])
+
+
+def _text(value: Decimal | None) -> str:
+    return "" if value is None else convert.decimal_text(value)
+
+
+def _summary_message(summary: comparing.Summary) -> pb.SchemeSummary:
+    weighted = summary.weighted > 0
+    return pb.SchemeSummary(
+        name=summary.scheme.name,
+        scored=summary.scored,
+        unscored=summary.unscored,
+        grades=[pb.GradeCount(label=label, count=count) for label, count in summary.grades],
+        mean=_text(summary.mean),
+        median=_text(summary.median),
+        minimum=_text(summary.minimum),
+        maximum=_text(summary.maximum),
+        weighted_mean=_text(summary.weighted_mean) if weighted else "",
+        weight_total=_text(summary.weight_total) if weighted else "",
+        weighted=summary.weighted,
+        lost=[
+            pb.MeanLoss(id=lost.id, label=lost.label, weight=_text(lost.weight), mean=_text(lost.mean))
+            for lost in summary.lost
+        ],
+    )

@@ -1,0 +1,347 @@
+"""Compare over the wire: the real server, a real client, records streamed in batches.
+
+The oracle for totals, grades, differences and statistics is ``rubric compare``'s library
+(``rubric_dsl.compare.compare``) run in this process on the same records written as CSV: the RPC
+must agree with it to the last decimal. The oracle for a bad record's errors is ScoreStream on
+the same facts: Compare must give the ScoreError that ScoreStream gives.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import queue
+import random
+from pathlib import Path
+from typing import Any
+
+import grpc
+import pytest
+from google.protobuf import json_format, struct_pb2
+from google.rpc import code_pb2
+from service_harness import CASEWORK_FACTS, INSPECTION_FACTS, ServerProcess, copy_rubrics, rich_error
+
+from rubric_dsl import compare
+from rubric_dsl.diagnostics import fmt
+from service.client import client_main
+from service.gen.rubric.v1 import rubric_service_pb2 as pb
+from service.gen.rubric.v1 import rubric_service_pb2_grpc as pb_grpc
+
+SAMPLE = Path(__file__).resolve().parents[2] / "rubrics" / "samples" / "wuping.csv"
+SCHEMES = {  # name → rubric ids; records are routed by their own rubric
+    "wuping": ("wuping.inspection", "wuping.casework"),
+    "kaiping scale": ("wuping.inspection.kaiping_scale", "wuping.casework.kaiping_scale"),
+    "national weights": ("wuping.inspection.national_weights", "wuping.casework.national_weights"),
+}
+NOT_FACTS = ("project", "funds", "rubric")
+CHANGES = {"same": pb.GRADE_CHANGE_SAME, "up": pb.GRADE_CHANGE_UP, "down": pb.GRADE_CHANGE_DOWN}
+
+
+def _setup(schemes: dict[str, tuple[str, ...]] = SCHEMES, **options: Any) -> pb.CompareSetup:
+    return pb.CompareSetup(
+        schemes=[
+            pb.Scheme(name=name, rubrics=[pb.RubricRef(rubric=r) for r in rubrics]) for name, rubrics in schemes.items()
+        ],
+        **options,
+    )
+
+
+def _record(row: dict[str, str]) -> pb.CompareRecord:
+    facts = {k: v for k, v in row.items() if k not in NOT_FACTS and v}
+    return pb.CompareRecord(id=row["project"], rubric=row["rubric"], weight=row["funds"], facts=facts)
+
+
+def _compare(stub: Any, requests: list[pb.CompareRequest]) -> list[pb.CompareResponse]:
+    return list(stub.Compare(iter(requests), timeout=60))
+
+
+def _batches(setup: pb.CompareSetup, records: list[pb.CompareRecord], size: int) -> list[pb.CompareRequest]:
+    requests = [pb.CompareRequest(records=records[i : i + size]) for i in range(0, len(records), size)]
+    requests[0].setup.CopyFrom(setup)
+    return requests
+
+
+def _sample_rows() -> list[dict[str, str]]:
+    with SAMPLE.open(encoding="utf-8-sig") as file:
+        return list(csv.DictReader(file))
+
+
+def _generated_rows(count: int) -> list[dict[str, str]]:
+    """Synthetic records around the sample's three (not real projects); one in ten lacks 公众满意度."""
+    rng = random.Random(20221122)
+    base = _sample_rows()
+    rows = []
+    for n in range(count):
+        row = dict(base[n % len(base)], project=f"p{n}")
+        row["funds"] = str(rng.randint(1, 30000) / 100)
+        row["satisfaction"] = "" if n % 10 == 9 else f"{rng.randint(7000, 10000) / 100}"
+        row["completion_rate"] = str(rng.randint(40, 110))
+        row["execution_rate"] = str(rng.choice([100, 98.5, 91, 80]))
+        row["on_time"] = rng.choice(["true", "false"])
+        if row["rubric"] == "wuping.inspection":
+            row["inspected_units"] = str(rng.randint(5, 25))
+            row["rectified_units"] = str(rng.randint(0, int(row["inspected_units"])))
+        else:
+            row["eight_rules_people"] = str(rng.randint(0, 80))
+        rows.append(row)
+    return rows
+
+
+def _library_comparison(rows: list[dict[str, str]], tmp_path: Path) -> compare.Comparison:
+    data = tmp_path / "records.csv"
+    with data.open("w", encoding="utf-8", newline="") as file:
+        writer = csv.DictWriter(file, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    specs = [",".join(ids) for ids in SCHEMES.values()]
+    schemes, rubrics = compare.load_schemes(specs, copy_rubrics(tmp_path / "rubrics"), mixed=True)
+    table = compare.read_table(data)
+    return compare.compare(
+        schemes, rubrics, table, id_column="project", weight_column="funds", rubric_column="rubric", workers=1
+    )
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else fmt(value)
+
+
+def test_results_and_summaries_match_rubric_compare(stub: Any, tmp_path: Path):
+    rows = _sample_rows() + _generated_rows(240)
+    responses = _compare(stub, _batches(_setup(), [_record(r) for r in rows], 50))
+    expected = _library_comparison(rows, tmp_path)
+
+    assert len(responses) == 5 + 1  # one per request, then the summaries
+    assert [r.index for response in responses for r in response.records] == list(range(len(rows)))
+    got = [record for response in responses for record in response.records]
+    scored = 0
+    for record, oracle in zip(got, expected.records, strict=True):
+        assert record.id == oracle.id
+        for outcome, want in zip(record.outcomes, oracle.outcomes, strict=True):
+            if isinstance(want, compare.Scored):
+                scored += 1
+                assert (outcome.total, outcome.grade) == (fmt(want.total), want.grade)
+                assert outcome.rubric == expected.rubrics.compiled[want.slot].id
+            else:
+                assert outcome.HasField("error") and outcome.total == ""
+        for outcome, difference in zip(record.outcomes[1:], oracle.differences, strict=True):
+            assert outcome.HasField("difference") == (difference is not None)
+            if difference is not None:
+                assert outcome.difference.total == fmt(difference.delta)
+                assert outcome.difference.grade_change == CHANGES[difference.change]
+                assert [(i.id, i.points) for i in outcome.difference.indicators] == [
+                    (i, fmt(d)) for i, d in difference.indicators
+                ]
+    assert scored > 600  # most of 243 × 3 scored: the comparison is not vacuous
+    assert any(i.points for r in got for o in r.outcomes for i in o.difference.indicators)
+
+    summaries = responses[-1].summaries
+    assert [s.name for s in summaries] == list(SCHEMES)
+    for summary, want in zip(summaries, expected.summaries, strict=True):
+        assert (summary.scored, summary.unscored) == (want.scored, want.unscored)
+        assert [(g.label, g.count) for g in summary.grades] == list(want.grades)
+        assert (summary.mean, summary.median, summary.minimum, summary.maximum) == (
+            _text(want.mean),
+            _text(want.median),
+            _text(want.minimum),
+            _text(want.maximum),
+        )
+        assert (summary.weighted_mean, summary.weight_total, summary.weighted) == (
+            _text(want.weighted_mean),
+            _text(want.weight_total),
+            want.weighted,
+        )
+        assert [(x.id, x.label, x.weight, x.mean) for x in summary.lost] == [
+            (x.id, x.label, fmt(x.weight), fmt(x.mean)) for x in want.lost
+        ]
+
+
+def test_department_view_of_the_seed(stub: Any):
+    """武平's three projects, weighted by funds: 2 优 and 1 良 over 298.34万, and 良好 under 开平's scale."""
+    records = [_record(r) for r in _sample_rows()]
+    first, last = _compare(stub, _batches(_setup(), records, 10))
+    assert [(r.rubric, r.scheme) for r in first.rubrics][:2] == [("wuping.inspection", 0), ("wuping.casework", 0)]
+    assert all(r.version and r.content_hash.startswith("sha256:") for r in first.rubrics)
+    assert [o.grade for o in first.records[0].outcomes[:2]] == ["良", "良好"]
+    wuping, kaiping, _ = last.summaries
+    assert [(g.label, g.count) for g in wuping.grades] == [("优", 2), ("良", 1), ("中", 0), ("差", 0)]
+    assert [(g.label, g.count) for g in kaiping.grades] == [("优秀", 2), ("良好", 1), ("中等", 0), ("差", 0)]
+    assert (wuping.weight_total, wuping.weighted_mean) == ("298.34", "85.97")
+    assert last.records == [] and list(last.rubrics) == []
+
+
+def test_bad_records_get_the_errors_score_gives_and_the_call_goes_on(stub: Any):
+    facts = {k: v for k, v in CASEWORK_FACTS.items() if k != "satisfaction"} | {"satisfacton": "98"}
+    setup = _setup({"casework": ("wuping.casework",), "inspection": ("wuping.inspection",)})
+    records = [
+        pb.CompareRecord(id="typo", facts=facts),
+        pb.CompareRecord(id="good", facts=CASEWORK_FACTS),
+        pb.CompareRecord(id="bad weight", facts=CASEWORK_FACTS, weight="lots"),
+        pb.CompareRecord(
+            id="both maps", facts=CASEWORK_FACTS, typed_facts={"on_time": struct_pb2.Value(bool_value=True)}
+        ),
+    ]
+    first, last = _compare(stub, [pb.CompareRequest(setup=setup, records=records)])
+    typo, good, bad_weight, both = first.records
+
+    oracle = next(stub.ScoreStream(iter([pb.ScoreRequest(rubric="wuping.casework", facts=facts)]), timeout=10))
+    assert typo.outcomes[0].error == oracle.error
+    assert {v.field: v.reason for v in oracle.error.field_violations} == {
+        "facts.satisfaction": "missing",
+        "facts.satisfacton": "unknown",
+    }
+    assert "satisfaction" in next(v.description for v in oracle.error.field_violations if v.reason == "unknown")
+    assert typo.outcomes[1].error.reason == "INVALID_FACTS"  # the typo is unknown to every rubric compared
+
+    assert (good.outcomes[0].total, good.outcomes[0].grade) == ("94.6", "优")
+    assert good.outcomes[1].error.code == code_pb2.INVALID_ARGUMENT  # casework facts lack the inspection counts
+    assert {v.field for v in good.outcomes[1].error.field_violations} >= {"facts.planned_units"}
+
+    assert not bad_weight.outcomes and bad_weight.error.reason == "INVALID_REQUEST"
+    assert [v.field for v in bad_weight.error.field_violations] == ["weight"]
+    assert not both.outcomes and both.error.reason == "INVALID_FACTS"
+    assert [v.field for v in both.error.field_violations] == ["facts.on_time"]
+
+    casework = last.summaries[0]
+    assert (casework.scored, casework.unscored, casework.mean) == (1, 3, "94.6")
+    assert (casework.weighted_mean, casework.weighted) == ("", 0)
+
+
+def test_allow_extra_facts_and_typed_facts(stub: Any):
+    typed = {k: json.loads(v) for k, v in INSPECTION_FACTS.items()}  # numbers and bools, as JSON clients send them
+    record = json_format.ParseDict(
+        {"id": "x", "typed_facts": typed, "facts": {"remark": "不是事实"}}, pb.CompareRecord()
+    )
+    setup = _setup({"inspection": ("wuping.inspection",)}, allow_extra_facts=True)
+    first, _ = _compare(stub, [pb.CompareRequest(setup=setup, records=[record])])
+    assert (first.records[0].outcomes[0].total, first.records[0].outcomes[0].grade) == ("85.6", "良")
+    strict = _setup({"inspection": ("wuping.inspection",)})
+    first, _ = _compare(stub, [pb.CompareRequest(setup=strict, records=[record])])
+    assert [v.field for v in first.records[0].outcomes[0].error.field_violations] == ["facts.remark"]
+
+
+def test_records_that_no_rubric_of_a_scheme_fits(stub: Any):
+    records = [
+        pb.CompareRecord(id="no rubric", facts=CASEWORK_FACTS),
+        pb.CompareRecord(id="unknown", rubric="wuping.caseworks", facts=CASEWORK_FACTS),
+    ]
+    setup = _setup({"wuping": SCHEMES["wuping"], "casework": ("wuping.casework",)})
+    first, last = _compare(stub, [pb.CompareRequest(setup=setup, records=records)])
+    nameless, unknown = first.records
+    assert nameless.outcomes[0].error.reason == "NO_RUBRIC_FITS" and nameless.outcomes[0].rubric == ""
+    assert nameless.outcomes[1].total == "94.6"  # a scheme of one rubric scores every record
+    assert not nameless.outcomes[1].HasField("difference")  # the baseline did not score it
+    assert "did you mean `wuping.casework`" in unknown.outcomes[0].error.message
+    assert [(s.scored, s.unscored) for s in last.summaries] == [(0, 2), (2, 0)]
+    assert (last.summaries[0].mean, list(last.summaries[0].lost)) == ("", [])
+
+
+def _failure(stub: Any, requests: list[pb.CompareRequest]) -> tuple[Any, dict[str, str], Any]:
+    with pytest.raises(grpc.RpcError) as caught:
+        _compare(stub, requests)
+    return rich_error(caught.value)
+
+
+def test_a_bad_setup_fails_the_call_naming_every_field(stub: Any):
+    setup = pb.CompareSetup(
+        schemes=[
+            pb.Scheme(name="empty"),
+            pb.Scheme(rubrics=[pb.RubricRef(rubric="wuping.casework"), pb.RubricRef(rubric="wuping.casework")]),
+            pb.Scheme(rubrics=[pb.RubricRef()]),
+        ]
+    )
+    code, violations, info = _failure(stub, [pb.CompareRequest(setup=setup)])
+    assert code == grpc.StatusCode.INVALID_ARGUMENT and info.reason == "INVALID_REQUEST"
+    assert set(violations) == {
+        "setup.schemes[0].rubrics",
+        "setup.schemes[1].rubrics[1].rubric",
+        "setup.schemes[2].rubrics[0].rubric",
+    }
+    too_many = _setup({f"s{n}": ("wuping.casework",) for n in range(17)})
+    assert set(_failure(stub, [pb.CompareRequest(setup=too_many)])[1]) == {"setup.schemes"}
+    assert set(_failure(stub, [pb.CompareRequest(setup=pb.CompareSetup())])[1]) == {"setup.schemes"}
+
+
+def test_setup_first_and_only_first(stub: Any):
+    record = pb.CompareRecord(facts=CASEWORK_FACTS)
+    assert _failure(stub, [pb.CompareRequest(records=[record])])[1] == {
+        "setup": "the first request must carry the setup"
+    }
+    assert set(_failure(stub, [])[1]) == {"setup"}
+    setup = _setup({"casework": ("wuping.casework",)})
+    twice = [pb.CompareRequest(setup=setup), pb.CompareRequest(setup=setup)]
+    assert _failure(stub, twice)[1] == {"setup": "only the first request may carry the setup"}
+
+
+def test_unknown_rubric_or_version_is_not_found(stub: Any):
+    code, _, info = _failure(stub, [pb.CompareRequest(setup=_setup({"x": ("wuping.casework", "no.such.rubric")}))])
+    assert (code, info.reason, info.metadata["rubric"]) == (
+        grpc.StatusCode.NOT_FOUND,
+        "RUBRIC_NOT_FOUND",
+        "no.such.rubric",
+    )
+    pinned = pb.CompareSetup(schemes=[pb.Scheme(rubrics=[pb.RubricRef(rubric="wuping.casework", version="1999")])])
+    code, _, info = _failure(stub, [pb.CompareRequest(setup=pinned)])
+    assert (code, info.reason, info.metadata["version"]) == (grpc.StatusCode.NOT_FOUND, "VERSION_NOT_FOUND", "1999")
+
+
+def test_results_stream_before_the_client_is_done(stub: Any, server: ServerProcess):
+    """A response comes back for each request as it is sent, not when the client closes."""
+    requests: queue.Queue[pb.CompareRequest | None] = queue.Queue()
+    mark = server.mark()
+    call = stub.Compare(iter(requests.get, None), timeout=30)
+    setup = _setup({"streamed": ("wuping.casework",)})
+    requests.put(pb.CompareRequest(setup=setup, records=[pb.CompareRecord(id="a", facts=CASEWORK_FACTS)]))
+    assert next(call).records[0].id == "a"
+    requests.put(pb.CompareRequest(records=[pb.CompareRecord(id="b", facts=CASEWORK_FACTS)] * 3))
+    assert [r.index for r in next(call).records] == [1, 2, 3]
+    requests.put(None)
+    assert next(call).summaries[0].scored == 4
+    with pytest.raises(StopIteration):
+        next(call)
+    # Calls of other tests may end after the mark: this call is the one with 4 records under "streamed".
+    ended = server.wait_for(lambda e: e.get("event") == "compare_ended" and e["schemes"] == ["streamed"], since=mark)
+    assert (ended["records"], ended["outcome"], "error" in ended) == (4, "ok", False)
+    assert ended["rubrics"][0]["rubric"] == "wuping.casework" and ended["rubrics"][0]["content_hash"]
+
+
+def test_a_reload_during_the_call_does_not_change_its_rubrics(tmp_path: Path):
+    live = ServerProcess(copy_rubrics(tmp_path / "rubrics"))
+    try:
+        with live.channel() as channel:
+            stub = pb_grpc.RubricServiceStub(channel)
+            requests: queue.Queue[pb.CompareRequest | None] = queue.Queue()
+            call = stub.Compare(iter(requests.get, None), timeout=60)
+            setup = _setup({"casework": ("wuping.casework",)})
+            requests.put(pb.CompareRequest(setup=setup, records=[pb.CompareRecord(facts=CASEWORK_FACTS)]))
+            first = next(call)
+            path = live.rubrics_dir / "wuping" / "common.rubric"  # grades live in the parent
+            mark = live.mark()
+            path.write_text(path.read_text(encoding="utf-8").replace("优 >= 90", "优 >= 95"), encoding="utf-8")
+            live.wait_for(lambda e: e.get("event") == "reload" and "wuping.casework" in e["changed"], since=mark)
+            after = stub.Score(pb.ScoreRequest(rubric="wuping.casework", facts=CASEWORK_FACTS), timeout=10)
+            assert (after.total, after.grade) == ("94.6", "良")  # the edit is served to new calls
+            requests.put(pb.CompareRequest(records=[pb.CompareRecord(facts=CASEWORK_FACTS)]))
+            assert next(call).records[0].outcomes[0].grade == "优"  # this call keeps the rubric it started with
+            requests.put(None)
+            assert next(call).summaries[0].grades[0] == pb.GradeCount(label="优", count=2)
+            assert first.rubrics[0].content_hash != after.content_hash
+    finally:
+        assert live.terminate() == 0
+
+
+def test_rubric_call_compare_with_json_lines(server: ServerProcess, tmp_path: Path, capsys: pytest.CaptureFixture[str]):
+    facts = {k: json.loads(v) for k, v in CASEWORK_FACTS.items()}  # JSON numbers and bools
+    lines = [
+        {
+            "setup": {"schemes": [{"rubrics": [{"rubric": "wuping.casework"}]}]},
+            "records": [{"id": "a", "facts": facts}],
+        },
+        {"records": [{"id": "b", "facts": facts, "weight": 8.76}]},
+    ]
+    batch = tmp_path / "compare.jsonl"
+    batch.write_text("\n".join(json.dumps(line, ensure_ascii=False) for line in lines), encoding="utf-8")
+    assert client_main(["Compare", "--target", server.target, "--json", f"@{batch}"]) == 0
+    first, second, last = (json.loads(line) for line in capsys.readouterr().out.splitlines())
+    assert first["records"][0]["outcomes"][0]["total"] == "94.6"
+    assert second["records"][0]["index"] == "1"
+    assert last["summaries"][0]["weighted_mean"] == "94.6" and last["summaries"][0]["weight_total"] == "8.76"
