@@ -15,17 +15,25 @@ second for each and the ratio, and the CPU seconds each side used (on a shared m
 depends on what else runs). Reading the records from a CSV file and writing the reports are timed
 separately: they are not part of the comparison's throughput, but a user waits for them too.
 
-    python bench/compare_bench.py [--records 100000] [--workers N]
+With `--rpc` (the default), the same records are then streamed to the real server (`python -m
+service.server` over the bundled rubrics, in its own process) through `Compare`, in batches of
+`--batch` records, under the same schemes; its summaries must equal the in-process ones. It prints
+that call's evaluations per second and its ratio to one process in-process, timed in the same run.
+
+    python bench/compare_bench.py [--records 100000] [--workers N] [--no-rpc] [--batch 500]
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import json
 import os
 import random
+import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -156,10 +164,74 @@ def summary_line(found: compare.Comparison) -> str:
     return "; ".join(parts)
 
 
+def rpc_compare(table: compare.Table, found: compare.Comparison, batch: int) -> tuple[float, float]:
+    """Stream the table through the server's Compare; (wall seconds, server CPU seconds). Checks that the
+    summaries equal `found`'s."""
+    import grpc
+
+    from rubric_dsl.diagnostics import fmt
+    from service.gen.rubric.v1 import rubric_service_pb2 as pb
+    from service.gen.rubric.v1 import rubric_service_pb2_grpc as pb_grpc
+
+    command = [sys.executable, "-m", "service.server", "--rubrics", str(ROOT / "rubrics"), "--port", "0"]
+    server = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        assert server.stdout is not None
+        events = (json.loads(line) for line in server.stdout if line.startswith("{"))
+        port = next(e["port"] for e in events if e.get("event") == "serving")
+        threading.Thread(target=server.stdout.read, daemon=True).start()  # keep draining its log
+        setup = pb.CompareSetup(
+            schemes=[
+                pb.Scheme(name=s.name, rubrics=[pb.RubricRef(rubric=found.rubrics.compiled[m].id) for m in s.members])
+                for s in found.schemes
+            ]
+        )
+        index = {name: i for i, name in enumerate(table.columns)}
+        facts = [c for c in table.columns if c not in ("project", "rubric", "funds")]
+        records = [
+            pb.CompareRecord(
+                id=row[index["project"]],
+                rubric=row[index["rubric"]],
+                weight=row[index["funds"]],
+                facts={c: row[index[c]] for c in facts if row[index[c]] is not None},
+            )
+            for row in table.rows
+        ]
+        requests = [pb.CompareRequest(records=records[i : i + batch]) for i in range(0, len(records), batch)]
+        requests[0].setup.CopyFrom(setup)
+        with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
+            stub = pb_grpc.RubricServiceStub(channel)
+            cpu_before = _process_cpu(server.pid)
+            start = time.perf_counter()
+            last = list(stub.Compare(iter(requests), timeout=600))[-1]
+            wall = time.perf_counter() - start
+            cpu = _process_cpu(server.pid) - cpu_before
+        for got, want in zip(last.summaries, found.summaries, strict=True):
+            assert (got.scored, got.mean, got.median, got.weighted_mean) == (
+                want.scored,
+                fmt(want.mean),
+                fmt(want.median),
+                fmt(want.weighted_mean),
+            ), "the service's summary differs from the library's"
+            assert [(g.label, g.count) for g in got.grades] == list(want.grades)
+        return wall, cpu
+    finally:
+        server.terminate()
+        server.wait(30)
+
+
+def _process_cpu(pid: int) -> float:
+    """User + system CPU seconds of a process so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0] if __doc__ else None)
     parser.add_argument("--records", type=int, default=100_000)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--rpc", action=argparse.BooleanOptionalAction, default=True, help="also time Compare")
+    parser.add_argument("--batch", type=int, default=500, help="records per Compare request")
     options = parser.parse_args(argv)
     table = synthetic_table(options.records)
     load = os.getloadavg()[0]
@@ -186,6 +258,13 @@ def main(argv: list[str] | None = None) -> int:
         f"with {cores} free cores the workers' CPU seconds would allow at most "
         f"{evaluations / (pool_cpu / cores):,.0f} evaluations/s (CPU {pool_cpu:.2f} s / {cores} cores)"
     )
+    if options.rpc:
+        rpc_time, rpc_cpu = rpc_compare(table, single, options.batch)
+        print(
+            f"{'Compare RPC':>12}: {rpc_time:6.2f} s  {evaluations / rpc_time:9,.0f} evaluations/s  "
+            f"(server CPU {rpc_cpu:.2f} s; {options.batch} records per request; summaries identical)"
+        )
+        print(f"ratio (Compare RPC / one process in-process): {single_time / rpc_time:.2f}×")
     return 0
 
 
