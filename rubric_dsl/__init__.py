@@ -14,6 +14,7 @@ from rubric_dsl.api import (
     compile_source,
     load_dir,
     load_library,
+    rubric_root,
 )
 from rubric_dsl.compiler import CompiledRubric, GradeInfo, IndicatorInfo, InputInfo, SectionInfo
 from rubric_dsl.diagnostics import Diagnostic
@@ -42,4 +43,5 @@ __all__ = [
     "compile_source",
     "load_dir",
     "load_library",
+    "rubric_root",
 ]

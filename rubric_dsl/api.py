@@ -27,6 +27,7 @@ from rubric_dsl.resolver import Resolver
 from rubric_dsl.source import SourceFile, Span
 
 RUBRIC_SUFFIX = ".rubric"
+ROOTS_NAME = "rubrics"  # the directory of every region's rubrics, where `extends` may cross regions
 # The id of a file that does not parse, so that rubrics extending it can say it is broken.
 RUBRIC_ID = re.compile(r"^\s*(?:abstract\s+)?rubric\s+([^\W\d][\w.]*)", re.MULTILINE)
 
@@ -140,17 +141,41 @@ def load_dir(directory: str | Path) -> dict[str, CompiledRubric]:
     return library.rubrics
 
 
+def rubric_root(path: str | Path) -> Path:
+    """Where the parents (`extends`) of a rubric file, or of the rubrics under a directory, are looked
+    up: the nearest directory named `rubrics` that holds it (the layout `rubric serve` reads, where one
+    region's rubrics extend another's: rubrics/leting → rubrics/national), else the directory itself or
+    the file's own directory."""
+    given = Path(path)
+    start = given if given.is_dir() else given.parent
+    for candidate in (start, *start.parents):  # as the path was given, so that file names keep their form
+        if candidate.name == ROOTS_NAME:
+            return candidate
+    for candidate in start.resolve().parents:  # a relative path from inside the tree
+        if candidate.name == ROOTS_NAME:
+            return candidate
+    return start
+
+
+def sources_for(texts: Mapping[str, str], search_dirs: Iterable[str | Path]) -> dict[str, str]:
+    """The rubric files under `search_dirs`, with `texts` (path → text) standing in for the file of
+    the same path or of the same rubric id."""
+    given = {path: RUBRIC_ID.findall(text)[:1] for path, text in texts.items()}
+    ids = {found[0] for found in given.values() if found}
+    sources: dict[str, str] = {}
+    for directory in dict.fromkeys(Path(d) for d in search_dirs):
+        for file, text in read_files(rubric_files(directory)).items():
+            own = RUBRIC_ID.findall(text)[:1]
+            if file in sources or any(_same_file(file, path) for path in given) or (own and own[0] in ids):
+                continue
+            sources[file] = text
+    sources.update(texts)
+    return sources
+
+
 def _with_text(path: str, text: str, search_dir: str | Path | None) -> dict[str, str]:
     """The rubrics under `search_dir`, with `text` standing in for the file of that path or that id."""
-    sources = read_files(rubric_files(search_dir)) if search_dir is not None else {}
-    own_id = RUBRIC_ID.findall(text)[:1]
-    sources = {
-        p: t
-        for p, t in sources.items()
-        if not _same_file(p, path) and (not own_id or RUBRIC_ID.findall(t)[:1] != own_id)
-    }
-    sources[path] = text
-    return sources
+    return sources_for({path: text}, [search_dir] if search_dir is not None else [])
 
 
 def _same_file(a: str, b: str) -> bool:
@@ -173,8 +198,9 @@ def compile_source(text: str, path: str = "<input>", search_dir: str | Path | No
 
 
 def compile_file(path: str | Path, search_dir: str | Path | None = None) -> CompiledRubric:
+    """The rubric of one file; its parents are looked up under `search_dir`, by default `rubric_root(path)`."""
     file = Path(path)
-    return compile_source(file.read_text(encoding="utf-8"), str(file), search_dir or file.parent)
+    return compile_source(file.read_text(encoding="utf-8"), str(file), search_dir or rubric_root(file))
 
 
 def _take(library: Library, path: str) -> CompiledRubric:

@@ -17,7 +17,17 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, TextIO
 
-from rubric_dsl.api import Library, RubricError, build_library, compile_file, load_library, read_files, rubric_files
+from rubric_dsl.api import (
+    Library,
+    RubricError,
+    build_library,
+    compile_file,
+    load_library,
+    read_files,
+    rubric_files,
+    rubric_root,
+    sources_for,
+)
 from rubric_dsl.compiler import CompiledRubric
 from rubric_dsl.coverage import Coverage
 from rubric_dsl.diagnostics import choose_language, did_you_mean, fmt, has_errors
@@ -28,6 +38,14 @@ from rubric_dsl.sheet import write_sheet
 from rubric_dsl.testcases import run_file, test_files
 
 DEFAULT_RUBRICS = Path("rubrics")
+LOOKUP_HELP = (
+    "where rubric ids are looked up (default: ./rubrics), and the parents of a rubric FILE "
+    "(default: the nearest directory named `rubrics` that holds it, else its own directory)"
+)
+PARENTS_HELP = (
+    "where the parents (extends) of the rubrics are looked up (default: the nearest directory named "
+    "`rubrics` that holds the path, so rubrics/leting finds rubrics/national; else the path's own directory)"
+)
 
 
 class UsageProblem(Exception):
@@ -64,9 +82,11 @@ def _parser() -> argparse.ArgumentParser:
         "check", parents=[common], help="report every problem of rubric files (exit 1 on errors)"
     )
     check.add_argument("paths", nargs="+", metavar="PATH", help="rubric files or directories")
+    check.add_argument("--rubrics", type=Path, metavar="DIR", help=PARENTS_HELP)
     check.set_defaults(run=run_check)
     test = commands.add_parser("test", parents=[common], help="run the test cases beside rubrics (*.tests.toml)")
     test.add_argument("paths", nargs="*", metavar="PATH", default=[str(DEFAULT_RUBRICS)])
+    test.add_argument("--rubrics", type=Path, metavar="DIR", help=PARENTS_HELP)
     test.add_argument("--coverage", action="store_true", help="report the clauses no case reaches, per rubric")
     test.set_defaults(run=run_test)
     fmt_command = commands.add_parser("fmt", parents=[common], help="rewrite rubric files in the canonical layout")
@@ -76,13 +96,7 @@ def _parser() -> argparse.ArgumentParser:
     score = commands.add_parser("score", parents=[common], help="score facts under a rubric")
     score.add_argument("--rubric", required=True, metavar="ID|FILE", help="a rubric id, or a .rubric file")
     score.add_argument("--facts", required=True, metavar="FILE|-", help="a JSON object of facts, or - for stdin")
-    score.add_argument(
-        "--rubrics",
-        type=Path,
-        default=DEFAULT_RUBRICS,
-        metavar="DIR",
-        help="where rubric ids are looked up (default: ./rubrics)",
-    )
+    score.add_argument("--rubrics", type=Path, metavar="DIR", help=LOOKUP_HELP)
     score.add_argument("--format", choices=("table", "json"), default="table")
     score.add_argument("--explain", action="store_true", help="show how each indicator's points came about")
     score.add_argument("--allow-extra-facts", action="store_true", help="ignore facts the rubric does not declare")
@@ -90,7 +104,7 @@ def _parser() -> argparse.ArgumentParser:
     sheet = commands.add_parser("sheet", parents=[common], help="write the score sheet (评分表) of a rubric")
     sheet.add_argument("--rubric", required=True, metavar="ID|FILE")
     sheet.add_argument("--facts", metavar="FILE|-", help="score these facts and fill in 得分, the total and the grade")
-    sheet.add_argument("--rubrics", type=Path, default=DEFAULT_RUBRICS, metavar="DIR")
+    sheet.add_argument("--rubrics", type=Path, metavar="DIR", help=LOOKUP_HELP)
     sheet.add_argument("--format", choices=SHEET_FORMATS, default="md")
     sheet.add_argument(
         "-o", "--output", default="-", metavar="FILE", help="where to write (default: stdout; xlsx needs a file)"
@@ -115,27 +129,25 @@ def _parser() -> argparse.ArgumentParser:
 # --- check ------------------------------------------------------------------------------------------
 
 
-def _library_for(paths: Sequence[str]) -> tuple[Library, list[str]]:
-    """A library over the given files and directories; parents resolve within each directory."""
+def _library_for(paths: Sequence[str], search_dir: Path | None) -> tuple[Library, list[str]]:
+    """A library over the given files and directories and the rubrics their parents are looked up in."""
     wanted: list[str] = []
-    sources: dict[str, str] = {}
+    roots: list[Path] = []
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            files = rubric_files(path)
-            wanted.extend(str(p) for p in files)
-            sources.update(read_files(files))
+            wanted.extend(str(p) for p in rubric_files(path))
         elif path.is_file():
             wanted.append(str(path))
-            sources.update(read_files(rubric_files(path.parent)))
-            sources[str(path)] = path.read_text(encoding="utf-8")
         else:
             raise UsageProblem(f"{raw}: no such file or directory")
-    return build_library(sources), wanted
+        roots.append(search_dir or rubric_root(path))
+    texts = read_files(Path(w) for w in dict.fromkeys(wanted))
+    return build_library(sources_for(texts, roots)), wanted
 
 
 def run_check(options: argparse.Namespace) -> int:
-    library, wanted = _library_for(options.paths)
+    library, wanted = _library_for(options.paths, options.rubrics)
     if not wanted:
         raise UsageProblem("no .rubric files found in " + ", ".join(options.paths))
     found = [d for path in wanted for d in library.files[path]]
@@ -195,7 +207,7 @@ def run_test(options: argparse.Namespace) -> int:
     libraries: dict[Path, Library] = {}
     coverage: dict[str, Coverage] = {}
     for file in files:
-        root = _rubric_root(file, options.paths)
+        root = options.rubrics or _rubric_root(file, options.paths)
         if root not in libraries:
             libraries[root] = load_library(root)
             if has_errors(libraries[root].diagnostics):
@@ -226,12 +238,14 @@ def print_coverage(reports: Iterable[Coverage]) -> None:
             print(f"  not reached: {clause.span}: {clause.label}")
 
 
-def _rubric_root(file: Path, roots: Sequence[str]) -> Path:
-    for raw in roots:
+def _rubric_root(file: Path, paths: Sequence[str]) -> Path:
+    """The library a test file's rubrics come from: the given directory that holds it (else its own), or
+    the directory named `rubrics` that holds that (`rubric_root`)."""
+    for raw in paths:
         root = Path(raw)
         if root.is_dir() and root.resolve() in file.resolve().parents:
-            return root
-    return file.parent
+            return rubric_root(root)
+    return rubric_root(file)
 
 
 # --- score ------------------------------------------------------------------------------------------
@@ -248,11 +262,12 @@ def run_score(options: argparse.Namespace) -> int:
     return 0
 
 
-def _find_rubric(name: str, directory: Path) -> CompiledRubric:
+def _find_rubric(name: str, rubrics: Path | None) -> CompiledRubric:
     if name.endswith(".rubric") or Path(name).is_file():
         if not Path(name).is_file():
             raise UsageProblem(f"{name}: no such file")
-        return compile_file(name)
+        return compile_file(name, rubrics)
+    directory = rubrics or DEFAULT_RUBRICS
     if not directory.is_dir():
         raise UsageProblem(f"rubric directory {directory} does not exist; name one with --rubrics DIR")
     library = load_library(directory)

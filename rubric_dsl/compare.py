@@ -50,7 +50,7 @@ from operator import itemgetter, sub
 from pathlib import Path
 from typing import Any, NamedTuple, TextIO
 
-from rubric_dsl.api import Library, RubricError, build_library, compile_file, load_library, read_files, rubric_files
+from rubric_dsl.api import Library, RubricError, build_library, compile_file, load_library, rubric_root, sources_for
 from rubric_dsl.compiler import CompiledRubric
 from rubric_dsl.diagnostics import did_you_mean
 from rubric_dsl.evaluator import EvaluationError, RubricDslError
@@ -261,9 +261,7 @@ class Rubrics:
         if not Path(name).is_file():
             raise CompareError(f"{name}: no such file")
         rubric = compile_file(name)
-        here = Path(name).resolve()
-        sources = {p: t for p, t in read_files(rubric_files(Path(name).parent)).items() if Path(p).resolve() != here}
-        sources[rubric.path] = rubric.source_text
+        sources = sources_for({rubric.path: rubric.source_text}, [rubric_root(name)])
         return self._add(name, rubric, sources)
 
     def _add(self, origin: str, rubric: CompiledRubric, sources: Mapping[str, str]) -> int:

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
-from tests.conftest import SEED_CASEWORK
+import pytest
+
+from rubric_dsl.cli import main
+from tests.conftest import RUBRICS, SEED_CASEWORK
 from tests.test_seed_sheets import run_cli
 
 
@@ -85,3 +89,46 @@ def test_test_command_fails_when_it_finds_no_case(tmp_path: Path) -> None:
     done = run_cli("test", str(tmp_path))
     assert done.returncode == 2
     assert "no test cases" in done.stderr
+
+
+def _copied_rubrics(tmp_path: Path) -> Path:
+    root = tmp_path / "rubrics"
+    shutil.copytree(RUBRICS, root, ignore=shutil.ignore_patterns("samples"))
+    return root
+
+
+def test_check_and_test_find_parents_in_another_region(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """rubrics/leting extends rubrics/national: checking one region finds the other, from anywhere."""
+    root = _copied_rubrics(tmp_path)
+    broken = root / "wuping" / "inspection.rubric"  # a problem elsewhere is not this check's
+    broken.write_text(broken.read_text(encoding="utf-8") + "\n}}\n", encoding="utf-8")
+    assert main(["check", str(root / "leting" / "casework_funds.rubric")]) == 0
+    assert main(["check", str(root / "leting")]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        "1 files checked: 0 errors, 0 warnings",
+        "4 files checked: 0 errors, 0 warnings",
+    ]
+    monkeypatch.chdir(root / "leting")
+    assert main(["check", "casework_funds.rubric", "self_evaluation.rubric"]) == 0
+    assert main(["test", "."]) == 0
+    assert capsys.readouterr().out.splitlines()[-1] == "18 passed, 0 failed"
+    assert main(["check", str(broken)]) == 1
+
+
+def test_a_draft_outside_the_tree_names_where_its_parents_are(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = _copied_rubrics(tmp_path)
+    source = (root / "leting" / "casework_funds.rubric").read_text(encoding="utf-8")
+    draft = tmp_path / "drafts" / "draft.rubric"
+    draft.parent.mkdir()
+    draft.write_text(source.replace("rubric leting.casework_funds ", "rubric leting.draft ", 1), encoding="utf-8")
+    assert main(["check", str(draft)]) == 1
+    assert "rubric_unknown_parent" in capsys.readouterr().err
+    assert main(["check", "--rubrics", str(root), str(draft)]) == 0
+    facts = tmp_path / "facts.json"
+    facts.write_text("{}", encoding="utf-8")
+    assert main(["score", "--rubrics", str(root), "--rubric", str(draft), "--facts", str(facts)]) == 2
+    assert "invalid facts for rubric `leting.draft`" in capsys.readouterr().err  # compiled: only facts are missing
