@@ -14,7 +14,7 @@ import difflib
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import Context, Decimal
 from typing import Literal
 
 from rubric_dsl.source import Span, display_width
@@ -82,9 +82,12 @@ def _did_you_mean_zh(name: str, candidates: Iterable[str]) -> str:
     return f"；是不是 `{match}`？" if match else ""
 
 
+_NO_ROUNDING = Context(prec=1000)  # normalize() in the default context would round past 28 digits
+
+
 def fmt(value: Decimal | int) -> str:
-    """A decimal as people write it: no exponent, no trailing zeros."""
-    text = format(Decimal(value).normalize(), "f")
+    """A decimal as people write it: no exponent, no trailing zeros, every digit kept."""
+    text = format(Decimal(value).normalize(_NO_ROUNDING), "f")
     return "0" if text in ("-0", "") else text
 
 

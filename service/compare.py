@@ -9,34 +9,46 @@ version) and one registry snapshot; then batches of ``CompareRecord``. Guarantee
   changes nothing in it;
 * a record's facts are checked as ``Score`` checks them, rubric by rubric, and a problem becomes
   that scheme's ``ScoreError`` (the same code, reason, message and violations ``Score`` would have
-  failed with); a fact that only some compared rubrics declare is not given to the others, and a
-  fact that none declares is rejected (unless ``allow_extra_facts``), with did-you-mean;
+  failed with for the facts that rubric declares); a fact that only some compared rubrics declare
+  is not given to the others; what is wrong whatever the scheme (a fact that no compared rubric
+  declares, with did-you-mean, unless ``allow_extra_facts``; too many facts; a bad id, rubric
+  name or weight) is one error of the record, so that no error is repeated once per scheme;
+* records are routed among a scheme's rubrics as ``rubric compare --rubric-column`` routes them
+  (``rubric_dsl.compare.route``: pairs, the same id, the nearest heir);
 * the statistics are ``rubric_dsl.compare``'s (``Tally``, ``summarize``), and the per-record
   differences its ``grade_change``, ``align`` and ``top``, so the RPC and ``rubric compare`` agree
   to the last decimal on the same records;
 * memory does not grow with the number of records: a scheme keeps counts of distinct totals and
-  sums of points, never the records.
+  sums of points, never the records; what is cached per call (routes by rubric name, texts of
+  differences) is bounded by the names' length and count and by the rubrics' point ranges.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from decimal import Decimal, InvalidOperation
+from decimal import Context, Decimal, InvalidOperation
 from typing import Any
 
 import grpc
 
-from rubric_dsl import CompiledRubric, EvaluationError, InvalidFacts, Result
+from rubric_dsl import CompiledRubric, EvaluationError, InvalidFacts, Result, limits
 from rubric_dsl import compare as comparing
+from rubric_dsl.diagnostics import did_you_mean
 from service import convert, errors
 from service.errors import ServiceError, Violation
 from service.gen.rubric.v1 import rubric_service_pb2 as pb
 from service.registry import RubricNotFound, Snapshot
 
 MAX_SCHEMES = 16
-MAX_WEIGHT = Decimal(10) ** 30  # as large as a numeric fact may be
+MAX_ID = 1000  # characters of a record id, echoed in its result
+MAX_RUBRIC_NAME = 200  # characters of a record's rubric name
+MAX_WEIGHT = Decimal(10) ** limits.MAX_MAGNITUDE  # as large as a numeric fact may be
+MAX_WEIGHT_PLACES = 10  # decimal places of a weight: sums of weights × totals stay exact in 60 digits
 MAX_WEIGHT_TEXT = 64
-AMBIGUOUS = "compare them in separate schemes"
+MAX_ROUTES = 10_000  # distinct rubric names whose routes a call keeps
+AMBIGUOUS = "pair one with it in the scheme's `pairs`"
+PLACES = Decimal(1).scaleb(-MAX_WEIGHT_PLACES)
+WIDE = Context(prec=60)  # room for any weight at MAX_WEIGHT_PLACES places
 
 _CHANGES = {"same": pb.GRADE_CHANGE_SAME, "up": pb.GRADE_CHANGE_UP, "down": pb.GRADE_CHANGE_DOWN}
 Scoring = tuple[int, Result, tuple[Decimal, ...]]  # slot, result, points in the rubric's order
@@ -58,19 +70,24 @@ class Session:
         self.compiled: list[CompiledRubric] = []
         self.schemes: list[comparing.Scheme] = []
         slots: dict[str, int] = {}
+
+        def slot(ref: pb.RubricRef) -> int:
+            try:
+                rubric = snapshot.get(ref.rubric, ref.version)
+            except RubricNotFound as exc:
+                raise errors.not_found(exc) from exc
+            if rubric.id not in slots:
+                slots[rubric.id] = len(self.compiled)
+                self.compiled.append(rubric)
+            return slots[rubric.id]
+
         for scheme in setup.schemes:
-            members = []
-            for ref in scheme.rubrics:
-                try:
-                    rubric = snapshot.get(ref.rubric, ref.version)
-                except RubricNotFound as exc:
-                    raise errors.not_found(exc) from exc
-                if rubric.id not in slots:
-                    slots[rubric.id] = len(self.compiled)
-                    self.compiled.append(rubric)
-                members.append(slots[rubric.id])
-            name = scheme.name or ",".join(ref.rubric for ref in scheme.rubrics)
-            self.schemes.append(comparing.Scheme(name, tuple(members)))
+            members = tuple(slot(ref) for ref in scheme.rubrics)
+            pairs = tuple((pair.from_rubric, slot(pair.rubric)) for pair in scheme.pairs)
+            name = scheme.name or ",".join(
+                [*(ref.rubric for ref in scheme.rubrics), *(f"{p.from_rubric}={p.rubric.rubric}" for p in scheme.pairs)]
+            )
+            self.schemes.append(comparing.Scheme(name, members, pairs))
         self.allow_extra_facts = setup.allow_extra_facts
         self.inputs = [frozenset(i.name for i in rubric.inputs) for rubric in self.compiled]
         self.declared = frozenset().union(*self.inputs)
@@ -94,7 +111,7 @@ class Session:
                 grades=[g.label for g in self.compiled[slot].grades],
             )
             for number, scheme in enumerate(self.schemes)
-            for slot in scheme.members
+            for slot in dict.fromkeys([*scheme.members, *(s for _, s in scheme.pairs)])
         ]
 
     # -- records ----------------------------------------------------------------------------------
@@ -112,13 +129,11 @@ class Session:
     def _record(
         self, index: int, record: pb.CompareRecord, points: dict[tuple[int, int], list[tuple[Decimal, ...]]]
     ) -> pb.RecordComparison:
-        answer = pb.RecordComparison(id=record.id, index=index)
+        answer = pb.RecordComparison(id=record.id[:MAX_ID], index=index)
         try:
-            facts = convert.facts_of(record)
+            _names(record)
+            facts = self._facts(record)
             weight = _weight(record.weight)
-        except convert.FactsNotDecoded as exc:
-            answer.error.CopyFrom(errors.bad_fields(exc.problems, "INVALID_FACTS").to_score_error())
-            return answer
         except ServiceError as exc:
             answer.error.CopyFrom(exc.to_score_error())
             return answer
@@ -150,19 +165,45 @@ class Session:
                 self._difference(base, outcome, message.difference)
         return answer
 
+    def _facts(self, record: pb.CompareRecord) -> dict[str, convert.Fact]:
+        """The record's facts that some compared rubric declares; raises for what no rubric takes."""
+        try:
+            facts = convert.facts_of(record)
+        except convert.FactsNotDecoded as exc:
+            raise errors.bad_fields(exc.problems, "INVALID_FACTS") from exc
+        if len(facts) > limits.MAX_FACTS:
+            text = f"the record has {len(facts)} facts, more than the {limits.MAX_FACTS} allowed"
+            raise _invalid_facts([Violation("facts", text, "too_many")])
+        declared = self.declared
+        unknown = [name for name in facts if name not in declared]
+        if unknown and not self.allow_extra_facts:
+            raise _invalid_facts(
+                [
+                    Violation(
+                        f"facts.{name}",
+                        f"no compared rubric declares this fact{did_you_mean(name, declared)}",
+                        "unknown",
+                    )
+                    for name in unknown
+                ]
+            )
+        for name in unknown:
+            del facts[name]
+        return facts
+
     def _route(self, rubric: str) -> tuple[int | str, ...]:
-        """Per scheme, the slot that scores a record of baseline rubric `rubric`, or why none does."""
+        """Per scheme, the slot that scores a record whose own rubric is `rubric` (may be empty), or why none does."""
         found = self._routes.get(rubric)
         if found is None:
-            found = tuple(
-                scheme.members[0]
-                if len(scheme.members) == 1
-                else comparing.route(scheme, self.compiled, rubric or None, ambiguous=AMBIGUOUS)
-                for scheme in self.schemes
-            )
-            if len(self._routes) < 10_000:  # records name few rubrics; a flood of names is not kept
+            found = tuple(self._route_in(scheme, rubric) for scheme in self.schemes)
+            if len(self._routes) < MAX_ROUTES:  # records name few rubrics; a flood of names is not kept
                 self._routes[rubric] = found
         return found
+
+    def _route_in(self, scheme: comparing.Scheme, rubric: str) -> int | str:
+        if not rubric and (len(scheme.members) != 1 or scheme.pairs):
+            return f"the record names no rubric (`rubric`), and scheme `{scheme.name}` holds several"
+        return comparing.route(scheme, self.compiled, rubric or None, ambiguous=AMBIGUOUS)
 
     def _score(
         self, slot: int, facts: dict[str, convert.Fact], shared: dict[frozenset[str], dict[str, convert.Fact]]
@@ -170,8 +211,7 @@ class Session:
         rubric, own = self.compiled[slot], self.inputs[slot]
         given = shared.get(own)
         if given is None:
-            declared, allow = self.declared, self.allow_extra_facts
-            given = shared[own] = {n: v for n, v in facts.items() if n in own or (not allow and n not in declared)}
+            given = shared[own] = {n: v for n, v in facts.items() if n in own}
         try:
             result = rubric.score(given)
         except InvalidFacts as exc:
@@ -213,7 +253,7 @@ class Session:
 
 def _scheme_problems(number: int, scheme: pb.Scheme) -> dict[str, str]:
     where = f"setup.schemes[{number}]"
-    if not scheme.rubrics:
+    if not scheme.rubrics and not scheme.pairs:
         return {f"{where}.rubrics": "name at least one rubric"}
     problems, seen = {}, set()
     for position, ref in enumerate(scheme.rubrics):
@@ -222,20 +262,49 @@ def _scheme_problems(number: int, scheme: pb.Scheme) -> dict[str, str]:
         elif ref.rubric in seen:
             problems[f"{where}.rubrics[{position}].rubric"] = f"{ref.rubric!r} is named twice in this scheme"
         seen.add(ref.rubric)
+    sources: set[str] = set()
+    for position, pair in enumerate(scheme.pairs):
+        if not pair.from_rubric:
+            problems[f"{where}.pairs[{position}].from_rubric"] = "name the records' rubric this pair routes"
+        elif pair.from_rubric in sources:
+            problems[f"{where}.pairs[{position}].from_rubric"] = f"{pair.from_rubric!r} is paired twice"
+        if not pair.rubric.rubric:
+            problems[f"{where}.pairs[{position}].rubric.rubric"] = "name the rubric that scores those records"
+        sources.add(pair.from_rubric)
     return problems
+
+
+def _names(record: pb.CompareRecord) -> None:
+    problems = {}
+    if len(record.id) > MAX_ID:
+        problems["id"] = f"the id has {len(record.id)} characters, more than the {MAX_ID} allowed"
+    if len(record.rubric) > MAX_RUBRIC_NAME:
+        problems["rubric"] = f"the name has {len(record.rubric)} characters, more than the {MAX_RUBRIC_NAME} allowed"
+    if problems:
+        raise errors.bad_fields(problems)
+
+
+def _invalid_facts(violations: list[Violation]) -> ServiceError:
+    names = ", ".join(v.field.removeprefix("facts.") for v in violations)
+    message = f"{len(violations)} bad fact(s) for every compared rubric: {names}"
+    return ServiceError(grpc.StatusCode.INVALID_ARGUMENT, "INVALID_FACTS", message, violations, {"facts": names})
 
 
 def _weight(text: str) -> Decimal | None:
     if not text:
         return None
-    problem = {"weight": f'{text[:MAX_WEIGHT_TEXT]!r} is not a decimal number ≥ 0, e.g. "298.34"'}
+    shown = text if len(text) <= MAX_WEIGHT_TEXT else text[:MAX_WEIGHT_TEXT] + "…"
+    problem = {
+        "weight": f"{shown!r} is not a decimal ≥ 0 below 10^{limits.MAX_MAGNITUDE} with at most "
+        f'{MAX_WEIGHT_PLACES} decimal places, e.g. "298.34"'
+    }
     if len(text) > MAX_WEIGHT_TEXT:
         raise errors.bad_fields(problem)
     try:
         value = Decimal(text.strip())
     except InvalidOperation:
         raise errors.bad_fields(problem) from None
-    if not value.is_finite() or value < 0 or value >= MAX_WEIGHT:
+    if not value.is_finite() or value < 0 or value >= MAX_WEIGHT or value != value.quantize(PLACES, context=WIDE):
         raise errors.bad_fields(problem)
     return value
 

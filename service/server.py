@@ -47,7 +47,7 @@ from service.gen.rubric.v1 import rubric_service_pb2 as pb
 from service.guard import MAX_CALL_SECONDS, MAX_STREAM_RECORDS, STREAM_IDLE_SECONDS, Guard, StreamLimits
 from service.logs import configure_logging, get_logger
 from service.registry import Registry
-from service.servicer import RubricServicer, add_to_server
+from service.servicer import COMPARE_REPLY_BYTES, RubricServicer, add_to_server
 from service.tls import ServerTls, TlsConfigError
 from service.watcher import RubricWatcher
 
@@ -164,7 +164,9 @@ def create_server(
         max_concurrent_rpcs=max_concurrent_rpcs,
         interceptors=[guard],
     )
-    add_to_server(RubricServicer(registry, log_facts=log_facts), server)  # replies leave as encoded bytes
+    reply_bytes = min(COMPARE_REPLY_BYTES, max_message_bytes // 2)  # room for one larger result
+    servicer = RubricServicer(registry, log_facts=log_facts, compare_reply_bytes=reply_bytes)
+    add_to_server(servicer, server)  # Score replies leave as encoded bytes
     health_servicer = health.HealthServicer()
     for name in ("", SERVICE_NAME):
         health_servicer.set(name, health_pb2.HealthCheckResponse.NOT_SERVING)

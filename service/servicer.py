@@ -30,8 +30,8 @@ import base64
 import binascii
 import bisect
 import time
-from collections.abc import Generator, Iterator
-from typing import Any
+from collections.abc import Callable, Generator, Iterator, Sequence
+from typing import Any, TypeVar
 from weakref import WeakKeyDictionary
 
 import grpc
@@ -50,6 +50,8 @@ DECISIONS = "service.decision"
 log = logs.get_logger(DECISIONS)
 
 DEFAULT_PAGE_SIZE = 50
+COMPARE_REPLY_BYTES = 1 << 20  # a Compare reply holds results up to about this size, then another follows
+T = TypeVar("T")
 MAX_PAGE_SIZE = 1000
 
 
@@ -59,9 +61,12 @@ def _past_deadline(context: Any) -> bool:
 
 
 class RubricServicer(pb_grpc.RubricServiceServicer):
-    def __init__(self, registry: Registry, *, log_facts: bool = False) -> None:
+    def __init__(
+        self, registry: Registry, *, log_facts: bool = False, compare_reply_bytes: int = COMPARE_REPLY_BYTES
+    ) -> None:
         self.registry = registry
         self.log_facts = log_facts
+        self.compare_reply_bytes = compare_reply_bytes
 
     # -- scoring -----------------------------------------------------------------
 
@@ -188,35 +193,32 @@ class RubricServicer(pb_grpc.RubricServiceServicer):
     def Compare(self, request_iterator: Iterator[pb.CompareRequest], context: Any) -> Iterator[pb.CompareResponse]:
         start = time.perf_counter()
         session: compare.Session | None = None
-        outcome, failure = "ok", None
+        outcome, failure = "ended", None  # "ended": cancelled by the client, or ended by a stream limit (the guard)
         try:
-            for number, request in enumerate(request_iterator):
-                if _past_deadline(context):
-                    raise errors.deadline_exceeded()
+            for number, request in enumerate(request_iterator):  # the guard may end the call here
                 if number == 0:
-                    if not request.HasField("setup"):
-                        raise errors.bad_fields({"setup": "the first request must carry the setup"})
-                    session = compare.Session(request.setup, self.registry.snapshot())
+                    session = self._compare_step(self._open_comparison, request)
                 elif request.HasField("setup"):
                     raise errors.bad_fields({"setup": "only the first request may carry the setup"})
+                if _past_deadline(context):
+                    raise errors.deadline_exceeded()
                 assert session is not None
-                response = pb.CompareResponse(records=session.score(request.records))
+                replies = self._compare_step(self._compared, session, request.records)
                 if number == 0:
-                    response.rubrics.extend(session.rubrics())
-                yield response
+                    replies[0].rubrics.extend(session.rubrics())
+                yield from replies
             if session is None:
                 raise errors.bad_fields({"setup": "the call ended before a request carried the setup"})
-            yield pb.CompareResponse(summaries=session.summaries())
+            yield from self._compare_step(self._summaries, session)
+            outcome = "ok"
         except ServiceError as exc:
             outcome, failure = exc.reason.lower(), exc
-        except grpc.RpcError:  # the call ended under us: cancelled, or its deadline passed
+        except grpc.RpcError:  # the call ended under us
             outcome = "cancelled"
-        except Exception as exc:  # a bug must not look like a comparison; say so and log it
-            log.exception("compare_failed", rpc="Compare")
-            failure = errors.internal(exc)
-            outcome = "internal_error"
         finally:
-            if outcome == "ok" and not context.is_active():
+            if _past_deadline(context):
+                outcome = "deadline_exceeded"
+            elif outcome == "ok" and not context.is_active():
                 outcome = "cancelled"
             fields: dict[str, Any] = {
                 "rpc": "Compare",
@@ -230,6 +232,29 @@ class RubricServicer(pb_grpc.RubricServiceServicer):
             log.info("compare_ended", **fields, latency_ms=round((time.perf_counter() - start) * 1000, 3))
         if failure is not None:
             context.abort_with_status(failure.to_status())
+
+    @staticmethod
+    def _compare_step(step: Callable[..., T], *args: Any) -> T:
+        """Run one step of a Compare call; a bug becomes an INTERNAL ServiceError (and is logged)."""
+        try:
+            return step(*args)
+        except ServiceError:
+            raise
+        except Exception as exc:  # a bug must not look like a comparison; say so and log it
+            log.exception("compare_failed", rpc="Compare")
+            raise errors.internal(exc) from exc
+
+    def _open_comparison(self, request: pb.CompareRequest) -> compare.Session:
+        if not request.HasField("setup"):
+            raise errors.bad_fields({"setup": "the first request must carry the setup"})
+        return compare.Session(request.setup, self.registry.snapshot())
+
+    def _compared(self, session: compare.Session, records: Sequence[pb.CompareRecord]) -> list[pb.CompareResponse]:
+        """The results of one request's records, in as many replies as keep each under ``compare_reply_bytes``."""
+        return _split(session.score(records), "records", self.compare_reply_bytes)
+
+    def _summaries(self, session: compare.Session) -> list[pb.CompareResponse]:
+        return _split(session.summaries(), "summaries", self.compare_reply_bytes)
 
     # -- rubrics -----------------------------------------------------------------
 
@@ -270,6 +295,23 @@ class RubricServicer(pb_grpc.RubricServiceServicer):
             ok=not any(d.severity == "error" for d in diagnostics),
             diagnostics=[convert.diagnostic_message(d, request.source) for d in diagnostics],
         )
+
+
+def _split(items: Sequence[Any], name: str, limit: int) -> list[pb.CompareResponse]:
+    """``items`` in CompareResponse field ``name``, in order, in replies of about ``limit`` bytes at most
+    (a single larger item goes alone); always at least one reply."""
+    replies: list[pb.CompareResponse] = []
+    run: list[Any] = []
+    size = 0
+    for item in items:
+        length = item.ByteSize() + 8  # the field's key and length
+        if run and size + length > limit:
+            replies.append(pb.CompareResponse(**{name: run}))
+            run, size = [], 0
+        run.append(item)
+        size += length
+    replies.append(pb.CompareResponse(**{name: run}))
+    return replies
 
 
 def add_to_server(servicer: RubricServicer, server: Any) -> None:

@@ -12,6 +12,7 @@ import csv
 import json
 import queue
 import random
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -170,10 +171,11 @@ def test_department_view_of_the_seed(stub: Any):
 
 
 def test_bad_records_get_the_errors_score_gives_and_the_call_goes_on(stub: Any):
-    facts = {k: v for k, v in CASEWORK_FACTS.items() if k != "satisfaction"} | {"satisfacton": "98"}
+    missing = {k: v for k, v in CASEWORK_FACTS.items() if k != "satisfaction"} | {"on_time": "maybe"}
     setup = _setup({"casework": ("wuping.casework",), "inspection": ("wuping.inspection",)})
     records = [
-        pb.CompareRecord(id="typo", facts=facts),
+        pb.CompareRecord(id="missing", facts=missing),
+        pb.CompareRecord(id="typo", facts=CASEWORK_FACTS | {"satisfacton": "98"}),
         pb.CompareRecord(id="good", facts=CASEWORK_FACTS),
         pb.CompareRecord(id="bad weight", facts=CASEWORK_FACTS, weight="lots"),
         pb.CompareRecord(
@@ -181,20 +183,28 @@ def test_bad_records_get_the_errors_score_gives_and_the_call_goes_on(stub: Any):
         ),
     ]
     first, last = _compare(stub, [pb.CompareRequest(setup=setup, records=records)])
-    typo, good, bad_weight, both = first.records
+    bad, typo, good, bad_weight, both = first.records
 
-    oracle = next(stub.ScoreStream(iter([pb.ScoreRequest(rubric="wuping.casework", facts=facts)]), timeout=10))
-    assert typo.outcomes[0].error == oracle.error
+    oracle = next(stub.ScoreStream(iter([pb.ScoreRequest(rubric="wuping.casework", facts=missing)]), timeout=10))
+    assert bad.outcomes[0].error == oracle.error  # what Score says of these facts, to the letter
     assert {v.field: v.reason for v in oracle.error.field_violations} == {
         "facts.satisfaction": "missing",
-        "facts.satisfacton": "unknown",
+        "facts.on_time": "wrong_type",
     }
-    assert "satisfaction" in next(v.description for v in oracle.error.field_violations if v.reason == "unknown")
-    assert typo.outcomes[1].error.reason == "INVALID_FACTS"  # the typo is unknown to every rubric compared
+
+    # A fact no compared rubric declares is the record's error, said once, not once per scheme.
+    assert not typo.outcomes and typo.error.reason == "INVALID_FACTS"
+    assert [(v.field, v.reason) for v in typo.error.field_violations] == [("facts.satisfacton", "unknown")]
+    assert "did you mean `satisfaction`?" in typo.error.field_violations[0].description
 
     assert (good.outcomes[0].total, good.outcomes[0].grade) == ("94.6", "优")
-    assert good.outcomes[1].error.code == code_pb2.INVALID_ARGUMENT  # casework facts lack the inspection counts
-    assert {v.field for v in good.outcomes[1].error.field_violations} >= {"facts.planned_units"}
+    # Under inspection only its own facts are checked: casework's extra facts are not "unknown" there.
+    assert good.outcomes[1].error.code == code_pb2.INVALID_ARGUMENT
+    assert {v.field: v.reason for v in good.outcomes[1].error.field_violations} == {
+        "facts.planned_units": "missing",
+        "facts.inspected_units": "missing",
+        "facts.rectified_units": "missing",
+    }
 
     assert not bad_weight.outcomes and bad_weight.error.reason == "INVALID_REQUEST"
     assert [v.field for v in bad_weight.error.field_violations] == ["weight"]
@@ -202,8 +212,64 @@ def test_bad_records_get_the_errors_score_gives_and_the_call_goes_on(stub: Any):
     assert [v.field for v in both.error.field_violations] == ["facts.on_time"]
 
     casework = last.summaries[0]
-    assert (casework.scored, casework.unscored, casework.mean) == (1, 3, "94.6")
+    assert (casework.scored, casework.unscored, casework.mean) == (1, 4, "94.6")
     assert (casework.weighted_mean, casework.weighted) == ("", 0)
+
+
+@pytest.mark.parametrize(
+    ("weight", "problem"),
+    [
+        ("298.34", None),
+        ("1E+2", None),
+        ("0", None),
+        ("99999999999999999999999999999.99", None),  # every digit kept in the weight total
+        ("0.0000000001", None),
+        ("0.00000000001", "weight"),  # more than 10 decimal places
+        ("1e-999999", "weight"),
+        ("1e30", "weight"),
+        ("-1", "weight"),
+        ("NaN", "weight"),
+        ("9" * 100, "weight"),
+    ],
+)
+def test_weights_are_bounded_decimals(stub: Any, weight: str, problem: str | None):
+    setup = _setup({"casework": ("wuping.casework",)})
+    record = pb.CompareRecord(id="w", facts=CASEWORK_FACTS, weight=weight)
+    first, last = _compare(stub, [pb.CompareRequest(setup=setup, records=[record])])
+    if problem is None:
+        mean = "94.6" if Decimal(weight) else ""  # no weighted mean over a total weight of 0
+        assert (last.summaries[0].weight_total, last.summaries[0].weighted_mean) == (fmt(Decimal(weight)), mean)
+    else:
+        assert [v.field for v in first.records[0].error.field_violations] == [problem]
+        assert "at most 10 decimal places" in first.records[0].error.message
+
+
+def test_long_ids_and_rubric_names_are_refused(stub: Any):
+    setup = _setup({"casework": ("wuping.casework",)})
+    records = [
+        pb.CompareRecord(id="x" * 1001, facts=CASEWORK_FACTS),
+        pb.CompareRecord(id="y", rubric="r" * 201, facts=CASEWORK_FACTS),
+        pb.CompareRecord(id="z" * 1000, facts=CASEWORK_FACTS),
+    ]
+    first, _ = _compare(stub, [pb.CompareRequest(setup=setup, records=records)])
+    long_id, long_rubric, longest = first.records
+    assert [v.field for v in long_id.error.field_violations] == ["id"] and len(long_id.id) == 1000
+    assert [v.field for v in long_rubric.error.field_violations] == ["rubric"]
+    assert longest.id == "z" * 1000 and longest.outcomes[0].total == "94.6"
+
+
+def test_results_too_large_for_one_reply_come_in_several(stub: Any):
+    """3,000 records with no facts under three schemes: ~6 MB of errors, more than a 4 MiB message."""
+    setup = _setup({name: ("wuping.casework",) for name in ("a", "b", "c")})
+    records = [pb.CompareRecord(id=str(n)) for n in range(3000)]
+    responses = _compare(stub, [pb.CompareRequest(setup=setup, records=records)])
+    *replies, last = responses
+    assert len(replies) > 3
+    assert all(r.ByteSize() <= (1 << 20) + 4096 for r in replies)
+    assert [r.index for reply in replies for r in reply.records] == list(range(3000))
+    assert replies[0].rubrics and not any(r.rubrics for r in replies[1:])
+    assert all(o.error.reason == "INVALID_FACTS" for reply in replies for r in reply.records for o in r.outcomes)
+    assert [(s.scored, s.unscored) for s in last.summaries] == [(0, 3000)] * 3
 
 
 def test_allow_extra_facts_and_typed_facts(stub: Any):
@@ -216,23 +282,54 @@ def test_allow_extra_facts_and_typed_facts(stub: Any):
     assert (first.records[0].outcomes[0].total, first.records[0].outcomes[0].grade) == ("85.6", "良")
     strict = _setup({"inspection": ("wuping.inspection",)})
     first, _ = _compare(stub, [pb.CompareRequest(setup=strict, records=[record])])
-    assert [v.field for v in first.records[0].outcomes[0].error.field_violations] == ["facts.remark"]
+    assert [v.field for v in first.records[0].error.field_violations] == ["facts.remark"]
 
 
-def test_records_that_no_rubric_of_a_scheme_fits(stub: Any):
+def test_records_are_routed_as_rubric_compare_routes_them(stub: Any):
     records = [
         pb.CompareRecord(id="no rubric", facts=CASEWORK_FACTS),
-        pb.CompareRecord(id="unknown", rubric="wuping.caseworks", facts=CASEWORK_FACTS),
+        pb.CompareRecord(id="typo", rubric="wuping.caseworks", facts=CASEWORK_FACTS),
+        pb.CompareRecord(id="mislabelled", rubric="wuping.inspection", facts=CASEWORK_FACTS),
+        pb.CompareRecord(id="casework", rubric="wuping.casework", facts=CASEWORK_FACTS),
     ]
     setup = _setup({"wuping": SCHEMES["wuping"], "casework": ("wuping.casework",)})
+    setup.schemes.add(
+        name="paired",
+        pairs=[
+            pb.RubricPair(from_rubric="wuping.casework", rubric=pb.RubricRef(rubric="wuping.casework.kaiping_scale"))
+        ],
+    )
+    setup.schemes.add(
+        name="two heirs",
+        rubrics=[
+            pb.RubricRef(rubric="wuping.casework.kaiping_scale"),
+            pb.RubricRef(rubric="wuping.casework.national_weights"),
+        ],
+    )
     first, last = _compare(stub, [pb.CompareRequest(setup=setup, records=records)])
-    nameless, unknown = first.records
+    nameless, typo, mislabelled, casework = first.records
     assert nameless.outcomes[0].error.reason == "NO_RUBRIC_FITS" and nameless.outcomes[0].rubric == ""
-    assert nameless.outcomes[1].total == "94.6"  # a scheme of one rubric scores every record
+    assert "names no rubric" in nameless.outcomes[0].error.message
+    assert nameless.outcomes[1].total == "94.6"  # a scheme of one rubric scores a record that names none
     assert not nameless.outcomes[1].HasField("difference")  # the baseline did not score it
-    assert "did you mean `wuping.casework`" in unknown.outcomes[0].error.message
-    assert [(s.scored, s.unscored) for s in last.summaries] == [(0, 2), (2, 0)]
-    assert (last.summaries[0].mean, list(last.summaries[0].lost)) == ("", [])
+    assert "did you mean `wuping.casework`" in typo.outcomes[0].error.message
+    # A record that names its rubric is never scored by an unrelated one, as with `rubric compare`.
+    assert [o.error.reason for o in mislabelled.outcomes[1:]] == ["NO_RUBRIC_FITS"] * 3
+    assert "no rubric of `casework` is or extends `wuping.inspection`" in mislabelled.outcomes[1].error.message
+    assert (mislabelled.outcomes[0].rubric, mislabelled.outcomes[0].error.reason) == (
+        "wuping.inspection",  # the baseline scheme holds it: scored under it, and its facts do not fit
+        "INVALID_FACTS",
+    )
+    assert [(o.rubric, o.grade) for o in casework.outcomes[:3]] == [
+        ("wuping.casework", "优"),
+        ("wuping.casework", "优"),
+        ("wuping.casework.kaiping_scale", "优秀"),
+    ]
+    assert "pair one with it in the scheme's `pairs`" in casework.outcomes[3].error.message
+    assert [(s.scored, s.unscored) for s in last.summaries] == [(1, 3), (2, 2), (1, 3), (0, 4)]
+    assert (last.summaries[3].mean, list(last.summaries[3].lost)) == ("", [])
+    assert [s.name for s in last.summaries][2] == "paired"
+    assert [(r.scheme, r.rubric) for r in first.rubrics if r.scheme == 2] == [(2, "wuping.casework.kaiping_scale")]
 
 
 def _failure(stub: Any, requests: list[pb.CompareRequest]) -> tuple[Any, dict[str, str], Any]:

@@ -193,3 +193,43 @@ def test_unary_calls_are_not_capped(capped: ServerProcess):
     stub = _stub(capped)
     for _ in range(3):
         assert stub.Score(_record(), timeout=WAIT).total == "94.6"
+
+
+def _comparison(n: int) -> pb.CompareRequest:
+    request = pb.CompareRequest(records=[pb.CompareRecord(id=str(n), facts=CASEWORK_FACTS)])
+    if n == 0:
+        request.setup.schemes.add(rubrics=[pb.RubricRef(rubric="wuping.casework")])
+    return request
+
+
+def test_compare_past_the_stream_limit_ends_as_score_stream_does(tight: ServerProcess):
+    mark = tight.mark()
+    call = _stub(tight).Compare(iter([_comparison(n) for n in range(RECORDS + 5)]), timeout=WAIT * 2)
+    answered = []
+    with pytest.raises(grpc.RpcError) as caught:
+        answered.extend(call)
+    code, _, info = rich_error(caught.value)
+    assert (code, info.reason) == (grpc.StatusCode.RESOURCE_EXHAUSTED, "STREAM_TOO_LONG")
+    assert [r.records[0].id for r in answered] == [str(n) for n in range(RECORDS)]
+    ended = tight.wait_for(lambda e: e.get("event") == "compare_ended", since=mark)
+    assert (ended["outcome"], ended["records"]) == ("ended", RECORDS)
+    assert not [e for e in tight.events[mark:] if e.get("event") == "compare_failed"]  # no traceback logged
+
+
+def test_compare_past_the_call_cap_ends_with_a_clear_error(capped: ServerProcess):
+    stop = threading.Event()
+
+    def trickle() -> Iterator[pb.CompareRequest]:
+        n = 0
+        while not stop.is_set() and n < 10_000:
+            yield _comparison(n)
+            n += 1
+            time.sleep(0.05)
+
+    answered = []
+    with pytest.raises(grpc.RpcError) as caught:
+        answered.extend(_stub(capped).Compare(trickle(), timeout=WAIT * 2))
+    stop.set()
+    code, _, info = rich_error(caught.value)
+    assert (code, info.reason) == (grpc.StatusCode.DEADLINE_EXCEEDED, "CALL_TOO_LONG")
+    assert answered and all(r.records[0].outcomes[0].total == "94.6" for r in answered)

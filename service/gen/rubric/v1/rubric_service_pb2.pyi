@@ -882,8 +882,8 @@ class CompareSetup(_message.Message):
     ALLOW_EXTRA_FACTS_FIELD_NUMBER: _builtins.int
     allow_extra_facts: _builtins.bool
     """Ignore facts that none of the compared rubrics declares, instead of
-    rejecting the record under every scheme. A fact that only some rubrics
-    declare is always ignored by the others.
+    rejecting the record. A fact that only some rubrics declare is always
+    ignored by the others.
     """
     @_builtins.property
     def schemes(self) -> _containers.RepeatedCompositeFieldContainer[Global___Scheme]:
@@ -906,33 +906,66 @@ Global___CompareSetup: _TypeAlias = CompareSetup  # noqa: Y015
 @_typing.final
 class Scheme(_message.Message):
     """One column of the comparison: one rubric, or several when records belong
-    to different rubrics (a department's projects). A scheme of several rubrics
-    scores each record under the one that is, or most nearly extends, the
-    record's `rubric` (e.g. records of wuping.inspection under
-    wuping.inspection.kaiping_scale).
+    to different rubrics (a department's projects). A record that names its own
+    rubric (CompareRecord.rubric) is scored by the scheme's rubric paired with
+    that one, else by the one that is it, else by the one that most nearly
+    extends it (records of wuping.inspection under
+    wuping.inspection.kaiping_scale); a record that names none is scored by a
+    scheme of one rubric. This is how `rubric compare --rubric-column` routes.
     """
 
     DESCRIPTOR: _descriptor.Descriptor
 
     NAME_FIELD_NUMBER: _builtins.int
     RUBRICS_FIELD_NUMBER: _builtins.int
+    PAIRS_FIELD_NUMBER: _builtins.int
     name: _builtins.str
     """Shown in summaries; defaults to the rubric ids joined by ","."""
     @_builtins.property
     def rubrics(self) -> _containers.RepeatedCompositeFieldContainer[Global___RubricRef]: ...
+    @_builtins.property
+    def pairs(self) -> _containers.RepeatedCompositeFieldContainer[Global___RubricPair]:
+        """Explicit routes, like `FROM=TO` in `rubric compare`: records whose own
+        rubric is `from_rubric` are scored by `rubric` (e.g. another region's).
+        """
+
     def __init__(
         self,
         *,
         name: _builtins.str = ...,
         rubrics: _abc.Iterable[Global___RubricRef] | None = ...,
+        pairs: _abc.Iterable[Global___RubricPair] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["name", b"name", "rubrics", b"rubrics"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["name", b"name", "pairs", b"pairs", "rubrics", b"rubrics"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___Scheme: _TypeAlias = Scheme  # noqa: Y015
+
+@_typing.final
+class RubricPair(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    FROM_RUBRIC_FIELD_NUMBER: _builtins.int
+    RUBRIC_FIELD_NUMBER: _builtins.int
+    from_rubric: _builtins.str
+    @_builtins.property
+    def rubric(self) -> Global___RubricRef: ...
+    def __init__(
+        self,
+        *,
+        from_rubric: _builtins.str = ...,
+        rubric: Global___RubricRef | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["rubric", b"rubric"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["from_rubric", b"from_rubric", "rubric", b"rubric"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___RubricPair: _TypeAlias = RubricPair  # noqa: Y015
 
 @_typing.final
 class RubricRef(_message.Message):
@@ -1008,12 +1041,14 @@ class CompareRecord(_message.Message):
     TYPED_FACTS_FIELD_NUMBER: _builtins.int
     WEIGHT_FIELD_NUMBER: _builtins.int
     id: _builtins.str
-    """Client id of the record, echoed in its result."""
+    """Client id of the record, echoed in its result; at most 1000 characters."""
     rubric: _builtins.str
-    """The record's own rubric id; needed only by schemes of several rubrics."""
+    """The record's own rubric id (at most 200 characters); see Scheme."""
     weight: _builtins.str
-    """Weight in the weighted means, e.g. the project's funds "298.34"; a
-    decimal >= 0. Empty: the record is left out of weighted means.
+    """Weight in the weighted means, e.g. the project's funds "298.34": a
+    decimal >= 0 below 10^30 with at most 10 decimal places. Empty: the
+    record is left out of weighted means. A bad weight is an error of the
+    record (`rubric compare` warns and leaves it out of weighted means).
     """
     @_builtins.property
     def facts(self) -> _containers.ScalarMap[_builtins.str, _builtins.str]:
@@ -1051,7 +1086,7 @@ class CompareResponse(_message.Message):
 
     @_builtins.property
     def records(self) -> _containers.RepeatedCompositeFieldContainer[Global___RecordComparison]:
-        """The results of the request's records, in order."""
+        """The results of the request's records (or of a run of them), in order."""
 
     @_builtins.property
     def summaries(self) -> _containers.RepeatedCompositeFieldContainer[Global___SchemeSummary]:
@@ -1125,8 +1160,10 @@ class RecordComparison(_message.Message):
 
     @_builtins.property
     def error(self) -> Global___ScoreError:
-        """Set when the record itself is bad (its weight, or typed facts that
-        cannot be facts); it is then scored under no scheme.
+        """Set when the record itself is bad, whatever the scheme; it is then scored
+        under none. INVALID_FACTS: typed facts that cannot be facts, facts that no
+        compared rubric declares (a violation each, with did-you-mean), too many
+        facts. INVALID_REQUEST: its id, rubric or weight (the violation names it).
         """
 
     def __init__(
@@ -1162,8 +1199,9 @@ class SchemeOutcome(_message.Message):
     @_builtins.property
     def error(self) -> Global___ScoreError:
         """Why this scheme did not score the record: the error Score would have
-        given (INVALID_FACTS with a violation per fact, EVALUATION_FAILED), or
-        INVALID_ARGUMENT with reason NO_RUBRIC_FITS.
+        given for the facts this rubric declares (INVALID_FACTS with a violation
+        per fact, EVALUATION_FAILED), or INVALID_ARGUMENT with reason
+        NO_RUBRIC_FITS when no rubric of the scheme fits the record's rubric.
         """
 
     @_builtins.property
@@ -1266,7 +1304,8 @@ class SchemeSummary(_message.Message):
     unscored: _builtins.int
     mean: _builtins.str
     """Over the scored records; empty when none was scored. The mean and the
-    weighted mean are rounded half-up to 0.01; the median is exact.
+    weighted mean are rounded half-up to 0.01 (written, like every decimal
+    here, without trailing zeros: "94.6"); the median is exact.
     """
     median: _builtins.str
     minimum: _builtins.str
@@ -1277,7 +1316,9 @@ class SchemeSummary(_message.Message):
     weighted: _builtins.int
     @_builtins.property
     def grades(self) -> _containers.RepeatedCompositeFieldContainer[Global___GradeCount]:
-        """Every grade label of the scheme's rubrics, best first, with its count."""
+        """The grade labels of the scheme's rubrics that scored a record (of all its
+        rubrics when none did), best first, each with its count.
+        """
 
     @_builtins.property
     def lost(self) -> _containers.RepeatedCompositeFieldContainer[Global___MeanLoss]:

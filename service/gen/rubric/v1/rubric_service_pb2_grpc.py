@@ -115,14 +115,17 @@ class RubricServiceServicer:
         """Scores the same records under several schemes (another region's rubric,
         next year's draft), as `rubric compare` does. The first request carries the
         setup; any request may carry records. Each request is answered, in order,
-        by one response with the results of its records (the first response also
-        names every rubric compared, with version and content hash); once the
-        client closes its side, a last response holds one summary per scheme.
-        Facts are checked as Score checks them: a record that a scheme cannot
-        score gets that scheme's error (a ScoreError, as ScoreStream gives) and
-        the stream goes on. A bad setup fails the call with INVALID_ARGUMENT, an
-        unknown rubric or version with NOT_FOUND. All records see the rubrics
-        served when the call started, even if a reload happens meanwhile.
+        by responses with the results of its records: one response, or several
+        when the results would not fit one message of 1 MiB (each result carries
+        its record's index). The first response also names every rubric compared,
+        with version and content hash. Once the client closes its side, a last
+        response holds one summary per scheme. Facts are checked as Score checks
+        them: a record that a scheme cannot score gets that scheme's error (a
+        ScoreError, as ScoreStream gives), a record that is bad whatever the
+        scheme (a fact no compared rubric declares, a bad weight) gets one error
+        of its own, and the stream goes on. A bad setup fails the call with
+        INVALID_ARGUMENT, an unknown rubric or version with NOT_FOUND. All records
+        see the rubrics served when the call started, even if a reload happens.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
