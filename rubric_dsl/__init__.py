@@ -15,6 +15,7 @@ from rubric_dsl.api import (
     load_dir,
     load_library,
     rubric_root,
+    search_dirs,
 )
 from rubric_dsl.compiler import CompiledRubric, GradeInfo, IndicatorInfo, InputInfo, SectionInfo
 from rubric_dsl.diagnostics import Diagnostic
@@ -44,4 +45,5 @@ __all__ = [
     "load_dir",
     "load_library",
     "rubric_root",
+    "search_dirs",
 ]

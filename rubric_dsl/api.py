@@ -142,10 +142,9 @@ def load_dir(directory: str | Path) -> dict[str, CompiledRubric]:
 
 
 def rubric_root(path: str | Path) -> Path:
-    """Where the parents (`extends`) of a rubric file, or of the rubrics under a directory, are looked
-    up: the nearest directory named `rubrics` that holds it (the layout `rubric serve` reads, where one
-    region's rubrics extend another's: rubrics/leting → rubrics/national), else the directory itself or
-    the file's own directory."""
+    """The nearest directory named `rubrics` that holds `path` (the layout `rubric serve` reads, where
+    one region's rubrics extend another's: rubrics/leting → rubrics/national), else the directory
+    itself or the file's own directory."""
     given = Path(path)
     start = given if given.is_dir() else given.parent
     for candidate in (start, *start.parents):  # as the path was given, so that file names keep their form
@@ -157,33 +156,53 @@ def rubric_root(path: str | Path) -> Path:
     return start
 
 
-def sources_for(texts: Mapping[str, str], search_dirs: Iterable[str | Path]) -> dict[str, str]:
-    """The rubric files under `search_dirs`, with `texts` (path → text) standing in for the file of
-    the same path or of the same rubric id."""
-    given = {path: RUBRIC_ID.findall(text)[:1] for path, text in texts.items()}
-    ids = {found[0] for found in given.values() if found}
+def search_dirs(path: str | Path, rubrics: str | Path | None = None) -> list[Path]:
+    """Where the parents (`extends`) of a rubric file, or of the rubrics under a directory, are looked
+    up, the first to define an id winning: its own directory, then `rubrics` (`--rubrics DIR`), by
+    default `rubric_root(path)`."""
+    given = Path(path)
+    own = given if given.is_dir() else given.parent
+    return [own, Path(rubrics) if rubrics is not None else rubric_root(given)]
+
+
+def sources_for(texts: Mapping[str, str], dirs: Iterable[str | Path]) -> dict[str, str]:
+    """The rubric files under `dirs` and `texts` (path → text). A text stands in for the file of the same
+    path or of the same rubric id; a file reached twice (two spellings, or a directory inside another)
+    is read once; an id that an earlier directory (or a text) defines is not taken from a later one,
+    while two files of one id in the same directory stay, for the checker to report."""
+    seen = {key for key in map(_file_key, texts) if key is not None}
+    taken = {found[0] for found in map(RUBRIC_ID.findall, texts.values()) if found}
     sources: dict[str, str] = {}
-    for directory in dict.fromkeys(Path(d) for d in search_dirs):
-        for file, text in read_files(rubric_files(directory)).items():
-            own = RUBRIC_ID.findall(text)[:1]
-            if file in sources or any(_same_file(file, path) for path in given) or (own and own[0] in ids):
+    for directory in dict.fromkeys(Path(d) for d in dirs):
+        here: dict[str, str] = {}
+        for file in rubric_files(directory):
+            key = _file_key(str(file))
+            if key is None or key in seen:
                 continue
-            sources[file] = text
+            text = file.read_text(encoding="utf-8")
+            own = RUBRIC_ID.findall(text)[:1]
+            if own and own[0] in taken:
+                continue
+            seen.add(key)
+            here[str(file)] = text
+        taken.update(found[0] for found in map(RUBRIC_ID.findall, here.values()) if found)
+        sources.update(here)
     sources.update(texts)
     return sources
+
+
+def _file_key(path: str) -> tuple[int, int] | None:
+    """The identity of the file at `path` (device, inode); None for a name that is no file, such as `<input>`."""
+    try:
+        status = os.stat(path)
+    except (OSError, ValueError):  # no such file, or not even a path (a NUL byte)
+        return None
+    return status.st_dev, status.st_ino
 
 
 def _with_text(path: str, text: str, search_dir: str | Path | None) -> dict[str, str]:
     """The rubrics under `search_dir`, with `text` standing in for the file of that path or that id."""
     return sources_for({path: text}, [search_dir] if search_dir is not None else [])
-
-
-def _same_file(a: str, b: str) -> bool:
-    """Whether two paths name one file; a display name such as `<input>` names none."""
-    try:
-        return os.path.samefile(a, b)
-    except (OSError, ValueError):  # a name that is no file, or not even a path (a NUL byte)
-        return False
 
 
 def check_source(text: str, path: str = "<input>", search_dir: str | Path | None = None) -> list[Diagnostic]:
@@ -198,9 +217,11 @@ def compile_source(text: str, path: str = "<input>", search_dir: str | Path | No
 
 
 def compile_file(path: str | Path, search_dir: str | Path | None = None) -> CompiledRubric:
-    """The rubric of one file; its parents are looked up under `search_dir`, by default `rubric_root(path)`."""
+    """The rubric of one file; its parents are looked up in `search_dirs(path, search_dir)`: beside it,
+    then under `search_dir`, by default the `rubrics` directory that holds it."""
     file = Path(path)
-    return compile_source(file.read_text(encoding="utf-8"), str(file), search_dir or rubric_root(file))
+    texts = {str(file): file.read_text(encoding="utf-8")}
+    return _take(build_library(sources_for(texts, search_dirs(file, search_dir))), str(file))
 
 
 def _take(library: Library, path: str) -> CompiledRubric:

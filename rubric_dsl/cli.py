@@ -25,7 +25,7 @@ from rubric_dsl.api import (
     load_library,
     read_files,
     rubric_files,
-    rubric_root,
+    search_dirs,
     sources_for,
 )
 from rubric_dsl.compiler import CompiledRubric
@@ -39,12 +39,12 @@ from rubric_dsl.testcases import run_file, test_files
 
 DEFAULT_RUBRICS = Path("rubrics")
 LOOKUP_HELP = (
-    "where rubric ids are looked up (default: ./rubrics), and the parents of a rubric FILE "
-    "(default: the nearest directory named `rubrics` that holds it, else its own directory)"
+    "where rubric ids are looked up (default: ./rubrics); for a rubric FILE, where its parents (extends) "
+    "are looked up after its own directory (default: the nearest directory named `rubrics` that holds it)"
 )
 PARENTS_HELP = (
-    "where the parents (extends) of the rubrics are looked up (default: the nearest directory named "
-    "`rubrics` that holds the path, so rubrics/leting finds rubrics/national; else the path's own directory)"
+    "where the parents (extends) of the rubrics are looked up after their own directory (default: the "
+    "nearest directory named `rubrics` that holds the path, so rubrics/leting finds rubrics/national)"
 )
 
 
@@ -131,19 +131,21 @@ def _parser() -> argparse.ArgumentParser:
 
 def _library_for(paths: Sequence[str], search_dir: Path | None) -> tuple[Library, list[str]]:
     """A library over the given files and directories and the rubrics their parents are looked up in."""
-    wanted: list[str] = []
-    roots: list[Path] = []
+    wanted: dict[Path, str] = {}  # by real path: one file named twice is checked once
+    dirs: list[Path] = []
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            wanted.extend(str(p) for p in rubric_files(path))
+            files = rubric_files(path)
         elif path.is_file():
-            wanted.append(str(path))
+            files = [path]
         else:
             raise UsageProblem(f"{raw}: no such file or directory")
-        roots.append(search_dir or rubric_root(path))
-    texts = read_files(Path(w) for w in dict.fromkeys(wanted))
-    return build_library(sources_for(texts, roots)), wanted
+        for file in files:
+            wanted.setdefault(file.resolve(), str(file))
+        dirs.extend(search_dirs(path, search_dir))
+    texts = read_files(Path(w) for w in wanted.values())
+    return build_library(sources_for(texts, dirs)), list(wanted.values())
 
 
 def run_check(options: argparse.Namespace) -> int:
@@ -204,16 +206,17 @@ def run_test(options: argparse.Namespace) -> int:
     if not files:
         raise UsageProblem("no test cases (*.tests.toml) found in " + ", ".join(options.paths))
     passed = failed = 0
-    libraries: dict[Path, Library] = {}
+    libraries: dict[tuple[Path, ...], Library] = {}
     coverage: dict[str, Coverage] = {}
     for file in files:
-        root = options.rubrics or _rubric_root(file, options.paths)
-        if root not in libraries:
-            libraries[root] = load_library(root)
-            if has_errors(libraries[root].diagnostics):
-                print(libraries[root].render(lang=choose_language(options.lang)), file=sys.stderr)
-        for outcome in run_file(file, libraries[root]):
-            rubric = libraries[root].rubrics.get(outcome.rubric)
+        dirs = tuple(search_dirs(_test_base(file, options.paths), options.rubrics))
+        if dirs not in libraries:
+            library = libraries[dirs] = build_library(sources_for({}, dirs))
+            shown = [d for d in library.diagnostics if _under(d.span.path, options.paths)]  # not other regions'
+            if has_errors(shown):
+                print(library.render(shown, choose_language(options.lang)), file=sys.stderr)
+        for outcome in run_file(file, libraries[dirs]):
+            rubric = libraries[dirs].rubrics.get(outcome.rubric)
             if rubric is not None and outcome.result is not None:
                 coverage.setdefault(rubric.id, Coverage(rubric)).add(outcome.result)
             if outcome.passed:
@@ -238,14 +241,19 @@ def print_coverage(reports: Iterable[Coverage]) -> None:
             print(f"  not reached: {clause.span}: {clause.label}")
 
 
-def _rubric_root(file: Path, paths: Sequence[str]) -> Path:
-    """The library a test file's rubrics come from: the given directory that holds it (else its own), or
-    the directory named `rubrics` that holds that (`rubric_root`)."""
+def _test_base(file: Path, paths: Sequence[str]) -> Path:
+    """The directory whose rubrics a test file's cases use: the given directory that holds it, else its own."""
     for raw in paths:
         root = Path(raw)
         if root.is_dir() and root.resolve() in file.resolve().parents:
-            return rubric_root(root)
-    return rubric_root(file)
+            return root
+    return file.parent
+
+
+def _under(path: str, paths: Sequence[str]) -> bool:
+    """Whether the file at `path` lies under one of the given directories (or beside a given file)."""
+    real = Path(path).resolve()
+    return any(real.is_relative_to(p if p.is_dir() else p.parent) for p in (Path(raw).resolve() for raw in paths))
 
 
 # --- score ------------------------------------------------------------------------------------------

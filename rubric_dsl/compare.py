@@ -50,7 +50,7 @@ from operator import itemgetter, sub
 from pathlib import Path
 from typing import Any, NamedTuple, TextIO
 
-from rubric_dsl.api import Library, RubricError, build_library, compile_file, load_library, rubric_root, sources_for
+from rubric_dsl.api import Library, RubricError, build_library, compile_file, load_library, search_dirs, sources_for
 from rubric_dsl.compiler import CompiledRubric
 from rubric_dsl.diagnostics import did_you_mean
 from rubric_dsl.evaluator import EvaluationError, RubricDslError
@@ -260,8 +260,9 @@ class Rubrics:
     def _file(self, name: str) -> int:
         if not Path(name).is_file():
             raise CompareError(f"{name}: no such file")
-        rubric = compile_file(name)
-        sources = sources_for({rubric.path: rubric.source_text}, [rubric_root(name)])
+        parents = self.directory if self.directory.is_dir() else None  # --rubrics, else the rubrics/ holding it
+        rubric = compile_file(name, parents)
+        sources = sources_for({rubric.path: rubric.source_text}, search_dirs(name, parents))
         return self._add(name, rubric, sources)
 
     def _add(self, origin: str, rubric: CompiledRubric, sources: Mapping[str, str]) -> int:

@@ -298,8 +298,9 @@ def unknown_parent(name: str, span: Span, candidates: Iterable[str]) -> Diagnost
     names = list(candidates)
     return _error(
         "rubric_unknown_parent",
-        f"rubric `{name}` to extend was not found next to this file{did_you_mean(name, names)}",
-        f"在本文件所在目录中找不到要继承的评分规则 `{name}`{_did_you_mean_zh(name, names)}",
+        f"rubric `{name}` to extend was not found beside this file or in the rubrics directory searched"
+        f"{did_you_mean(name, names)}",
+        f"在本文件所在目录和所查找的评分规则目录中找不到要继承的评分规则 `{name}`{_did_you_mean_zh(name, names)}",
         span,
     )
 

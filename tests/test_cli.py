@@ -112,8 +112,13 @@ def test_check_and_test_find_parents_in_another_region(
     ]
     monkeypatch.chdir(root / "leting")
     assert main(["check", "casework_funds.rubric", "self_evaluation.rubric"]) == 0
+    # one file named twice (two spellings) is one file, not a duplicate id
+    assert main(["check", "casework_funds.rubric", str(root / "leting" / "casework_funds.rubric"), "."]) == 0
+    assert capsys.readouterr().out.splitlines()[-1] == "4 files checked: 0 errors, 0 warnings"
     assert main(["test", "."]) == 0
-    assert capsys.readouterr().out.splitlines()[-1] == "18 passed, 0 failed"
+    printed = capsys.readouterr()
+    assert printed.out.splitlines()[-1] == "18 passed, 0 failed"
+    assert "inspection.rubric" not in printed.err  # another region's problem is not this run's
     assert main(["check", str(broken)]) == 1
 
 
@@ -132,3 +137,21 @@ def test_a_draft_outside_the_tree_names_where_its_parents_are(
     facts.write_text("{}", encoding="utf-8")
     assert main(["score", "--rubrics", str(root), "--rubric", str(draft), "--facts", str(facts)]) == 2
     assert "invalid facts for rubric `leting.draft`" in capsys.readouterr().err  # compiled: only facts are missing
+
+
+def test_drafts_kept_elsewhere_find_their_siblings_first_then_the_tree(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A draft region beside the tree: its own abstract parent (a sibling) extends one in rubrics/."""
+    root = _copied_rubrics(tmp_path)
+    drafts = tmp_path / "drafts"
+    shutil.copytree(root / "leting", drafts)
+    for file in drafts.glob("*"):  # new ids, so that nothing clashes with the tree's 乐亭 rubrics
+        file.write_text(file.read_text(encoding="utf-8").replace("leting.", "draft."), encoding="utf-8")
+    assert main(["check", "--rubrics", str(root), str(drafts / "casework_funds.rubric")]) == 0
+    assert main(["test", "--rubrics", str(root), str(drafts)]) == 0
+    assert capsys.readouterr().out.splitlines()[-1] == "18 passed, 0 failed"
+    # The sibling wins over a rubric of the same id elsewhere in the tree (here a broken one).
+    decoy = root / "kaiping" / "decoy.rubric"
+    decoy.write_text('abstract rubric draft.self_evaluation "冒名" {\n  bogus\n}\n', encoding="utf-8")
+    assert main(["check", "--rubrics", str(root), str(drafts / "casework_funds.rubric")]) == 0
