@@ -19,8 +19,11 @@ version) and one registry snapshot; then batches of ``CompareRecord``. Guarantee
   differences its ``grade_change``, ``align`` and ``top``, so the RPC and ``rubric compare`` agree
   to the last decimal on the same records;
 * memory does not grow with the number of records: a scheme keeps counts of distinct totals and
-  sums of points, never the records; what is cached per call (routes by rubric name, texts of
-  differences) is bounded by the names' length and count and by the rubrics' point ranges.
+  sums of points, never the records; a call caches routes for at most MAX_ROUTES rubric names of at
+  most MAX_RUBRIC_NAME characters, and the texts of indicator differences, whose number is bounded
+  by the compared rubrics' point ranges over their rounding steps;
+* no error grows with the request beyond bounds: names echoed are cut to MAX_RUBRIC_NAME characters,
+  and at most MAX_LISTED unknown facts are listed.
 """
 
 from __future__ import annotations
@@ -41,7 +44,9 @@ from service.registry import RubricNotFound, Snapshot
 
 MAX_SCHEMES = 16
 MAX_ID = 1000  # characters of a record id, echoed in its result
-MAX_RUBRIC_NAME = 200  # characters of a record's rubric name
+MAX_RUBRIC_NAME = 200  # characters of a rubric id, a record's rubric name, or a scheme's name
+MAX_LISTED = 100  # facts no compared rubric declares, listed one by one in a record's error
+MAX_NAMED = 10  # of those, named in the error's message
 MAX_WEIGHT = Decimal(10) ** limits.MAX_MAGNITUDE  # as large as a numeric fact may be
 MAX_WEIGHT_PLACES = 10  # decimal places of a weight: sums of weights × totals stay exact in 60 digits
 MAX_WEIGHT_TEXT = 64
@@ -177,16 +182,7 @@ class Session:
         declared = self.declared
         unknown = [name for name in facts if name not in declared]
         if unknown and not self.allow_extra_facts:
-            raise _invalid_facts(
-                [
-                    Violation(
-                        f"facts.{name}",
-                        f"no compared rubric declares this fact{did_you_mean(name, declared)}",
-                        "unknown",
-                    )
-                    for name in unknown
-                ]
-            )
+            raise _unknown_facts(unknown, declared)
         for name in unknown:
             del facts[name]
         return facts
@@ -256,6 +252,17 @@ def _scheme_problems(number: int, scheme: pb.Scheme) -> dict[str, str]:
     if not scheme.rubrics and not scheme.pairs:
         return {f"{where}.rubrics": "name at least one rubric"}
     problems, seen = {}, set()
+    names = [
+        (f"{where}.name", scheme.name),
+        *((f"{where}.rubrics[{n}].rubric", ref.rubric) for n, ref in enumerate(scheme.rubrics)),
+        *((f"{where}.pairs[{n}].from_rubric", pair.from_rubric) for n, pair in enumerate(scheme.pairs)),
+        *((f"{where}.pairs[{n}].rubric.rubric", pair.rubric.rubric) for n, pair in enumerate(scheme.pairs)),
+    ]
+    for field, name in names:
+        if len(name) > MAX_RUBRIC_NAME:
+            problems[field] = f"{len(name)} characters, more than the {MAX_RUBRIC_NAME} allowed"
+    if problems:
+        return problems
     for position, ref in enumerate(scheme.rubrics):
         if not ref.rubric:
             problems[f"{where}.rubrics[{position}].rubric"] = "name the rubric"
@@ -288,6 +295,23 @@ def _invalid_facts(violations: list[Violation]) -> ServiceError:
     names = ", ".join(v.field.removeprefix("facts.") for v in violations)
     message = f"{len(violations)} bad fact(s) for every compared rubric: {names}"
     return ServiceError(grpc.StatusCode.INVALID_ARGUMENT, "INVALID_FACTS", message, violations, {"facts": names})
+
+
+def _unknown_facts(unknown: list[str], declared: frozenset[str]) -> ServiceError:
+    """One violation per fact (the first MAX_LISTED), each name cut to MAX_RUBRIC_NAME characters: a
+    flood of long names must not make a reply larger than the request."""
+    violations = []
+    for name in unknown[:MAX_LISTED]:
+        hint = did_you_mean(name, declared) if len(name) <= MAX_RUBRIC_NAME else ""
+        violations.append(Violation(f"facts.{_cut(name)}", f"no compared rubric declares this fact{hint}", "unknown"))
+    named = ", ".join(_cut(name) for name in unknown[:MAX_NAMED]) + (", …" if len(unknown) > MAX_NAMED else "")
+    more = f" (the first {MAX_LISTED} are listed)" if len(unknown) > MAX_LISTED else ""
+    message = f"{len(unknown)} fact(s) that no compared rubric declares: {named}{more}"
+    return ServiceError(grpc.StatusCode.INVALID_ARGUMENT, "INVALID_FACTS", message, violations, {"facts": named})
+
+
+def _cut(name: str) -> str:
+    return name if len(name) <= MAX_RUBRIC_NAME else name[:MAX_RUBRIC_NAME] + "…"
 
 
 def _weight(text: str) -> Decimal | None:

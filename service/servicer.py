@@ -30,7 +30,7 @@ import base64
 import binascii
 import bisect
 import time
-from collections.abc import Callable, Generator, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from typing import Any, TypeVar
 from weakref import WeakKeyDictionary
 
@@ -51,6 +51,8 @@ log = logs.get_logger(DECISIONS)
 
 DEFAULT_PAGE_SIZE = 50
 COMPARE_REPLY_BYTES = 1 << 20  # a Compare reply holds results up to about this size, then another follows
+COMPARE_CHUNK = 256  # records scored at a time within a Compare request
+MAX_COMPARE_RECORDS = 10_000  # records in one Compare request
 T = TypeVar("T")
 MAX_PAGE_SIZE = 1000
 
@@ -200,16 +202,22 @@ class RubricServicer(pb_grpc.RubricServiceServicer):
                     session = self._compare_step(self._open_comparison, request)
                 elif request.HasField("setup"):
                     raise errors.bad_fields({"setup": "only the first request may carry the setup"})
+                if len(request.records) > MAX_COMPARE_RECORDS:
+                    raise errors.bad_fields(
+                        {
+                            "records": f"{len(request.records)} records in one request, more than the "
+                            f"{MAX_COMPARE_RECORDS} allowed; send them in several requests"
+                        }
+                    )
                 if _past_deadline(context):
                     raise errors.deadline_exceeded()
                 assert session is not None
-                replies = self._compare_step(self._compared, session, request.records)
-                if number == 0:
-                    replies[0].rubrics.extend(session.rubrics())
-                yield from replies
+                head = self._compare_step(session.rubrics) if number == 0 else []
+                yield from _replies(self._results(session, request.records), "records", self.compare_reply_bytes, head)
             if session is None:
                 raise errors.bad_fields({"setup": "the call ended before a request carried the setup"})
-            yield from self._compare_step(self._summaries, session)
+            summaries = self._compare_step(session.summaries)
+            yield from _replies(summaries, "summaries", self.compare_reply_bytes)
             outcome = "ok"
         except ServiceError as exc:
             outcome, failure = exc.reason.lower(), exc
@@ -249,12 +257,11 @@ class RubricServicer(pb_grpc.RubricServiceServicer):
             raise errors.bad_fields({"setup": "the first request must carry the setup"})
         return compare.Session(request.setup, self.registry.snapshot())
 
-    def _compared(self, session: compare.Session, records: Sequence[pb.CompareRecord]) -> list[pb.CompareResponse]:
-        """The results of one request's records, in as many replies as keep each under ``compare_reply_bytes``."""
-        return _split(session.score(records), "records", self.compare_reply_bytes)
-
-    def _summaries(self, session: compare.Session) -> list[pb.CompareResponse]:
-        return _split(session.summaries(), "summaries", self.compare_reply_bytes)
+    def _results(self, session: compare.Session, records: Sequence[pb.CompareRecord]) -> Iterator[Any]:
+        """The results of a request's records, scored a chunk at a time, so that what waits to be sent
+        stays about one reply, however many records the request holds."""
+        for start in range(0, len(records), COMPARE_CHUNK):
+            yield from self._compare_step(session.score, records[start : start + COMPARE_CHUNK])
 
     # -- rubrics -----------------------------------------------------------------
 
@@ -297,21 +304,20 @@ class RubricServicer(pb_grpc.RubricServiceServicer):
         )
 
 
-def _split(items: Sequence[Any], name: str, limit: int) -> list[pb.CompareResponse]:
+def _replies(items: Iterable[Any], name: str, limit: int, head: Sequence[Any] = ()) -> Iterator[pb.CompareResponse]:
     """``items`` in CompareResponse field ``name``, in order, in replies of about ``limit`` bytes at most
-    (a single larger item goes alone); always at least one reply."""
-    replies: list[pb.CompareResponse] = []
+    (a single larger item goes alone), the first also holding ``head`` (the compared rubrics); always at
+    least one reply."""
     run: list[Any] = []
-    size = 0
+    size = sum(item.ByteSize() + 8 for item in head)
     for item in items:
         length = item.ByteSize() + 8  # the field's key and length
-        if run and size + length > limit:
-            replies.append(pb.CompareResponse(**{name: run}))
-            run, size = [], 0
+        if (run or head) and size + length > limit:
+            yield pb.CompareResponse(rubrics=head, **{name: run})
+            head, run, size = (), [], 0
         run.append(item)
         size += length
-    replies.append(pb.CompareResponse(**{name: run}))
-    return replies
+    yield pb.CompareResponse(rubrics=head, **{name: run})
 
 
 def add_to_server(servicer: RubricServicer, server: Any) -> None:

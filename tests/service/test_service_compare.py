@@ -442,3 +442,20 @@ def test_rubric_call_compare_with_json_lines(server: ServerProcess, tmp_path: Pa
     assert first["records"][0]["outcomes"][0]["total"] == "94.6"
     assert second["records"][0]["index"] == "1"
     assert last["summaries"][0]["weighted_mean"] == "94.6" and last["summaries"][0]["weight_total"] == "8.76"
+
+
+def test_requests_and_names_are_bounded(stub: Any):
+    setup = _setup({"casework": ("wuping.casework",)})
+    too_many = [pb.CompareRecord(id=str(n)) for n in range(10_001)]
+    code, violations, _ = _failure(stub, [pb.CompareRequest(setup=setup, records=too_many)])
+    assert code == grpc.StatusCode.INVALID_ARGUMENT and "send them in several requests" in violations["records"]
+    named = _setup({"n" * 201: ("wuping.casework",)})
+    assert set(_failure(stub, [pb.CompareRequest(setup=named)])[1]) == {"setup.schemes[0].name"}
+    # 500 unknown facts with 300-character names: the record's error lists 100, names cut to 200 characters.
+    flood = pb.CompareRecord(id="flood", facts=CASEWORK_FACTS | {f"{n:03}" + "x" * 297: "1" for n in range(500)})
+    first, _ = _compare(stub, [pb.CompareRequest(setup=setup, records=[flood])])
+    error = first.records[0].error
+    assert error.reason == "INVALID_FACTS" and len(error.field_violations) == 100
+    assert all(len(v.field) == len("facts.") + 201 and v.reason == "unknown" for v in error.field_violations)
+    assert error.message.startswith("500 fact(s) that no compared rubric declares: ") and "first 100" in error.message
+    assert first.ByteSize() < flood.ByteSize()

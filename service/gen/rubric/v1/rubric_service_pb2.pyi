@@ -856,8 +856,9 @@ class CompareRequest(_message.Message):
 
     @_builtins.property
     def records(self) -> _containers.RepeatedCompositeFieldContainer[Global___CompareRecord]:
-        """Any number per request, within the message size limit; batching a few
-        hundred records per request is much faster than one per request.
+        """Up to 10,000 per request (more fail the call with INVALID_ARGUMENT);
+        batching a few hundred records per request is much faster than one per
+        request.
         """
 
     def __init__(
@@ -920,7 +921,9 @@ class Scheme(_message.Message):
     RUBRICS_FIELD_NUMBER: _builtins.int
     PAIRS_FIELD_NUMBER: _builtins.int
     name: _builtins.str
-    """Shown in summaries; defaults to the rubric ids joined by ","."""
+    """Shown in summaries; defaults to the rubric ids joined by ",". Names and
+    rubric ids here have at most 200 characters.
+    """
     @_builtins.property
     def rubrics(self) -> _containers.RepeatedCompositeFieldContainer[Global___RubricRef]: ...
     @_builtins.property
@@ -1046,7 +1049,8 @@ class CompareRecord(_message.Message):
     """The record's own rubric id (at most 200 characters); see Scheme."""
     weight: _builtins.str
     """Weight in the weighted means, e.g. the project's funds "298.34": a
-    decimal >= 0 below 10^30 with at most 10 decimal places. Empty: the
+    decimal >= 0 below 10^30 with at most 10 decimal places, written in at
+    most 64 characters. Empty: the
     record is left out of weighted means. A bad weight is an error of the
     record (`rubric compare` warns and leaves it out of weighted means).
     """
@@ -1162,8 +1166,9 @@ class RecordComparison(_message.Message):
     def error(self) -> Global___ScoreError:
         """Set when the record itself is bad, whatever the scheme; it is then scored
         under none. INVALID_FACTS: typed facts that cannot be facts, facts that no
-        compared rubric declares (a violation each, with did-you-mean), too many
-        facts. INVALID_REQUEST: its id, rubric or weight (the violation names it).
+        compared rubric declares (a violation each for the first 100, with
+        did-you-mean), too many facts. INVALID_REQUEST: its id, rubric or weight
+        (the violation names it).
         """
 
     def __init__(
