@@ -3,7 +3,8 @@
 `load_library(dir)` never raises for a broken file: it gives the compiled rubrics of every
 clean file and the diagnostics of every file. `load_dir`, `compile_file` and `compile_source`
 raise `RubricError` when the rubric asked for has errors. A rubric's parents (`extends`) are
-looked up by id among the `*.rubric` files under the same directory. Each compiled rubric
+looked up by id among the `*.rubric` files of the library (`load_library`, `load_dir`), or, for one
+file, beside it and then under the `rubrics` directory that holds it (`search_dirs`). Each compiled rubric
 carries a content hash over its own source and its ancestors', so any score can be reproduced.
 """
 

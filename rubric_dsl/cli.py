@@ -30,7 +30,7 @@ from rubric_dsl.api import (
 )
 from rubric_dsl.compiler import CompiledRubric
 from rubric_dsl.coverage import Coverage
-from rubric_dsl.diagnostics import choose_language, did_you_mean, fmt, has_errors
+from rubric_dsl.diagnostics import Diagnostic, choose_language, did_you_mean, fmt, has_errors
 from rubric_dsl.evaluator import Result, RubricDslError
 from rubric_dsl.formatter import format_source
 from rubric_dsl.sheet import FORMATS as SHEET_FORMATS
@@ -129,10 +129,11 @@ def _parser() -> argparse.ArgumentParser:
 # --- check ------------------------------------------------------------------------------------------
 
 
-def _library_for(paths: Sequence[str], search_dir: Path | None) -> tuple[Library, list[str]]:
-    """A library over the given files and directories and the rubrics their parents are looked up in."""
-    wanted: dict[Path, str] = {}  # by real path: one file named twice is checked once
-    dirs: list[Path] = []
+def _groups(paths: Sequence[str], search_dir: Path | None) -> dict[tuple[Path, ...], list[str]]:
+    """The given rubric files, grouped by where their parents are looked up (each path beside itself
+    first); a file named twice, in any spelling, is checked once."""
+    groups: dict[tuple[Path, ...], list[str]] = {}
+    seen: set[Path] = set()
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
@@ -141,23 +142,30 @@ def _library_for(paths: Sequence[str], search_dir: Path | None) -> tuple[Library
             files = [path]
         else:
             raise UsageProblem(f"{raw}: no such file or directory")
+        group = groups.setdefault(tuple(search_dirs(path, search_dir)), [])
         for file in files:
-            wanted.setdefault(file.resolve(), str(file))
-        dirs.extend(search_dirs(path, search_dir))
-    texts = read_files(Path(w) for w in wanted.values())
-    return build_library(sources_for(texts, dirs)), list(wanted.values())
+            if file.resolve() not in seen:
+                seen.add(file.resolve())
+                group.append(str(file))
+    return groups
 
 
 def run_check(options: argparse.Namespace) -> int:
-    library, wanted = _library_for(options.paths, options.rubrics)
-    if not wanted:
+    found: list[Diagnostic] = []
+    sources: dict[str, str] = {}
+    checked = 0
+    for dirs, wanted in _groups(options.paths, options.rubrics).items():
+        library = build_library(sources_for(read_files(map(Path, wanted)), dirs))
+        found.extend(d for path in wanted for d in library.files[path])
+        sources.update(library.sources)
+        checked += len(wanted)
+    if not checked:
         raise UsageProblem("no .rubric files found in " + ", ".join(options.paths))
-    found = [d for path in wanted for d in library.files[path]]
     if found:
-        print(library.render(found, choose_language(options.lang)), file=sys.stderr)
+        print(Library(sources=sources).render(found, choose_language(options.lang)), file=sys.stderr)
     errors = sum(d.severity == "error" for d in found)
     warnings = len(found) - errors
-    print(f"{len(wanted)} files checked: {errors} errors, {warnings} warnings")
+    print(f"{checked} files checked: {errors} errors, {warnings} warnings")
     return 1 if errors else 0
 
 

@@ -222,8 +222,10 @@ class Scheme:
 class Rubrics:
     """Every rubric the schemes name, compiled once each; a rubric's index here is its slot."""
 
-    def __init__(self, directory: str | Path) -> None:
-        self.directory = Path(directory)
+    def __init__(self, directory: str | Path | None) -> None:
+        """`directory`: where ids are looked up (None: ./rubrics) and, when given, the parents of files."""
+        self.directory = Path(directory) if directory is not None else Path("rubrics")
+        self.parents = Path(directory) if directory is not None else None
         self.refs: list[RubricRef] = []
         self.compiled: list[CompiledRubric] = []
         self._library: Library | None = None
@@ -260,7 +262,7 @@ class Rubrics:
     def _file(self, name: str) -> int:
         if not Path(name).is_file():
             raise CompareError(f"{name}: no such file")
-        parents = self.directory if self.directory.is_dir() else None  # --rubrics, else the rubrics/ holding it
+        parents = self.parents  # --rubrics when given, else the rubrics/ directory that holds the file
         rubric = compile_file(name, parents)
         sources = sources_for({rubric.path: rubric.source_text}, search_dirs(name, parents))
         return self._add(name, rubric, sources)
@@ -287,7 +289,7 @@ class Rubrics:
         return self._families[origin]
 
 
-def load_schemes(specs: Sequence[str], directory: str | Path, *, mixed: bool) -> tuple[list[Scheme], Rubrics]:
+def load_schemes(specs: Sequence[str], directory: str | Path | None, *, mixed: bool) -> tuple[list[Scheme], Rubrics]:
     """Each spec is one scheme: ids, .rubric files, patterns (`wuping.*`) and, with a rubric
     column, FROM=TO pairs, separated by commas."""
     rubrics = Rubrics(directory)

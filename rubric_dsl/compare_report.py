@@ -565,7 +565,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The options of `rubric compare` (the CLI adds the subparser and calls `run_command`)."""
     parser.add_argument("--rubric", action="append", required=True, metavar="SCHEME", help="repeat: A, then B, …")
     parser.add_argument("--data", required=True, metavar="FILE", help="records: .csv, .jsonl or .xlsx")
-    parser.add_argument("--rubrics", type=Path, default=Path("rubrics"), metavar="DIR", help="default: ./rubrics")
+    parser.add_argument(
+        "--rubrics",
+        type=Path,
+        metavar="DIR",
+        help="where rubric ids are looked up (default: ./rubrics); for a .rubric file, where its parents are "
+        "looked up after its own directory (default: the nearest directory named `rubrics` that holds it)",
+    )
     parser.add_argument("--id-column", metavar="C", help="the column that names each record (default: its row)")
     parser.add_argument("--weight-column", metavar="C", help="weight records by this column (e.g. funds)")
     parser.add_argument("--rubric-column", metavar="C", help="the column naming each record's baseline rubric")

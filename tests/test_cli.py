@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from rubric_dsl import compare
 from rubric_dsl.cli import main
 from tests.conftest import RUBRICS, SEED_CASEWORK
 from tests.test_seed_sheets import run_cli
@@ -155,3 +156,30 @@ def test_drafts_kept_elsewhere_find_their_siblings_first_then_the_tree(
     decoy = root / "kaiping" / "decoy.rubric"
     decoy.write_text('abstract rubric draft.self_evaluation "冒名" {\n  bogus\n}\n', encoding="utf-8")
     assert main(["check", "--rubrics", str(root), str(drafts / "casework_funds.rubric")]) == 0
+
+
+def test_each_path_is_looked_up_beside_itself_first(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = _copied_rubrics(tmp_path)
+    drafts = tmp_path / "drafts"
+    shutil.copytree(root / "leting", drafts)
+    for file in drafts.glob("*"):
+        file.write_text(file.read_text(encoding="utf-8").replace("leting.", "draft."), encoding="utf-8")
+    decoy = root / "kaiping" / "decoy.rubric"  # a broken rubric of the drafts' parent's id, in the tree
+    decoy.write_text('abstract rubric draft.self_evaluation "冒名" {\n  bogus\n}\n', encoding="utf-8")
+    ours, theirs = str(drafts / "casework_funds.rubric"), str(root / "leting" / "casework_funds.rubric")
+    assert main(["check", "--rubrics", str(root), theirs, ours]) == 0
+    assert main(["check", "--rubrics", str(root), ours, theirs]) == 0
+    assert capsys.readouterr().out.splitlines() == ["2 files checked: 0 errors, 0 warnings"] * 2
+
+
+def test_compare_finds_a_files_parents_in_its_own_tree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`rubric compare --rubric FILE` without --rubrics: the file's own rubrics/ tree, not ./rubrics."""
+    root = _copied_rubrics(tmp_path / "project")
+    elsewhere = tmp_path / "elsewhere" / "rubrics" / "national"
+    elsewhere.mkdir(parents=True)
+    (elsewhere / "self_evaluation.rubric").write_text(
+        'abstract rubric national.self_evaluation "坏" {\n  bogus\n}\n', encoding="utf-8"
+    )
+    monkeypatch.chdir(tmp_path / "elsewhere")
+    schemes, rubrics = compare.load_schemes([str(root / "leting" / "casework_funds.rubric")], None, mixed=False)
+    assert [rubrics.compiled[s].id for s in schemes[0].members] == ["leting.casework_funds"]
