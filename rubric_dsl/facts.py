@@ -99,6 +99,14 @@ def _show(value: Decimal, percent: bool) -> str:
     return f"{fmt(value * 100)}%" if percent else fmt(value)
 
 
+SHOWN = 60  # characters of a bad value echoed in its problem: a long value must not make a long reply
+
+
+def _shown(raw: Any) -> str:
+    text = repr(raw)
+    return text if len(text) <= SHOWN else text[: SHOWN - 1] + "…"
+
+
 def _read(raw: Any, percent: bool) -> Decimal | _Bad:
     """Any accepted spelling of a number, as written (a percent still in percent points)."""
     kind = type(raw)
@@ -113,14 +121,14 @@ def _read(raw: Any, percent: bool) -> Decimal | _Bad:
         try:
             return Decimal(text)
         except InvalidOperation:
-            return _Bad("wrong_type", f"{raw!r} is not a number")
+            return _Bad("wrong_type", f"{_shown(raw)} is not a number")
     if kind is Decimal:
         return raw  # type: ignore[no-any-return]
     if kind is int:
         return Decimal(raw)
     if kind is float:
         return Decimal(repr(raw))
-    return _Bad("wrong_type", f"expected a number, got {type(raw).__name__} {raw!r}")
+    return _Bad("wrong_type", f"expected a number, got {type(raw).__name__} {_shown(raw)}")
 
 
 def number_converter(rule: NumberRule) -> Converter:
@@ -129,15 +137,15 @@ def number_converter(rule: NumberRule) -> Converter:
         if isinstance(value, _Bad):
             return value
         if not value.is_finite():
-            return _Bad("not_finite", f"{raw!r} is not a finite number")
+            return _Bad("not_finite", f"{_shown(raw)} is not a finite number")
         if value.adjusted() > limits.MAX_MAGNITUDE:
-            return _Bad("out_of_range", f"{raw!r} is too large to be meant")
+            return _Bad("out_of_range", f"{_shown(raw)} is too large to be meant")
         if rule.percent:
             value = value * HUNDREDTH
         if rule.whole and value != value.to_integral_value():
-            return _Bad("wrong_type", f"{raw!r} is not a whole number; a count is 0, 1, 2, …")
+            return _Bad("wrong_type", f"{_shown(raw)} is not a whole number; a count is 0, 1, 2, …")
         if not rule.lowest <= value <= rule.highest:
-            return _Bad("out_of_range", f"{raw!r} is outside {rule.range_text}{rule.why}")
+            return _Bad("out_of_range", f"{_shown(raw)} is outside {rule.range_text}{rule.why}")
         return value
 
     return convert
@@ -148,7 +156,7 @@ def flag_converter(raw: Any) -> bool | _Bad:
         return bool(raw)
     if isinstance(raw, str) and raw.strip().lower() in ("true", "false"):
         return raw.strip().lower() == "true"
-    return _Bad("wrong_type", f"expected true or false, got {raw!r}")
+    return _Bad("wrong_type", f"expected true or false, got {_shown(raw)}")
 
 
 def choice_converter(choices: tuple[str, ...]) -> Converter:
@@ -157,7 +165,7 @@ def choice_converter(choices: tuple[str, ...]) -> Converter:
     def convert(raw: Any) -> str | _Bad:
         if isinstance(raw, str) and raw in choices:
             return raw
-        return _Bad("wrong_type", f"{raw!r} is not one of {options}")
+        return _Bad("wrong_type", f"{_shown(raw)} is not one of {options}")
 
     return convert
 

@@ -22,8 +22,10 @@ version) and one registry snapshot; then batches of ``CompareRecord``. Guarantee
   sums of points, never the records; a call caches routes for at most MAX_ROUTES rubric names of at
   most MAX_RUBRIC_NAME characters, and the texts of indicator differences, whose number is bounded
   by the compared rubrics' point ranges over their rounding steps;
-* no error grows with the request beyond bounds: names echoed are cut to MAX_RUBRIC_NAME characters,
-  and at most MAX_LISTED unknown facts are listed.
+* no result grows with the request beyond bounds: names are at most MAX_RUBRIC_NAME characters (cut
+  when echoed), bad values are echoed in at most 60 (``rubric_dsl.facts``), at most MAX_LISTED
+  unknown facts and ``convert.MAX_LISTED`` unreadable typed facts are listed; the servicer replaces a
+  result that would still not fit a reply with a RESULT_TOO_LARGE error.
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ from service.gen.rubric.v1 import rubric_service_pb2 as pb
 from service.registry import RubricNotFound, Snapshot
 
 MAX_SCHEMES = 16
+MAX_SCHEME_RUBRICS = 64  # rubrics and pairs in one scheme
 MAX_ID = 1000  # characters of a record id, echoed in its result
 MAX_RUBRIC_NAME = 200  # characters of a rubric id, a record's rubric name, or a scheme's name
 MAX_LISTED = 100  # facts no compared rubric declares, listed one by one in a record's error
@@ -50,7 +53,7 @@ MAX_NAMED = 10  # of those, named in the error's message
 MAX_WEIGHT = Decimal(10) ** limits.MAX_MAGNITUDE  # as large as a numeric fact may be
 MAX_WEIGHT_PLACES = 10  # decimal places of a weight: sums of weights × totals stay exact in 60 digits
 MAX_WEIGHT_TEXT = 64
-MAX_ROUTES = 10_000  # distinct rubric names whose routes a call keeps
+MAX_ROUTES = 1_000  # distinct rubric names whose routes a call keeps (a few KB each at most)
 AMBIGUOUS = "pair one with it in the scheme's `pairs`"
 PLACES = Decimal(1).scaleb(-MAX_WEIGHT_PLACES)
 WIDE = Context(prec=60)  # room for any weight at MAX_WEIGHT_PLACES places
@@ -89,8 +92,13 @@ class Session:
         for scheme in setup.schemes:
             members = tuple(slot(ref) for ref in scheme.rubrics)
             pairs = tuple((pair.from_rubric, slot(pair.rubric)) for pair in scheme.pairs)
-            name = scheme.name or ",".join(
-                [*(ref.rubric for ref in scheme.rubrics), *(f"{p.from_rubric}={p.rubric.rubric}" for p in scheme.pairs)]
+            name = scheme.name or _cut(
+                ",".join(
+                    [
+                        *(ref.rubric for ref in scheme.rubrics),
+                        *(f"{p.from_rubric}={p.rubric.rubric}" for p in scheme.pairs),
+                    ]
+                )
             )
             self.schemes.append(comparing.Scheme(name, members, pairs))
         self.allow_extra_facts = setup.allow_extra_facts
@@ -251,6 +259,9 @@ def _scheme_problems(number: int, scheme: pb.Scheme) -> dict[str, str]:
     where = f"setup.schemes[{number}]"
     if not scheme.rubrics and not scheme.pairs:
         return {f"{where}.rubrics": "name at least one rubric"}
+    if len(scheme.rubrics) + len(scheme.pairs) > MAX_SCHEME_RUBRICS:
+        count = len(scheme.rubrics) + len(scheme.pairs)
+        return {where: f"{count} rubrics and pairs, more than the {MAX_SCHEME_RUBRICS} a scheme may hold"}
     problems, seen = {}, set()
     names = [
         (f"{where}.name", scheme.name),

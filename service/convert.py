@@ -25,6 +25,8 @@ from rubric_dsl.diagnostics import fmt
 from service.gen.rubric.v1 import rubric_service_pb2 as pb
 
 Fact = str | int | bool | Decimal
+MAX_LISTED = 100  # bad typed facts listed one by one
+MAX_NAME = 200  # characters of a fact name echoed in a problem
 
 _KINDS = {
     "number": pb.INPUT_KIND_NUMBER,
@@ -67,14 +69,21 @@ def facts_of(request: pb.ScoreRequest | pb.CompareRecord) -> dict[str, Fact]:
     if not request.typed_facts:
         return facts
     problems: dict[str, str] = {}
+    bad = 0
     for name, value in request.typed_facts.items():
         if name in facts:
-            problems[f"facts.{name}"] = "given in both facts and typed_facts"
-            continue
-        try:
-            facts[name] = _typed_fact(value)
-        except ValueError as exc:
-            problems[f"facts.{name}"] = str(exc)
+            problem = "given in both facts and typed_facts"
+        else:
+            try:
+                facts[name] = _typed_fact(value)
+                continue
+            except ValueError as exc:
+                problem = str(exc)
+        bad += 1
+        if bad <= MAX_LISTED:  # a flood of bad facts must not make a reply larger than the request
+            problems[f"facts.{name if len(name) <= MAX_NAME else name[:MAX_NAME] + '…'}"] = problem
+    if bad > MAX_LISTED:
+        problems["typed_facts"] = f"{bad} facts cannot be read; the first {MAX_LISTED} are listed"
     if problems:
         raise FactsNotDecoded(problems)
     return facts

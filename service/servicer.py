@@ -36,6 +36,7 @@ from weakref import WeakKeyDictionary
 
 import grpc
 from google.protobuf.json_format import MessageToDict
+from google.rpc import code_pb2
 
 import rubric_dsl
 from rubric_dsl import CompiledRubric, EvaluationError, InvalidFacts, Result
@@ -213,7 +214,8 @@ class RubricServicer(pb_grpc.RubricServiceServicer):
                     raise errors.deadline_exceeded()
                 assert session is not None
                 head = self._compare_step(session.rubrics) if number == 0 else []
-                yield from _replies(self._results(session, request.records), "records", self.compare_reply_bytes, head)
+                results = self._results(session, request.records)
+                yield from _replies(results, "records", self.compare_reply_bytes, head, _too_large)
             if session is None:
                 raise errors.bad_fields({"setup": "the call ended before a request carried the setup"})
             summaries = self._compare_step(session.summaries)
@@ -304,20 +306,37 @@ class RubricServicer(pb_grpc.RubricServiceServicer):
         )
 
 
-def _replies(items: Iterable[Any], name: str, limit: int, head: Sequence[Any] = ()) -> Iterator[pb.CompareResponse]:
+def _replies(
+    items: Iterable[Any],
+    name: str,
+    limit: int,
+    head: Sequence[Any] = (),
+    shrink: Callable[[Any, int], Any] | None = None,
+) -> Iterator[pb.CompareResponse]:
     """``items`` in CompareResponse field ``name``, in order, in replies of about ``limit`` bytes at most
-    (a single larger item goes alone), the first also holding ``head`` (the compared rubrics); always at
-    least one reply."""
+    (a single larger item goes alone, or ``shrink`` replaces it), the first also holding ``head`` (the
+    compared rubrics); always at least one reply."""
     run: list[Any] = []
     size = sum(item.ByteSize() + 8 for item in head)
     for item in items:
         length = item.ByteSize() + 8  # the field's key and length
+        if shrink is not None and length > limit:
+            item = shrink(item, length)
+            length = item.ByteSize() + 8
         if (run or head) and size + length > limit:
             yield pb.CompareResponse(rubrics=head, **{name: run})
             head, run, size = (), [], 0
         run.append(item)
         size += length
     yield pb.CompareResponse(rubrics=head, **{name: run})
+
+
+def _too_large(result: pb.RecordComparison, size: int) -> pb.RecordComparison:
+    """A record's result that would not fit a reply, replaced by an error saying so (a backstop: the
+    bounds on names, values and listed problems keep real results far smaller)."""
+    text = f"the record's result has {size} bytes, more than a reply may hold; its errors echo too much input"
+    error = pb.ScoreError(code=code_pb2.RESOURCE_EXHAUSTED, reason="RESULT_TOO_LARGE", message=text)
+    return pb.RecordComparison(id=result.id[:200], index=result.index, error=error)
 
 
 def add_to_server(servicer: RubricServicer, server: Any) -> None:

@@ -7,8 +7,8 @@ from decimal import Decimal
 import pytest
 
 import rubric_dsl
-from rubric_dsl import limits
-from tests.conftest import compile_text, one_indicator
+from rubric_dsl import InvalidFacts, limits
+from tests.conftest import RUBRICS, compile_text, one_indicator
 
 
 def codes(text: str) -> set[str]:
@@ -73,3 +73,12 @@ def test_number_of_facts(rubric: rubric_dsl.CompiledRubric) -> None:
         rubric.score(facts, allow_extra_facts=True)
     assert [(p.fact, p.reason) for p in refused.value.problems] == [("facts", "too_many")]
     assert rubric.score({"x": "1"}).total == 1
+
+
+def test_a_long_bad_value_is_echoed_cut() -> None:
+    rubric = rubric_dsl.load_dir(RUBRICS)["leting.casework_funds"]
+    tier = next(i.name for i in rubric.inputs if i.kind == "choice")
+    with pytest.raises(InvalidFacts) as caught:
+        rubric.score({tier: "达成" * 75_000}, allow_extra_facts=True)
+    problem = next(p for p in caught.value.problems if p.fact == tier)
+    assert len(problem.message) < 200 and "…" in problem.message

@@ -459,3 +459,22 @@ def test_requests_and_names_are_bounded(stub: Any):
     assert all(len(v.field) == len("facts.") + 201 and v.reason == "unknown" for v in error.field_violations)
     assert error.message.startswith("500 fact(s) that no compared rubric declares: ") and "first 100" in error.message
     assert first.ByteSize() < flood.ByteSize()
+    # 500 typed facts that cannot be facts: 100 listed, and how many there were.
+    unreadable = {f"u{n}": struct_pb2.Value(null_value=struct_pb2.NULL_VALUE) for n in range(500)}
+    first, _ = _compare(stub, [pb.CompareRequest(setup=setup, records=[pb.CompareRecord(typed_facts=unreadable)])])
+    violations = {v.field: v.description for v in first.records[0].error.field_violations}
+    assert len(violations) == 101 and violations["typed_facts"] == "500 facts cannot be read; the first 100 are listed"
+
+
+def test_a_result_that_cannot_fit_a_reply_becomes_its_error():
+    """The backstop behind the bounds: no input within them makes such a result, so this drives the
+    reply splitter directly with a small limit."""
+    from service.servicer import _replies, _too_large
+
+    small = pb.RecordComparison(id="a", index=0)
+    big = pb.RecordComparison(id="b" * 5000, index=1, outcomes=[pb.SchemeOutcome(total="1")])
+    replies = list(_replies([small, big, small], "records", 1000, (), _too_large))
+    got = [r for reply in replies for r in reply.records]
+    assert [r.index for r in got] == [0, 1, 0]
+    assert got[1].error.reason == "RESULT_TOO_LARGE" and not got[1].outcomes and len(got[1].id) == 200
+    assert all(reply.ByteSize() <= 1000 for reply in replies)
