@@ -478,3 +478,20 @@ def test_a_result_that_cannot_fit_a_reply_becomes_its_error():
     assert [r.index for r in got] == [0, 1, 0]
     assert got[1].error.reason == "RESULT_TOO_LARGE" and not got[1].outcomes and len(got[1].id) == 200
     assert all(reply.ByteSize() <= 1000 for reply in replies)
+
+
+def test_the_sample_comparison_file(server: ServerProcess, capsys: pytest.CaptureFixture[str]):
+    """rubrics/samples/wuping.compare.jsonl, as the samples README runs it: the seed's department view."""
+    sample = SAMPLE.with_name("wuping.compare.jsonl")
+    assert client_main(["Compare", "--target", server.target, "--json", f"@{sample}"]) == 0
+    *replies, last = (json.loads(line) for line in capsys.readouterr().out.splitlines())
+    grades = [o["grade"] for reply in replies for r in reply["records"] for o in r["outcomes"]]
+    assert grades == ["良", "良好", "中", "优", "优秀", "良", "优", "优秀", "良"]
+    wuping = last["summaries"][0]
+    assert [(g["label"], g.get("count", "0")) for g in wuping["grades"]] == [
+        ("优", "2"),
+        ("良", "1"),
+        ("中", "0"),
+        ("差", "0"),
+    ]
+    assert (wuping["weighted_mean"], wuping["weight_total"]) == ("85.97", "298.34")
