@@ -65,6 +65,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     options = parser.parse_args(args)
     try:
+        rubrics = getattr(options, "rubrics", None)
+        if rubrics is not None and not rubrics.is_dir():
+            raise UsageProblem(f"--rubrics {rubrics}: no such directory")
         return int(options.run(options))
     except (UsageProblem, RubricDslError) as problem:
         print(f"rubric {options.command}: {problem}", file=sys.stderr)

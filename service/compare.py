@@ -30,7 +30,7 @@ version) and one registry snapshot; then batches of ``CompareRecord``. Guarantee
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from decimal import Context, Decimal, InvalidOperation
 from typing import Any
 
@@ -49,7 +49,9 @@ MAX_SCHEME_RUBRICS = 64  # rubrics and pairs in one scheme
 MAX_ID = 1000  # characters of a record id, echoed in its result
 MAX_RUBRIC_NAME = 200  # characters of a rubric id, a record's rubric name, or a scheme's name
 MAX_LISTED = 100  # facts no compared rubric declares, listed one by one in a record's error
-MAX_NAMED = 10  # of those, named in the error's message
+MAX_NAMED = 10  # of those, named in the error's message and given a did-you-mean
+MAX_HINTED_NAME = 64  # characters of a name that gets a did-you-mean (fact names are short)
+MAX_HINTS = 1_000  # did-you-means a call keeps
 MAX_WEIGHT = Decimal(10) ** limits.MAX_MAGNITUDE  # as large as a numeric fact may be
 MAX_WEIGHT_PLACES = 10  # decimal places of a weight: sums of weights × totals stay exact in 60 digits
 MAX_WEIGHT_TEXT = 64
@@ -111,6 +113,7 @@ class Session:
         self._alignments: dict[tuple[int, int], comparing.Alignment] = {}
         self._routes: dict[str, tuple[int | str, ...]] = {}
         self._texts: dict[str, str] = {}  # a difference as `top` writes it → as the reply writes decimals
+        self._hints = _Hints(self.declared)
 
     # -- the first response ---------------------------------------------------------------------
 
@@ -190,7 +193,7 @@ class Session:
         declared = self.declared
         unknown = [name for name in facts if name not in declared]
         if unknown and not self.allow_extra_facts:
-            raise _unknown_facts(unknown, declared)
+            raise _unknown_facts(unknown, self._hints)
         for name in unknown:
             del facts[name]
         return facts
@@ -266,8 +269,10 @@ def _scheme_problems(number: int, scheme: pb.Scheme) -> dict[str, str]:
     names = [
         (f"{where}.name", scheme.name),
         *((f"{where}.rubrics[{n}].rubric", ref.rubric) for n, ref in enumerate(scheme.rubrics)),
+        *((f"{where}.rubrics[{n}].version", ref.version) for n, ref in enumerate(scheme.rubrics)),
         *((f"{where}.pairs[{n}].from_rubric", pair.from_rubric) for n, pair in enumerate(scheme.pairs)),
         *((f"{where}.pairs[{n}].rubric.rubric", pair.rubric.rubric) for n, pair in enumerate(scheme.pairs)),
+        *((f"{where}.pairs[{n}].rubric.version", pair.rubric.version) for n, pair in enumerate(scheme.pairs)),
     ]
     for field, name in names:
         if len(name) > MAX_RUBRIC_NAME:
@@ -308,13 +313,31 @@ def _invalid_facts(violations: list[Violation]) -> ServiceError:
     return ServiceError(grpc.StatusCode.INVALID_ARGUMENT, "INVALID_FACTS", message, violations, {"facts": names})
 
 
-def _unknown_facts(unknown: list[str], declared: frozenset[str]) -> ServiceError:
-    """One violation per fact (the first MAX_LISTED), each name cut to MAX_RUBRIC_NAME characters: a
-    flood of long names must not make a reply larger than the request."""
+class _Hints:
+    """Did-you-mean for names no compared rubric declares: a fuzzy match costs up to a millisecond, so
+    only names of fact-like length get one, each computed once per call (up to MAX_HINTS names)."""
+
+    def __init__(self, declared: frozenset[str]) -> None:
+        self._declared = declared
+        self._found: dict[str, str] = {}
+
+    def __call__(self, name: str) -> str:
+        found = self._found.get(name)
+        if found is None:
+            found = did_you_mean(name, self._declared) if len(name) <= MAX_HINTED_NAME else ""
+            if len(self._found) < MAX_HINTS:
+                self._found[name] = found
+        return found
+
+
+def _unknown_facts(unknown: list[str], hint: Callable[[str], str]) -> ServiceError:
+    """One violation per fact (the first MAX_LISTED, the first MAX_NAMED with did-you-mean), each name
+    cut to MAX_RUBRIC_NAME characters: a flood of long names must not make a reply larger than the request,
+    nor take long to answer."""
     violations = []
-    for name in unknown[:MAX_LISTED]:
-        hint = did_you_mean(name, declared) if len(name) <= MAX_RUBRIC_NAME else ""
-        violations.append(Violation(f"facts.{_cut(name)}", f"no compared rubric declares this fact{hint}", "unknown"))
+    for number, name in enumerate(unknown[:MAX_LISTED]):
+        text = f"no compared rubric declares this fact{hint(name) if number < MAX_NAMED else ''}"
+        violations.append(Violation(f"facts.{_cut(name)}", text, "unknown"))
     named = ", ".join(_cut(name) for name in unknown[:MAX_NAMED]) + (", …" if len(unknown) > MAX_NAMED else "")
     more = f" (the first {MAX_LISTED} are listed)" if len(unknown) > MAX_LISTED else ""
     message = f"{len(unknown)} fact(s) that no compared rubric declares: {named}{more}"

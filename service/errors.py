@@ -29,6 +29,9 @@ from service.gen.rubric.v1 import rubric_service_pb2 as pb
 from service.registry import RubricNotFound
 
 DOMAIN = "rubric.v1"
+STATUS_MESSAGE_BYTES = 600  # UTF-8 bytes of a status message (percent-encoded in the trailers: up to ×3)
+STATUS_TEXT = 200  # characters of one field, description or metadata value in a status
+STATUS_DETAILS_BYTES = 2500  # bytes of the details (base64 in the trailers: ×4/3)
 
 
 @dataclass(frozen=True)
@@ -55,19 +58,32 @@ class ServiceError(Exception):
         return number
 
     def to_status(self) -> Any:
-        """A ``grpc.Status`` for ``context.abort_with_status``."""
-        details = [_pack(error_details_pb2.ErrorInfo(reason=self.reason, domain=DOMAIN, metadata=self.metadata))]
+        """A ``grpc.Status`` for ``context.abort_with_status``.
+
+        A status travels in the trailers, which clients refuse past 8 KiB (gRPC's default), so it
+        is kept to about 4 KiB whatever the problems: the message to ``STATUS_MESSAGE_BYTES``, each
+        text to ``STATUS_TEXT``, and the violations listed while they fit ``STATUS_DETAILS_BYTES``,
+        then one more saying how many were left out. (A ScoreError in a stream message has no such
+        limit and lists every violation.)"""
+        metadata = {k: _cut(v, STATUS_TEXT) for k, v in self.metadata.items()}
+        details = [_pack(error_details_pb2.ErrorInfo(reason=self.reason, domain=DOMAIN, metadata=metadata))]
         if self.violations:
-            request = error_details_pb2.BadRequest(
-                field_violations=[
-                    error_details_pb2.BadRequest.FieldViolation(
-                        field=v.field, description=v.description, reason=v.reason
-                    )
-                    for v in self.violations
-                ]
-            )
-            details.append(_pack(request))
-        status = status_pb2.Status(code=self.code_number, message=self.message, details=details)
+            listed = error_details_pb2.BadRequest()
+            budget = STATUS_DETAILS_BYTES - details[0].ByteSize()
+            for number, v in enumerate(self.violations):
+                item = error_details_pb2.BadRequest.FieldViolation(
+                    field=_cut(v.field, STATUS_TEXT), description=_cut(v.description, STATUS_TEXT), reason=v.reason
+                )
+                if listed.ByteSize() + item.ByteSize() + 40 > budget:
+                    left = len(self.violations) - number
+                    listed.field_violations.add(description=f"and {left} more problem(s), not listed")
+                    break
+                listed.field_violations.append(item)
+            details.append(_pack(listed))
+        message = self.message.encode("utf-8")[:STATUS_MESSAGE_BYTES].decode("utf-8", "ignore")
+        if len(message) < len(self.message):
+            message += " …"
+        status = status_pb2.Status(code=self.code_number, message=message, details=details)
         return rpc_status.to_status(status)
 
     def to_score_error(self) -> pb.ScoreError:
@@ -79,6 +95,10 @@ class ServiceError(Exception):
                 pb.FieldViolation(field=v.field, description=v.description, reason=v.reason) for v in self.violations
             ],
         )
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _pack(message: Any) -> any_pb2.Any:

@@ -36,7 +36,6 @@ from weakref import WeakKeyDictionary
 
 import grpc
 from google.protobuf.json_format import MessageToDict
-from google.rpc import code_pb2
 
 import rubric_dsl
 from rubric_dsl import CompiledRubric, EvaluationError, InvalidFacts, Result
@@ -332,11 +331,21 @@ def _replies(
 
 
 def _too_large(result: pb.RecordComparison, size: int) -> pb.RecordComparison:
-    """A record's result that would not fit a reply, replaced by an error saying so (a backstop: the
-    bounds on names, values and listed problems keep real results far smaller)."""
-    text = f"the record's result has {size} bytes, more than a reply may hold; its errors echo too much input"
-    error = pb.ScoreError(code=code_pb2.RESOURCE_EXHAUSTED, reason="RESULT_TOO_LARGE", message=text)
-    return pb.RecordComparison(id=result.id[:200], index=result.index, error=error)
+    """A record's result that would not fit a reply, trimmed (a backstop: the bounds on names, values
+    and listed problems keep real results far smaller): its errors keep their code and reason but lose
+    their violations, and say so; totals, grades and differences stay, so that it still agrees with the
+    summaries, which counted it."""
+    trimmed = pb.RecordComparison()
+    trimmed.CopyFrom(result)
+    trimmed.id = result.id[:200]
+    note = f" [the result had {size} bytes, more than a reply may hold: its violations are left out]"
+    errors_ = [o.error for o in trimmed.outcomes if o.HasField("error")]
+    if trimmed.HasField("error"):
+        errors_.append(trimmed.error)
+    for error in errors_:
+        del error.field_violations[:]
+        error.message = error.message[:200] + note
+    return trimmed
 
 
 def add_to_server(servicer: RubricServicer, server: Any) -> None:

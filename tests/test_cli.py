@@ -183,3 +183,9 @@ def test_compare_finds_a_files_parents_in_its_own_tree(tmp_path: Path, monkeypat
     monkeypatch.chdir(tmp_path / "elsewhere")
     schemes, rubrics = compare.load_schemes([str(root / "leting" / "casework_funds.rubric")], None, mixed=False)
     assert [rubrics.compiled[s].id for s in schemes[0].members] == ["leting.casework_funds"]
+
+
+def test_a_rubrics_directory_that_does_not_exist_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    for command in (["check", "rubrics/leting"], ["test", "rubrics/leting"]):
+        assert main([*command, "--rubrics", "no/such/dir"]) == 2
+        assert "--rubrics no/such/dir: no such directory" in capsys.readouterr().err

@@ -466,17 +466,26 @@ def test_requests_and_names_are_bounded(stub: Any):
     assert len(violations) == 101 and violations["typed_facts"] == "500 facts cannot be read; the first 100 are listed"
 
 
-def test_a_result_that_cannot_fit_a_reply_becomes_its_error():
+def test_a_result_that_cannot_fit_a_reply_is_trimmed():
     """The backstop behind the bounds: no input within them makes such a result, so this drives the
     reply splitter directly with a small limit."""
     from service.servicer import _replies, _too_large
 
     small = pb.RecordComparison(id="a", index=0)
-    big = pb.RecordComparison(id="b" * 5000, index=1, outcomes=[pb.SchemeOutcome(total="1")])
+    violation = pb.FieldViolation(field="facts.x", description="d" * 2000, reason="missing")
+    error = pb.ScoreError(
+        code=code_pb2.INVALID_ARGUMENT, reason="INVALID_FACTS", message="m", field_violations=[violation]
+    )
+    big = pb.RecordComparison(
+        id="b" * 5000, index=1, outcomes=[pb.SchemeOutcome(total="94.6", grade="优"), pb.SchemeOutcome(error=error)]
+    )
     replies = list(_replies([small, big, small], "records", 1000, (), _too_large))
     got = [r for reply in replies for r in reply.records]
     assert [r.index for r in got] == [0, 1, 0]
-    assert got[1].error.reason == "RESULT_TOO_LARGE" and not got[1].outcomes and len(got[1].id) == 200
+    scored, failed = got[1].outcomes
+    assert (scored.total, scored.grade, len(got[1].id)) == ("94.6", "优", 200)  # still what the summaries counted
+    assert failed.error.reason == "INVALID_FACTS" and not failed.error.field_violations
+    assert "violations are left out" in failed.error.message
     assert all(reply.ByteSize() <= 1000 for reply in replies)
 
 
@@ -495,3 +504,25 @@ def test_the_sample_comparison_file(server: ServerProcess, capsys: pytest.Captur
         ("差", "0"),
     ]
     assert (wuping["weighted_mean"], wuping["weight_total"]) == ("85.97", "298.34")
+
+
+def test_a_setup_with_many_problems_still_fails_as_invalid_argument(stub: Any):
+    """The status travels in trailers, which clients refuse past 8 KiB: the violations are listed while
+    they fit, then counted."""
+    setup = pb.CompareSetup(schemes=[pb.Scheme(rubrics=[pb.RubricRef()] * 64)] * 16)
+    code, violations, info = _failure(stub, [pb.CompareRequest(setup=setup)])
+    assert (code, info.reason) == (grpc.StatusCode.INVALID_ARGUMENT, "INVALID_REQUEST")
+    assert 10 < len(violations) < 16 * 64
+    assert violations[""].startswith("and ") and violations[""].endswith("more problem(s), not listed")
+    pinned = pb.CompareSetup(schemes=[pb.Scheme(rubrics=[pb.RubricRef(rubric="wuping.casework", version="v" * 5000)])])
+    assert set(_failure(stub, [pb.CompareRequest(setup=pinned)])[1]) == {"setup.schemes[0].rubrics[0].version"}
+
+
+def test_score_with_hundreds_of_unknown_facts_still_fails_as_invalid_argument(stub: Any):
+    facts = CASEWORK_FACTS | {f"unknown_fact_{n}": "1" for n in range(300)}
+    with pytest.raises(grpc.RpcError) as caught:
+        stub.Score(pb.ScoreRequest(rubric="wuping.casework", facts=facts), timeout=10)
+    code, violations, info = rich_error(caught.value)
+    assert (code, info.reason) == (grpc.StatusCode.INVALID_ARGUMENT, "INVALID_FACTS")
+    listed = [field for field in violations if field.startswith("facts.unknown_fact_")]  # a map: in no set order
+    assert 10 < len(listed) < 300 and violations[""] == f"and {300 - len(listed)} more problem(s), not listed"

@@ -921,8 +921,9 @@ class Scheme(_message.Message):
     RUBRICS_FIELD_NUMBER: _builtins.int
     PAIRS_FIELD_NUMBER: _builtins.int
     name: _builtins.str
-    """Shown in summaries; defaults to the rubric ids joined by ",". Names and
-    rubric ids here have at most 200 characters.
+    """Shown in summaries; defaults to the rubric ids joined by ",". Names,
+    rubric ids and versions here have at most 200 characters; a scheme holds
+    at most 64 rubrics and pairs.
     """
     @_builtins.property
     def rubrics(self) -> _containers.RepeatedCompositeFieldContainer[Global___RubricRef]: ...
