@@ -13,12 +13,13 @@ typed facts that cannot be facts.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any
 from weakref import WeakKeyDictionary
 
 from google.protobuf import struct_pb2
+from google.protobuf.message import DecodeError, Message
 
 from rubric_dsl import CompiledRubric, Diagnostic, Result
 from rubric_dsl.diagnostics import fmt
@@ -45,6 +46,29 @@ class FactsNotDecoded(ValueError):
     def __init__(self, problems: dict[str, str]) -> None:
         super().__init__("; ".join(f"{k}: {v}" for k, v in problems.items()))
         self.problems = problems
+
+
+class Undecodable:
+    """A request whose bytes are no valid message (a string that is not UTF-8, a corrupt field): the
+    handler answers INVALID_ARGUMENT, where gRPC's own deserializer failure would be INTERNAL."""
+
+    __slots__ = ("message",)
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+
+
+def decoder(message_type: type[Message]) -> Callable[[bytes], Any]:
+    """A request deserializer for ``message_type`` that gives an ``Undecodable`` instead of raising."""
+    parse = message_type.FromString
+
+    def decode(data: bytes) -> Any:
+        try:
+            return parse(data)
+        except DecodeError as exc:
+            return Undecodable(str(exc))
+
+    return decode
 
 
 def _typed_fact(value: struct_pb2.Value) -> Fact:

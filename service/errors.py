@@ -155,3 +155,9 @@ def deadline_exceeded() -> ServiceError:
 
 def internal(exc: Exception) -> ServiceError:
     return ServiceError(grpc.StatusCode.INTERNAL, "INTERNAL", f"internal error while scoring: {exc!r}")
+
+
+def undecodable(message: str) -> ServiceError:
+    return ServiceError(
+        grpc.StatusCode.INVALID_ARGUMENT, "UNDECODABLE_REQUEST", f"the request could not be read: {message}"
+    )

@@ -140,9 +140,12 @@ class RubricServicer(pb_grpc.RubricServiceServicer):
             fields.update(_facts_fields(request))
         log.info("decision", **fields)
 
-    def score_wire(self, request: pb.ScoreRequest, context: Any) -> bytes:
+    def score_wire(self, request: pb.ScoreRequest | convert.Undecodable, context: Any) -> bytes:
         """``Score``, answering the serialized reply (for a handler whose serializer passes bytes through)."""
         try:
+            if type(request) is convert.Undecodable:
+                raise _undecodable("Score", request)
+            assert type(request) is pb.ScoreRequest
             return self._decide("Score", request, context)
         except ServiceError as exc:
             context.abort_with_status(exc.to_status())
@@ -177,7 +180,10 @@ class RubricServicer(pb_grpc.RubricServiceServicer):
         finally:
             wires.close()  # now, not when collected: its stream_ended line says how the stream ended
 
-    def _stream_record(self, request: pb.ScoreRequest, context: Any) -> bytes:
+    def _stream_record(self, request: pb.ScoreRequest | convert.Undecodable, context: Any) -> bytes:
+        if type(request) is convert.Undecodable:
+            return pb.ScoreResponse(error=_undecodable("ScoreStream", request).to_score_error()).SerializeToString()
+        assert type(request) is pb.ScoreRequest
         try:
             return self._decide("ScoreStream", request, context)
         except ServiceError as exc:
@@ -192,12 +198,16 @@ class RubricServicer(pb_grpc.RubricServiceServicer):
 
     # -- comparing ---------------------------------------------------------------
 
-    def Compare(self, request_iterator: Iterator[pb.CompareRequest], context: Any) -> Iterator[pb.CompareResponse]:
+    def Compare(
+        self, request_iterator: Iterator[pb.CompareRequest | convert.Undecodable], context: Any
+    ) -> Iterator[pb.CompareResponse]:
         start = time.perf_counter()
         session: compare.Session | None = None
         outcome, failure = "ended", None  # "ended": cancelled by the client, or ended by a stream limit (the guard)
         try:
             for number, request in enumerate(request_iterator):  # the guard may end the call here
+                if isinstance(request, convert.Undecodable):
+                    raise _undecodable("Compare", request)
                 if number == 0:
                     session = self._compare_step(self._open_comparison, request)
                 elif request.HasField("setup"):
@@ -352,7 +362,7 @@ def add_to_server(servicer: RubricServicer, server: Any) -> None:
     """Serve ``servicer`` on ``server``, like the generated ``add_RubricServiceServicer_to_server``
     except that ``Score`` and ``ScoreStream`` answer ``score_wire``'s bytes as they are (no
     response serializer), which saves parsing them into a message that gRPC would serialize again."""
-    plain = {"request_deserializer": pb.ScoreRequest.FromString, "response_serializer": None}
+    plain = {"request_deserializer": convert.decoder(pb.ScoreRequest), "response_serializer": None}
     handlers = {
         "Score": grpc.unary_unary_rpc_method_handler(servicer.score_wire, **plain),
         "ScoreStream": grpc.stream_stream_rpc_method_handler(servicer.score_stream_wire, **plain),
@@ -361,7 +371,7 @@ def add_to_server(servicer: RubricServicer, server: Any) -> None:
         "CheckRubric": _unary(servicer.CheckRubric, pb.CheckRubricRequest, pb.CheckRubricResponse),
         "Compare": grpc.stream_stream_rpc_method_handler(
             servicer.Compare,
-            request_deserializer=pb.CompareRequest.FromString,
+            request_deserializer=convert.decoder(pb.CompareRequest),
             response_serializer=pb.CompareResponse.SerializeToString,
         ),
     }
@@ -370,9 +380,21 @@ def add_to_server(servicer: RubricServicer, server: Any) -> None:
 
 
 def _unary(behavior: Any, request: Any, response: Any) -> Any:
+    name = request.DESCRIPTOR.name.removesuffix("Request")
+
+    def checked(message: Any, context: Any) -> Any:
+        if type(message) is convert.Undecodable:
+            context.abort_with_status(_undecodable(name, message).to_status())
+        return behavior(message, context)
+
     return grpc.unary_unary_rpc_method_handler(
-        behavior, request_deserializer=request.FromString, response_serializer=response.SerializeToString
+        checked, request_deserializer=convert.decoder(request), response_serializer=response.SerializeToString
     )
+
+
+def _undecodable(rpc: str, request: convert.Undecodable) -> ServiceError:
+    log.info("undecodable_request", rpc=rpc, error=request.message)
+    return errors.undecodable(request.message)
 
 
 def _decision_fields(

@@ -210,3 +210,30 @@ def test_passed_through_errors_keep_their_rich_status(passed_through: Any) -> No
     code, violations, info = rich_error(caught.value)
     assert code == grpc.StatusCode.INVALID_ARGUMENT and info.reason == "INVALID_FACTS"
     assert "facts.on_time" in violations
+
+
+BAD_UTF8 = b"\x0a\x03\xff\xfe\xfd"  # field 1 (a string) holding bytes that are not UTF-8
+
+
+def test_requests_that_cannot_be_read_are_invalid_arguments(channel: grpc.Channel):
+    """Bytes that are no valid message get INVALID_ARGUMENT naming the problem, not gRPC's INTERNAL."""
+    raw = {"request_serializer": None, "response_deserializer": None}
+    page_token = b"\x12\x03\xff\xfe\xfd"  # ListRubricsRequest's string is field 2
+    for method, data in (
+        ("Score", BAD_UTF8),
+        ("GetRubric", BAD_UTF8),
+        ("CheckRubric", BAD_UTF8),
+        ("ListRubrics", page_token),
+    ):
+        with pytest.raises(grpc.RpcError) as caught:
+            channel.unary_unary(f"/rubric.v1.RubricService/{method}", **raw)(data, timeout=10)
+        code, _, info = rich_error(caught.value)
+        assert (code, info.reason) == (grpc.StatusCode.INVALID_ARGUMENT, "UNDECODABLE_REQUEST"), method
+        assert "bad UTF-8" in caught.value.details()
+    good = pb.ScoreRequest(rubric="wuping.casework", facts=CASEWORK_FACTS).SerializeToString()
+    stream = channel.stream_stream("/rubric.v1.RubricService/ScoreStream", **raw)
+    bad, scored = (pb.ScoreResponse.FromString(r) for r in stream(iter([BAD_UTF8, good]), timeout=10))
+    assert bad.error.reason == "UNDECODABLE_REQUEST" and scored.total == "94.6"  # the stream goes on
+    with pytest.raises(grpc.RpcError) as caught:
+        list(channel.stream_stream("/rubric.v1.RubricService/Compare", **raw)(iter([BAD_UTF8]), timeout=10))
+    assert rich_error(caught.value)[2].reason == "UNDECODABLE_REQUEST"
