@@ -132,11 +132,15 @@ def _read_csv(path: Path) -> Table:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError:  # Excel in a Chinese locale saves CSV as GBK
         text = path.read_text(encoding="gb18030")
-    lines = list(csv.reader(text.splitlines()))
+    return _grid(path, list(csv.reader(text.splitlines())), _text_cell)
+
+
+def _grid(path: Path, lines: Sequence[Sequence[Any]], cell: Callable[[Any], Any]) -> Table:
+    """A table from rows of cells (CSV, XLSX): the first names the columns, empty rows are skipped."""
     columns = _header(path, lines[0] if lines else [])
     rows, where = [], []
     for number, line in enumerate(lines[1:], 2):
-        cells = [_text_cell(c) for c in line]
+        cells = [cell(c) for c in line]
         if any(c is not None for c in cells):
             rows.append(_fit(path, f"row {number}", cells, len(columns)))
             where.append(f"row {number}")
@@ -176,14 +180,7 @@ def _read_xlsx(path: Path) -> Table:
         lines = list(book.active.iter_rows(values_only=True))
     finally:
         book.close()
-    columns = _header(path, lines[0] if lines else [])
-    rows, where = [], []
-    for number, line in enumerate(lines[1:], 2):
-        cells = [_xlsx_cell(c) for c in line]
-        if any(c is not None for c in cells):
-            rows.append(_fit(path, f"row {number}", cells, len(columns)))
-            where.append(f"row {number}")
-    return Table(str(path), columns, rows, where)
+    return _grid(path, lines, _xlsx_cell)
 
 
 def _xlsx_cell(value: Any) -> Any:
@@ -217,6 +214,10 @@ class Scheme:
     name: str  # as given on the command line, e.g. "wuping.*"
     members: tuple[int, ...]  # rubric slots
     pairs: tuple[tuple[str, int], ...] = ()  # FROM=TO: records whose baseline rubric is FROM use slot TO
+
+    def slots(self) -> tuple[int, ...]:
+        """Every rubric slot the scheme may score with, members first, each once."""
+        return tuple(dict.fromkeys([*self.members, *(slot for _, slot in self.pairs)]))
 
 
 class Rubrics:
@@ -929,7 +930,7 @@ def summarize(
 ) -> Summary:
     """A scheme's statistics over `records` records, of which `tally` holds the scored ones; `weights`:
     whether records carry weights (else the weighted mean and weight total are None)."""
-    members = list(dict.fromkeys(_slots(scheme)))
+    members = scheme.slots()
     used = tuple(s for s in members if s in tally.points)
     counts = dict.fromkeys((g.label for s in used or members for g in compiled[s].grades), 0)
     for label, count in tally.grades.items():
@@ -956,10 +957,6 @@ def summarize(
         lost=_lost(compiled, tally.points, members),
         slots=used,
     )
-
-
-def _slots(scheme: Scheme) -> list[int]:
-    return [*scheme.members, *(slot for _, slot in scheme.pairs)]
 
 
 def _cents(value: Decimal) -> Decimal:

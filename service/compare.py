@@ -127,7 +127,7 @@ class Session:
                 grades=[g.label for g in self.compiled[slot].grades],
             )
             for number, scheme in enumerate(self.schemes)
-            for slot in dict.fromkeys([*scheme.members, *(s for _, s in scheme.pairs)])
+            for slot in scheme.slots()
         ]
 
     # -- records ----------------------------------------------------------------------------------
@@ -189,7 +189,7 @@ class Session:
             raise errors.bad_fields(exc.problems, "INVALID_FACTS") from exc
         if len(facts) > limits.MAX_FACTS:
             text = f"the record has {len(facts)} facts, more than the {limits.MAX_FACTS} allowed"
-            raise _invalid_facts([Violation("facts", text, "too_many")])
+            raise _invalid_facts([Violation("facts", text, "too_many")], text)
         declared = self.declared
         unknown = [name for name in facts if name not in declared]
         if unknown and not self.allow_extra_facts:
@@ -307,10 +307,9 @@ def _names(record: pb.CompareRecord) -> None:
         raise errors.bad_fields(problems)
 
 
-def _invalid_facts(violations: list[Violation]) -> ServiceError:
-    names = ", ".join(v.field.removeprefix("facts.") for v in violations)
-    message = f"{len(violations)} bad fact(s) for every compared rubric: {names}"
-    return ServiceError(grpc.StatusCode.INVALID_ARGUMENT, "INVALID_FACTS", message, violations, {"facts": names})
+def _invalid_facts(violations: list[Violation], message: str) -> ServiceError:
+    """A problem of the record's facts whatever the scheme (a ScoreError: it never becomes a status)."""
+    return ServiceError(grpc.StatusCode.INVALID_ARGUMENT, "INVALID_FACTS", message, violations)
 
 
 class _Hints:
@@ -340,8 +339,7 @@ def _unknown_facts(unknown: list[str], hint: Callable[[str], str]) -> ServiceErr
         violations.append(Violation(f"facts.{_cut(name)}", text, "unknown"))
     named = ", ".join(_cut(name) for name in unknown[:MAX_NAMED]) + (", …" if len(unknown) > MAX_NAMED else "")
     more = f" (the first {MAX_LISTED} are listed)" if len(unknown) > MAX_LISTED else ""
-    message = f"{len(unknown)} fact(s) that no compared rubric declares: {named}{more}"
-    return ServiceError(grpc.StatusCode.INVALID_ARGUMENT, "INVALID_FACTS", message, violations, {"facts": named})
+    return _invalid_facts(violations, f"{len(unknown)} fact(s) that no compared rubric declares: {named}{more}")
 
 
 def _cut(name: str) -> str:

@@ -143,9 +143,8 @@ class RubricServicer(pb_grpc.RubricServiceServicer):
     def score_wire(self, request: pb.ScoreRequest | convert.Undecodable, context: Any) -> bytes:
         """``Score``, answering the serialized reply (for a handler whose serializer passes bytes through)."""
         try:
-            if type(request) is convert.Undecodable:
+            if isinstance(request, convert.Undecodable):
                 raise _undecodable("Score", request)
-            assert type(request) is pb.ScoreRequest
             return self._decide("Score", request, context)
         except ServiceError as exc:
             context.abort_with_status(exc.to_status())
@@ -181,9 +180,8 @@ class RubricServicer(pb_grpc.RubricServiceServicer):
             wires.close()  # now, not when collected: its stream_ended line says how the stream ended
 
     def _stream_record(self, request: pb.ScoreRequest | convert.Undecodable, context: Any) -> bytes:
-        if type(request) is convert.Undecodable:
+        if isinstance(request, convert.Undecodable):
             return pb.ScoreResponse(error=_undecodable("ScoreStream", request).to_score_error()).SerializeToString()
-        assert type(request) is pb.ScoreRequest
         try:
             return self._decide("ScoreStream", request, context)
         except ServiceError as exc:
