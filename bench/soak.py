@@ -526,7 +526,10 @@ class Client:
             self.abandoned.add(request.request_id)
             if error.code() == grpc.StatusCode.DEADLINE_EXCEEDED:
                 self.outcome("DEADLINE_EXCEEDED")
-            elif self.shared.terminating.is_set() and error.code() == grpc.StatusCode.UNAVAILABLE:
+            elif self.shared.terminating.is_set() and error.code() in (
+                grpc.StatusCode.UNAVAILABLE,
+                grpc.StatusCode.CANCELLED,
+            ):  # refused at shutdown, as every other action allows
                 raise Refused from error
             else:
                 self.wrong(f"a call with a 1 ms deadline failed with {error.code().name}")

@@ -39,9 +39,10 @@ from types import FrameType
 from typing import Any
 
 import grpc
-from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_health.v1 import health_pb2
 from grpc_reflection.v1alpha import reflection
 
+from service import health
 from service.auth import ENV_TOKENS, TokenConfigError, TokenSet, load_tokens, readable_by_others
 from service.gen.rubric.v1 import rubric_service_pb2 as pb
 from service.guard import MAX_CALL_SECONDS, MAX_STREAM_RECORDS, STREAM_IDLE_SECONDS, Guard, StreamLimits
@@ -128,7 +129,9 @@ class RubricServer:
         self.health.enter_graceful_shutdown()
         threading.Event().wait(drain_seconds)
         log.info("stopping", grace_seconds=grace_seconds)
+        self.health.shutdown()  # open Watch streams end now instead of holding up the stop
         self.grpc_server.stop(grace_seconds).wait()
+        self.health.close()
         self.guard.stop()
         if self.watcher is not None:
             self.watcher.stop()
@@ -170,7 +173,7 @@ def create_server(
     health_servicer = health.HealthServicer()
     for name in ("", SERVICE_NAME):
         health_servicer.set(name, health_pb2.HealthCheckResponse.NOT_SERVING)
-    health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
+    health.add_to_server(health_servicer, server)
     reflection.enable_server_reflection((SERVICE_NAME, health.SERVICE_NAME, reflection.SERVICE_NAME), server)
     address = f"{_bracket(host)}:{port}"
     bound = server.add_insecure_port(address) if credentials is None else server.add_secure_port(address, credentials)

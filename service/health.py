@@ -1,0 +1,161 @@
+"""``grpc.health.v1.Health`` that no client can freeze.
+
+Takes: the service names to report and their statuses, set by the server as it starts,
+reloads and drains.
+Guarantees:
+
+* no lock of this module is ever held while a message is sent. grpcio-health-checking's
+  servicer (1.85) sends the first ``Watch`` reply while holding its lock, and gRPC's close
+  callback for a cancelled ``Watch`` waits for that same lock on the completion thread: a
+  few clients opening and cancelling ``Watch`` streams froze the whole server (grpc/grpc
+  pull request #43403). Here each ``Watch`` is a generator that gRPC sends from; a status
+  change only stores the new status in each watch and wakes it;
+* ``Watch`` streams run on their own small thread pool (``MAX_WATCHES`` + 4 threads), so they
+  never take the workers that score; a ``Watch`` beyond ``MAX_WATCHES`` open at once fails
+  at once with RESOURCE_EXHAUSTED (reason ``TOO_MANY_WATCHES``), never waits in a queue;
+* ``Watch`` sends the current status, then every change; a client that cancels frees its
+  thread within ``POLL_SECONDS``; ``shutdown()`` (after ``enter_graceful_shutdown``, which
+  sends NOT_SERVING to every watch) ends every ``Watch`` with OK at once, so open watches
+  never delay a server's stop;
+* ``Check`` answers the stored status, or NOT_FOUND for a service never set.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from concurrent import futures
+from typing import Any
+
+import grpc
+from grpc_health.v1 import health_pb2
+
+SERVICE_NAME: str = health_pb2.DESCRIPTOR.services_by_name["Health"].full_name
+MAX_WATCHES = 16
+# How often a waiting Watch looks whether its client is gone (cancellation also wakes it).
+POLL_SECONDS = 1.0
+
+Status = int  # a health_pb2.HealthCheckResponse.ServingStatus value
+
+
+class _Watch:
+    """One open ``Watch``: the latest status not yet sent; guarded by its own condition only."""
+
+    def __init__(self, status: Status) -> None:
+        self.condition = threading.Condition()
+        self.pending: Status | None = status
+        self.open = True
+
+    def post(self, status: Status) -> None:
+        with self.condition:
+            self.pending = status
+            self.condition.notify()
+
+    def close(self) -> None:
+        with self.condition:
+            self.open = False
+            self.condition.notify()
+
+    def next(self, context: Any) -> Status | None:
+        """The next status to send, or None when the watch ended (closed or client gone)."""
+        with self.condition:
+            while self.pending is None and self.open and context.is_active():
+                self.condition.wait(POLL_SECONDS)
+            if not self.open or not context.is_active():
+                return None
+            status, self.pending = self.pending, None
+            return status
+
+
+class HealthServicer:
+    def __init__(self, max_watches: int = MAX_WATCHES) -> None:
+        self._lock = threading.Lock()
+        self._status: dict[str, Status] = {}
+        self._watches: dict[_Watch, str] = {}
+        self._draining = False
+        self._stopped = False
+        self.max_watches = max_watches
+        # a few threads beyond the open watches answer the refusals of more at once
+        self.pool = futures.ThreadPoolExecutor(max_workers=max_watches + 4, thread_name_prefix="health")
+
+    def set(self, service: str, status: Status) -> None:
+        """Store a service's status and wake its watches; ignored once draining has begun."""
+        with self._lock:
+            if self._draining:
+                return
+            self._status[service] = status
+            waiting = [w for w, name in self._watches.items() if name == service]
+        for watch in waiting:
+            watch.post(status)
+
+    def enter_graceful_shutdown(self) -> None:
+        """Every service NOT_SERVING from now on; later ``set`` calls are ignored."""
+        not_serving = health_pb2.HealthCheckResponse.NOT_SERVING
+        with self._lock:
+            self._draining = True
+            for service in self._status:
+                self._status[service] = not_serving
+            waiting = list(self._watches)
+        for watch in waiting:
+            watch.post(not_serving)
+
+    def shutdown(self) -> None:
+        """End every open ``Watch`` (they finish with OK) and refuse new ones."""
+        with self._lock:
+            self._stopped = True
+            waiting = list(self._watches)
+        for watch in waiting:
+            watch.close()
+
+    def close(self) -> None:
+        """Release the ``Watch`` threads, once the gRPC server has stopped."""
+        self.pool.shutdown(wait=False)
+
+    def Check(self, request: Any, context: Any) -> Any:
+        with self._lock:
+            status = self._status.get(request.service)
+        if status is None:
+            context.abort(grpc.StatusCode.NOT_FOUND, f"unknown service {request.service[:200]!r}")
+        return health_pb2.HealthCheckResponse(status=status)
+
+    def Watch(self, request: Any, context: Any) -> Iterator[Any]:
+        service: str = request.service
+        with self._lock:
+            full = len(self._watches) >= self.max_watches
+            status = self._status.get(service, health_pb2.HealthCheckResponse.SERVICE_UNKNOWN)
+            watch = _Watch(status)
+            if not full and not self._stopped:
+                self._watches[watch] = service
+        if full:
+            context.abort(
+                grpc.StatusCode.RESOURCE_EXHAUSTED,
+                f"TOO_MANY_WATCHES: at most {self.max_watches} health Watch streams are open at once; use Check",
+            )
+        if self._stopped:
+            return
+        context.add_callback(watch.close)
+        try:
+            while (status := watch.next(context)) is not None:
+                yield health_pb2.HealthCheckResponse(status=status)
+        finally:
+            with self._lock:
+                self._watches.pop(watch, None)
+
+
+def add_to_server(servicer: HealthServicer, server: Any) -> None:
+    """Register the servicer; ``Watch`` runs on the servicer's own thread pool."""
+
+    def watch(request: Any, context: Any) -> Iterator[Any]:
+        return servicer.Watch(request, context)
+
+    # gRPC runs a method on the pool its behavior names in `experimental_thread_pool`.
+    watch.experimental_thread_pool = servicer.pool  # type: ignore[attr-defined]
+    messages = {
+        "request_deserializer": health_pb2.HealthCheckRequest.FromString,
+        "response_serializer": health_pb2.HealthCheckResponse.SerializeToString,
+    }
+    handlers = {
+        "Check": grpc.unary_unary_rpc_method_handler(servicer.Check, **messages),
+        "Watch": grpc.unary_stream_rpc_method_handler(watch, **messages),
+    }
+    server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler(SERVICE_NAME, handlers),))
