@@ -16,7 +16,7 @@ depends on what else runs). Reading the records from a CSV file and writing the 
 separately: they are not part of the comparison's throughput, but a user waits for them too.
 
 With `--rpc` (the default), the same records are then streamed to the real server (`python -m
-service.server` over the bundled rubrics, in its own process) through `Compare`, in batches of
+rubric_service.server` over the bundled rubrics, in its own process) through `Compare`, in batches of
 `--batch` records, under the same schemes; its summaries must equal the in-process ones. It prints
 that call's evaluations per second and its ratio to one process in-process, timed in the same run.
 
@@ -168,12 +168,12 @@ def rpc_compare(table: compare.Table, found: compare.Comparison, batch: int) -> 
     """Stream the table through the server's Compare; (wall seconds, server CPU seconds). Checks that the
     summaries equal `found`'s."""
     import grpc
+    from rubric_service.gen.rubric.v1 import rubric_service_pb2 as pb
+    from rubric_service.gen.rubric.v1 import rubric_service_pb2_grpc as pb_grpc
 
     from rubric_dsl.diagnostics import fmt
-    from service.gen.rubric.v1 import rubric_service_pb2 as pb
-    from service.gen.rubric.v1 import rubric_service_pb2_grpc as pb_grpc
 
-    command = [sys.executable, "-m", "service.server", "--rubrics", str(ROOT / "rubrics"), "--port", "0"]
+    command = [sys.executable, "-m", "rubric_service.server", "--rubrics", str(ROOT / "rubrics"), "--port", "0"]
     server = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     try:
         assert server.stdout is not None

@@ -2,8 +2,8 @@
 
 Two servers run in their own processes, side by side in the same run:
 
-* the real one, ``python -m service.server`` over the bundled rubrics (decision log on);
-* an echo server built by the same ``service.server.new_grpc_server`` (same thread pool,
+* the real one, ``python -m rubric_service.server`` over the bundled rubrics (decision log on);
+* an echo server built by the same ``rubric_service.server.new_grpc_server`` (same thread pool,
   same limits, the same ``Guard`` interceptor, methods registered the same way) whose
   ``Score``/``ScoreStream`` decode a ScoreRequest and answer the real reply to the seed
   facts (2 KB, 23 sections, 21 indicators), made once, with the request id appended.
@@ -40,9 +40,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import grpc  # noqa: E402
-
-from service.gen.rubric.v1 import rubric_service_pb2 as pb  # noqa: E402
-from service.server import WORKERS  # noqa: E402
+from rubric_service.gen.rubric.v1 import rubric_service_pb2 as pb  # noqa: E402
+from rubric_service.server import WORKERS  # noqa: E402
 
 RUBRIC = "wuping.casework"
 ECHO_SERVICE = "rubric.bench.v1.Echo"
@@ -81,10 +80,11 @@ def serve_echo(port_file: Path, workers: int) -> int:
     import signal
     import threading
 
+    from rubric_service import convert
+    from rubric_service.guard import Guard
+    from rubric_service.server import new_grpc_server
+
     import rubric_dsl
-    from service import convert
-    from service.guard import Guard
-    from service.server import new_grpc_server
 
     rubric = rubric_dsl.load_library(ROOT / "rubrics").rubrics[RUBRIC]
     canned = convert.score_response_bytes(rubric, rubric.score(SEED), explain=False)
@@ -303,11 +303,11 @@ def breakdown(number: int = 3000) -> list[str]:
     """Where a Score call's own time goes, measured in this process (µs per call, best of 7 rounds)."""
     import timeit
 
-    from service import convert
-    from service import servicer as servicer_module
-    from service.logs import configure_logging
-    from service.registry import Registry
-    from service.servicer import RubricServicer
+    from rubric_service import convert
+    from rubric_service import servicer as servicer_module
+    from rubric_service.logs import configure_logging
+    from rubric_service.registry import Registry
+    from rubric_service.servicer import RubricServicer
 
     with open(os.devnull, "w") as sink:
         configure_logging(sink)
@@ -380,7 +380,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="service-bench-") as scratch:
         tmp = Path(scratch)
         echo_command = [sys.executable, __file__, "--echo-server", "--port-file", str(tmp / "echo.port")]
-        real_command = [sys.executable, "-m", "service.server", "--rubrics", str(ROOT / "rubrics"),
+        real_command = [sys.executable, "-m", "rubric_service.server", "--rubrics", str(ROOT / "rubrics"),
                         "--port", "0", "--port-file", str(tmp / "real.port"), "--drain-seconds", "0"]  # fmt: skip
         workers = ["--workers", str(args.workers)]
         echo = start("echo", ECHO_SERVICE, echo_command + workers, tmp / "echo.port", tmp / "echo.log")

@@ -1,6 +1,6 @@
 """Soak under faults: many clients, good and bad requests, rubric edits, cancellations, then SIGTERM.
 
-Starts ``python -m service.server`` on 127.0.0.1 (port 0, a bearer token, a low stream
+Starts ``python -m rubric_service.server`` on 127.0.0.1 (port 0, a bearer token, a low stream
 limit) over a copy of ``rubrics/`` plus a ``soak.counter`` rubric, then for ``--duration``
 seconds runs ``--clients`` client threads, each drawing calls from a fixed mix:
 
@@ -59,9 +59,10 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from rubric_service.gen.rubric.v1 import rubric_service_pb2 as pb  # noqa: E402
+from rubric_service.gen.rubric.v1 import rubric_service_pb2_grpc as pb_grpc  # noqa: E402
+
 import rubric_dsl  # noqa: E402
-from service.gen.rubric.v1 import rubric_service_pb2 as pb  # noqa: E402
-from service.gen.rubric.v1 import rubric_service_pb2_grpc as pb_grpc  # noqa: E402
 
 TOKEN = "soak-token-5b0c1e9a2f"
 CASEWORK = "wuping.casework"
@@ -141,7 +142,7 @@ class Server:
         self.log_path = workdir / "server.log"
         port_file = workdir / "port"
         command = [
-            sys.executable, "-m", "service.server", "--rubrics", str(self.rubrics),
+            sys.executable, "-m", "rubric_service.server", "--rubrics", str(self.rubrics),
             "--host", "127.0.0.1", "--port", "0", "--port-file", str(port_file),
             "--token-file", str(tokens), "--max-stream-records", str(STREAM_LIMIT),
             "--stream-idle-seconds", "10", "--reload-debounce-ms", "100",

@@ -15,6 +15,7 @@ import os
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 
 from rubric_dsl import ast, checker
@@ -28,6 +29,7 @@ from rubric_dsl.resolver import Resolver
 from rubric_dsl.source import SourceFile, Span
 
 RUBRIC_SUFFIX = ".rubric"
+BUNDLED = "rubric_dsl.bundled"  # the rubrics that ship with the package (the repository's rubrics/)
 ROOTS_NAME = "rubrics"  # the directory of every region's rubrics, where `extends` may cross regions
 # The id of a file that does not parse, so that rubrics extending it can say it is broken.
 RUBRIC_ID = re.compile(r"^\s*(?:abstract\s+)?rubric\s+([^\W\d][\w.]*)", re.MULTILINE)
@@ -233,3 +235,8 @@ def _take(library: Library, path: str) -> CompiledRubric:
     if rubric_id not in library.rubrics:
         raise RubricError([diag.abstract_not_scorable(rubric_id, Span(path, 1, 1, 1, 2))], library.sources)
     return library.rubrics[rubric_id]
+
+
+def bundled_rubrics() -> Path:
+    """The directory of the bundled rubrics: the checkout's `rubrics/`, or its installed copy."""
+    return Path(str(resources.files(BUNDLED)))

@@ -23,7 +23,7 @@ the parent's compiled rubrics and records in memory; a spawned one compiles the 
 the source texts read here and checks their content hashes, and is sent the records. Both paths run
 the same `Scorer`, so the decimals are identical. Statistics are exact decimals: means and weighted
 means are rounded half-up to 0.01 for display, the median is exact. `compare_report` lays the
-result out and holds the command's options. The service's `Compare` RPC (`service/compare.py`) scores
+result out and holds the command's options. The service's `Compare` RPC (`rubric_service.compare`) scores
 its streamed records itself but uses `route`, `grade_change`, `align`, `top`, `Tally` and `summarize`
 from here, so both give the same figures.
 """

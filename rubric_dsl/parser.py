@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 from functools import cache
+from importlib import resources
 from typing import Any, cast
 
 from lark import Lark, Token, Transformer, Tree, v_args
@@ -21,7 +22,6 @@ from lark.exceptions import (
     VisitError,
 )
 
-from grammar import GRAMMAR_PATH
 from rubric_dsl import ast, limits
 from rubric_dsl import diagnostics as diag
 from rubric_dsl.diagnostics import Diagnostic
@@ -95,7 +95,7 @@ def describe_terminal(name: str, lang: int = 0) -> str:
 @cache
 def lark_parser() -> Lark:
     return Lark(
-        GRAMMAR_PATH.read_text(encoding="utf-8"),
+        resources.files("rubric_dsl.grammar").joinpath("rubric.lark").read_text(encoding="utf-8"),
         parser="lalr",
         lexer="contextual",
         propagate_positions=True,

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from rubric_cli.main import main
 from rubric_dsl import compare
-from rubric_dsl.cli import main
 from tests.conftest import RUBRICS, SEED_CASEWORK
 from tests.test_seed_sheets import run_cli
 

@@ -422,7 +422,7 @@ def test_many_records_are_binned_in_the_score_chart(library: Path, tmp_path: Pat
 
 def cli(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "rubric_dsl.cli", "compare", *args],
+        [sys.executable, "-m", "rubric_cli", "compare", *args],
         cwd=ROOT,
         capture_output=True,
         text=True,

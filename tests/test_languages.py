@@ -48,7 +48,7 @@ def check(path: Path, *args: str, lang_env: str | None = None) -> str:
     if lang_env is not None:
         env["LANG"] = lang_env
     done = subprocess.run(
-        [sys.executable, "-m", "rubric_dsl.cli", "check", *args, str(path)],
+        [sys.executable, "-m", "rubric_cli", "check", *args, str(path)],
         capture_output=True,
         text=True,
         env=env,

@@ -94,7 +94,7 @@ def test_bundled_rubrics_check_clean_and_their_cases_pass() -> None:
 
 def run_cli(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "rubric_dsl.cli", *args],
+        [sys.executable, "-m", "rubric_cli", *args],
         cwd=ROOT,
         capture_output=True,
         text=True,

@@ -14,9 +14,8 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:  # run from any directory, installed or not
     sys.path.insert(0, str(ROOT))
 
+from rubric_service.gen.rubric.v1 import rubric_service_pb2_grpc as pb_grpc  # noqa: E402
 from service_harness import ServerProcess, copy_rubrics  # noqa: E402
-
-from service.gen.rubric.v1 import rubric_service_pb2_grpc as pb_grpc  # noqa: E402
 
 
 @pytest.fixture(scope="session")

@@ -1,6 +1,6 @@
 """Helpers for the service tests: the real server in a subprocess, seed facts, rich errors.
 
-``ServerProcess`` starts ``python -m service.server`` on 127.0.0.1 port 0, reads
+``ServerProcess`` starts ``python -m rubric_service.server`` on 127.0.0.1 port 0, reads
 its JSON log lines from stdout in a background thread, learns the bound port from
 the ``serving`` event, and lets a test wait for later events (reloads, shutdown).
 No timed assertions: waits only bound how long a test may hang.
@@ -41,7 +41,7 @@ class ServerProcess:
 
     def __init__(self, rubrics_dir: Path, *extra: str) -> None:
         command = [
-            sys.executable, "-m", "service.server",
+            sys.executable, "-m", "rubric_service.server",
             "--rubrics", str(rubrics_dir), "--host", "127.0.0.1", "--port", "0",
             "--reload-debounce-ms", "100", "--drain-seconds", "0.5", "--grace-seconds", "20",
             *extra,

@@ -12,13 +12,12 @@ import grpc
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
+from rubric_service import auth
+from rubric_service.auth import TokenConfigError, TokenSet, bearer_token, load_tokens
+from rubric_service.client import client_main
+from rubric_service.gen.rubric.v1 import rubric_service_pb2 as pb
+from rubric_service.gen.rubric.v1 import rubric_service_pb2_grpc as pb_grpc
 from service_harness import CASEWORK_FACTS, ServerProcess, copy_rubrics, rich_error
-
-from service import auth
-from service.auth import TokenConfigError, TokenSet, bearer_token, load_tokens
-from service.client import client_main
-from service.gen.rubric.v1 import rubric_service_pb2 as pb
-from service.gen.rubric.v1 import rubric_service_pb2_grpc as pb_grpc
 
 TOKENS = ("first-token-aaaaaaaaaaaaaaaa", "second-token-bbbbbbbbbbbbbbb")
 SCORE = pb.ScoreRequest(rubric="wuping.casework", facts=CASEWORK_FACTS)

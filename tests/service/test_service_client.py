@@ -6,9 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
+from rubric_service.client import client_main
 from service_harness import CASEWORK_FACTS, INSPECTION_FACTS, ServerProcess
-
-from service.client import client_main
 
 
 def test_score_from_json_with_typed_values(server: ServerProcess, capsys: pytest.CaptureFixture[str]):

@@ -20,13 +20,13 @@ import grpc
 import pytest
 from google.protobuf import json_format, struct_pb2
 from google.rpc import code_pb2
+from rubric_service.client import client_main
+from rubric_service.gen.rubric.v1 import rubric_service_pb2 as pb
+from rubric_service.gen.rubric.v1 import rubric_service_pb2_grpc as pb_grpc
 from service_harness import CASEWORK_FACTS, INSPECTION_FACTS, ServerProcess, copy_rubrics, rich_error
 
 from rubric_dsl import compare
 from rubric_dsl.diagnostics import fmt
-from service.client import client_main
-from service.gen.rubric.v1 import rubric_service_pb2 as pb
-from service.gen.rubric.v1 import rubric_service_pb2_grpc as pb_grpc
 
 SAMPLE = Path(__file__).resolve().parents[2] / "rubrics" / "samples" / "wuping.csv"
 SCHEMES = {  # name → rubric ids; records are routed by their own rubric
@@ -469,7 +469,7 @@ def test_requests_and_names_are_bounded(stub: Any):
 def test_a_result_that_cannot_fit_a_reply_is_trimmed():
     """The backstop behind the bounds: no input within them makes such a result, so this drives the
     reply splitter directly with a small limit."""
-    from service.servicer import _replies, _too_large
+    from rubric_service.servicer import _replies, _too_large
 
     small = pb.RecordComparison(id="a", index=0)
     violation = pb.FieldViolation(field="facts.x", description="d" * 2000, reason="missing")

@@ -23,10 +23,10 @@ import pytest
 import structlog
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from rubric_service import convert, logs, servicer
 from service_harness import BUNDLED, ROOT
 
 import rubric_dsl
-from service import convert, logs, servicer
 
 STAMP = re.compile(r'"timestamp": "[^"]*"')
 
@@ -128,7 +128,7 @@ def test_a_broken_stream_drops_lines_instead_of_failing_callers() -> None:
 
 def test_queued_lines_are_written_at_exit() -> None:
     code = (
-        "from service.logs import configure_logging, get_logger\n"
+        "from rubric_service.logs import configure_logging, get_logger\n"
         "configure_logging()\n"
         "log = get_logger('t')\n"
         "for n in range(5000):\n"

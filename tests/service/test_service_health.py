@@ -8,11 +8,10 @@ from pathlib import Path
 
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
+from rubric_service.gen.rubric.v1 import rubric_service_pb2 as pb
+from rubric_service.gen.rubric.v1 import rubric_service_pb2_grpc as pb_grpc
+from rubric_service.health import MAX_WATCHES
 from service_harness import CASEWORK_FACTS, WAIT, ServerProcess, copy_rubrics
-
-from service.gen.rubric.v1 import rubric_service_pb2 as pb
-from service.gen.rubric.v1 import rubric_service_pb2_grpc as pb_grpc
-from service.health import MAX_WATCHES
 
 SERVICE = "rubric.v1.RubricService"
 

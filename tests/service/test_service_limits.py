@@ -14,11 +14,11 @@ from typing import Any
 
 import grpc
 import pytest
+from rubric_service.gen.rubric.v1 import rubric_service_pb2 as pb
+from rubric_service.gen.rubric.v1 import rubric_service_pb2_grpc as pb_grpc
 from service_harness import CASEWORK_FACTS, WAIT, ServerProcess, copy_rubrics, rich_error
 
 from rubric_dsl import limits
-from service.gen.rubric.v1 import rubric_service_pb2 as pb
-from service.gen.rubric.v1 import rubric_service_pb2_grpc as pb_grpc
 
 RECORDS = 300  # --max-stream-records of the tight server
 IDLE = 2.0  # --stream-idle-seconds of the tight server

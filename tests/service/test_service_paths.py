@@ -15,11 +15,11 @@ from typing import Any
 
 import grpc
 import pytest
+from rubric_service.gen.rubric.v1 import rubric_service_pb2 as pb
+from rubric_service.gen.rubric.v1 import rubric_service_pb2_grpc as pb_grpc
 from service_harness import CASEWORK_FACTS, ServerProcess, copy_rubrics, rich_error
 
 from rubric_dsl.api import rubric_files
-from service.gen.rubric.v1 import rubric_service_pb2 as pb
-from service.gen.rubric.v1 import rubric_service_pb2_grpc as pb_grpc
 
 SECRET = "SECRET-CONTENT-7f3a"
 

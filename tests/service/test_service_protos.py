@@ -11,7 +11,7 @@ from pathlib import Path
 from google.protobuf import __version__ as protobuf_version
 
 ROOT = Path(__file__).resolve().parents[2]
-GEN = ROOT / "service" / "gen"
+GEN = ROOT / "service" / "rubric_service" / "gen"
 
 
 def _files(directory: Path) -> dict[str, bytes]:
@@ -45,10 +45,10 @@ def test_gencode_version_agrees_with_the_protobuf_runtime() -> None:
 
 
 def test_generated_modules_import_with_typed_stubs() -> None:
-    from service.gen.rubric.v1 import rubric_service_pb2, rubric_service_pb2_grpc
+    from rubric_service.gen.rubric.v1 import rubric_service_pb2, rubric_service_pb2_grpc
 
     assert rubric_service_pb2.DESCRIPTOR.package == "rubric.v1"
     assert hasattr(rubric_service_pb2_grpc, "RubricServiceStub")
     for module in ("rubric_service_pb2", "rubric_service_pb2_grpc"):
         assert (GEN / "rubric" / "v1" / f"{module}.pyi").is_file()
-        assert importlib.util.find_spec(f"service.gen.rubric.v1.{module}") is not None
+        assert importlib.util.find_spec(f"rubric_service.gen.rubric.v1.{module}") is not None

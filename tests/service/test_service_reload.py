@@ -9,11 +9,11 @@ from typing import Any
 
 import grpc
 import pytest
+from rubric_service.gen.rubric.v1 import rubric_service_pb2 as pb
+from rubric_service.gen.rubric.v1 import rubric_service_pb2_grpc as pb_grpc
 from service_harness import CASEWORK_FACTS, ServerProcess, copy_rubrics, rich_error
 
 import rubric_dsl
-from service.gen.rubric.v1 import rubric_service_pb2 as pb
-from service.gen.rubric.v1 import rubric_service_pb2_grpc as pb_grpc
 
 RUBRIC = "wuping.casework"
 DIVIDE = """rubric test.divide "除法" {

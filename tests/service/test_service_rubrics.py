@@ -7,10 +7,10 @@ from typing import Any
 
 import grpc
 import pytest
+from rubric_service.gen.rubric.v1 import rubric_service_pb2 as pb
 from service_harness import ServerProcess, rich_error
 
 import rubric_dsl
-from service.gen.rubric.v1 import rubric_service_pb2 as pb
 
 SEED_IDS = {"wuping.inspection", "wuping.casework"}
 

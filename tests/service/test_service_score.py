@@ -8,10 +8,10 @@ from typing import Any
 import grpc
 import pytest
 from google.protobuf import json_format
+from rubric_service.gen.rubric.v1 import rubric_service_pb2 as pb
 from service_harness import CASEWORK_FACTS, INSPECTION_FACTS, ServerProcess, rich_error
 
 import rubric_dsl
-from service.gen.rubric.v1 import rubric_service_pb2 as pb
 
 SEEDS = [
     pytest.param("wuping.inspection", INSPECTION_FACTS, "85.6", "良", id="inspection-85.6-良"),

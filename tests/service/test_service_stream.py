@@ -8,9 +8,8 @@ from typing import Any
 import grpc
 import pytest
 from google.rpc import code_pb2
+from rubric_service.gen.rubric.v1 import rubric_service_pb2 as pb
 from service_harness import CASEWORK_FACTS, INSPECTION_FACTS, ServerProcess
-
-from service.gen.rubric.v1 import rubric_service_pb2 as pb
 
 
 def test_batch_with_bad_records_goes_on(stub: Any):

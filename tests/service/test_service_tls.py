@@ -13,11 +13,10 @@ import grpc
 import pytest
 from certs import Pki, make_pki
 from grpc_health.v1 import health_pb2, health_pb2_grpc
+from rubric_service.client import client_main
+from rubric_service.gen.rubric.v1 import rubric_service_pb2 as pb
+from rubric_service.gen.rubric.v1 import rubric_service_pb2_grpc as pb_grpc
 from service_harness import CASEWORK_FACTS, ROOT, WAIT, ServerProcess, copy_rubrics
-
-from service.client import client_main
-from service.gen.rubric.v1 import rubric_service_pb2 as pb
-from service.gen.rubric.v1 import rubric_service_pb2_grpc as pb_grpc
 
 TOKEN = "tls-test-token-0123456789"
 SCORE = pb.ScoreRequest(rubric="wuping.casework", facts=CASEWORK_FACTS)
@@ -137,7 +136,7 @@ def test_rubric_call_over_mutual_tls(
 
 
 def _serve_exit(*options: str, rubrics: Path = ROOT / "rubrics") -> tuple[int, str]:
-    command = [sys.executable, "-m", "service.server", "--rubrics", str(rubrics), "--port", "0", *options]
+    command = [sys.executable, "-m", "rubric_service.server", "--rubrics", str(rubrics), "--port", "0", *options]
     done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=WAIT, check=False)
     return done.returncode, done.stderr
 

@@ -19,14 +19,14 @@ import grpc
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from rubric_service import convert
+from rubric_service.gen.rubric.v1 import rubric_service_pb2 as pb
+from rubric_service.gen.rubric.v1 import rubric_service_pb2_grpc as pb_grpc
+from rubric_service.registry import Registry
+from rubric_service.servicer import RubricServicer, add_to_server
 from service_harness import BUNDLED, CASEWORK_FACTS, INSPECTION_FACTS, rich_error
 
 import rubric_dsl
-from service import convert
-from service.gen.rubric.v1 import rubric_service_pb2 as pb
-from service.gen.rubric.v1 import rubric_service_pb2_grpc as pb_grpc
-from service.registry import Registry
-from service.servicer import RubricServicer, add_to_server
 from tests.test_properties import wuping_facts
 
 RUBRICS = rubric_dsl.load_dir(BUNDLED)

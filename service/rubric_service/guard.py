@@ -35,11 +35,11 @@ from typing import Any
 
 import grpc
 
-from service.auth import TokenSet, bearer_token
-from service.errors import ServiceError
-from service.logs import get_logger
+from rubric_service.auth import TokenSet, bearer_token
+from rubric_service.errors import ServiceError
+from rubric_service.logs import get_logger
 
-log = get_logger("service.guard")
+log = get_logger("rubric_service.guard")
 
 HEALTH_PREFIX = "/grpc.health.v1.Health/"
 MAX_STREAM_RECORDS = 100_000

@@ -55,11 +55,11 @@ class UsageProblem(Exception):
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if args and args[0] == "serve":
-        from service.server import serve_main
+        from rubric_service.server import serve_main
 
         return serve_main(args[1:])
     if args and args[0] == "call":
-        from service.client import client_main
+        from rubric_service.client import client_main
 
         return client_main(args[1:])
     parser = _parser()

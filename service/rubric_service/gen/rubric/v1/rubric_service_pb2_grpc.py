@@ -3,7 +3,7 @@
 import grpc
 import warnings
 
-from service.gen.rubric.v1 import rubric_service_pb2 as rubric_dot_v1_dot_rubric__service__pb2
+from rubric_service.gen.rubric.v1 import rubric_service_pb2 as rubric_dot_v1_dot_rubric__service__pb2
 
 GRPC_GENERATED_VERSION = '1.85.1'
 GRPC_VERSION = grpc.__version__

@@ -4,5 +4,5 @@ Modules: ``registry`` (compiled rubrics, atomic swap), ``watcher`` (hot reload),
 ``convert`` (rubric_dsl objects <-> protobuf), ``errors``
 (rich gRPC errors), ``servicer`` (the thin RubricService), ``server`` (``create_server``,
 ``serve_main``), ``client`` (``client_main``), ``logs`` (structlog JSON lines).
-Generated code lives in ``service.gen`` (``scripts/gen_protos.py``).
+Generated code lives in ``rubric_service.gen`` (``scripts/gen_protos.py``).
 """

@@ -28,9 +28,9 @@ from types import MappingProxyType
 import rubric_dsl
 from rubric_dsl import CompiledRubric, Diagnostic
 from rubric_dsl.api import RUBRIC_SUFFIX, rubric_files
-from service.logs import get_logger
+from rubric_service.logs import get_logger
 
-log = get_logger("service.registry")
+log = get_logger("rubric_service.registry")
 
 
 class RubricNotFound(LookupError):

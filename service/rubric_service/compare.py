@@ -39,10 +39,10 @@ import grpc
 from rubric_dsl import CompiledRubric, EvaluationError, InvalidFacts, Result, limits
 from rubric_dsl import compare as comparing
 from rubric_dsl.diagnostics import did_you_mean
-from service import convert, errors
-from service.errors import ServiceError, Violation
-from service.gen.rubric.v1 import rubric_service_pb2 as pb
-from service.registry import RubricNotFound, Snapshot
+from rubric_service import convert, errors
+from rubric_service.errors import ServiceError, Violation
+from rubric_service.gen.rubric.v1 import rubric_service_pb2 as pb
+from rubric_service.registry import RubricNotFound, Snapshot
 
 MAX_SCHEMES = 16
 MAX_SCHEME_RUBRICS = 64  # rubrics and pairs in one scheme

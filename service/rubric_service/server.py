@@ -9,7 +9,7 @@ Guarantees:
   (service "" and "rubric.v1.RubricService") and server reflection;
 * messages larger than ``max_message_bytes`` are refused in both directions
   (RESOURCE_EXHAUSTED); at most ``max_concurrent_rpcs`` RPCs run at once;
-* ``service.guard`` bounds every streaming call (records, lifetime, idle time) and,
+* ``rubric_service.guard`` bounds every streaming call (records, lifetime, idle time) and,
   when tokens are configured (``--token-file``, ``$RUBRIC_TOKENS``), refuses every
   call but health checks without a valid bearer token (UNAUTHENTICATED);
 * with ``--tls-cert``/``--tls-key`` the port speaks TLS only; with ``--tls-client-ca``
@@ -21,7 +21,7 @@ Guarantees:
 * once serving, one JSON log line ``{"event": "serving", "port": N, ...}`` goes to
   stdout, and the port is written to ``--port-file`` when given.
 
-Run: ``python -m service.server [--rubrics DIR] [--host H] [--port N]``.
+Run: ``python -m rubric_service.server [--rubrics DIR] [--host H] [--port N]``.
 """
 
 from __future__ import annotations
@@ -42,20 +42,21 @@ import grpc
 from grpc_health.v1 import health_pb2
 from grpc_reflection.v1alpha import reflection
 
-from service import health
-from service.auth import ENV_TOKENS, TokenConfigError, TokenSet, load_tokens, readable_by_others
-from service.gen.rubric.v1 import rubric_service_pb2 as pb
-from service.guard import MAX_CALL_SECONDS, MAX_STREAM_RECORDS, STREAM_IDLE_SECONDS, Guard, StreamLimits
-from service.logs import configure_logging, get_logger
-from service.registry import Registry
-from service.servicer import COMPARE_REPLY_BYTES, RubricServicer, add_to_server
-from service.tls import ServerTls, TlsConfigError
-from service.watcher import RubricWatcher
+from rubric_dsl.api import bundled_rubrics
+from rubric_service import health
+from rubric_service.auth import ENV_TOKENS, TokenConfigError, TokenSet, load_tokens, readable_by_others
+from rubric_service.gen.rubric.v1 import rubric_service_pb2 as pb
+from rubric_service.guard import MAX_CALL_SECONDS, MAX_STREAM_RECORDS, STREAM_IDLE_SECONDS, Guard, StreamLimits
+from rubric_service.logs import configure_logging, get_logger
+from rubric_service.registry import Registry
+from rubric_service.servicer import COMPARE_REPLY_BYTES, RubricServicer, add_to_server
+from rubric_service.tls import ServerTls, TlsConfigError
+from rubric_service.watcher import RubricWatcher
 
-log = get_logger("service.server")
+log = get_logger("rubric_service.server")
 
 SERVICE_NAME: str = pb.DESCRIPTOR.services_by_name["RubricService"].full_name
-DEFAULT_RUBRICS = Path(__file__).resolve().parent.parent / "rubrics"
+DEFAULT_RUBRICS = bundled_rubrics()
 DEFAULT_PORT = 50051
 MAX_MESSAGE_BYTES = 4 * 1024 * 1024
 # RPC threads. Scoring is Python work under one GIL, so more threads only contend: on the

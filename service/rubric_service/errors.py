@@ -25,8 +25,8 @@ from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
 from rubric_dsl import EvaluationError, InvalidFacts
-from service.gen.rubric.v1 import rubric_service_pb2 as pb
-from service.registry import RubricNotFound
+from rubric_service.gen.rubric.v1 import rubric_service_pb2 as pb
+from rubric_service.registry import RubricNotFound
 
 DOMAIN = "rubric.v1"
 STATUS_MESSAGE_BYTES = 600  # UTF-8 bytes of a status message (percent-encoded in the trailers: up to ×3)

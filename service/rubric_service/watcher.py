@@ -13,10 +13,10 @@ import threading
 
 import watchfiles
 
-from service.logs import get_logger
-from service.registry import Registry
+from rubric_service.logs import get_logger
+from rubric_service.registry import Registry
 
-log = get_logger("service.watcher")
+log = get_logger("rubric_service.watcher")
 
 RUBRIC_SUFFIX = ".rubric"
 

@@ -23,7 +23,7 @@ from google.protobuf.message import DecodeError, Message
 
 from rubric_dsl import CompiledRubric, Diagnostic, Result
 from rubric_dsl.diagnostics import fmt
-from service.gen.rubric.v1 import rubric_service_pb2 as pb
+from rubric_service.gen.rubric.v1 import rubric_service_pb2 as pb
 
 Fact = str | int | bool | Decimal
 MAX_LISTED = 100  # bad typed facts listed one by one

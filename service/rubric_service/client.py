@@ -42,9 +42,9 @@ from google.rpc import error_details_pb2
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_status import rpc_status
 
-from service.gen.rubric.v1 import rubric_service_pb2 as pb
-from service.gen.rubric.v1 import rubric_service_pb2_grpc as pb_grpc
-from service.tls import TlsConfigError, channel_credentials
+from rubric_service.gen.rubric.v1 import rubric_service_pb2 as pb
+from rubric_service.gen.rubric.v1 import rubric_service_pb2_grpc as pb_grpc
+from rubric_service.tls import TlsConfigError, channel_credentials
 
 DEFAULT_TARGET = "127.0.0.1:50051"
 ENV_TOKEN = "RUBRIC_TOKEN"

@@ -10,7 +10,7 @@ the content hash of its source, so that any score can be reproduced.
 
 from collections import abc as _abc
 from grpc import aio as _aio
-from service.gen.rubric.v1 import rubric_service_pb2 as _rubric_service_pb2
+from rubric_service.gen.rubric.v1 import rubric_service_pb2 as _rubric_service_pb2
 import abc as _abc_1
 import grpc as _grpc
 import sys

@@ -8,11 +8,11 @@ Guarantees:
 * each scored record (Score, or one ScoreStream record) writes one ``decision``
   log line: rubric, version, content hash, total, grade, outcome, latency; facts
   only when ``log_facts`` is set;
-* failures follow ``service.errors``: a unary call aborts with a rich status, a
+* failures follow ``rubric_service.errors``: a unary call aborts with a rich status, a
   stream record gets a response with ``error`` set and the stream goes on;
 * work is skipped once the caller's deadline has passed; a stream whose deadline
   passes ends, and a ``stream_ended`` line says how it ended and after how many records;
-* ``Compare`` (``service.compare``) scores under one snapshot for the whole call, writes no
+* ``Compare`` (``rubric_service.compare``) scores under one snapshot for the whole call, writes no
   decision lines (its scores are what-if analyses, not decisions) but one ``compare_ended``
   line per call: the rubrics with versions and content hashes, records, outcome, latency;
   a bad setup aborts the call, a bad record gets errors in its result and the call goes on;
@@ -39,11 +39,11 @@ from google.protobuf.json_format import MessageToDict
 
 import rubric_dsl
 from rubric_dsl import CompiledRubric, EvaluationError, InvalidFacts, Result
-from service import compare, convert, errors, logs
-from service.errors import ServiceError
-from service.gen.rubric.v1 import rubric_service_pb2 as pb
-from service.gen.rubric.v1 import rubric_service_pb2_grpc as pb_grpc
-from service.registry import Registry, RubricNotFound
+from rubric_service import compare, convert, errors, logs
+from rubric_service.errors import ServiceError
+from rubric_service.gen.rubric.v1 import rubric_service_pb2 as pb
+from rubric_service.gen.rubric.v1 import rubric_service_pb2_grpc as pb_grpc
+from rubric_service.registry import Registry, RubricNotFound
 
 SERVICE: str = pb.DESCRIPTOR.services_by_name["RubricService"].full_name
 DECISIONS = "service.decision"

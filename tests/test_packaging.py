@@ -1,0 +1,29 @@
+"""The wheel claims only its own import names and carries the grammar and the bundled rubrics."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_wheel_has_no_generic_top_level_names_and_ships_its_data(tmp_path: Path):
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation", "-w", str(tmp_path), "."],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    )
+    (wheel,) = tmp_path.glob("rubric_engine-*.whl")
+    names = zipfile.ZipFile(wheel).namelist()
+    top = {name.split("/")[0] for name in names}
+    assert top == {"rubric_dsl", "rubric_service", "rubric_cli", wheel.name.split("-py")[0] + ".dist-info"}
+    assert "rubric_dsl/grammar/rubric.lark" in names
+    bundled = {name.removeprefix("rubric_dsl/bundled/") for name in names if name.startswith("rubric_dsl/bundled/")}
+    shipped = {str(p.relative_to(ROOT / "rubrics")) for p in (ROOT / "rubrics").rglob("*.rubric")}
+    assert shipped and shipped <= bundled
+    assert "wuping/seed-inspection.facts.json" in bundled
+    assert "rubric_service/gen/rubric/v1/rubric_service_pb2.pyi" in names
