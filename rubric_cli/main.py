@@ -19,7 +19,6 @@ from typing import Any, TextIO
 
 from rubric_dsl.api import (
     Library,
-    RubricError,
     build_library,
     compile_file,
     load_library,
@@ -28,11 +27,12 @@ from rubric_dsl.api import (
     search_dirs,
     sources_for,
 )
-from rubric_dsl.compiler import CompiledRubric
 from rubric_dsl.coverage import Coverage
 from rubric_dsl.diagnostics import Diagnostic, choose_language, did_you_mean, fmt, has_errors
-from rubric_dsl.evaluator import Result, RubricDslError
+from rubric_dsl.errors import RubricDslError, RubricError
 from rubric_dsl.formatter import format_source
+from rubric_dsl.program import CompiledRubric
+from rubric_dsl.results import Result
 from rubric_dsl.sheet import FORMATS as SHEET_FORMATS
 from rubric_dsl.sheet import write_sheet
 from rubric_dsl.testcases import run_file, test_files

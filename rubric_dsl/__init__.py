@@ -1,13 +1,13 @@
 """A checked rubric language for budget performance evaluation (预算绩效评价).
 
-Pipeline, one module per stage: `source` (text, spans) → `parser` (Lark → `ast`) → `resolver`
-(`extends`, `override`) → `checker` (diagnostics) → `compiler` (generated scoring function) →
-`evaluator` (results, explanations). `api` is the front door the CLI, the service and the tests use.
+Pipeline, one module per stage: `source` (text, spans) → `parser` (Lark → `ast`) → `inherit`
+(`extends`, `override`) → `checker` (diagnostics) → `codegen` (generated scoring function) →
+`program` (the compiled rubric) → `results` and `explain`. `errors` holds what the library raises;
+`api` is the front door the CLI, the service and the tests use.
 """
 
 from rubric_dsl.api import (
     Library,
-    RubricError,
     build_library,
     check_source,
     compile_file,
@@ -17,10 +17,10 @@ from rubric_dsl.api import (
     rubric_root,
     search_dirs,
 )
-from rubric_dsl.compiler import CompiledRubric, GradeInfo, IndicatorInfo, InputInfo, SectionInfo
 from rubric_dsl.diagnostics import Diagnostic
-from rubric_dsl.evaluator import EvaluationError, IndicatorResult, Result, RubricDslError, SectionResult
-from rubric_dsl.facts import FactProblem, InvalidFacts
+from rubric_dsl.errors import EvaluationError, FactProblem, InvalidFacts, RubricDslError, RubricError
+from rubric_dsl.program import CompiledRubric, GradeInfo, IndicatorInfo, InputInfo, SectionInfo
+from rubric_dsl.results import IndicatorResult, Result, SectionResult
 
 __all__ = [
     "CompiledRubric",

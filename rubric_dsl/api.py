@@ -21,11 +21,11 @@ from pathlib import Path
 from rubric_dsl import ast, checker
 from rubric_dsl import diagnostics as diag
 from rubric_dsl.checker.scope import Scope
-from rubric_dsl.compiler import CompiledRubric
 from rubric_dsl.diagnostics import Diagnostic, Language, has_errors, sort_diagnostics
-from rubric_dsl.evaluator import RubricDslError
+from rubric_dsl.errors import RubricError
+from rubric_dsl.inherit import Inheritance
 from rubric_dsl.parser import parse
-from rubric_dsl.resolver import Resolver
+from rubric_dsl.program import CompiledRubric
 from rubric_dsl.source import SourceFile, Span
 
 RUBRIC_SUFFIX = ".rubric"
@@ -33,15 +33,6 @@ BUNDLED = "rubric_dsl.bundled"  # the rubrics that ship with the package (the re
 ROOTS_NAME = "rubrics"  # the directory of every region's rubrics, where `extends` may cross regions
 # The id of a file that does not parse, so that rubrics extending it can say it is broken.
 RUBRIC_ID = re.compile(r"^\s*(?:abstract\s+)?rubric\s+([^\W\d][\w.]*)", re.MULTILINE)
-
-
-class RubricError(RubricDslError):
-    """A rubric has errors; `diagnostics` lists them, `str()` renders them with carets."""
-
-    def __init__(self, diagnostics: Iterable[Diagnostic], sources: Mapping[str, str] | None = None) -> None:
-        self.diagnostics = sort_diagnostics(diagnostics)
-        sources = sources or {}
-        super().__init__("\n".join(d.render(sources.get(d.span.path)) for d in self.diagnostics))
 
 
 @dataclass(slots=True)
@@ -91,7 +82,7 @@ def build_library(sources: Mapping[str, str]) -> Library:
         paths[tree.id] = path
         library.ids[path] = tree.id
     checked: dict[str, bool] = {}
-    resolver = Resolver(trees, lambda rubric_id: checked.get(rubric_id) is False, unparsed)
+    inheritance = Inheritance(trees, lambda rubric_id: checked.get(rubric_id) is False, unparsed)
 
     def check(rubric_id: str) -> bool:
         if rubric_id in checked:
@@ -100,7 +91,7 @@ def build_library(sources: Mapping[str, str]) -> Library:
         parent = trees[rubric_id].extends
         if parent is not None and parent.id in trees:
             check(parent.id)
-        resolved = resolver.resolve(rubric_id)
+        resolved = inheritance.merge(rubric_id)
         path = paths[rubric_id]
         found = list(resolved.diagnostics)
         if not resolved.diagnostics and not resolved.parent_failed:

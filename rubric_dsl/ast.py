@@ -7,6 +7,7 @@ a percent literal `95%` is stored as its ratio 0.95 with `percent=True`.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Literal
@@ -298,3 +299,57 @@ class Rubric:
     body: tuple[Node, ...]
     grades: Grades | None
     span: Span
+
+
+# --- shared walks: every pass that visits expressions or nested rules goes through these
+
+
+def walk_expr(expr: Expr) -> Iterator[Expr]:
+    yield expr
+    match expr:
+        case Unary(operand=operand):
+            yield from walk_expr(operand)
+        case Binary(left=left, right=right) | Compare(left=left, right=right):
+            yield from walk_expr(left)
+            yield from walk_expr(right)
+        case IfElse(condition=c, then=t, otherwise=o):
+            yield from walk_expr(c)
+            yield from walk_expr(t)
+            yield from walk_expr(o)
+        case Call(args=args):
+            for arg in args:
+                yield from walk_expr(arg)
+
+
+def rule_exprs(rule: Rule) -> Iterator[Expr]:
+    """The expressions a rule reads (not the literals of its table)."""
+    match rule:
+        case Bands(subject=e) | Steps(subject=e) | Linear(subject=e):
+            yield e
+        case Checklist(failed=failed, zero_when=zero_when):
+            yield failed
+            if zero_when is not None:
+                yield zero_when
+        case Proportional(ratio=e) | Formula(expr=e):
+            yield e
+        case Target(actual=actual, target=target):
+            yield actual
+            yield target
+        case Judged(input=name, tier_input=tier_input):
+            yield name
+            if tier_input is not None:
+                yield tier_input
+        case Conditional(arms=arms, otherwise=otherwise):
+            for arm in arms:
+                yield arm.condition
+                yield from rule_exprs(arm.rule)
+            yield from rule_exprs(otherwise)
+
+
+def sub_rules(rule: Rule) -> Iterator[Rule]:
+    """The rule and, for a conditional, every rule in its arms."""
+    yield rule
+    if isinstance(rule, Conditional):
+        for arm in rule.arms:
+            yield from sub_rules(arm.rule)
+        yield from sub_rules(rule.otherwise)

@@ -50,12 +50,11 @@ from operator import itemgetter, sub
 from pathlib import Path
 from typing import Any, NamedTuple, TextIO
 
-from rubric_dsl.api import Library, RubricError, build_library, compile_file, load_library, search_dirs, sources_for
-from rubric_dsl.compiler import CompiledRubric
+from rubric_dsl.api import Library, build_library, compile_file, load_library, search_dirs, sources_for
 from rubric_dsl.diagnostics import did_you_mean
-from rubric_dsl.evaluator import EvaluationError, RubricDslError
-from rubric_dsl.facts import InvalidFacts
+from rubric_dsl.errors import EvaluationError, InvalidFacts, RubricDslError, RubricError
 from rubric_dsl.parser import parse
+from rubric_dsl.program import CompiledRubric
 from rubric_dsl.source import SourceFile
 
 CHUNK = 2_000  # records per task sent to a worker

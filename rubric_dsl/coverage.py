@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rubric_dsl import ast
-from rubric_dsl.compiler import CompiledRubric
-from rubric_dsl.evaluator import Result
-from rubric_dsl.formatter import format_expr, interval_text
+from rubric_dsl.printer import format_expr, interval_text
+from rubric_dsl.program import CompiledRubric
+from rubric_dsl.results import Result
 from rubric_dsl.source import Span
 
 Key = tuple[Any, ...]

@@ -25,27 +25,12 @@ from typing import Any
 
 from rubric_dsl import limits
 from rubric_dsl.diagnostics import did_you_mean, fmt
-from rubric_dsl.evaluator import RubricDslError
+from rubric_dsl.errors import FactProblem, InvalidFacts
 
 # A percent fact without a declared range must still be one that can be meant: within ±1000 %.
 PERCENT_SANITY = Decimal(10)
 INFINITY = Decimal("Infinity")
 HUNDREDTH = Decimal("0.01")  # `x * HUNDREDTH` is `x.scaleb(-2)`, digit for digit, at a third of the cost
-
-
-@dataclass(frozen=True, slots=True)
-class FactProblem:
-    fact: str
-    reason: str  # missing, unknown, wrong_type, out_of_range, not_finite, constraint
-    message: str
-
-
-class InvalidFacts(RubricDslError):
-    def __init__(self, rubric: str, problems: Sequence[FactProblem]) -> None:
-        self.rubric = rubric
-        self.problems = list(problems)
-        lines = "\n".join(f"  {p.fact}: {p.message}" for p in self.problems)
-        super().__init__(f"invalid facts for rubric `{rubric}`:\n{lines}")
 
 
 class _Bad:

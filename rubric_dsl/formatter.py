@@ -1,7 +1,6 @@
 """Print syntax back as rubric text: expressions, and whole files in one canonical layout.
 
-`format_expr` gives an expression's canonical text with only the parentheses precedence needs
-(explanations quote rules with it). `format_source` gives a file's canonical layout: header
+`format_source` gives a file's canonical layout: header
 fields in a fixed order, then inputs, constraints, lets, the indicator tree and the grades, two
 spaces per level, band tables and grade rows aligned. Comments are kept with the code they
 stand by: a comment on its own line stays before the item that follows it, a comment after code
@@ -16,61 +15,10 @@ from dataclasses import dataclass
 from rubric_dsl import ast
 from rubric_dsl.diagnostics import Diagnostic
 from rubric_dsl.parser import parse
+from rubric_dsl.printer import format_expr, interval_text, quote
 from rubric_dsl.source import SourceFile, display_width
 
-_PRECEDENCE = {"if": 0, "or": 1, "and": 2, "not": 3, "cmp": 4, "+": 5, "-": 5, "*": 6, "/": 6, "neg": 7}
 INDENT = "  "
-
-
-def _level(expr: ast.Expr) -> int:
-    match expr:
-        case ast.IfElse():
-            return _PRECEDENCE["if"]
-        case ast.Binary(op=op):
-            return _PRECEDENCE[op]
-        case ast.Compare():
-            return _PRECEDENCE["cmp"]
-        case ast.Unary(op="not"):
-            return _PRECEDENCE["not"]
-        case ast.Unary():
-            return _PRECEDENCE["neg"]
-    return 8
-
-
-def format_expr(expr: ast.Expr) -> str:
-    match expr:
-        case ast.Num(text=text):
-            return text
-        case ast.Bool(value=value):
-            return "true" if value else "false"
-        case ast.Str(value=value):
-            return quote(value)
-        case ast.Name(id=name):
-            return name
-        case ast.Unary(op="not", operand=operand):
-            return f"not {_wrap(operand, _PRECEDENCE['not'])}"
-        case ast.Unary(operand=operand):
-            return f"-{_wrap(operand, _PRECEDENCE['neg'])}"
-        case ast.Binary(op=op, left=left, right=right):
-            level = _PRECEDENCE[op]
-            return f"{_wrap(left, level)} {op} {_wrap(right, level + 1)}"
-        case ast.Compare(op=op, left=left, right=right):
-            level = _PRECEDENCE["cmp"]
-            return f"{_wrap(left, level + 1)} {op} {_wrap(right, level + 1)}"
-        case ast.IfElse(condition=c, then=t, otherwise=o):
-            return f"if {format_expr(c)} then {format_expr(t)} else {format_expr(o)}"
-        case ast.Call(func=func, args=args):
-            return f"{func}({', '.join(format_expr(a) for a in args)})"
-    raise TypeError(f"not an expression: {expr!r}")
-
-
-def _wrap(expr: ast.Expr, level: int) -> str:
-    text = format_expr(expr)
-    return f"({text})" if _level(expr) < level else text
-
-
-def quote(value: str) -> str:
-    return '"' + value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
 
 
 # --- whole files ---------------------------------------------------------------------------------
@@ -235,12 +183,6 @@ class _Printer:
             tail = "otherwise" if row.minimum is None else f">= {row.minimum}"
             self.put(2, f"{label}{' ' * (column - display_width(label))} {tail}", row.span.line)
         self.put(1, "}")
-
-
-def interval_text(row: ast.BandRow) -> str:
-    low = row.low.text if row.low is not None else "-∞"
-    high = row.high.text if row.high is not None else "∞"
-    return f"{'[' if row.low_closed else '('}{low}, {high}{']' if row.high_closed else ')'}"
 
 
 def rule_text(rule: ast.Rule) -> str:

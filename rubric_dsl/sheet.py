@@ -21,9 +21,9 @@ from pathlib import Path
 from typing import Any, Literal
 
 from rubric_dsl.checker.scope import Scope
-from rubric_dsl.compiler import CompiledRubric, GradeInfo, SectionInfo
 from rubric_dsl.diagnostics import fmt
-from rubric_dsl.evaluator import Result
+from rubric_dsl.program import CompiledRubric, GradeInfo, SectionInfo
+from rubric_dsl.results import Result
 from rubric_dsl.wording import criteria_text
 
 Format = Literal["md", "html", "xlsx"]

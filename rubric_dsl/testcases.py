@@ -28,8 +28,8 @@ from typing import Any
 
 from rubric_dsl.api import Library
 from rubric_dsl.diagnostics import fmt
-from rubric_dsl.evaluator import EvaluationError, Result
-from rubric_dsl.facts import InvalidFacts
+from rubric_dsl.errors import EvaluationError, InvalidFacts
+from rubric_dsl.results import Result
 
 TESTS_SUFFIX = ".tests.toml"
 

@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import rubric_dsl
-from rubric_dsl.compiler import InputInfo
+from rubric_dsl.program import InputInfo
 from tests.conftest import one_indicator
 
 Row = tuple[int, bool, int, bool]  # low, low closed, high, high closed (percent points)

@@ -20,15 +20,8 @@ import pytest
 
 import rubric_dsl
 from rubric_dsl.checker.scope import Scope
-from rubric_dsl.compiler import GradeInfo
-from rubric_dsl.sheet import (
-    grade_scale,
-    render_html,
-    render_markdown,
-    render_xlsx,
-    sheet_table,
-    write_sheet,
-)
+from rubric_dsl.program import GradeInfo
+from rubric_dsl.sheet import grade_scale, render_html, render_markdown, render_xlsx, sheet_table, write_sheet
 from rubric_dsl.wording import criteria_text
 from tests.conftest import SEED_INSPECTION, compile_text, one_indicator
 

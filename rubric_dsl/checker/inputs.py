@@ -9,7 +9,7 @@ from rubric_dsl import diagnostics as diag
 from rubric_dsl.checker.scope import Scope
 from rubric_dsl.checker.types import DEFAULT, RANGE_END, literal_problem
 from rubric_dsl.diagnostics import Diagnostic
-from rubric_dsl.formatter import format_expr
+from rubric_dsl.printer import format_expr
 
 
 def check(scope: Scope) -> Iterator[Diagnostic]:

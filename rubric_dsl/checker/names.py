@@ -10,7 +10,8 @@ from collections.abc import Iterator
 
 from rubric_dsl import ast
 from rubric_dsl import diagnostics as diag
-from rubric_dsl.checker.scope import Scope, all_exprs, walk_expr
+from rubric_dsl.ast import walk_expr
+from rubric_dsl.checker.scope import Scope, all_exprs
 from rubric_dsl.diagnostics import Diagnostic
 
 

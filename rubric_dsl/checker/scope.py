@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from rubric_dsl import ast
+from rubric_dsl.ast import rule_exprs
 
 NUMERIC = frozenset({"number", "percent", "count", "money"})
 
@@ -117,57 +118,6 @@ def join(left: str | None, right: str | None) -> str | None:
     if "number" in (left, right):
         return right if left == "number" else left
     return "number"
-
-
-def walk_expr(expr: ast.Expr) -> Iterator[ast.Expr]:
-    yield expr
-    match expr:
-        case ast.Unary(operand=operand):
-            yield from walk_expr(operand)
-        case ast.Binary(left=left, right=right) | ast.Compare(left=left, right=right):
-            yield from walk_expr(left)
-            yield from walk_expr(right)
-        case ast.IfElse(condition=c, then=t, otherwise=o):
-            yield from walk_expr(c)
-            yield from walk_expr(t)
-            yield from walk_expr(o)
-        case ast.Call(args=args):
-            for arg in args:
-                yield from walk_expr(arg)
-
-
-def rule_exprs(rule: ast.Rule) -> Iterator[ast.Expr]:
-    """The expressions a rule reads (not the literals of its table)."""
-    match rule:
-        case ast.Bands(subject=e) | ast.Steps(subject=e) | ast.Linear(subject=e):
-            yield e
-        case ast.Checklist(failed=failed, zero_when=zero_when):
-            yield failed
-            if zero_when is not None:
-                yield zero_when
-        case ast.Proportional(ratio=e) | ast.Formula(expr=e):
-            yield e
-        case ast.Target(actual=actual, target=target):
-            yield actual
-            yield target
-        case ast.Judged(input=name, tier_input=tier_input):
-            yield name
-            if tier_input is not None:
-                yield tier_input
-        case ast.Conditional(arms=arms, otherwise=otherwise):
-            for arm in arms:
-                yield arm.condition
-                yield from rule_exprs(arm.rule)
-            yield from rule_exprs(otherwise)
-
-
-def sub_rules(rule: ast.Rule) -> Iterator[ast.Rule]:
-    """The rule and, for a conditional, every rule in its arms."""
-    yield rule
-    if isinstance(rule, ast.Conditional):
-        for arm in rule.arms:
-            yield from sub_rules(arm.rule)
-        yield from sub_rules(rule.otherwise)
 
 
 def all_exprs(scope: Scope) -> Iterator[ast.Expr]:

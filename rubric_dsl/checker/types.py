@@ -13,7 +13,7 @@ from rubric_dsl import ast
 from rubric_dsl import diagnostics as diag
 from rubric_dsl.checker.scope import NUMERIC, Scope
 from rubric_dsl.diagnostics import Diagnostic, Phrase
-from rubric_dsl.formatter import format_expr
+from rubric_dsl.printer import format_expr
 from rubric_dsl.source import Span
 
 CONSTRAINT: Phrase = ("a constraint", "约束条件")

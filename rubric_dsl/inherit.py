@@ -1,4 +1,4 @@
-"""Resolve `extends`: merge a rubric with its ancestors into one self-contained syntax tree.
+"""Inheritance: merge a rubric with the ancestors it `extends` into one self-contained syntax tree.
 
 Takes parsed rubrics by id; gives, per id, the merged tree (parent first, then the child's
 additions and `override`s) and the diagnostics of the merge. Rules:
@@ -28,18 +28,18 @@ Named = TypeVar("Named", ast.Input, ast.Let)
 
 
 @dataclass(frozen=True, slots=True)
-class Resolved:
+class Merged:
     rubric: ast.Rubric  # merged; `extends` kept for display
     chain: tuple[str, ...]  # ids from this rubric up to its root ancestor
     diagnostics: tuple[Diagnostic, ...]  # the merge's own problems
-    parent_failed: bool  # an ancestor could not be resolved or has errors
+    parent_failed: bool  # an ancestor could not be merged or has errors
 
 
-class Resolver:
-    """Resolves rubrics by id, each once, detecting cycles in `extends`.
+class Inheritance:
+    """Merges rubrics by id, each once, detecting cycles in `extends`.
 
-    `has_errors(id)` tells whether a parent failed its own check; resolve a parent's check
-    before its children so that the answer is final when a child asks. `unparsed` holds the ids
+    `has_errors(id)` tells whether a parent failed its own check; check a parent before its
+    children so that the answer is final when a child asks. `unparsed` holds the ids
     of files that failed to parse, so that a child names its broken parent instead of a missing one.
     """
 
@@ -52,25 +52,25 @@ class Resolver:
         self._rubrics = rubrics
         self._has_errors = has_errors
         self._unparsed = set(unparsed)
-        self._done: dict[str, Resolved] = {}
+        self._done: dict[str, Merged] = {}
         self._stack: list[str] = []
 
-    def resolve(self, rubric_id: str) -> Resolved:
+    def merge(self, rubric_id: str) -> Merged:
         if rubric_id in self._done:
             return self._done[rubric_id]
         rubric = self._rubrics[rubric_id]
         self._stack.append(rubric_id)
         try:
-            result = self._resolve(rubric)
+            result = self._merge(rubric)
         finally:
             self._stack.pop()
         self._done[rubric_id] = result
         return result
 
-    def _resolve(self, rubric: ast.Rubric) -> Resolved:
+    def _merge(self, rubric: ast.Rubric) -> Merged:
         if rubric.extends is None:
             problems = [diag.override_without_parent(span) for span in _override_spans(rubric)]
-            return Resolved(rubric, (rubric.id,), tuple(problems), False)
+            return Merged(rubric, (rubric.id,), tuple(problems), False)
         parent_id, span = rubric.extends.id, rubric.extends.span
         if parent_id in self._stack or self._in_cycle(rubric.id):
             return self._failed(rubric, diag.extends_cycle(self._cycle_from(rubric.id), span))
@@ -78,17 +78,17 @@ class Resolver:
             if parent_id in self._unparsed:
                 return self._failed(rubric, diag.parent_has_errors(parent_id, span))
             return self._failed(rubric, diag.unknown_parent(parent_id, span, self._rubrics))
-        parent = self.resolve(parent_id)
+        parent = self.merge(parent_id)
         if any(d.code == "rubric_extends_cycle" for d in parent.diagnostics):
             return self._failed(rubric, diag.parent_in_cycle(parent_id, self._cycle_of(parent_id), span))
         if parent.parent_failed or self._has_errors(parent_id) or parent.diagnostics:
             return self._failed(rubric, diag.parent_has_errors(parent_id, span))
         merged, problems = merge(parent.rubric, rubric)
-        return Resolved(merged, (rubric.id, *parent.chain), tuple(problems), False)
+        return Merged(merged, (rubric.id, *parent.chain), tuple(problems), False)
 
     @staticmethod
-    def _failed(rubric: ast.Rubric, problem: Diagnostic) -> Resolved:
-        return Resolved(rubric, (rubric.id,), (problem,), True)
+    def _failed(rubric: ast.Rubric, problem: Diagnostic) -> Merged:
+        return Merged(rubric, (rubric.id,), (problem,), True)
 
     def _parent(self, rubric_id: str) -> str | None:
         rubric = self._rubrics.get(rubric_id)

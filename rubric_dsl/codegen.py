@@ -17,10 +17,8 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
-import threading
 import weakref
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from decimal import (
     ROUND_CEILING,
     ROUND_DOWN,
@@ -34,17 +32,16 @@ from decimal import (
     DivisionByZero,
     InvalidOperation,
     Overflow,
-    getcontext,
-    setcontext,
 )
 from typing import Any
 
-from rubric_dsl import ast, evaluator, limits
+from rubric_dsl import ast, explain, limits
+from rubric_dsl.ast import sub_rules, walk_expr
 from rubric_dsl.checker.bands import end_key, start_key
 from rubric_dsl.checker.bands import show as show_interval
-from rubric_dsl.checker.scope import Scope, sub_rules, walk_expr
+from rubric_dsl.checker.scope import Scope
 from rubric_dsl.diagnostics import fmt
-from rubric_dsl.evaluator import EvaluationError, Explainer, Plan, Result
+from rubric_dsl.explain import Explainer
 from rubric_dsl.facts import (
     HUNDREDTH,
     MISSING,
@@ -56,7 +53,7 @@ from rubric_dsl.facts import (
     number_converter,
     number_rule,
 )
-from rubric_dsl.formatter import format_expr
+from rubric_dsl.printer import format_expr
 from rubric_dsl.source import Span
 
 CONTEXT = Context(prec=40, rounding=ROUND_HALF_EVEN, traps=[InvalidOperation, DivisionByZero, Overflow])
@@ -69,54 +66,6 @@ MODES = {
 }
 DEFAULT_ROUNDING = ast.Rounding("indicator", ast.DEFAULT_INDICATOR_STEP, "half_up", Span("<default>", 1, 1, 1, 1))
 ZERO = Decimal(0)
-
-
-class _ThreadContext(threading.local):
-    """Each thread's own copy of CONTEXT, made once: switching to it per call is cheaper than
-    `localcontext(CONTEXT)`, which copies the context every time."""
-
-    def __init__(self) -> None:
-        self.context = CONTEXT.copy()
-
-
-_THREAD = _ThreadContext()
-
-
-@dataclass(frozen=True, slots=True)
-class InputInfo:
-    name: str
-    kind: str
-    label: str
-    minimum: Decimal | None
-    maximum: Decimal | None
-    default: str | None
-    unit: str | None
-    choices: tuple[str, ...]
-    required: bool
-
-
-@dataclass(frozen=True, slots=True)
-class SectionInfo:
-    id: str
-    label: str
-    weight: Decimal
-    parent: str | None
-    depth: int
-
-
-@dataclass(frozen=True, slots=True)
-class IndicatorInfo:
-    id: str
-    label: str
-    weight: Decimal
-    section: str | None
-    rule: str
-
-
-@dataclass(frozen=True, slots=True)
-class GradeInfo:
-    label: str
-    minimum: Decimal | None
 
 
 # The Python source generated for each scoring function, for audits and the tests that prove no
@@ -135,126 +84,11 @@ class _NoBand(ArithmeticError):
     pass
 
 
-class CompiledRubric:
-    """A rubric ready to score; immutable, safe to share between threads."""
-
-    def __init__(
-        self,
-        *,
-        rubric: ast.Rubric,
-        scope: Scope,
-        content_hash: str,
-        source_text: str,
-        path: str,
-        ancestors: tuple[str, ...] = (),
-    ) -> None:
-        header = {f.key: f.value for f in rubric.header}
-        self.id = rubric.id
-        self.title = rubric.title
-        self.tree = rubric  # the merged syntax tree, for tools that word or format rules (sheet, fmt)
-        self.version = header.get("version", "")
-        self.content_hash = content_hash
-        self.source_text = source_text
-        self.path = path
-        self.ancestors = ancestors  # the ids it `extends`, nearest first
-        self.metadata: dict[str, str] = {k: header[k] for k in ("source", "region", "year") if k in header}
-        self.total = scope.total
-        rounding = {r.scope: r for r in rubric.rounding}
-        self._indicator_rounding = rounding.get("indicator", DEFAULT_ROUNDING)
-        self._total_rounding = rounding.get("total")
-        self.rounding = "; ".join(
-            f"round {r.scope} {r.step} {r.mode}" for r in (self._indicator_rounding, self._total_rounding) if r
-        )
-        self.inputs = [_input_info(i) for i in rubric.inputs]
-        depth: dict[str | None, int] = {None: -1}
-        self.sections = []
-        for section, parent in scope.sections:
-            parent_id = parent.id if parent else None
-            depth[section.id] = depth[parent_id] + 1
-            self.sections.append(SectionInfo(section.id, section.label, section.weight, parent_id, depth[section.id]))
-        self.indicators = [
-            IndicatorInfo(i.id, i.label, i.weight, p.id if p else None, type(i.rule).__name__.lower())
-            for i, p in scope.indicators
-        ]
-        self.grades = [GradeInfo(r.label, r.minimum) for r in rubric.grades.rows] if rubric.grades else []
-        rules = _number_rules(rubric, scope)
-        checked = _with_tier_constraints(rubric, scope)  # both fact readers check tiers as constraints
-        self._validator = _validator(checked, Scope.of(checked), rules)
-        self._score_values, self._score_facts = _generate(
-            checked, Scope.of(checked), rules, self._indicator_rounding, self._total_rounding
-        )
-        rounding_text = f"round {self._indicator_rounding.step} {self._indicator_rounding.mode}"
-        self._plan = Plan(
-            rubric=self.id,
-            version=self.version,
-            content_hash=content_hash,
-            indicator_ids=tuple(i.id for i in self.indicators),
-            indicator_labels=tuple(i.label for i in self.indicators),
-            indicator_weights=tuple(i.weight for i in self.indicators),
-            indicator_sections=tuple(i.section for i in self.indicators),
-            explainers=tuple(_explainer(scope, i.rule, i.weight) for i, _ in scope.indicators),
-            section_ids=tuple(s.id for s in self.sections),
-            section_labels=tuple(s.label for s in self.sections),
-            section_weights=tuple(s.weight for s in self.sections),
-            section_parents=tuple(s.parent for s in self.sections),
-            grade_labels=tuple(g.label for g in self.grades),
-            rounding=rounding_text,
-        )
-
-    @property
-    def generated_source(self) -> str:
-        """The Python this rubric was compiled to: only generated names, operators and constants' names."""
-        return "\n\n".join(GENERATED.get(f, "") for f in (self._score_values, self._score_facts))
-
-    def __repr__(self) -> str:
-        return f"<CompiledRubric {self.id} {self.version} {self.content_hash[:15]}>"
-
-    def score(self, facts: Mapping[str, Any], *, allow_extra_facts: bool = False) -> Result:
-        caller = getcontext()
-        setcontext(_THREAD.context)
-        try:
-            scored = None if allow_extra_facts else self._score_facts(facts)
-            if scored is None:  # not the usual spellings, or not good: the validator reads them or says why
-                scored = self._score_values(self._validator.validate(facts, allow_extra_facts))
-        except _Failed as failure:
-            raise EvaluationError(self.id, self.indicators[failure.indicator].id, _cause(failure.cause)) from None
-        finally:
-            setcontext(caller)
-        return Result(self._plan, *scored)
-
-
-def _cause(error: BaseException) -> str:
-    if isinstance(error, DivisionByZero | ZeroDivisionError) or (
-        isinstance(error, InvalidOperation) and "division" in repr(error.args).lower()
-    ):
-        return "division by zero with these facts; guard it, e.g. `when x == 0 => points 0`"
-    if isinstance(error, _NoBand):
-        return f"value {error.args[0]} matches no band"
-    return f"arithmetic failed ({type(error).__name__}) with these facts"
-
-
 # --- inputs and validation ------------------------------------------------------------------------
 
 
 def _literal_value(literal: ast.Num | ast.Bool | ast.Str) -> Any:
     return literal.value
-
-
-def _input_info(item: ast.Input) -> InputInfo:
-    default = None
-    if item.default is not None:
-        default = format_expr(item.default) if not isinstance(item.default, ast.Str) else item.default.value
-    return InputInfo(
-        item.name,
-        item.kind,
-        item.label,
-        item.minimum.value if item.minimum else None,
-        item.maximum.value if item.maximum else None,
-        default,
-        item.unit,
-        item.choices,
-        item.default is None,
-    )
 
 
 def _judged_limits(scope: Scope) -> dict[str, Decimal]:
@@ -759,15 +593,15 @@ def _explainer(scope: Scope, rule: ast.Rule, weight: Decimal) -> Explainer:
                 )
                 for r in rows
             )
-            return evaluator.BandsExplainer(
+            return explain.BandsExplainer(
                 _subject(scope, subject), percent, intervals, tuple(r.points for r in rows), otherwise
             )
         case ast.Checklist(failed=failed, deduct=deduct, zero_when=zero_when):
-            return evaluator.ChecklistExplainer(
+            return explain.ChecklistExplainer(
                 _subject(scope, failed), deduct, weight, _subject(scope, zero_when) if zero_when else None
             )
         case ast.Steps():
-            return evaluator.StepsExplainer(
+            return explain.StepsExplainer(
                 _subject(scope, rule.subject),
                 scope.kind_of(rule.subject) == "percent",
                 rule.direction == "above",
@@ -778,17 +612,17 @@ def _explainer(scope: Scope, rule: ast.Rule, weight: Decimal) -> Explainer:
                 rule.whole,
             )
         case ast.Proportional(ratio=ratio):
-            return evaluator.ProportionalExplainer(_subject(scope, ratio), scope.kind_of(ratio) == "percent", weight)
+            return explain.ProportionalExplainer(_subject(scope, ratio), scope.kind_of(ratio) == "percent", weight)
         case ast.Linear(subject=subject, points=points):
             ordered = sorted(points, key=lambda p: p.at.value)
-            return evaluator.LinearExplainer(
+            return explain.LinearExplainer(
                 _subject(scope, subject),
                 scope.kind_of(subject) == "percent",
                 tuple(p.at.value for p in ordered),
                 tuple(weight if p.points is None else p.points for p in ordered),
             )
         case ast.Target(actual=actual, op=op, target=target, proportional=proportional):
-            return evaluator.TargetExplainer(
+            return explain.TargetExplainer(
                 _subject(scope, actual),
                 op,
                 format_expr(target),
@@ -797,11 +631,11 @@ def _explainer(scope: Scope, rule: ast.Rule, weight: Decimal) -> Explainer:
                 proportional,
             )
         case ast.Judged(input=name, tiers=tiers):
-            return evaluator.JudgedExplainer(_subject(scope, name), tuple(t.label for t in tiers))
+            return explain.JudgedExplainer(_subject(scope, name), tuple(t.label for t in tiers))
         case ast.Formula(expr=expr):
-            return evaluator.FormulaExplainer(format_expr(expr), weight)
+            return explain.FormulaExplainer(format_expr(expr), weight)
         case ast.Conditional(arms=arms, otherwise=otherwise):
-            return evaluator.ConditionalExplainer(
+            return explain.ConditionalExplainer(
                 tuple(format_expr(a.condition) for a in arms),
                 tuple(_explainer(scope, r, weight) for r in (*(a.rule for a in arms), otherwise)),
             )

@@ -1,0 +1,196 @@
+"""The compiled rubric: the object that scores facts, built from a checked rubric by `codegen`.
+
+Takes a merged, checked syntax tree and its scope; gives a `CompiledRubric`, immutable and safe
+to share between threads, whose `score(facts)` reads the facts and runs the generated function.
+Scoring runs in a private decimal context (40 digits, traps on), so the caller's thread context
+(its precision, rounding or traps) never changes a score.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal, DivisionByZero, InvalidOperation, getcontext, setcontext
+from typing import Any
+
+from rubric_dsl import ast
+from rubric_dsl.checker.scope import Scope
+from rubric_dsl.codegen import (
+    CONTEXT,
+    DEFAULT_ROUNDING,
+    GENERATED,
+    _explainer,
+    _Failed,
+    _generate,
+    _NoBand,
+    _number_rules,
+    _validator,
+    _with_tier_constraints,
+)
+from rubric_dsl.errors import EvaluationError
+from rubric_dsl.printer import format_expr
+from rubric_dsl.results import Plan, Result
+
+
+class _ThreadContext(threading.local):
+    """Each thread's own copy of CONTEXT, made once: switching to it per call is cheaper than
+    `localcontext(CONTEXT)`, which copies the context every time."""
+
+    def __init__(self) -> None:
+        self.context = CONTEXT.copy()
+
+
+_THREAD = _ThreadContext()
+
+
+@dataclass(frozen=True, slots=True)
+class InputInfo:
+    name: str
+    kind: str
+    label: str
+    minimum: Decimal | None
+    maximum: Decimal | None
+    default: str | None
+    unit: str | None
+    choices: tuple[str, ...]
+    required: bool
+
+
+@dataclass(frozen=True, slots=True)
+class SectionInfo:
+    id: str
+    label: str
+    weight: Decimal
+    parent: str | None
+    depth: int
+
+
+@dataclass(frozen=True, slots=True)
+class IndicatorInfo:
+    id: str
+    label: str
+    weight: Decimal
+    section: str | None
+    rule: str
+
+
+@dataclass(frozen=True, slots=True)
+class GradeInfo:
+    label: str
+    minimum: Decimal | None
+
+
+class CompiledRubric:
+    """A rubric ready to score; immutable, safe to share between threads."""
+
+    def __init__(
+        self,
+        *,
+        rubric: ast.Rubric,
+        scope: Scope,
+        content_hash: str,
+        source_text: str,
+        path: str,
+        ancestors: tuple[str, ...] = (),
+    ) -> None:
+        header = {f.key: f.value for f in rubric.header}
+        self.id = rubric.id
+        self.title = rubric.title
+        self.tree = rubric  # the merged syntax tree, for tools that word or format rules (sheet, fmt)
+        self.version = header.get("version", "")
+        self.content_hash = content_hash
+        self.source_text = source_text
+        self.path = path
+        self.ancestors = ancestors  # the ids it `extends`, nearest first
+        self.metadata: dict[str, str] = {k: header[k] for k in ("source", "region", "year") if k in header}
+        self.total = scope.total
+        rounding = {r.scope: r for r in rubric.rounding}
+        self._indicator_rounding = rounding.get("indicator", DEFAULT_ROUNDING)
+        self._total_rounding = rounding.get("total")
+        self.rounding = "; ".join(
+            f"round {r.scope} {r.step} {r.mode}" for r in (self._indicator_rounding, self._total_rounding) if r
+        )
+        self.inputs = [_input_info(i) for i in rubric.inputs]
+        depth: dict[str | None, int] = {None: -1}
+        self.sections = []
+        for section, parent in scope.sections:
+            parent_id = parent.id if parent else None
+            depth[section.id] = depth[parent_id] + 1
+            self.sections.append(SectionInfo(section.id, section.label, section.weight, parent_id, depth[section.id]))
+        self.indicators = [
+            IndicatorInfo(i.id, i.label, i.weight, p.id if p else None, type(i.rule).__name__.lower())
+            for i, p in scope.indicators
+        ]
+        self.grades = [GradeInfo(r.label, r.minimum) for r in rubric.grades.rows] if rubric.grades else []
+        rules = _number_rules(rubric, scope)
+        checked = _with_tier_constraints(rubric, scope)  # both fact readers check tiers as constraints
+        self._validator = _validator(checked, Scope.of(checked), rules)
+        self._score_values, self._score_facts = _generate(
+            checked, Scope.of(checked), rules, self._indicator_rounding, self._total_rounding
+        )
+        rounding_text = f"round {self._indicator_rounding.step} {self._indicator_rounding.mode}"
+        self._plan = Plan(
+            rubric=self.id,
+            version=self.version,
+            content_hash=content_hash,
+            indicator_ids=tuple(i.id for i in self.indicators),
+            indicator_labels=tuple(i.label for i in self.indicators),
+            indicator_weights=tuple(i.weight for i in self.indicators),
+            indicator_sections=tuple(i.section for i in self.indicators),
+            explainers=tuple(_explainer(scope, i.rule, i.weight) for i, _ in scope.indicators),
+            section_ids=tuple(s.id for s in self.sections),
+            section_labels=tuple(s.label for s in self.sections),
+            section_weights=tuple(s.weight for s in self.sections),
+            section_parents=tuple(s.parent for s in self.sections),
+            grade_labels=tuple(g.label for g in self.grades),
+            rounding=rounding_text,
+        )
+
+    @property
+    def generated_source(self) -> str:
+        """The Python this rubric was compiled to: only generated names, operators and constants' names."""
+        return "\n\n".join(GENERATED.get(f, "") for f in (self._score_values, self._score_facts))
+
+    def __repr__(self) -> str:
+        return f"<CompiledRubric {self.id} {self.version} {self.content_hash[:15]}>"
+
+    def score(self, facts: Mapping[str, Any], *, allow_extra_facts: bool = False) -> Result:
+        caller = getcontext()
+        setcontext(_THREAD.context)
+        try:
+            scored = None if allow_extra_facts else self._score_facts(facts)
+            if scored is None:  # not the usual spellings, or not good: the validator reads them or says why
+                scored = self._score_values(self._validator.validate(facts, allow_extra_facts))
+        except _Failed as failure:
+            raise EvaluationError(self.id, self.indicators[failure.indicator].id, _cause(failure.cause)) from None
+        finally:
+            setcontext(caller)
+        return Result(self._plan, *scored)
+
+
+def _cause(error: BaseException) -> str:
+    if isinstance(error, DivisionByZero | ZeroDivisionError) or (
+        isinstance(error, InvalidOperation) and "division" in repr(error.args).lower()
+    ):
+        return "division by zero with these facts; guard it, e.g. `when x == 0 => points 0`"
+    if isinstance(error, _NoBand):
+        return f"value {error.args[0]} matches no band"
+    return f"arithmetic failed ({type(error).__name__}) with these facts"
+
+
+def _input_info(item: ast.Input) -> InputInfo:
+    default = None
+    if item.default is not None:
+        default = format_expr(item.default) if not isinstance(item.default, ast.Str) else item.default.value
+    return InputInfo(
+        item.name,
+        item.kind,
+        item.label,
+        item.minimum.value if item.minimum else None,
+        item.maximum.value if item.maximum else None,
+        default,
+        item.unit,
+        item.choices,
+        item.default is None,
+    )

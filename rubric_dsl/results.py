@@ -1,0 +1,198 @@
+"""Results of a scoring run: total, grade, section and indicator points, and where points were lost.
+
+Takes what the generated scoring function returns (per indicator: points, points before rounding,
+and the record of the clause that fired) and the rubric's `Plan`; gives a `Result` whose
+explanations are built (by `explain`) only when someone reads them, so scoring without
+`explain` pays nothing for them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from rubric_dsl.diagnostics import fmt
+from rubric_dsl.explain import Explainer
+
+
+@dataclass(frozen=True, slots=True)
+class IndicatorResult:
+    id: str
+    label: str
+    points: Decimal
+    max_points: Decimal
+    explanation: str
+    section: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class LostPoints:
+    """Where points were lost: the scorecard's adverse reason (e.g. 实际完成率 −3: 60% ∈ [0%, 85%) → 0)."""
+
+    id: str
+    label: str
+    lost: Decimal
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.label} −{fmt(self.lost)}: {self.reason}"
+
+
+@dataclass(frozen=True, slots=True)
+class SectionResult:
+    id: str
+    label: str
+    points: Decimal
+    max_points: Decimal
+    parent: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """What a result needs to know about its rubric; built once by the compiler."""
+
+    rubric: str
+    version: str
+    content_hash: str
+    indicator_ids: tuple[str, ...]
+    indicator_labels: tuple[str, ...]
+    indicator_weights: tuple[Decimal, ...]
+    indicator_sections: tuple[str | None, ...]
+    explainers: tuple[Explainer, ...]
+    section_ids: tuple[str, ...]
+    section_labels: tuple[str, ...]
+    section_weights: tuple[Decimal, ...]
+    section_parents: tuple[str | None, ...]
+    grade_labels: tuple[str, ...]
+    rounding: str
+
+
+class Result:
+    """The score of one set of facts under one rubric."""
+
+    __slots__ = ("_indicators", "_plan", "_points", "_raws", "_records", "_sections", "grade", "total")
+
+    def __init__(
+        self,
+        plan: Plan,
+        points: Sequence[Decimal],
+        raws: Sequence[Decimal],
+        records: Sequence[tuple[Any, ...]],
+        sections: Sequence[Decimal],
+        total: Decimal,
+        grade: int,
+    ) -> None:
+        self._plan = plan
+        self._points = points
+        self._raws = raws
+        self._records = records
+        self._sections = sections
+        self._indicators: list[IndicatorResult] | None = None
+        self.total = total
+        self.grade = plan.grade_labels[grade]
+
+    @property
+    def rubric(self) -> str:
+        return self._plan.rubric
+
+    @property
+    def version(self) -> str:
+        return self._plan.version
+
+    @property
+    def content_hash(self) -> str:
+        return self._plan.content_hash
+
+    @property
+    def records(self) -> Sequence[tuple[Any, ...]]:
+        """Per indicator, which clause fired and the values it used (for coverage tools)."""
+        return self._records
+
+    @property
+    def section_points(self) -> Sequence[Decimal]:
+        """Points per section in the rubric's section order, without building `SectionResult`s."""
+        return self._sections
+
+    @property
+    def points(self) -> dict[str, Decimal]:
+        """Points by indicator id, without explanations."""
+        return dict(zip(self._plan.indicator_ids, self._points, strict=True))
+
+    @property
+    def sections(self) -> list[SectionResult]:
+        plan = self._plan
+        return [
+            SectionResult(*fields)
+            for fields in zip(
+                plan.section_ids,
+                plan.section_labels,
+                self._sections,
+                plan.section_weights,
+                plan.section_parents,
+                strict=True,
+            )
+        ]
+
+    @property
+    def indicators(self) -> list[IndicatorResult]:
+        if self._indicators is None:
+            plan = self._plan
+            self._indicators = [
+                IndicatorResult(
+                    plan.indicator_ids[i],
+                    plan.indicator_labels[i],
+                    points,
+                    plan.indicator_weights[i],
+                    self._explain(i),
+                    plan.indicator_sections[i],
+                )
+                for i, points in enumerate(self._points)
+            ]
+        return self._indicators
+
+    @property
+    def lost(self) -> list[LostPoints]:
+        """Indicators that scored below their maximum, the largest loss first (ties in rubric order)."""
+        lost = [
+            LostPoints(i.id, i.label, i.max_points - i.points, i.explanation)
+            for i in self.indicators
+            if i.points < i.max_points
+        ]
+        return sorted(lost, key=lambda item: -item.lost)
+
+    def _explain(self, index: int) -> str:
+        text = self._plan.explainers[index].explain(self._records[index])
+        points, raw = self._points[index], self._raws[index]
+        if points != raw:
+            text += f" → {fmt(points)} ({self._plan.rounding})"
+        return text
+
+    def to_dict(self) -> dict[str, Any]:
+        """The CLI's `--format json` and the service's response, decimals as strings."""
+        return {
+            "rubric": self.rubric,
+            "version": self.version,
+            "content_hash": self.content_hash,
+            "total": fmt(self.total),
+            "grade": self.grade,
+            "sections": [
+                {"id": s.id, "label": s.label, "points": fmt(s.points), "max_points": fmt(s.max_points)}
+                for s in self.sections
+            ],
+            "indicators": [
+                {
+                    "id": i.id,
+                    "label": i.label,
+                    "points": fmt(i.points),
+                    "max_points": fmt(i.max_points),
+                    "explanation": i.explanation,
+                }
+                for i in self.indicators
+            ],
+            "lost": [
+                {"id": item.id, "label": item.label, "lost": fmt(item.lost), "reason": item.reason}
+                for item in self.lost
+            ],
+        }
