@@ -20,7 +20,6 @@ from pathlib import Path
 
 from rubric_dsl import ast, checker
 from rubric_dsl import diagnostics as diag
-from rubric_dsl.checker.scope import Scope
 from rubric_dsl.diagnostics import Diagnostic, Language, has_errors, sort_diagnostics
 from rubric_dsl.errors import RubricError
 from rubric_dsl.inherit import Inheritance
@@ -63,8 +62,9 @@ def read_files(paths: Iterable[Path]) -> dict[str, str]:
     return {str(p): p.read_text(encoding="utf-8") for p in paths}
 
 
-def build_library(sources: Mapping[str, str]) -> Library:
-    """Parse, resolve, check and compile every file; problems stay with the file they belong to."""
+def build_library(sources: Mapping[str, str], *, compile: bool = True) -> Library:
+    """Parse, merge, check and (unless `compile=False`) compile every file; problems stay with the
+    file they belong to. Checking alone generates no code."""
     library = Library(sources=dict(sources))
     trees: dict[str, ast.Rubric] = {}
     paths: dict[str, str] = {}
@@ -81,33 +81,33 @@ def build_library(sources: Mapping[str, str]) -> Library:
         trees[tree.id] = tree
         paths[tree.id] = path
         library.ids[path] = tree.id
-    checked: dict[str, bool] = {}
-    inheritance = Inheritance(trees, lambda rubric_id: checked.get(rubric_id) is False, unparsed)
+    clean: dict[str, bool] = {}
+    inheritance = Inheritance(trees, lambda rubric_id: clean.get(rubric_id) is False, unparsed)
 
     def check(rubric_id: str) -> bool:
-        if rubric_id in checked:
-            return checked[rubric_id]
-        checked[rubric_id] = False  # until proven clean; also ends a cycle in `extends`
+        if rubric_id in clean:
+            return clean[rubric_id]
+        clean[rubric_id] = False  # until proven clean; also ends a cycle in `extends`
         parent = trees[rubric_id].extends
         if parent is not None and parent.id in trees:
             check(parent.id)
-        resolved = inheritance.merge(rubric_id)
+        merged = inheritance.merge(rubric_id)
         path = paths[rubric_id]
-        found = list(resolved.diagnostics)
-        if not resolved.diagnostics and not resolved.parent_failed:
-            found.extend(checker.check(resolved.rubric))
+        found = list(merged.diagnostics)
+        checked = None
+        if not merged.diagnostics and not merged.parent_failed:
+            problems, checked = checker.check(merged.rubric)
+            found.extend(problems)
         library.files[path] = sort_diagnostics([*library.files[path], *found])
         ok = not has_errors(library.files[path])
-        checked[rubric_id] = ok
-        if ok and not resolved.rubric.abstract:
-            chain_texts = [sources[paths[i]] for i in resolved.chain]
+        clean[rubric_id] = ok
+        if compile and ok and checked is not None and not checked.rubric.abstract:
             library.rubrics[rubric_id] = CompiledRubric(
-                rubric=resolved.rubric,
-                scope=Scope.of(resolved.rubric),
-                content_hash=content_hash(chain_texts),
+                checked,
+                content_hash=content_hash(sources[paths[i]] for i in merged.chain),
                 source_text=sources[path],
                 path=path,
-                ancestors=resolved.chain[1:],
+                ancestors=merged.chain[1:],
             )
         return ok
 
@@ -200,8 +200,8 @@ def _with_text(path: str, text: str, search_dir: str | Path | None) -> dict[str,
 
 
 def check_source(text: str, path: str = "<input>", search_dir: str | Path | None = None) -> list[Diagnostic]:
-    """The diagnostics of one rubric text; nothing is stored or compiled for later."""
-    library = build_library(_with_text(path, text, search_dir))
+    """The diagnostics of one rubric text; nothing is compiled."""
+    library = build_library(_with_text(path, text, search_dir), compile=False)
     return library.files[path]
 
 

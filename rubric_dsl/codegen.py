@@ -1,24 +1,35 @@
-"""Compile a checked rubric into a `CompiledRubric` with a generated scoring function.
+"""Generate the scoring functions of a checked rubric as Python source, and compile them.
 
-Takes a merged syntax tree the checker passed; gives an object whose `score(facts)` validates
-the facts and runs one straight-line Python function generated here, so scoring never walks
-the tree or re-parses anything. The usual request (numbers as plain strings, flags as true or
-false) is read and checked inside that same function; anything else, and every bad request,
-goes through `facts.FactValidator`, which reads the rest and names each problem. The
-generated source contains only names this module makes (`a3`, `k7`, `p2`) and Python operators:
-every number, name, label and string of the rubric (fact names included) reaches the function
-as a closure constant, never as code, so rubric text cannot execute.
-Arithmetic is `Decimal` in a private context (40 digits, traps on); division multiplies first
-(`w * a / b`) so results are exact wherever they can be. Fact validation runs in that context
-too, so the caller's thread context (its precision, rounding or traps) never changes a score.
+Takes a `CheckedRubric` and its `FactReader` (see `reader.py`); gives a `Generated`: the
+functions `program.CompiledRubric` calls, the source they were compiled from, and the constants
+they were built with. Scoring never walks the tree or re-parses anything.
+
+The generator follows jinja's: a `CodeGenerator` whose methods write one statement per line into
+a `Frame` (the indentation, and the indicator being written) passed explicitly. Guarantees:
+
+* each `let` is computed once, as a local (`l3`), in dependency order, before any rule reads it,
+  so the generated source grows linearly with the rubric. A let whose arithmetic fails with the
+  facts given (a division by zero on a branch the rubric guards) holds a `Poison` that raises
+  that error where, and only if, the let is used: a let read only on a branch not taken costs
+  nothing, as if it were written out where it is read;
+* a comment opens each indicator's code with its id and `file:line`, so the source can be
+  audited against the rubric (`CompiledRubric.listing()` adds the constants);
+* each rule leaves the record of the clause that fired, laid out as in `clauses.py`;
+* the source contains only names made here (`a3` inputs, `l2` lets, `k7` constants, `t1`
+  temporaries, `p2`/`q2`/`r2` points, raw points and records) and Python operators: every
+  number, name, label and string of the rubric reaches the functions as a closure constant,
+  never as code, so rubric text cannot execute (comments carry ids and a path, escaped);
+* arithmetic is `Decimal` in the caller's context, which `program` sets to a private one (40
+  digits, traps on); division multiplies first (`w * a / b`) so results are exact wherever
+  they can be.
 """
 
 from __future__ import annotations
 
-import dataclasses
+import graphlib
 import itertools
-import weakref
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
 from decimal import (
     ROUND_CEILING,
     ROUND_DOWN,
@@ -33,27 +44,12 @@ from decimal import (
     InvalidOperation,
     Overflow,
 )
-from typing import Any
+from typing import Any, NamedTuple
 
-from rubric_dsl import ast, explain, limits
-from rubric_dsl.ast import sub_rules, walk_expr
-from rubric_dsl.checker.bands import end_key, start_key
-from rubric_dsl.checker.bands import show as show_interval
-from rubric_dsl.checker.scope import Scope
-from rubric_dsl.diagnostics import fmt
-from rubric_dsl.explain import Explainer
-from rubric_dsl.facts import (
-    HUNDREDTH,
-    MISSING,
-    FactSpec,
-    FactValidator,
-    NumberRule,
-    choice_converter,
-    flag_converter,
-    number_converter,
-    number_rule,
-)
-from rubric_dsl.printer import format_expr
+from rubric_dsl import ast, clauses
+from rubric_dsl.ast import walk_expr
+from rubric_dsl.checker import CheckedRubric
+from rubric_dsl.reader import FactReader
 from rubric_dsl.source import Span
 
 CONTEXT = Context(prec=40, rounding=ROUND_HALF_EVEN, traps=[InvalidOperation, DivisionByZero, Overflow])
@@ -66,141 +62,92 @@ MODES = {
 }
 DEFAULT_ROUNDING = ast.Rounding("indicator", ast.DEFAULT_INDICATOR_STEP, "half_up", Span("<default>", 1, 1, 1, 1))
 ZERO = Decimal(0)
+BUILTINS = {"min": min, "max": max, "abs": abs, "len": len, "ArithmeticError": ArithmeticError}
 
 
-# The Python source generated for each scoring function, for audits and the tests that prove no
-# rubric text ever becomes code.
-GENERATED: weakref.WeakKeyDictionary[Callable[..., Any], str] = weakref.WeakKeyDictionary()
+class Failed(Exception):
+    """Raised by the generated code when indicator `indicator` fails with `cause`."""
 
-
-class _Failed(Exception):
     def __init__(self, indicator: int, cause: BaseException) -> None:
         super().__init__(indicator, cause)
         self.indicator = indicator
         self.cause = cause
 
 
-class _NoBand(ArithmeticError):
-    pass
+class NoBand(ArithmeticError):
+    """A band table without `otherwise` met a value in none of its rows."""
 
 
-# --- inputs and validation ------------------------------------------------------------------------
+class Poison:
+    """The value of a let whose arithmetic failed: any use of it raises that error again."""
+
+    __slots__ = ("error",)
+    __hash__ = None  # type: ignore[assignment]
+
+    def __init__(self, error: ArithmeticError) -> None:
+        self.error = error
+
+    def _raise(self, *_: object) -> Any:
+        raise self.error
+
+    __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = _raise
+    __truediv__ = __rtruediv__ = __floordiv__ = __rfloordiv__ = __mod__ = __rmod__ = _raise
+    __neg__ = __pos__ = __abs__ = __bool__ = _raise
+    __lt__ = __le__ = __gt__ = __ge__ = __eq__ = __ne__ = _raise
 
 
-def _literal_value(literal: ast.Num | ast.Bool | ast.Str) -> Any:
-    return literal.value
+class Generated(NamedTuple):
+    """The compiled functions, the source they came from and the constants they close over."""
+
+    score_values: Callable[[Sequence[Any]], Any]  # from the values the validator read
+    score_facts: Callable[[Any], Any]  # straight from the facts, or None when the validator must read them
+    constraints: Callable[[Sequence[Any]], list[int]]  # the indexes of the constraints broken
+    source: str
+    constants: tuple[tuple[str, Any], ...]
 
 
-def _judged_limits(scope: Scope) -> dict[str, Decimal]:
-    limits: dict[str, Decimal] = {}
-    for indicator, _ in scope.indicators:
-        for rule in sub_rules(indicator.rule):
-            if isinstance(rule, ast.Judged):
-                name = rule.input.id
-                limits[name] = min(limits.get(name, indicator.weight), indicator.weight)
-    return limits
+@dataclass(frozen=True, slots=True)
+class Frame:
+    """Where the generator writes: the indentation, and the indicator whose rule is being written."""
+
+    indent: int = 0
+    weight: str = ""  # the constant holding the indicator's weight
+    weight_value: Decimal = ZERO
+    raw: str = ""  # the variable of its points before rounding
+    rounded: str = ""  # the variable of its rounded points
+    rounding: ast.Rounding = DEFAULT_ROUNDING
+
+    def inner(self) -> Frame:
+        return replace(self, indent=self.indent + 1)
 
 
-def _number_rules(rubric: ast.Rubric, scope: Scope) -> dict[str, NumberRule]:
-    """What each numeric input must be; a judged score also lies within 0..its indicator's weight."""
-    judged = _judged_limits(scope)
-    rules = {}
-    for item in rubric.inputs:
-        if item.kind in ("flag", "choice"):
-            continue
-        low = item.minimum.value if item.minimum else None
-        high = item.maximum.value if item.maximum else None
-        why = ""
-        if item.name in judged:
-            low = max(low, ZERO) if low is not None else ZERO
-            high = min(high, judged[item.name]) if high is not None else judged[item.name]
-            why = " (a judged score lies between 0 and the indicator's weight)"
-        rules[item.name] = number_rule(item.kind, low, high, why)
-    return rules
+@dataclass(slots=True)
+class CodeGenerator:
+    checked: CheckedRubric
+    reader: FactReader
+    lines: list[str] = field(default_factory=list)
+    constants: dict[tuple[str, str], tuple[str, Any]] = field(default_factory=dict)
+    values: dict[str, Any] = field(default_factory=dict)  # constant name -> value
+    inputs: dict[str, str] = field(default_factory=dict)  # input name -> variable
+    lets: dict[str, str] = field(default_factory=dict)  # let name -> variable
+    counter: Iterator[int] = field(default_factory=itertools.count)
 
+    def __post_init__(self) -> None:
+        self.inputs = {item.name: f"a{i}" for i, item in enumerate(self.checked.rubric.inputs)}
+        self.lets = {name: f"l{i}" for i, name in enumerate(self.checked.scope.lets)}
 
-def _with_tier_constraints(rubric: ast.Rubric, scope: Scope) -> ast.Rubric:
-    """The rubric with one constraint per tiered judged score: the score lies in the tier named."""
-    added = []
-    for indicator, _ in scope.indicators:
-        for rule in sub_rules(indicator.rule):
-            if isinstance(rule, ast.Judged) and rule.tier_input is not None:
-                added.append(_tier_constraint(rule, rule.tier_input, indicator.weight))
-    return dataclasses.replace(rubric, constraints=(*rubric.constraints, *added)) if added else rubric
+    # --- writing
 
+    def writeline(self, frame: Frame, line: str) -> None:
+        self.lines.append("    " * frame.indent + line)
 
-def _tier_constraint(rule: ast.Judged, tier_input: ast.Name, weight: Decimal) -> ast.Constraint:
-    span = rule.span
-
-    def number(value: Decimal) -> ast.Num:
-        return ast.Num(value, False, fmt(value), span)
-
-    bounds = [(t.label, t.low.value * weight, t.high.value * weight) for t in rule.tiers]
-    checks = [
-        (
-            ast.Compare("==", tier_input, ast.Str(label, span), span),
-            ast.Binary(
-                "and",
-                ast.Compare(">=", rule.input, number(low), span),
-                ast.Compare("<=", rule.input, number(high), span),
-                span,
-            ),
-        )
-        for label, low, high in bounds
-    ]
-    expr: ast.Expr = checks[-1][1]
-    for condition, within in reversed(checks[:-1]):
-        expr = ast.IfElse(condition, within, expr, span)
-    shown = ", ".join(f"{label} {fmt(low)}..{fmt(high)}" for label, low, high in bounds)
-    message = f"the score must lie in the tier named by `{tier_input.id}`: {shown} points"
-    return ast.Constraint(expr, message, span, fact=rule.input.id)
-
-
-def _default(item: ast.Input) -> Any:
-    return MISSING if item.default is None else _literal_value(item.default)
-
-
-def _validator(rubric: ast.Rubric, scope: Scope, rules: Mapping[str, NumberRule]) -> FactValidator:
-    specs = []
-    for item in rubric.inputs:
-        convert: Callable[[Any], Any]
-        if item.kind == "flag":
-            convert = flag_converter
-        elif item.kind == "choice":
-            convert = choice_converter(item.choices)
-        else:
-            convert = number_converter(rules[item.name])
-        default = _default(item)
-        specs.append(FactSpec(item.name, convert, default))
-    gen = _CodeGen(scope)
-    checks = gen.constraints(rubric.constraints)
-    messages = [c.message or f"constraint `{format_expr(c.expr)}` does not hold" for c in rubric.constraints]
-    facts = [c.fact or _first_input(scope, c.expr) for c in rubric.constraints]
-    return FactValidator(rubric.id, specs, checks, messages, facts)
-
-
-def _first_input(scope: Scope, expr: ast.Expr) -> str:
-    for node in walk_expr(expr):
-        if isinstance(node, ast.Name) and node.id in scope.inputs:
-            return node.id
-        if isinstance(node, ast.Name) and node.id in scope.lets:
-            return _first_input(scope, scope.lets[node.id].expr)
-    return "constraint"
-
-
-# --- code generation --------------------------------------------------------------------------------
-
-
-class _CodeGen:
-    """Writes Python source for a rubric's scoring function; constants travel as closure cells."""
-
-    def __init__(self, scope: Scope) -> None:
-        self.scope = scope
-        self.constants: dict[tuple[str, str], tuple[str, Any]] = {}
-        self.values: dict[str, Any] = {}  # constant name -> value
-        self.lines: list[str] = []
-        self.counter = itertools.count()
-        self.inputs = {item.name: f"a{i}" for i, item in enumerate(scope.rubric.inputs)}
+    def written(self, write: Callable[[], None]) -> list[str]:
+        """The lines `write` writes, taken out of the generator's own."""
+        start = len(self.lines)
+        write()
+        taken = self.lines[start:]
+        del self.lines[start:]
+        return taken
 
     def const(self, value: Any) -> str:
         key = (type(value).__name__, repr(value))
@@ -213,30 +160,10 @@ class _CodeGen:
     def temp(self) -> str:
         return f"t{next(self.counter)}"
 
-    def emit(self, indent: int, line: str) -> None:
-        self.lines.append("    " * indent + line)
-
-    def unpack(self, indent: int) -> None:
-        if self.inputs:
-            self.emit(indent, f"{', '.join(self.inputs.values())}, = v")
-
-    def build(self, name: str, body: list[str], parameter: str = "v") -> Callable[..., Any]:
-        cells = [c for c, _ in self.constants.values()]
-        source = "\n".join(
-            [
-                f"def _make({', '.join([*cells, '_NoBand', '_Failed'])}):",
-                f"    def {name}({parameter}):",
-                *("        " + line for line in body),
-                f"    return {name}",
-            ]
-        )
-        namespace: dict[str, Any] = {
-            "__builtins__": {"min": min, "max": max, "abs": abs, "len": len, "ArithmeticError": ArithmeticError}
-        }
-        exec(compile(source, f"<rubric {self.scope.rubric.id}>", "exec"), namespace)
-        built: Callable[..., Any] = namespace["_make"](*(v for _, v in self.constants.values()), _NoBand, _Failed)
-        GENERATED[built] = source
-        return built
+    def record(self, fired: type[tuple[Any, ...]], clause: Any, *values: str) -> str:
+        """A record of `fired`'s layout (see `clauses.py`): the clause, then its values in field order."""
+        assert len(values) + 1 == len(fired._fields)  # type: ignore[attr-defined]
+        return f"({', '.join([self.const(clause), *values])})"
 
     # --- expressions
 
@@ -249,9 +176,7 @@ class _CodeGen:
             case ast.Str(value=value):
                 return self.const(value)
             case ast.Name(id=name):
-                if name in self.inputs:
-                    return self.inputs[name]
-                return f"({self.expr(self.scope.lets[name].expr)})"
+                return self.inputs[name] if name in self.inputs else self.lets[name]
             case ast.Unary(op="not", operand=operand):
                 return f"(not {self.expr(operand)})"
             case ast.Unary(operand=operand):
@@ -264,379 +189,362 @@ class _CodeGen:
                 return f"{func}({', '.join(self.expr(a) for a in args)})"
         raise TypeError(f"not an expression: {node!r}")
 
-    # --- rules: each writes raw points into `pv` (and the rounded points, see `points`) and a record into `rv`
+    def visit_lets(self, frame: Frame) -> None:
+        """Every let, once, in dependency order; a failure is kept as a `Poison` for its uses."""
+        lets = self.checked.scope.lets
+        order = graphlib.TopologicalSorter(
+            {
+                name: {n.id for n in walk_expr(let.expr) if isinstance(n, ast.Name) and n.id in lets}
+                for name, let in lets.items()
+            }
+        )
+        poison = self.const(Poison)
+        for name in order.static_order():
+            self.writeline(frame, "try:")
+            self.writeline(frame.inner(), f"{self.lets[name]} = {self.expr(lets[name].expr)}")
+            self.writeline(frame, "except ArithmeticError as error:")
+            self.writeline(frame.inner(), f"{self.lets[name]} = {poison}(error)")
 
-    rounding: ast.Rounding = DEFAULT_ROUNDING  # the indicator rounding
-    rounded = ""  # the variable for the rounded points of the indicator being generated
+    # --- points
 
-    def points(self, pv: str, value: str) -> str:
-        """`pv = value` and the rounded points; a constant is rounded here, once, instead of on every call."""
-        rounded = self._round_constant(self.values.get(value))
+    def points(self, frame: Frame, value: str) -> None:
+        """`raw = value` and the rounded points; a constant is rounded here, once, not on every call."""
+        self.writeline(frame, f"{frame.raw} = {value}")
+        rounded = self._round_constant(self.values.get(value), frame.rounding)
         if rounded is not None:
-            return f"{pv} = {value}; {self.rounded} = {self.const(rounded)}"
-        step, mode = self.const(self.rounding.step), self.const(MODES[self.rounding.mode])
-        return f"{pv} = {value}; {self.rounded} = {pv}.quantize({step}, {mode})"
+            self.writeline(frame, f"{frame.rounded} = {self.const(rounded)}")
+            return
+        step, mode = self.const(frame.rounding.step), self.const(MODES[frame.rounding.mode])
+        self.writeline(frame, f"{frame.rounded} = {frame.raw}.quantize({step}, {mode})")
 
-    def _round_constant(self, value: Any) -> Decimal | None:
+    @staticmethod
+    def _round_constant(value: Any, rounding: ast.Rounding) -> Decimal | None:
         if not isinstance(value, Decimal):
             return None
         try:
-            return value.quantize(self.rounding.step, MODES[self.rounding.mode], CONTEXT.copy())
+            return value.quantize(rounding.step, MODES[rounding.mode], CONTEXT.copy())
         except InvalidOperation:
             return None  # too many digits for the context: left to the call, which names the indicator
 
-    def rule(self, node: ast.Rule, weight: Decimal, pv: str, rv: str, ind: int) -> None:
-        handler = getattr(self, f"_rule_{type(node).__name__.lower()}")
-        handler(node, self.const(weight), pv, rv, ind)
+    def branch(self, frame: Frame, test: str, value: str, record: str, rv: str, keyword: str = "if") -> None:
+        """`if test:` (or `elif`, `else`) with the points `value` and the record `record`."""
+        self.writeline(frame, f"{keyword} {test}:" if test else f"{keyword}:")
+        self.points(frame.inner(), value)
+        self.writeline(frame.inner(), f"{rv} = {record}")
 
-    def _clamp(self, raw: str, w: str, pv: str, clause: str, ind: int) -> None:
-        zero = self.const(ZERO)
-        self.emit(ind, f"if {raw} < {zero}: {self.points(pv, zero)}; {clause} = 1")
-        self.emit(ind, f"elif {raw} > {w}: {self.points(pv, w)}; {clause} = 2")
-        self.emit(ind, f"else: {self.points(pv, raw)}; {clause} = 0")
+    def clamped(self, frame: Frame, raw: str, clause: str) -> None:
+        """The points `raw` limited to 0..weight; `clause` says which `Clamp` applied."""
+        zero, w = self.const(ZERO), frame.weight
+        self.writeline(frame, f"if {raw} < {zero}:")
+        self.points(frame.inner(), zero)
+        self.writeline(frame.inner(), f"{clause} = {self.const(clauses.Clamp.RAISED)}")
+        self.writeline(frame, f"elif {raw} > {w}:")
+        self.points(frame.inner(), w)
+        self.writeline(frame.inner(), f"{clause} = {self.const(clauses.Clamp.CAPPED)}")
+        self.writeline(frame, "else:")
+        self.points(frame.inner(), raw)
+        self.writeline(frame.inner(), f"{clause} = {self.const(clauses.Clamp.AS_IS)}")
 
-    def _rule_bands(self, node: ast.Bands, w: str, pv: str, rv: str, ind: int) -> None:
+    # --- rules: each writes the raw and rounded points of `frame` and its record into `rv`
+
+    def visit_rule(self, node: ast.Rule, frame: Frame, rv: str) -> None:
+        getattr(self, f"visit_{type(node).__name__}")(node, frame, rv)
+
+    def visit_Bands(self, node: ast.Bands, frame: Frame, rv: str) -> None:
         x = self.temp()
-        self.emit(ind, f"{x} = {self.expr(node.subject)}")
+        self.writeline(frame, f"{x} = {self.expr(node.subject)}")
+        fired, row_clause = clauses.BandsFired, clauses.Bands.ROW
         for index, row in enumerate(node.rows):
             low = f"{self.const(row.low.value)} {'<=' if row.low_closed else '<'} " if row.low else ""
             high = f" {'<=' if row.high_closed else '<'} {self.const(row.high.value)}" if row.high else ""
             test = f"{low}{x}{high}" if low or high else "True"
-            self.emit(
-                ind,
-                f"{'if' if index == 0 else 'elif'} {test}: {self.points(pv, self.const(row.points))}; "
-                f"{rv} = ({index}, {x})",
-            )
+            points = self.const(row.points)
+            record = self.record(fired, row_clause, str(index), x)
+            self.branch(frame, test, points, record, rv, "elif" if index else "if")
         if node.otherwise is not None:
-            self.emit(ind, f"else: {self.points(pv, self.const(node.otherwise))}; {rv} = ({len(node.rows)}, {x})")
+            record = self.record(fired, clauses.Bands.OTHERWISE, str(len(node.rows)), x)
+            self.branch(frame, "", self.const(node.otherwise), record, rv, "else")
         else:
-            self.emit(ind, f"else: raise _NoBand({x})")
+            self.writeline(frame, "else:")
+            self.writeline(frame.inner(), f"raise {self.const(NoBand)}({x})")
 
-    def _rule_checklist(self, node: ast.Checklist, w: str, pv: str, rv: str, ind: int) -> None:
-        n, zero = self.temp(), self.const(ZERO)
-        self.emit(ind, f"{n} = {self.expr(node.failed)}")
+    def visit_Checklist(self, node: ast.Checklist, frame: Frame, rv: str) -> None:
+        n, raw, zero, w = self.temp(), self.temp(), self.const(ZERO), frame.weight
+        fired, clause = clauses.ChecklistFired, clauses.Checklist
+        self.writeline(frame, f"{n} = {self.expr(node.failed)}")
+        keyword = "if"
         if node.zero_when is not None:
-            self.emit(ind, f"if {self.expr(node.zero_when)}: {self.points(pv, zero)}; {rv} = (3, {n}, {zero})")
-            self.emit(ind, f"elif {n} <= {zero}: {self.points(pv, w)}; {rv} = (0, {n}, {w})")
-        else:
-            self.emit(ind, f"if {n} <= {zero}: {self.points(pv, w)}; {rv} = (0, {n}, {w})")
-        raw = self.temp()
-        self.emit(ind, "else:")
-        self.emit(ind + 1, f"{raw} = {w} - {n} * {self.const(node.deduct)}")
-        self.emit(ind + 1, f"if {raw} < {zero}: {self.points(pv, zero)}; {rv} = (2, {n}, {raw})")
-        self.emit(ind + 1, f"else: {self.points(pv, raw)}; {rv} = (1, {n}, {raw})")
+            record = self.record(fired, clause.ZEROED, n, zero)
+            self.branch(frame, self.expr(node.zero_when), zero, record, rv)
+            keyword = "elif"
+        self.branch(frame, f"{n} <= {zero}", w, self.record(fired, clause.ALL_MET, n, w), rv, keyword)
+        self.writeline(frame, "else:")
+        inner = frame.inner()
+        self.writeline(inner, f"{raw} = {w} - {n} * {self.const(node.deduct)}")
+        self.branch(inner, f"{raw} < {zero}", zero, self.record(fired, clause.FLOORED, n, raw), rv)
+        self.branch(inner, "", raw, self.record(fired, clause.DEDUCTED, n, raw), rv, "else")
 
-    def _rule_steps(self, node: ast.Steps, w: str, pv: str, rv: str, ind: int) -> None:
-        x, over, n, raw, zero = self.temp(), self.temp(), self.temp(), self.temp(), self.const(ZERO)
+    def visit_Steps(self, node: ast.Steps, frame: Frame, rv: str) -> None:
+        x, over, n, raw, zero, w = self.temp(), self.temp(), self.temp(), self.temp(), self.const(ZERO), frame.weight
+        fired, clause = clauses.StepsFired, clauses.Steps
         limit, step = self.const(node.threshold.value), self.const(node.step.value)
-        self.emit(ind, f"{x} = {self.expr(node.subject)}")
-        self.emit(ind, f"{over} = {x} - {limit}" if node.direction == "above" else f"{over} = {limit} - {x}")
-        self.emit(ind, f"if {over} <= {zero}: {self.points(pv, w)}; {rv} = (0, {x}, {zero})")
-        self.emit(ind, "else:")
+        self.writeline(frame, f"{x} = {self.expr(node.subject)}")
+        self.writeline(frame, f"{over} = {x} - {limit}" if node.direction == "above" else f"{over} = {limit} - {x}")
+        self.branch(frame, f"{over} <= {zero}", w, self.record(fired, clause.WITHIN, x, zero), rv)
+        self.writeline(frame, "else:")
+        inner = frame.inner()
         # Decimal `//` truncates toward zero, so a started step is a ceiling taken explicitly
         rounding = self.const(ROUND_FLOOR if node.whole else ROUND_CEILING)
-        self.emit(ind + 1, f"{n} = ({over} / {step}).to_integral_value({rounding})")
-        self.emit(ind + 1, f"{raw} = {w} - {n} * {self.const(node.deduct)}")
-        self.emit(ind + 1, f"if {raw} < {zero}: {self.points(pv, zero)}; {rv} = (2, {x}, {n})")
-        self.emit(ind + 1, f"else: {self.points(pv, raw)}; {rv} = (1, {x}, {n})")
+        self.writeline(inner, f"{n} = ({over} / {step}).to_integral_value({rounding})")
+        self.writeline(inner, f"{raw} = {w} - {n} * {self.const(node.deduct)}")
+        self.branch(inner, f"{raw} < {zero}", zero, self.record(fired, clause.FLOORED, x, n), rv)
+        self.branch(inner, "", raw, self.record(fired, clause.DEDUCTED, x, n), rv, "else")
 
-    def _rule_proportional(self, node: ast.Proportional, w: str, pv: str, rv: str, ind: int) -> None:
-        q, raw, clause = self.temp(), self.temp(), self.temp()
+    def visit_Proportional(self, node: ast.Proportional, frame: Frame, rv: str) -> None:
+        q, raw, clause, w = self.temp(), self.temp(), self.temp(), frame.weight
         if isinstance(node.ratio, ast.Binary) and node.ratio.op == "/":
             # w × (a / b) is computed as (w × a) / b so that it stays exact where it can
             left, right = self.expr(node.ratio.left), self.expr(node.ratio.right)
-            self.emit(ind, f"{raw} = {w} * {left} / {right}")
-            self.emit(ind, f"{q} = {left} / {right}")
+            self.writeline(frame, f"{raw} = {w} * {left} / {right}")
+            self.writeline(frame, f"{q} = {left} / {right}")
         else:
-            self.emit(ind, f"{q} = {self.expr(node.ratio)}")
-            self.emit(ind, f"{raw} = {w} * {q}")
-        self._clamp(raw, w, pv, clause, ind)
-        self.emit(ind, f"{rv} = ({clause}, {q}, {raw})")
+            self.writeline(frame, f"{q} = {self.expr(node.ratio)}")
+            self.writeline(frame, f"{raw} = {w} * {q}")
+        self.clamped(frame, raw, clause)
+        self.writeline(frame, f"{rv} = ({clause}, {q}, {raw})")
 
-    def _rule_linear(self, node: ast.Linear, w: str, pv: str, rv: str, ind: int) -> None:
+    def visit_Linear(self, node: ast.Linear, frame: Frame, rv: str) -> None:
         points = sorted(((p.at.value, p.points) for p in node.points), key=lambda p: p[0])
         xs = [self.const(at) for at, _ in points]
-        ps = [w if value is None else self.const(value) for _, value in points]
-        x = self.temp()
-        self.emit(ind, f"{x} = {self.expr(node.subject)}")
-        self.emit(ind, f"if {x} <= {xs[0]}: {self.points(pv, ps[0])}; {rv} = (0, {x}, {pv})")
-        self.emit(ind, f"elif {x} >= {xs[-1]}: {self.points(pv, ps[-1])}; {rv} = ({len(xs)}, {x}, {pv})")
-        values = [self.scope_weight if value is None else value for _, value in points]
+        ps = [frame.weight if value is None else self.const(value) for _, value in points]
+        values = [frame.weight_value if value is None else value for _, value in points]
+        fired, clause, x = clauses.LinearFired, clauses.Linear, self.temp()
+        self.writeline(frame, f"{x} = {self.expr(node.subject)}")
+        self.branch(frame, f"{x} <= {xs[0]}", ps[0], self.record(fired, clause.BELOW, "0", x, frame.raw), rv)
+        last = str(len(xs))
+        above = self.record(fired, clause.ABOVE, last, x, frame.raw)
+        self.branch(frame, f"{x} >= {xs[-1]}", ps[-1], above, rv, "elif")
         for k in range(1, len(xs)):
             p0, p1 = values[k - 1], values[k]
             rise, run = self.const(p1 - p0), self.const(points[k][0] - points[k - 1][0])
-            test = "else" if k == len(xs) - 1 else f"elif {x} < {xs[k]}"
             # a segment from 0, or from 0 points, leaves out `- 0` and `0 +`: the same value, two operations fewer
             value = f"{rise} * {x if points[k - 1][0] == 0 else f'({x} - {xs[k - 1]})'} / {run}"
             if p0 != 0:
                 value = f"{ps[k - 1]} + {value}"
-            self.emit(ind, f"{test}: {self.points(pv, value)}; {rv} = ({k}, {x}, {pv})")
+            record = self.record(fired, clause.SEGMENT, str(k), x, frame.raw)
+            if k == len(xs) - 1:
+                self.branch(frame, "", value, record, rv, "else")
+            else:
+                self.branch(frame, f"{x} < {xs[k]}", value, record, rv, "elif")
 
-    def _rule_target(self, node: ast.Target, w: str, pv: str, rv: str, ind: int) -> None:
-        a, t, raw, clause, zero = self.temp(), self.temp(), self.temp(), self.temp(), self.const(ZERO)
-        self.emit(ind, f"{a} = {self.expr(node.actual)}")
-        self.emit(ind, f"{t} = {self.expr(node.target)}")
-        self.emit(ind, f"if {a} {node.op} {t}: {self.points(pv, w)}; {rv} = (0, {a}, {t})")
+    def visit_Target(self, node: ast.Target, frame: Frame, rv: str) -> None:
+        a, t, raw, clause, zero, w = self.temp(), self.temp(), self.temp(), self.temp(), self.const(ZERO), frame.weight
+        fired = clauses.TargetFired
+        self.writeline(frame, f"{a} = {self.expr(node.actual)}")
+        self.writeline(frame, f"{t} = {self.expr(node.target)}")
+        self.branch(frame, f"{a} {node.op} {t}", w, self.record(fired, clauses.Target.MET, a, t), rv)
         if not node.proportional:
-            self.emit(ind, f"else: {self.points(pv, zero)}; {rv} = (2, {a}, {t})")
+            self.branch(frame, "", zero, self.record(fired, clauses.Target.MISSED, a, t), rv, "else")
             return
-        self.emit(ind, "else:")
+        self.writeline(frame, "else:")
+        inner = frame.inner()
         num, den = (a, t) if node.op in (">=", ">") else (t, a)  # higher is better: actual/target
-        self.emit(ind + 1, f"{raw} = {w} * {num} / {den}")
-        self._clamp(raw, w, pv, clause, ind + 1)
-        self.emit(ind + 1, f"{rv} = (1, {a}, {t})")
+        self.writeline(inner, f"{raw} = {w} * {num} / {den}")
+        self.clamped(inner, raw, clause)
+        self.writeline(inner, f"{rv} = {self.record(fired, clauses.Target.PROPORTIONAL, a, t)}")
 
-    def _rule_judged(self, node: ast.Judged, w: str, pv: str, rv: str, ind: int) -> None:
+    def visit_Judged(self, node: ast.Judged, frame: Frame, rv: str) -> None:
         value = self.inputs[node.input.id]
-        tier = "0"
-        if node.tier_input is not None:  # the record names the tier, for explanations and coverage
-            positions = {t.label: index for index, t in enumerate(node.tiers)}
-            tier = f"{self.const(positions)}[{self.inputs[node.tier_input.id]}]"
-        self.emit(ind, f"{self.points(pv, value)}; {rv} = ({tier}, {value})")
+        fired = clauses.JudgedFired
+        self.points(frame, value)
+        if node.tier_input is None:
+            self.writeline(frame, f"{rv} = {self.record(fired, clauses.Judged.SCORED, '0', value)}")
+            return
+        # the record names the tier, for explanations and coverage
+        positions = {t.label: index for index, t in enumerate(node.tiers)}
+        tier = f"{self.const(positions)}[{self.inputs[node.tier_input.id]}]"
+        self.writeline(frame, f"{rv} = {self.record(fired, clauses.Judged.TIER, tier, value)}")
 
-    def _rule_formula(self, node: ast.Formula, w: str, pv: str, rv: str, ind: int) -> None:
+    def visit_Formula(self, node: ast.Formula, frame: Frame, rv: str) -> None:
         value = self.expr(node.expr)
         constant = self.values.get(value)
+        fired = clauses.FormulaFired
         if isinstance(constant, Decimal):  # `points 2`: clamped (and rounded) here, once
-            weight = self.values[w]
-            fired, points = (1, ZERO) if constant < 0 else (2, weight) if constant > weight else (0, constant)
-            self.emit(ind, f"{self.points(pv, self.const(points))}; {rv} = ({fired}, {value})")
+            weight = frame.weight_value
+            clamp, points = (
+                (clauses.Clamp.RAISED, ZERO)
+                if constant < 0
+                else (clauses.Clamp.CAPPED, weight)
+                if constant > weight
+                else (clauses.Clamp.AS_IS, constant)
+            )
+            self.points(frame, self.const(points))
+            self.writeline(frame, f"{rv} = {self.record(fired, clamp, value)}")
             return
         raw, clause = self.temp(), self.temp()
-        self.emit(ind, f"{raw} = {value}")
-        self._clamp(raw, w, pv, clause, ind)
-        self.emit(ind, f"{rv} = ({clause}, {raw})")
+        self.writeline(frame, f"{raw} = {value}")
+        self.clamped(frame, raw, clause)
+        self.writeline(frame, f"{rv} = ({clause}, {raw})")
 
-    def _rule_conditional(self, node: ast.Conditional, w: str, pv: str, rv: str, ind: int) -> None:
-        inner = self.temp()
+    def visit_Conditional(self, node: ast.Conditional, frame: Frame, rv: str) -> None:
+        inner_record = self.temp()
+        fired, clause = clauses.ConditionalFired, clauses.Conditional
         for index, arm in enumerate(node.arms):
-            self.emit(ind, f"{'if' if index == 0 else 'elif'} {self.expr(arm.condition)}:")
-            self.rule(arm.rule, self.scope_weight, pv, inner, ind + 1)
-            self.emit(ind + 1, f"{rv} = ({index}, {inner})")
-        self.emit(ind, "else:")
-        self.rule(node.otherwise, self.scope_weight, pv, inner, ind + 1)
-        self.emit(ind + 1, f"{rv} = ({len(node.arms)}, {inner})")
+            self.writeline(frame, f"{'elif' if index else 'if'} {self.expr(arm.condition)}:")
+            self.visit_rule(arm.rule, frame.inner(), inner_record)
+            self.writeline(frame.inner(), f"{rv} = {self.record(fired, clause.ARM, str(index), inner_record)}")
+        self.writeline(frame, "else:")
+        self.visit_rule(node.otherwise, frame.inner(), inner_record)
+        otherwise = self.record(fired, clause.OTHERWISE, str(len(node.arms)), inner_record)
+        self.writeline(frame.inner(), f"{rv} = {otherwise}")
 
-    scope_weight: Decimal = ZERO  # the weight of the indicator being generated
+    # --- the whole scoring body: indicators, sections, total, grade
 
-    # --- reading facts: the usual spellings here; for anything else `return None`, and FactValidator reads them
+    def visit_body(self, frame: Frame) -> None:
+        scope, rubric = self.checked.scope, self.checked.rubric
+        rounding = {r.scope: r for r in rubric.rounding}
+        indicator_rounding = rounding.get("indicator", DEFAULT_ROUNDING)
+        total_rounding = rounding.get("total")
+        self.writeline(frame, "_i = -1")
+        self.writeline(frame, "try:")
+        for k, (indicator, _) in enumerate(scope.indicators):
+            at = f"{indicator.span.path}:{indicator.span.line}".encode("unicode_escape").decode("ascii")
+            inner = Frame(frame.indent + 1, self.const(indicator.weight), indicator.weight, f"q{k}", f"p{k}")
+            inner = replace(inner, rounding=indicator_rounding)
+            self.writeline(inner, f"# indicator {indicator.id} ({at})")
+            self.writeline(inner, f"_i = {k}")
+            self.visit_rule(indicator.rule, inner, f"r{k}")
+        self.writeline(frame, "except ArithmeticError as error:")
+        self.writeline(frame.inner(), f"raise {self.const(Failed)}(_i, error) from None")
+        index = {indicator.id: k for k, (indicator, _) in enumerate(scope.indicators)}
+        sections = {section.id: j for j, (section, _) in enumerate(scope.sections)}
 
-    def read_facts(self, rules: Mapping[str, NumberRule]) -> None:
-        """Read each fact into its `a` variable, giving the values the converters in facts.py give.
+        def term(node: ast.Node) -> str:
+            return f"p{index[node.id]}" if isinstance(node, ast.Indicator) else f"s{sections[node.id]}"
 
-        It must accept no request that `FactValidator` refuses: a check added there goes here too."""
-        inputs = self.scope.rubric.inputs
-        required = [item for item in inputs if item.default is None]
-        self.emit(0, "get = facts.get")
-        self.emit(0, "try:")
-        for item in required:
-            self.emit(1, f"x = get({self.const(item.name)}, {self.const(MISSING)})")
-            self.convert(item, rules.get(item.name), 1)
-        self._read_optional([item for item in inputs if item.default is not None], len(required), rules)
-        for constraint in self.scope.rubric.constraints:
-            self.emit(1, f"if not {self.expr(constraint.expr)}: return None")
-        self.emit(0, "except ArithmeticError:")
-        self.emit(1, "return None")
+        def add(nodes: Sequence[ast.Node]) -> str:
+            # no leading zero: rounded points have exponents <= 0, so `0 + p` would only cost an addition
+            return " + ".join(map(term, nodes)) or self.const(ZERO)
 
-    def _read_optional(self, optional: Sequence[ast.Input], required: int, rules: Mapping[str, NumberRule]) -> None:
-        """The facts with defaults; a request of just the required facts needs no look for them."""
-        if not optional:
-            self.emit(1, f"if len(facts) != {required}: return None")  # an unknown fact
-            return
-        self.emit(1, f"if len(facts) == {required}:")
-        for item in optional:
-            self.emit(2, f"{self.inputs[item.name]} = {self.const(_default(item))}")
-        self.emit(1, "else:")
-        self.emit(2, f"given = {required}")
-        missing = self.const(MISSING)
-        for item in optional:
-            self.emit(2, f"if (x := get({self.const(item.name)}, {missing})) is {missing}:")
-            self.emit(3, f"{self.inputs[item.name]} = {self.const(_default(item))}")
-            self.emit(2, "else:")
-            self.emit(3, "given += 1")
-            self.convert(item, rules.get(item.name), 3)
-        self.emit(2, "if len(facts) != given: return None")  # an unknown fact
-
-    def convert(self, item: ast.Input, rule: NumberRule | None, ind: int) -> None:
-        """`x` into the input's variable: a number from a plain string, a flag from true/false, a choice."""
-        a = self.inputs[item.name]
-        if item.kind == "flag":
-            self.emit(ind, f"if x is True or x is False: {a} = x")
-            self.emit(ind, f"elif x == {self.const('true')}: {a} = True")
-            self.emit(ind, f"elif x == {self.const('false')}: {a} = False")
-            self.emit(ind, "else: return None")
-        elif item.kind == "choice":
-            self.emit(ind, f"if x.__class__ is not {self.const(str)}: return None")
-            self.emit(ind, f"if x not in {self.const(item.choices)}: return None")
-            self.emit(ind, f"{a} = x")
+        for section, _ in reversed(scope.sections):
+            self.writeline(frame, f"s{sections[section.id]} = {add(section.children)}")
+        self.writeline(frame, f"total = {add(rubric.body)}")
+        if total_rounding is not None:
+            step, mode = self.const(total_rounding.step), self.const(MODES[total_rounding.mode])
+            self.writeline(frame, f"total = total.quantize({step}, {mode})")
+        rows = rubric.grades.rows if rubric.grades else ()
+        for g, row in enumerate(rows[:-1]):
+            self.writeline(frame, f"{'elif' if g else 'if'} total >= {self.const(row.minimum)}:")
+            self.writeline(frame.inner(), f"grade = {g}")
+        if len(rows) > 1:
+            self.writeline(frame, "else:")
+            self.writeline(frame.inner(), f"grade = {len(rows) - 1}")
         else:
-            assert rule is not None
-            text, number = self.const(str), self.const(Decimal)
-            self.emit(ind, f"if x.__class__ is not {text} or x.__len__() > {limits.MAX_FACT_TEXT}: return None")
-            self.emit(ind, f"{a} = {number}(x)")
-            self.emit(ind, f"if not ({a}.is_finite() and {a}.adjusted() <= {limits.MAX_MAGNITUDE}): return None")
-            if rule.percent:
-                self.emit(ind, f"{a} = {a} * {self.const(HUNDREDTH)}")
-            bounds = []
-            if rule.lowest.is_finite():
-                bounds.append(f"{self.const(rule.lowest)} <= {a}")
-            if rule.highest.is_finite():
-                bounds.append(f"{a} <= {self.const(rule.highest)}")
-            if bounds:
-                self.emit(ind, f"if not ({' and '.join(bounds)}): return None")
-            if rule.whole:
-                self.emit(ind, f"if {a} != {a}.to_integral_value(): return None")
+            self.writeline(frame, f"grade = {max(len(rows) - 1, 0)}")
 
-    # --- whole functions
+        def tup(prefix: str, count: int) -> str:
+            return "(" + "".join(f"{prefix}{i}, " for i in range(count)) + ")"
 
-    def constraints(self, constraints: Sequence[ast.Constraint]) -> Callable[[Sequence[Any]], list[int]]:
-        body: list[str] = []
-        self.lines = body
-        self.unpack(0)
-        self.emit(0, "bad = []")
-        for index, constraint in enumerate(constraints):
-            self.emit(0, "try:")
-            self.emit(1, f"if not {self.expr(constraint.expr)}: bad.append({index})")
-            self.emit(0, f"except ArithmeticError: bad.append({index})")
-        self.emit(0, "return bad")
-        return self.build("constraints", body)
+        n, m = len(scope.indicators), len(scope.sections)
+        self.writeline(frame, f"return {tup('p', n)}, {tup('q', n)}, {tup('r', n)}, {tup('s', m)}, total, grade")
 
+    # --- reading facts
 
-def _generate(
-    rubric: ast.Rubric,
-    scope: Scope,
-    rules: Mapping[str, NumberRule],
-    indicator_rounding: ast.Rounding,
-    total_rounding: ast.Rounding | None,
-) -> tuple[Callable[[Sequence[Any]], Any], Callable[[Mapping[str, Any]], Any]]:
-    """Two scoring functions with one body: from validated values, and straight from the facts
-    (None when the facts need the validator)."""
-    gen = _CodeGen(scope)
-    body: list[str] = []
-    unpack: list[str] = []
-    reader: list[str] = []
-    gen.lines = body
-    _score_body(gen, rubric, scope, indicator_rounding, total_rounding)
-    gen.lines = unpack
-    gen.unpack(0)
-    gen.lines = reader
-    gen.read_facts(rules)
-    return gen.build("score_values", unpack + body), gen.build("score_facts", reader + body, "facts")
+    def unpack(self, frame: Frame) -> None:
+        if self.inputs:
+            self.writeline(frame, f"{', '.join(self.inputs.values())}, = v")
 
+    def visit_reader(self, frame: Frame) -> None:
+        """Read the usual spellings of the facts into the `a` variables, computing the lets and checking the
+        constraints; `return None` for anything else, which the validator then reads or refuses."""
+        reader = self.reader
+        self.writeline(frame, "get = facts.get")
+        self.writeline(frame, "try:")
+        inner = frame.inner()
+        for spec in reader.required:
+            self.writeline(inner, f"x = get({self.const(spec.name)}, {self.const(reader.missing)})")
+            self.read_one(inner, spec.name)
+        optional = reader.optional
+        if not optional:
+            self.writeline(inner, f"if len(facts) != {len(reader.required)}:")
+            self.writeline(inner.inner(), "return None")  # an unknown fact
+        else:
+            self.read_optional(inner)
+        self.visit_lets(inner)
+        for constraint in reader.constraints:
+            self.writeline(inner, f"if not {self.expr(constraint.expr)}:")
+            self.writeline(inner.inner(), "return None")
+        self.writeline(frame, "except ArithmeticError:")
+        self.writeline(frame.inner(), "return None")
 
-def _score_body(
-    gen: _CodeGen,
-    rubric: ast.Rubric,
-    scope: Scope,
-    indicator_rounding: ast.Rounding,
-    total_rounding: ast.Rounding | None,
-) -> None:
-    gen.emit(0, "_i = -1")
-    gen.emit(0, "try:")
-    gen.rounding = indicator_rounding
-    index = {indicator.id: k for k, (indicator, _) in enumerate(scope.indicators)}
-    for k, (indicator, _) in enumerate(scope.indicators):
-        gen.scope_weight, gen.rounded = indicator.weight, f"p{k}"
-        gen.emit(1, f"_i = {k}")
-        gen.rule(indicator.rule, indicator.weight, f"q{k}", f"r{k}", 1)
-    gen.emit(0, "except ArithmeticError as error:")
-    gen.emit(1, "raise _Failed(_i, error) from None")
-    sections = {section.id: j for j, (section, _) in enumerate(scope.sections)}
+    def read_optional(self, frame: Frame) -> None:
+        """The facts with defaults; a request of just the required facts needs no look for them."""
+        reader, missing = self.reader, self.const(self.reader.missing)
+        self.writeline(frame, f"if len(facts) == {len(reader.required)}:")
+        for spec in reader.optional:
+            self.writeline(frame.inner(), f"{self.inputs[spec.name]} = {self.const(spec.default)}")
+        self.writeline(frame, "else:")
+        inner = frame.inner()
+        self.writeline(inner, f"given = {len(reader.required)}")
+        for spec in reader.optional:
+            self.writeline(inner, f"x = get({self.const(spec.name)}, {missing})")
+            self.writeline(inner, f"if x is {missing}:")
+            self.writeline(inner.inner(), f"{self.inputs[spec.name]} = {self.const(spec.default)}")
+            self.writeline(inner, "else:")
+            self.writeline(inner.inner(), "given += 1")
+            self.read_one(inner.inner(), spec.name)
+        self.writeline(inner, "if len(facts) != given:")
+        self.writeline(inner.inner(), "return None")  # an unknown fact
 
-    def term(node: ast.Node) -> str:
-        return f"p{index[node.id]}" if isinstance(node, ast.Indicator) else f"s{sections[node.id]}"
+    def read_one(self, frame: Frame, name: str) -> None:
+        """`x` into the input's variable, by the reader's fast reading of its kind (see `reader.py`)."""
+        for line in self.reader.specs[name].fast_lines("x", self.inputs[name], self.const):
+            self.writeline(frame, line)
 
-    def add(nodes: Sequence[ast.Node]) -> str:
-        # no leading zero: rounded points have exponents <= 0, so `0 + p` would only cost an addition
-        return " + ".join(map(term, nodes)) or gen.const(ZERO)
+    def visit_constraints(self, frame: Frame) -> None:
+        """The validator's check of the constraints on values it read: the indexes of those broken."""
+        self.unpack(frame)
+        self.visit_lets(frame)
+        self.writeline(frame, "bad = []")
+        for index, constraint in enumerate(self.reader.constraints):
+            self.writeline(frame, "try:")
+            self.writeline(frame.inner(), f"if not {self.expr(constraint.expr)}:")
+            self.writeline(frame.inner().inner(), f"bad.append({index})")
+            self.writeline(frame, "except ArithmeticError:")
+            self.writeline(frame.inner(), f"bad.append({index})")
+        self.writeline(frame, "return bad")
 
-    for section, _ in reversed(scope.sections):
-        gen.emit(0, f"s{sections[section.id]} = {add(section.children)}")
-    gen.emit(0, f"total = {add(rubric.body)}")
-    if total_rounding is not None:
-        gen.emit(
-            0,
-            f"total = total.quantize({gen.const(total_rounding.step)}, {gen.const(MODES[total_rounding.mode])})",
+    # --- compiling
+
+    def function(self, name: str, parameter: str, body: list[str]) -> str:
+        return "\n".join([f"def {name}({parameter}):", *("    " + line for line in body)])
+
+    def build(self) -> Generated:
+        top = Frame()
+        body = self.written(lambda: self.visit_body(top))
+        lets = self.written(lambda: self.visit_lets(top))
+        unpack = self.written(lambda: self.unpack(top))
+        reader = self.written(lambda: self.visit_reader(top))
+        checks = self.written(lambda: self.visit_constraints(top))
+        functions = [
+            self.function("score_values", "v", [*unpack, *lets, *body]),
+            self.function("score_facts", "facts", [*reader, *body]),
+            self.function("constraints", "v", checks),
+        ]
+        cells = [name for name, _ in self.constants.values()]
+        source = "\n".join(
+            [
+                f"def _make({', '.join(cells)}):",
+                *("    " + line for function in functions for line in function.split("\n")),
+                "    return score_values, score_facts, constraints",
+            ]
         )
-    rows = rubric.grades.rows if rubric.grades else ()
-    for g, row in enumerate(rows[:-1]):
-        gen.emit(0, f"{'if' if g == 0 else 'elif'} total >= {gen.const(row.minimum)}: grade = {g}")
-    gen.emit(0, f"else: grade = {len(rows) - 1}" if len(rows) > 1 else f"grade = {max(len(rows) - 1, 0)}")
-
-    def tup(prefix: str, count: int) -> str:
-        return "(" + "".join(f"{prefix}{i}, " for i in range(count)) + ")"
-
-    n, m = len(scope.indicators), len(scope.sections)
-    gen.emit(0, f"return {tup('p', n)}, {tup('q', n)}, {tup('r', n)}, {tup('s', m)}, total, grade")
+        namespace: dict[str, Any] = {"__builtins__": BUILTINS}
+        exec(compile(source, f"<rubric {self.checked.rubric.id}>", "exec"), namespace)
+        score_values, score_facts, constraints = namespace["_make"](*(value for _, value in self.constants.values()))
+        return Generated(score_values, score_facts, constraints, source, tuple(self.constants.values()))
 
 
-# --- explanations ---------------------------------------------------------------------------------
-
-
-def _subject(scope: Scope, expr: ast.Expr) -> str:
-    if isinstance(expr, ast.Name) and expr.id in scope.inputs:
-        return scope.inputs[expr.id].label
-    if isinstance(expr, ast.Name) and expr.id in scope.lets and scope.lets[expr.id].label:
-        return scope.lets[expr.id].label or expr.id
-    return format_expr(expr)
-
-
-def _explainer(scope: Scope, rule: ast.Rule, weight: Decimal) -> Explainer:
-    match rule:
-        case ast.Bands(subject=subject, rows=rows, otherwise=otherwise):
-            percent = scope.kind_of(subject) == "percent"
-            intervals = tuple(
-                show_interval(
-                    start_key(r.low.value if r.low else None, r.low_closed, False),
-                    end_key(r.high.value if r.high else None, r.high_closed, False),
-                    percent,
-                )
-                for r in rows
-            )
-            return explain.BandsExplainer(
-                _subject(scope, subject), percent, intervals, tuple(r.points for r in rows), otherwise
-            )
-        case ast.Checklist(failed=failed, deduct=deduct, zero_when=zero_when):
-            return explain.ChecklistExplainer(
-                _subject(scope, failed), deduct, weight, _subject(scope, zero_when) if zero_when else None
-            )
-        case ast.Steps():
-            return explain.StepsExplainer(
-                _subject(scope, rule.subject),
-                scope.kind_of(rule.subject) == "percent",
-                rule.direction == "above",
-                rule.threshold.value,
-                rule.step.value,
-                rule.deduct,
-                weight,
-                rule.whole,
-            )
-        case ast.Proportional(ratio=ratio):
-            return explain.ProportionalExplainer(_subject(scope, ratio), scope.kind_of(ratio) == "percent", weight)
-        case ast.Linear(subject=subject, points=points):
-            ordered = sorted(points, key=lambda p: p.at.value)
-            return explain.LinearExplainer(
-                _subject(scope, subject),
-                scope.kind_of(subject) == "percent",
-                tuple(p.at.value for p in ordered),
-                tuple(weight if p.points is None else p.points for p in ordered),
-            )
-        case ast.Target(actual=actual, op=op, target=target, proportional=proportional):
-            return explain.TargetExplainer(
-                _subject(scope, actual),
-                op,
-                format_expr(target),
-                scope.kind_of(actual) == "percent",
-                weight,
-                proportional,
-            )
-        case ast.Judged(input=name, tiers=tiers):
-            return explain.JudgedExplainer(_subject(scope, name), tuple(t.label for t in tiers))
-        case ast.Formula(expr=expr):
-            return explain.FormulaExplainer(format_expr(expr), weight)
-        case ast.Conditional(arms=arms, otherwise=otherwise):
-            return explain.ConditionalExplainer(
-                tuple(format_expr(a.condition) for a in arms),
-                tuple(_explainer(scope, r, weight) for r in (*(a.rule for a in arms), otherwise)),
-            )
-    raise TypeError(f"not a rule: {rule!r}")
+def generate(checked: CheckedRubric, reader: FactReader) -> Generated:
+    """The scoring functions of `checked`, reading facts as `reader` defines."""
+    return CodeGenerator(checked, reader).build()

@@ -5,7 +5,7 @@ whether a case reached it. Clauses are what a person reads in the rubric: each b
 `otherwise` row, a checklist's clean / deducted / deducted-to-zero / serious branches, a step
 rule's within / deducted / deducted-to-zero ranges, each stretch of a `linear`, a target met and
 missed, each `when` arm and `otherwise`, and each grade. The generated scoring function records
-which clause fired (see `compiler.py`); this module names those records.
+which clause fired; this module names those records, by the clause enums of `clauses.py`.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from rubric_dsl import ast
+from rubric_dsl import ast, clauses
 from rubric_dsl.printer import format_expr, interval_text
 from rubric_dsl.program import CompiledRubric
 from rubric_dsl.results import Result
@@ -31,50 +31,66 @@ class Clause:
 
 
 def rule_clauses(rule: ast.Rule, prefix: Key) -> Iterator[Clause]:
+    """Every clause of `rule` a case can reach, keyed as `reached_key` keys the one that fired."""
     match rule:
         case ast.Bands(rows=rows, otherwise=otherwise, otherwise_span=otherwise_span):
             for index, row in enumerate(rows):
-                yield Clause((*prefix, index), f"band {interval_text(row)}", row.span)
+                yield Clause((*prefix, clauses.Bands.ROW, index), f"band {interval_text(row)}", row.span)
             if otherwise is not None and otherwise_span is not None:
-                yield Clause((*prefix, len(rows)), "band otherwise", otherwise_span)
+                yield Clause((*prefix, clauses.Bands.OTHERWISE, len(rows)), "band otherwise", otherwise_span)
         case ast.Checklist(zero_when=zero_when):
-            yield Clause((*prefix, 0), "checklist: no failed item", rule.span)
-            yield Clause((*prefix, 1), "checklist: points deducted", rule.span)
-            yield Clause((*prefix, 2), "checklist: deducted down to 0", rule.span)
+            checklist = clauses.Checklist
+            yield Clause((*prefix, checklist.ALL_MET), "checklist: no failed item", rule.span)
+            yield Clause((*prefix, checklist.DEDUCTED), "checklist: points deducted", rule.span)
+            yield Clause((*prefix, checklist.FLOORED), "checklist: deducted down to 0", rule.span)
             if zero_when is not None:
-                yield Clause((*prefix, 3), f"checklist: zero when {format_expr(zero_when)}", rule.span)
+                yield Clause((*prefix, checklist.ZEROED), f"checklist: zero when {format_expr(zero_when)}", rule.span)
         case ast.Steps(direction=direction, threshold=threshold):
-            yield Clause((*prefix, 0), f"steps: not {direction} {threshold.text}", rule.span)
-            yield Clause((*prefix, 1), f"steps: {direction} {threshold.text}, points deducted", rule.span)
-            yield Clause((*prefix, 2), "steps: deducted down to 0", rule.span)
+            steps = clauses.Steps
+            yield Clause((*prefix, steps.WITHIN), f"steps: not {direction} {threshold.text}", rule.span)
+            yield Clause((*prefix, steps.DEDUCTED), f"steps: {direction} {threshold.text}, points deducted", rule.span)
+            yield Clause((*prefix, steps.FLOORED), "steps: deducted down to 0", rule.span)
         case ast.Linear(points=points):
             ats = [p.at.text for p in sorted(points, key=lambda p: p.at.value)]
-            yield Clause((*prefix, 0), f"linear: at or below {ats[0]}", rule.span)
+            yield Clause((*prefix, clauses.Linear.BELOW, 0), f"linear: at or below {ats[0]}", rule.span)
             for k in range(1, len(ats)):
-                yield Clause((*prefix, k), f"linear: between {ats[k - 1]} and {ats[k]}", rule.span)
-            yield Clause((*prefix, len(ats)), f"linear: at or above {ats[-1]}", rule.span)
+                label = f"linear: between {ats[k - 1]} and {ats[k]}"
+                yield Clause((*prefix, clauses.Linear.SEGMENT, k), label, rule.span)
+            yield Clause((*prefix, clauses.Linear.ABOVE, len(ats)), f"linear: at or above {ats[-1]}", rule.span)
         case ast.Target(proportional=proportional):
-            yield Clause((*prefix, 0), "target met", rule.span)
-            yield Clause((*prefix, 1 if proportional else 2), "target missed", rule.span)
+            target = clauses.Target
+            yield Clause((*prefix, target.MET), "target met", rule.span)
+            yield Clause((*prefix, target.PROPORTIONAL if proportional else target.MISSED), "target missed", rule.span)
         case ast.Judged(tiers=tiers) if tiers:
             for index, tier in enumerate(tiers):
-                yield Clause((*prefix, index), f"judged: tier {tier.label}", tier.span)
+                yield Clause((*prefix, clauses.Judged.TIER, index), f"judged: tier {tier.label}", tier.span)
         case ast.Conditional(arms=arms, otherwise=otherwise):
             for index, arm in enumerate(arms):
-                yield from rule_clauses(arm.rule, (*prefix, index))
-            yield from rule_clauses(otherwise, (*prefix, len(arms)))
-        case _:  # proportional, judged, formula: one clause (their 0/weight clamps are guards)
-            yield Clause((*prefix, 0), type(rule).__name__.lower(), rule.span)
+                yield from rule_clauses(arm.rule, (*prefix, clauses.Conditional.ARM, index))
+            yield from rule_clauses(otherwise, (*prefix, clauses.Conditional.OTHERWISE, len(arms)))
+        case _:  # proportional, untiered judged, formula: one clause (their 0/weight clamps are guards)
+            yield Clause((*prefix, type(rule).__name__.lower()), type(rule).__name__.lower(), rule.span)
 
 
 def reached_key(rule: ast.Rule, record: tuple[Any, ...], prefix: Key) -> Key:
-    if isinstance(rule, ast.Conditional):
-        arm, inner = record
-        chosen = rule.arms[arm].rule if arm < len(rule.arms) else rule.otherwise
-        return reached_key(chosen, inner, (*prefix, arm))
-    if isinstance(rule, ast.Proportional | ast.Formula):
-        return (*prefix, 0)
-    return (*prefix, record[0])
+    """The key of the clause that `record` says fired."""
+    match rule:
+        case ast.Conditional(arms=arms, otherwise=otherwise):
+            fired = clauses.ConditionalFired._make(record)
+            chosen = arms[fired.arm].rule if fired.clause == clauses.Conditional.ARM else otherwise
+            return reached_key(chosen, fired.inner, (*prefix, fired.clause, fired.arm))
+        case ast.Bands():
+            bands = clauses.BandsFired._make(record)
+            return (*prefix, bands.clause, bands.row)
+        case ast.Linear():
+            linear = clauses.LinearFired._make(record)
+            return (*prefix, linear.clause, linear.segment)
+        case ast.Judged(tiers=tiers) if tiers:
+            judged = clauses.JudgedFired._make(record)
+            return (*prefix, judged.clause, judged.tier)
+        case ast.Checklist() | ast.Steps() | ast.Target():
+            return (*prefix, record[0])
+    return (*prefix, type(rule).__name__.lower())
 
 
 @dataclass(slots=True)

@@ -1,7 +1,8 @@
 """Explanations: the sentence that says how an indicator got its points.
 
-Takes, per indicator, the record of the clause that fired (see `clauses`) with the values it
-used; gives text such as `预算执行率 100% ∈ [95%, ∞) → 5`.
+Takes a checked rubric's rules (`explainer` builds one `Explainer` per indicator, once, at
+compile time) and, per scoring run, the record of the clause that fired with the values it used
+(laid out as in `clauses.py`); gives text such as `预算执行率 100% ∈ [95%, ∞) → 5`.
 """
 
 from __future__ import annotations
@@ -10,7 +11,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Protocol
 
+from rubric_dsl import ast, clauses
+from rubric_dsl.checker.bands import end_key, start_key
+from rubric_dsl.checker.bands import show as show_interval
+from rubric_dsl.checker.scope import Kind, Scope
 from rubric_dsl.diagnostics import fmt
+from rubric_dsl.printer import format_expr
 
 
 def show(value: Any, percent: bool) -> str:
@@ -34,9 +40,10 @@ class BandsExplainer:
     otherwise: Decimal | None
 
     def explain(self, record: tuple[Any, ...]) -> str:
-        row, value = record
+        fired = clauses.BandsFired._make(record)
+        row, value = fired.row, fired.value
         shown = f"{self.subject} {show(value, self.percent)}"
-        if row == len(self.intervals):
+        if fired.clause == clauses.Bands.OTHERWISE:
             return f"{shown} matches no band → otherwise {fmt(self.otherwise or Decimal(0))}"
         return f"{shown} ∈ {self.intervals[row]} → {fmt(self.points[row])}"
 
@@ -49,14 +56,14 @@ class ChecklistExplainer:
     zero_when: str | None
 
     def explain(self, record: tuple[Any, ...]) -> str:
-        clause, failed, raw = record
-        if clause == 3:
+        clause, failed, raw = clauses.ChecklistFired._make(record)
+        if clause == clauses.Checklist.ZEROED:
             return f"{self.zero_when} (serious non-compliance) → 0"
-        if clause == 0:
+        if clause == clauses.Checklist.ALL_MET:
             return f"{self.failed} = 0 failed items → {fmt(self.weight)}"
         lost = failed * self.deduct
         result = f"{self.failed} = {fmt(failed)} failed × {fmt(self.deduct)} → {fmt(self.weight)} − {fmt(lost)}"
-        return f"{result} = {fmt(raw)}" if clause == 1 else f"{result} < 0 → 0"
+        return f"{result} = {fmt(raw)}" if clause == clauses.Checklist.DEDUCTED else f"{result} < 0 → 0"
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,10 +78,10 @@ class StepsExplainer:
     whole: bool
 
     def explain(self, record: tuple[Any, ...]) -> str:
-        clause, value, steps = record
+        clause, value, steps = clauses.StepsFired._make(record)
         shown = f"{self.subject} {show(value, self.percent)}"
         limit = show(self.threshold, self.percent)
-        if clause == 0:
+        if clause == clauses.Steps.WITHIN:
             return f"{shown} {'≤' if self.above else '≥'} {limit} → {fmt(self.weight)}"
         kind = "whole" if self.whole else "started"
         plural = "step" if steps == 1 else "steps"
@@ -83,13 +90,15 @@ class StepsExplainer:
             f"{shown} {'>' if self.above else '<'} {limit}: {fmt(steps)} {kind} {plural} of "
             f"{show(self.step, self.percent)} × {fmt(self.deduct)} → {fmt(self.weight)} − {fmt(lost)}"
         )
-        return f"{head} = {fmt(self.weight - lost)}" if clause == 1 else f"{head} < 0 → 0"
+        if clause == clauses.Steps.DEDUCTED:
+            return f"{head} = {fmt(self.weight - lost)}"
+        return f"{head} < 0 → 0"
 
 
-def _clamped(text: str, clause: int, weight: Decimal) -> str:
-    if clause == 1:
+def _clamped(text: str, clause: clauses.Clamp, weight: Decimal) -> str:
+    if clause == clauses.Clamp.RAISED:
         return f"{text}, raised to 0"
-    if clause == 2:
+    if clause == clauses.Clamp.CAPPED:
         return f"{text}, capped at {fmt(weight)}"
     return text
 
@@ -101,7 +110,7 @@ class ProportionalExplainer:
     weight: Decimal
 
     def explain(self, record: tuple[Any, ...]) -> str:
-        clause, ratio, raw = record
+        clause, ratio, raw = clauses.ProportionalFired._make(record)
         text = f"{fmt(self.weight)} × ({self.ratio} = {show(ratio, self.percent)}) = {fmt(raw)}"
         return _clamped(text, clause, self.weight)
 
@@ -114,11 +123,11 @@ class LinearExplainer:
     points: tuple[Decimal, ...]
 
     def explain(self, record: tuple[Any, ...]) -> str:
-        segment, value, raw = record
+        clause, segment, value, raw = clauses.LinearFired._make(record)
         shown = f"{self.subject} {show(value, self.percent)}"
-        if segment == 0:
+        if clause == clauses.Linear.BELOW:
             return f"{shown} ≤ {show(self.ats[0], self.percent)} → {fmt(self.points[0])}"
-        if segment == len(self.ats):
+        if clause == clauses.Linear.ABOVE:
             return f"{shown} ≥ {show(self.ats[-1], self.percent)} → {fmt(self.points[-1])}"
         x0, x1 = self.ats[segment - 1], self.ats[segment]
         p0, p1 = self.points[segment - 1], self.points[segment]
@@ -141,12 +150,12 @@ class TargetExplainer:
     proportional: bool
 
     def explain(self, record: tuple[Any, ...]) -> str:
-        clause, actual, target = record
+        clause, actual, target = clauses.TargetFired._make(record)
         shown = f"{self.actual} {show(actual, self.percent)}"
         goal = f"target {self.op} {show(target, self.percent)}"
-        if clause == 0:
+        if clause == clauses.Target.MET:
             return f"{shown} meets {goal} → {fmt(self.weight)}"
-        if clause == 2:
+        if clause == clauses.Target.MISSED:
             return f"{shown} misses {goal} → 0"
         num, den = (actual, target) if self.op in (">=", ">") else (target, actual)
         return f"{shown} misses {goal} → {fmt(self.weight)} × {show(num, self.percent)} / {show(den, self.percent)}"
@@ -158,8 +167,9 @@ class JudgedExplainer:
     tiers: tuple[str, ...] = ()
 
     def explain(self, record: tuple[Any, ...]) -> str:
-        tier = f", tier {self.tiers[record[0]]}" if self.tiers else ""
-        return f"judged by the evaluation group ({self.input}{tier}) → {fmt(record[1])}"
+        fired = clauses.JudgedFired._make(record)
+        tier = f", tier {self.tiers[fired.tier]}" if fired.clause == clauses.Judged.TIER else ""
+        return f"judged by the evaluation group ({self.input}{tier}) → {fmt(fired.value)}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,7 +178,7 @@ class FormulaExplainer:
     weight: Decimal
 
     def explain(self, record: tuple[Any, ...]) -> str:
-        clause, raw = record
+        clause, raw = clauses.FormulaFired._make(record)
         text = f"→ {fmt(raw)}" if self.expr == fmt(raw) else f"{self.expr} = {fmt(raw)}"
         return _clamped(text, clause, self.weight)
 
@@ -179,6 +189,79 @@ class ConditionalExplainer:
     rules: tuple[Explainer, ...]  # one per arm, then the `otherwise` rule
 
     def explain(self, record: tuple[Any, ...]) -> str:
-        arm, inner = record
-        head = f"when {self.conditions[arm]}" if arm < len(self.conditions) else "otherwise"
+        clause, arm, inner = clauses.ConditionalFired._make(record)
+        head = f"when {self.conditions[arm]}" if clause == clauses.Conditional.ARM else "otherwise"
         return f"{head}: {self.rules[arm].explain(inner)}"
+
+
+# --- building explainers from the checked rubric -------------------------------------------------
+
+
+def _subject(scope: Scope, expr: ast.Expr) -> str:
+    if isinstance(expr, ast.Name) and expr.id in scope.inputs:
+        return scope.inputs[expr.id].label
+    if isinstance(expr, ast.Name) and expr.id in scope.lets and scope.lets[expr.id].label:
+        return scope.lets[expr.id].label or expr.id
+    return format_expr(expr)
+
+
+def explainer(scope: Scope, rule: ast.Rule, weight: Decimal) -> Explainer:
+    """The explainer of `rule` in an indicator of `weight`, built once when the rubric is compiled."""
+    match rule:
+        case ast.Bands(subject=subject, rows=rows, otherwise=otherwise):
+            percent = scope.kind_of(subject) == Kind.PERCENT
+            intervals = tuple(
+                show_interval(
+                    start_key(r.low.value if r.low else None, r.low_closed, False),
+                    end_key(r.high.value if r.high else None, r.high_closed, False),
+                    percent,
+                )
+                for r in rows
+            )
+            return BandsExplainer(
+                _subject(scope, subject), percent, intervals, tuple(r.points for r in rows), otherwise
+            )
+        case ast.Checklist(failed=failed, deduct=deduct, zero_when=zero_when):
+            return ChecklistExplainer(
+                _subject(scope, failed), deduct, weight, _subject(scope, zero_when) if zero_when else None
+            )
+        case ast.Steps():
+            return StepsExplainer(
+                _subject(scope, rule.subject),
+                scope.kind_of(rule.subject) == Kind.PERCENT,
+                rule.direction == "above",
+                rule.threshold.value,
+                rule.step.value,
+                rule.deduct,
+                weight,
+                rule.whole,
+            )
+        case ast.Proportional(ratio=ratio):
+            return ProportionalExplainer(_subject(scope, ratio), scope.kind_of(ratio) == Kind.PERCENT, weight)
+        case ast.Linear(subject=subject, points=points):
+            ordered = sorted(points, key=lambda p: p.at.value)
+            return LinearExplainer(
+                _subject(scope, subject),
+                scope.kind_of(subject) == Kind.PERCENT,
+                tuple(p.at.value for p in ordered),
+                tuple(weight if p.points is None else p.points for p in ordered),
+            )
+        case ast.Target(actual=actual, op=op, target=target, proportional=proportional):
+            return TargetExplainer(
+                _subject(scope, actual),
+                op,
+                format_expr(target),
+                scope.kind_of(actual) == Kind.PERCENT,
+                weight,
+                proportional,
+            )
+        case ast.Judged(input=name, tiers=tiers):
+            return JudgedExplainer(_subject(scope, name), tuple(t.label for t in tiers))
+        case ast.Formula(expr=expr):
+            return FormulaExplainer(format_expr(expr), weight)
+        case ast.Conditional(arms=arms, otherwise=otherwise):
+            return ConditionalExplainer(
+                tuple(format_expr(a.condition) for a in arms),
+                tuple(explainer(scope, r, weight) for r in (*(a.rule for a in arms), otherwise)),
+            )
+    raise TypeError(f"not a rule: {rule!r}")

@@ -7,11 +7,14 @@ choices. Every problem of the request is collected and raised together as `Inval
 naming each fact: missing, unknown (with a did-you-mean), wrong type, not finite, out of range,
 or a broken constraint.
 
-`NumberRule` says what a numeric fact must be; the converters here apply it, and the compiler
-generates a fast reader for the usual spellings from the same rule (`_CodeGen.read_facts` in
-`compiler.py`), falling back to `FactValidator` for anything else, so this module alone decides
-what an error says. A new check on facts must go into both, or the reader must fall back for the
-facts it concerns: the reader accepts exactly what `FactValidator` accepts, and nothing more.
+This module is the one definition of what a fact accepts. Each kind has two readings, side by
+side: its converter (here, used by `FactValidator`, any spelling, every problem named) and its
+fast reading (`FactSpec.fast_lines`, written by `codegen` into the scoring function, the usual
+spelling only: a number as a plain string, a flag as true/false). A number's checks after reading
+(finite, not too large, the percent scale, whole, in range) are one list of `Step`s per
+`NumberRule`, from which both readings are made, so they cannot drift apart. The fast reading
+accepts a subset of what the converter accepts and returns None for anything else, which the
+validator then reads or refuses, so this module alone decides what an error says.
 Run validation inside the scoring context (`CompiledRubric.score` does): numbers are read with
 the context's traps on, and constraints are arithmetic.
 """
@@ -21,6 +24,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from functools import partial
 from typing import Any
 
 from rubric_dsl import limits
@@ -116,24 +120,77 @@ def _read(raw: Any, percent: bool) -> Decimal | _Bad:
     return _Bad("wrong_type", f"expected a number, got {type(raw).__name__} {_shown(raw)}")
 
 
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One step a read number goes through: a check (`reason` set) that must hold, or a change of `{v}`.
+
+    `source` is a Python expression over `{v}` and the constants `{c0}`, `{c1}`, … (`values`);
+    `message` names the problem, `{shown}` standing for the value as given."""
+
+    source: str
+    values: tuple[Any, ...] = ()
+    reason: str | None = None
+    message: str = ""
+
+    def written(self, v: str, const: Callable[[Any], str]) -> str:
+        return self.source.format(v=v, **{f"c{i}": const(value) for i, value in enumerate(self.values)})
+
+    def compiled(self) -> Callable[..., Any]:
+        names = ", ".join(f"c{i}" for i in range(len(self.values)))
+        source = self.source.format(v="v", **{f"c{i}": f"c{i}" for i in range(len(self.values))})
+        function: Callable[..., Any] = eval(f"lambda v, {names}: {source}" if names else f"lambda v: {source}")
+        return function
+
+
+def number_steps(rule: NumberRule) -> tuple[Step, ...]:
+    """What a number goes through once read, in order: the one definition both readings follow."""
+    steps = [
+        Step("{v}.is_finite()", (), "not_finite", "{shown} is not a finite number"),
+        Step("{v}.adjusted() <= {c0}", (limits.MAX_MAGNITUDE,), "out_of_range", "{shown} is too large to be meant"),
+    ]
+    if rule.percent:
+        steps.append(Step("{v} * {c0}", (HUNDREDTH,)))
+    if rule.whole:
+        message = "{shown} is not a whole number; a count is 0, 1, 2, …"
+        steps.append(Step("{v} == {v}.to_integral_value()", (), "wrong_type", message))
+    bounds = [("{c0} <= {v}", rule.lowest), ("{v} <= {c0}", rule.highest)]
+    for source, end in bounds:
+        if end.is_finite():
+            message = "{shown} is outside " + rule.range_text + rule.why
+            steps.append(Step(source, (end,), "out_of_range", message))
+    return tuple(steps)
+
+
 def number_converter(rule: NumberRule) -> Converter:
+    steps = [(step.compiled(), step.values, step.reason, step.message) for step in number_steps(rule)]
+
     def convert(raw: Any) -> Decimal | _Bad:
         value = _read(raw, rule.percent)
         if isinstance(value, _Bad):
             return value
-        if not value.is_finite():
-            return _Bad("not_finite", f"{_shown(raw)} is not a finite number")
-        if value.adjusted() > limits.MAX_MAGNITUDE:
-            return _Bad("out_of_range", f"{_shown(raw)} is too large to be meant")
-        if rule.percent:
-            value = value * HUNDREDTH
-        if rule.whole and value != value.to_integral_value():
-            return _Bad("wrong_type", f"{_shown(raw)} is not a whole number; a count is 0, 1, 2, …")
-        if not rule.lowest <= value <= rule.highest:
-            return _Bad("out_of_range", f"{_shown(raw)} is outside {rule.range_text}{rule.why}")
+        for test, values, reason, message in steps:
+            if reason is None:
+                value = test(value, *values)
+            elif not test(value, *values):
+                return _Bad(reason, message.replace("{shown}", _shown(raw)))
         return value
 
     return convert
+
+
+def number_fast_lines(rule: NumberRule, x: str, a: str, const: Callable[[Any], str]) -> list[str]:
+    """The fast reading of a number into `a`: a plain string, then the same steps as `number_converter`."""
+    lines = [
+        f"if {x}.__class__ is not {const(str)} or {x}.__len__() > {limits.MAX_FACT_TEXT}:",
+        "    return None",
+        f"{a} = {const(Decimal)}({x})",
+    ]
+    for step in number_steps(rule):
+        if step.reason is None:
+            lines.append(f"{a} = {step.written(a, const)}")
+        else:
+            lines.extend([f"if not ({step.written(a, const)}):", "    return None"])
+    return lines
 
 
 def flag_converter(raw: Any) -> bool | _Bad:
@@ -142,6 +199,20 @@ def flag_converter(raw: Any) -> bool | _Bad:
     if isinstance(raw, str) and raw.strip().lower() in ("true", "false"):
         return raw.strip().lower() == "true"
     return _Bad("wrong_type", f"expected true or false, got {_shown(raw)}")
+
+
+def flag_fast_lines(x: str, a: str, const: Callable[[Any], str]) -> list[str]:
+    """The fast reading of a flag: a bool, or exactly `true` or `false`."""
+    return [
+        f"if {x} is True or {x} is False:",
+        f"    {a} = {x}",
+        f"elif {x} == {const('true')}:",
+        f"    {a} = True",
+        f"elif {x} == {const('false')}:",
+        f"    {a} = False",
+        "else:",
+        "    return None",
+    ]
 
 
 def choice_converter(choices: tuple[str, ...]) -> Converter:
@@ -155,11 +226,36 @@ def choice_converter(choices: tuple[str, ...]) -> Converter:
     return convert
 
 
+def choice_fast_lines(choices: tuple[str, ...], x: str, a: str, const: Callable[[Any], str]) -> list[str]:
+    """The fast reading of a choice: one of the choices, as a plain string."""
+    return [
+        f"if {x}.__class__ is not {const(str)} or {x} not in {const(choices)}:",
+        "    return None",
+        f"{a} = {x}",
+    ]
+
+
 @dataclass(frozen=True, slots=True)
 class FactSpec:
+    """One input as the readers see it: its converter and its fast reading, made from one definition."""
+
     name: str
     convert: Converter
     default: Any  # MISSING when the fact is required
+    fast: Callable[[str, str, Callable[[Any], str]], list[str]]  # (x, a, const) -> lines reading x into a
+
+    def fast_lines(self, x: str, a: str, const: Callable[[Any], str]) -> list[str]:
+        return self.fast(x, a, const)
+
+
+def fact_spec(name: str, kind: str, rule: NumberRule | None, choices: tuple[str, ...], default: Any) -> FactSpec:
+    """The spec of an input of `kind` (a number kind needs its `rule`)."""
+    if kind == "flag":
+        return FactSpec(name, flag_converter, default, flag_fast_lines)
+    if kind == "choice":
+        return FactSpec(name, choice_converter(choices), default, partial(choice_fast_lines, choices))
+    assert rule is not None
+    return FactSpec(name, number_converter(rule), default, partial(number_fast_lines, rule))
 
 
 Constraints = Callable[[Sequence[Any]], list[int]]

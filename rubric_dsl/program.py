@@ -15,21 +15,12 @@ from decimal import Decimal, DivisionByZero, InvalidOperation, getcontext, setco
 from typing import Any
 
 from rubric_dsl import ast
-from rubric_dsl.checker.scope import Scope
-from rubric_dsl.codegen import (
-    CONTEXT,
-    DEFAULT_ROUNDING,
-    GENERATED,
-    _explainer,
-    _Failed,
-    _generate,
-    _NoBand,
-    _number_rules,
-    _validator,
-    _with_tier_constraints,
-)
+from rubric_dsl.checker import CheckedRubric
+from rubric_dsl.codegen import CONTEXT, DEFAULT_ROUNDING, Failed, NoBand, generate
 from rubric_dsl.errors import EvaluationError
+from rubric_dsl.explain import explainer
 from rubric_dsl.printer import format_expr
+from rubric_dsl.reader import fact_reader
 from rubric_dsl.results import Plan, Result
 
 
@@ -86,18 +77,19 @@ class CompiledRubric:
 
     def __init__(
         self,
+        checked: CheckedRubric,
         *,
-        rubric: ast.Rubric,
-        scope: Scope,
         content_hash: str,
         source_text: str,
         path: str,
         ancestors: tuple[str, ...] = (),
     ) -> None:
+        rubric, scope = checked.rubric, checked.scope
         header = {f.key: f.value for f in rubric.header}
+        self.checked = checked  # the checked model: the merged tree and its scope, for tools (sheet, fmt)
         self.id = rubric.id
         self.title = rubric.title
-        self.tree = rubric  # the merged syntax tree, for tools that word or format rules (sheet, fmt)
+        self.tree = rubric
         self.version = header.get("version", "")
         self.content_hash = content_hash
         self.source_text = source_text
@@ -106,10 +98,10 @@ class CompiledRubric:
         self.metadata: dict[str, str] = {k: header[k] for k in ("source", "region", "year") if k in header}
         self.total = scope.total
         rounding = {r.scope: r for r in rubric.rounding}
-        self._indicator_rounding = rounding.get("indicator", DEFAULT_ROUNDING)
-        self._total_rounding = rounding.get("total")
+        indicator_rounding = rounding.get("indicator", DEFAULT_ROUNDING)
+        total_rounding = rounding.get("total")
         self.rounding = "; ".join(
-            f"round {r.scope} {r.step} {r.mode}" for r in (self._indicator_rounding, self._total_rounding) if r
+            f"round {r.scope} {r.step} {r.mode}" for r in (indicator_rounding, total_rounding) if r
         )
         self.inputs = [_input_info(i) for i in rubric.inputs]
         depth: dict[str | None, int] = {None: -1}
@@ -123,13 +115,11 @@ class CompiledRubric:
             for i, p in scope.indicators
         ]
         self.grades = [GradeInfo(r.label, r.minimum) for r in rubric.grades.rows] if rubric.grades else []
-        rules = _number_rules(rubric, scope)
-        checked = _with_tier_constraints(rubric, scope)  # both fact readers check tiers as constraints
-        self._validator = _validator(checked, Scope.of(checked), rules)
-        self._score_values, self._score_facts = _generate(
-            checked, Scope.of(checked), rules, self._indicator_rounding, self._total_rounding
-        )
-        rounding_text = f"round {self._indicator_rounding.step} {self._indicator_rounding.mode}"
+        reader = fact_reader(checked)
+        self._program = generate(checked, reader)
+        self._validator = reader.validator(scope, self._program.constraints)
+        self._score_values = self._program.score_values
+        self._score_facts = self._program.score_facts
         self._plan = Plan(
             rubric=self.id,
             version=self.version,
@@ -138,19 +128,25 @@ class CompiledRubric:
             indicator_labels=tuple(i.label for i in self.indicators),
             indicator_weights=tuple(i.weight for i in self.indicators),
             indicator_sections=tuple(i.section for i in self.indicators),
-            explainers=tuple(_explainer(scope, i.rule, i.weight) for i, _ in scope.indicators),
+            explainers=tuple(explainer(scope, i.rule, i.weight) for i, _ in scope.indicators),
             section_ids=tuple(s.id for s in self.sections),
             section_labels=tuple(s.label for s in self.sections),
             section_weights=tuple(s.weight for s in self.sections),
             section_parents=tuple(s.parent for s in self.sections),
             grade_labels=tuple(g.label for g in self.grades),
-            rounding=rounding_text,
+            rounding=f"round {indicator_rounding.step} {indicator_rounding.mode}",
         )
 
     @property
     def generated_source(self) -> str:
-        """The Python this rubric was compiled to: only generated names, operators and constants' names."""
-        return "\n\n".join(GENERATED.get(f, "") for f in (self._score_values, self._score_facts))
+        """The Python this rubric was compiled to: generated names, operators, constants' names, and
+        one comment per indicator with its id and `file:line`."""
+        return self._program.source
+
+    def listing(self) -> str:
+        """The generated source and, after it, every constant it was built with, for an audit."""
+        constants = [f"#   {name} = {value!r}" for name, value in self._program.constants]
+        return "\n".join([self._program.source, "", "# constants:", *constants])
 
     def __repr__(self) -> str:
         return f"<CompiledRubric {self.id} {self.version} {self.content_hash[:15]}>"
@@ -162,7 +158,7 @@ class CompiledRubric:
             scored = None if allow_extra_facts else self._score_facts(facts)
             if scored is None:  # not the usual spellings, or not good: the validator reads them or says why
                 scored = self._score_values(self._validator.validate(facts, allow_extra_facts))
-        except _Failed as failure:
+        except Failed as failure:
             raise EvaluationError(self.id, self.indicators[failure.indicator].id, _cause(failure.cause)) from None
         finally:
             setcontext(caller)
@@ -174,7 +170,7 @@ def _cause(error: BaseException) -> str:
         isinstance(error, InvalidOperation) and "division" in repr(error.args).lower()
     ):
         return "division by zero with these facts; guard it, e.g. `when x == 0 => points 0`"
-    if isinstance(error, _NoBand):
+    if isinstance(error, NoBand):
         return f"value {error.args[0]} matches no band"
     return f"arithmetic failed ({type(error).__name__}) with these facts"
 

@@ -20,7 +20,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
-from rubric_dsl.checker.scope import Scope
 from rubric_dsl.diagnostics import fmt
 from rubric_dsl.program import CompiledRubric, GradeInfo, SectionInfo
 from rubric_dsl.results import Result
@@ -77,7 +76,7 @@ def sheet_table(rubric: CompiledRubric, result: Result | None = None) -> SheetTa
     """The score sheet of `rubric`, with 得分, 总分 and 等次 from `result` when given."""
     if result is not None and (result.rubric, result.content_hash) != (rubric.id, rubric.content_hash):
         raise ValueError(f"the result was scored under {result.rubric} {result.content_hash}, not {rubric!r}")
-    scope = Scope.of(rubric.tree)
+    scope = rubric.checked.scope
     paths = _paths(rubric)
     levels = max((len(p) for p in paths.values()), default=0)
     points = result.points if result is not None else {}

@@ -19,7 +19,6 @@ import openpyxl
 import pytest
 
 import rubric_dsl
-from rubric_dsl.checker.scope import Scope
 from rubric_dsl.program import GradeInfo
 from rubric_dsl.sheet import grade_scale, render_html, render_markdown, render_xlsx, sheet_table, write_sheet
 from rubric_dsl.wording import criteria_text
@@ -231,7 +230,7 @@ WORDING = [
 )
 def test_criteria_wording(rule: str, inputs: str, weight: str, extra: str, expected: str) -> None:
     rubric = rubric_dsl.compile_source(one_indicator(rule, inputs, weight, extra), "x.rubric")
-    scope = Scope.of(rubric.tree)
+    scope = rubric.checked.scope
     (indicator, _), *_ = scope.indicators
     assert criteria_text(indicator.rule, indicator.weight, scope) == expected
     assert sheet_table(rubric).rows[0].criteria == expected

@@ -1,7 +1,9 @@
 """What every check needs to know about a merged rubric, built once per check run.
 
 Takes a merged syntax tree; gives the inputs and lets by name, the sections and indicators in
-rubric order (each with its parent section), and `kind_of`, the type of an expression.
+rubric order (each with its parent section), and `kind_of`, the `Kind` of an expression. The
+checker hands this scope, with the tree, to every later stage (see `CheckedRubric`), so that
+no stage builds it again.
 """
 
 from __future__ import annotations
@@ -9,11 +11,26 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
+from enum import StrEnum
 
 from rubric_dsl import ast
 from rubric_dsl.ast import rule_exprs
 
-NUMERIC = frozenset({"number", "percent", "count", "money"})
+
+class Kind(StrEnum):
+    """The kind of a value: an input's declared kind, or what an expression computes."""
+
+    NUMBER = "number"
+    PERCENT = "percent"
+    COUNT = "count"
+    MONEY = "money"
+    FLAG = "flag"
+    CHOICE = "choice"
+    STRING = "string"  # a string literal
+    LITERAL = "literal"  # a plain number literal other than 0, which may not meet a percent
+
+
+NUMERIC = frozenset({Kind.NUMBER, Kind.PERCENT, Kind.COUNT, Kind.MONEY})
 
 
 @dataclass(slots=True)
@@ -24,7 +41,7 @@ class Scope:
     sections: list[tuple[ast.Section, ast.Section | None]] = field(default_factory=list)
     indicators: list[tuple[ast.Indicator, ast.Section | None]] = field(default_factory=list)
     total: Decimal = Decimal(100)
-    _let_kinds: dict[str, str | None] = field(default_factory=dict)
+    _let_kinds: dict[str, Kind | None] = field(default_factory=dict)
 
     @classmethod
     def of(cls, rubric: ast.Rubric) -> Scope:
@@ -50,42 +67,38 @@ class Scope:
     def names(self) -> set[str]:
         return set(self.inputs) | set(self.lets)
 
-    def kind_of(self, expr: ast.Expr) -> str | None:
-        """The kind of an expression's value, or None where the checker already reported a problem.
-
-        number, percent, count, money (numeric); flag; choice; string (a string literal);
-        `literal` for a plain number literal other than 0, which may not meet a percent.
-        """
+    def kind_of(self, expr: ast.Expr) -> Kind | None:
+        """The kind of an expression's value, or None where the checker already reported a problem."""
         return _kind(self, expr)
 
 
-def _kind(scope: Scope, expr: ast.Expr) -> str | None:
+def _kind(scope: Scope, expr: ast.Expr) -> Kind | None:
     match expr:
         case ast.Num(value=value, percent=percent):
             if percent:
-                return "percent"
-            return "number" if value == 0 else "literal"
+                return Kind.PERCENT
+            return Kind.NUMBER if value == 0 else Kind.LITERAL
         case ast.Bool():
-            return "flag"
+            return Kind.FLAG
         case ast.Str():
-            return "string"
+            return Kind.STRING
         case ast.Name(id=name):
             if name in scope.inputs:
-                return scope.inputs[name].kind
+                return Kind(scope.inputs[name].kind)
             if name in scope.lets:
                 return _let_kind(scope, name)
             return None
         case ast.Unary(op="not"):
-            return "flag"
+            return Kind.FLAG
         case ast.Unary(operand=operand):
             kind = _kind(scope, operand)
-            return kind if kind in NUMERIC or kind == "literal" else None  # `-flag` was reported already
+            return kind if kind in NUMERIC or kind == Kind.LITERAL else None  # `-flag` was reported already
         case ast.Binary(op="and" | "or") | ast.Compare():
-            return "flag"
+            return Kind.FLAG
         case ast.Binary(op="+" | "-", left=left, right=right):
             return join(_kind(scope, left), _kind(scope, right))
         case ast.Binary():
-            return "number"
+            return Kind.NUMBER
         case ast.IfElse(then=then, otherwise=otherwise):
             return join(_kind(scope, then), _kind(scope, otherwise))
         case ast.Call(func="abs", args=args):
@@ -99,25 +112,25 @@ def _kind(scope: Scope, expr: ast.Expr) -> str | None:
     return None
 
 
-def _let_kind(scope: Scope, name: str) -> str | None:
+def _let_kind(scope: Scope, name: str) -> Kind | None:
     if name not in scope._let_kinds:
         scope._let_kinds[name] = None  # guards a let cycle; cycles.py reports it
         scope._let_kinds[name] = _kind(scope, scope.lets[name].expr)
     return scope._let_kinds[name]
 
 
-def join(left: str | None, right: str | None) -> str | None:
+def join(left: Kind | None, right: Kind | None) -> Kind | None:
     """The kind of a value that is one of two kinds (for + - min max if-else)."""
     if left is None or right is None:
         return None
     if left == right:
         return left
-    if "literal" in (left, right):
-        other = right if left == "literal" else left
-        return "number" if other == "literal" else other
-    if "number" in (left, right):
-        return right if left == "number" else left
-    return "number"
+    if Kind.LITERAL in (left, right):
+        other = right if left == Kind.LITERAL else left
+        return Kind.NUMBER if other == Kind.LITERAL else other
+    if Kind.NUMBER in (left, right):
+        return right if left == Kind.NUMBER else left
+    return Kind.NUMBER
 
 
 def all_exprs(scope: Scope) -> Iterator[ast.Expr]:
