@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import graphlib
 import itertools
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import (
     ROUND_CEILING,
@@ -47,7 +47,7 @@ from decimal import (
 from typing import Any, NamedTuple
 
 from rubric_dsl import ast, clauses
-from rubric_dsl.ast import walk_expr
+from rubric_dsl.ast import rule_exprs, walk_expr
 from rubric_dsl.checker import CheckedRubric
 from rubric_dsl.reader import FactReader
 from rubric_dsl.source import Span
@@ -189,21 +189,30 @@ class CodeGenerator:
                 return f"{func}({', '.join(self.expr(a) for a in args)})"
         raise TypeError(f"not an expression: {node!r}")
 
-    def visit_lets(self, frame: Frame) -> None:
-        """Every let, once, in dependency order; a failure is kept as a `Poison` for its uses."""
+    def visit_lets(self, frame: Frame, reading: Iterable[ast.Expr]) -> None:
+        """The lets `reading` needs, each once, in dependency order; a failure is kept as a `Poison` for its
+        uses."""
         lets = self.checked.scope.lets
-        order = graphlib.TopologicalSorter(
-            {
-                name: {n.id for n in walk_expr(let.expr) if isinstance(n, ast.Name) and n.id in lets}
-                for name, let in lets.items()
-            }
-        )
+        graph = {
+            name: {n.id for n in walk_expr(let.expr) if isinstance(n, ast.Name) and n.id in lets}
+            for name, let in lets.items()
+        }
+        needed: set[str] = set()
+        pending = [n.id for e in reading for n in walk_expr(e) if isinstance(n, ast.Name) and n.id in lets]
+        while pending:
+            name = pending.pop()
+            if name not in needed:
+                needed.add(name)
+                pending.extend(graph[name])
         poison = self.const(Poison)
-        for name in order.static_order():
+        for name in graphlib.TopologicalSorter({n: graph[n] for n in needed}).static_order():
             self.writeline(frame, "try:")
             self.writeline(frame.inner(), f"{self.lets[name]} = {self.expr(lets[name].expr)}")
             self.writeline(frame, "except ArithmeticError as error:")
             self.writeline(frame.inner(), f"{self.lets[name]} = {poison}(error)")
+
+    def rule_exprs(self) -> list[ast.Expr]:
+        return [e for indicator, _ in self.checked.scope.indicators for e in rule_exprs(indicator.rule)]
 
     # --- points
 
@@ -470,7 +479,7 @@ class CodeGenerator:
             self.writeline(inner.inner(), "return None")  # an unknown fact
         else:
             self.read_optional(inner)
-        self.visit_lets(inner)
+        self.visit_lets(inner, [*self.rule_exprs(), *(c.expr for c in reader.constraints)])
         for constraint in reader.constraints:
             self.writeline(inner, f"if not {self.expr(constraint.expr)}:")
             self.writeline(inner.inner(), "return None")
@@ -504,7 +513,7 @@ class CodeGenerator:
     def visit_constraints(self, frame: Frame) -> None:
         """The validator's check of the constraints on values it read: the indexes of those broken."""
         self.unpack(frame)
-        self.visit_lets(frame)
+        self.visit_lets(frame, [c.expr for c in self.reader.constraints])
         self.writeline(frame, "bad = []")
         for index, constraint in enumerate(self.reader.constraints):
             self.writeline(frame, "try:")
@@ -522,7 +531,7 @@ class CodeGenerator:
     def build(self) -> Generated:
         top = Frame()
         body = self.written(lambda: self.visit_body(top))
-        lets = self.written(lambda: self.visit_lets(top))
+        lets = self.written(lambda: self.visit_lets(top, self.rule_exprs()))
         unpack = self.written(lambda: self.unpack(top))
         reader = self.written(lambda: self.visit_reader(top))
         checks = self.written(lambda: self.visit_constraints(top))
