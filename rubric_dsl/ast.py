@@ -146,10 +146,16 @@ class Linear:
     span: Span
 
 
+TARGET_OPS = (">=", "<=", ">", "<", "==")
+
+
 @dataclass(frozen=True, slots=True)
 class Target:
+    """`target actual op target`; a target written without one of `TARGET_OPS` keeps what was written in
+    `actual` with `op` "" (or its other operator), for the checker to report."""
+
     actual: Expr
-    op: Literal[">=", "<=", ">", "<", "=="]
+    op: str
     target: Expr
     proportional: bool
     span: Span
@@ -258,6 +264,8 @@ class GradeRow:
     label: str
     minimum: Decimal | None  # None: `otherwise`
     span: Span
+    op: str = ">="  # as written; the checker refuses any other
+    op_span: Span | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,6 +11,7 @@ same syntax tree (tests prove it), and formatting it again changes nothing.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, cast
 
 from rubric_dsl import ast
 from rubric_dsl.diagnostics import Diagnostic
@@ -180,7 +181,7 @@ class _Printer:
         labels = [row.label if row.label.isidentifier() else quote(row.label) for row in grades.rows]
         column = max(display_width(label) for label in labels)
         for label, row in zip(labels, grades.rows, strict=True):
-            tail = "otherwise" if row.minimum is None else f">= {row.minimum}"
+            tail = "otherwise" if row.minimum is None else f"{row.op} {row.minimum}"
             self.put(2, f"{label}{' ' * (column - display_width(label))} {tail}", row.span.line)
         self.put(1, "}")
 
@@ -205,7 +206,9 @@ def rule_text(rule: ast.Rule) -> str:
             return f"linear {format_expr(subject)} {{ {inner} }}"
         case ast.Target(actual=actual, op=op, target=target, proportional=proportional):
             tail = " proportional" if proportional else ""
-            return f"target {format_expr(ast.Compare(op, actual, target, rule.span))}{tail}"
+            if not op:  # not a comparison: kept as written, for the checker to report
+                return f"target {format_expr(actual)}{tail}"
+            return f"target {format_expr(ast.Compare(cast(Any, op), actual, target, rule.span))}{tail}"
         case ast.Judged(input=name):
             return f"judged {name.id}"
         case ast.Formula(expr=expr):

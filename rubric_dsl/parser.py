@@ -19,7 +19,6 @@ from lark.exceptions import (
     UnexpectedEOF,
     UnexpectedInput,
     UnexpectedToken,
-    VisitError,
 )
 
 from rubric_dsl import ast, limits
@@ -116,14 +115,10 @@ def parse(source: SourceFile) -> tuple[ast.Rubric | None, list[Diagnostic]]:
     deepest = _too_deep(tree)
     if deepest is not None:
         return None, [*full_width, diag.nesting_too_deep(limits.MAX_TREE_DEPTH, _meta_span(source.path, deepest))]
-    try:
-        rubric = _ToAst(source.path).transform(tree)
-    except VisitError as wrapped:
-        cause = wrapped.orig_exc
-        if not isinstance(cause, _BadLiteral):
-            raise
-        return None, [*full_width, cause.diagnostic]
-    rubric = cast(ast.Rubric, rubric)
+    builder = _ToAst(source.path)
+    rubric = cast(ast.Rubric, builder.transform(tree))
+    if builder.too_long:  # a lexical limit: every such number is named, and nothing is checked
+        return None, [*full_width, *builder.too_long]
     return rubric, [*full_width, *_too_many(rubric)]
 
 
@@ -251,12 +246,6 @@ def _token_span(path: str, token: Token) -> Span:
 # --- tree to syntax tree ----------------------------------------------------------------------
 
 
-class _BadLiteral(Exception):
-    def __init__(self, diagnostic: Diagnostic) -> None:
-        super().__init__(diagnostic.message)
-        self.diagnostic = diagnostic
-
-
 def _tokens(children: list[Any], *types: str) -> list[Token]:
     return [c for c in children if isinstance(c, Token) and c.type in types]
 
@@ -275,9 +264,13 @@ _CMP = {"≥": ">=", "≤": "<=", "≠": "!="}
 
 @v_args(meta=True)
 class _ToAst(Transformer[Token, Any]):
+    """Builds the syntax tree; it judges nothing but the length of numbers (all semantic errors are the
+    checker's, so that every problem of a file is reported in one run)."""
+
     def __init__(self, path: str) -> None:
         super().__init__()
         self.path = path
+        self.too_long: list[Diagnostic] = []
 
     def _span(self, meta: Any) -> Span:
         if getattr(meta, "empty", True):
@@ -291,7 +284,8 @@ class _ToAst(Transformer[Token, Any]):
         """A number token's value (a percent's in percent points); too many digits is a diagnostic."""
         text = str(token).rstrip("%")
         if sum(c.isdigit() for c in text) > limits.MAX_NUMBER_DIGITS:
-            raise _BadLiteral(diag.number_too_long(text, limits.MAX_NUMBER_DIGITS, self._tspan(token)))
+            self.too_long.append(diag.number_too_long(text, limits.MAX_NUMBER_DIGITS, self._tspan(token)))
+            return Decimal(0)
         return Decimal(text)
 
     # --- file and header
@@ -531,11 +525,10 @@ class _ToAst(Transformer[Token, Any]):
 
     def target(self, meta: Any, children: list[Any]) -> ast.Target:
         expr = _nodes(children)[0]
-        span = self._span(meta)
-        if not isinstance(expr, ast.Compare) or expr.op not in (">=", "<=", ">", "<", "=="):
-            raise _BadLiteral(diag.target_not_comparison(span))
-        op = cast(Any, expr.op)
-        return ast.Target(expr.left, op, expr.right, bool(_tokens(children, "PROPORTIONAL")), span)
+        proportional = bool(_tokens(children, "PROPORTIONAL"))
+        if not isinstance(expr, ast.Compare):  # the checker says what to write
+            return ast.Target(expr, "", expr, proportional, self._span(meta))
+        return ast.Target(expr.left, expr.op, expr.right, proportional, self._span(meta))
 
     def judged(self, meta: Any, children: list[Any]) -> ast.Judged:
         names = [ast.Name(str(t), self._tspan(t)) for t in _tokens(children, "NAME")]
@@ -568,9 +561,8 @@ class _ToAst(Transformer[Token, Any]):
 
     def grade_at_least(self, meta: Any, children: list[Any]) -> ast.GradeRow:
         label, op, minimum = children
-        if _CMP.get(str(op), str(op)) != ">=":
-            raise _BadLiteral(diag.grade_needs_at_least(self._label(label), self._tspan(op)))
-        return ast.GradeRow(self._label(label), minimum, self._span(meta))
+        written = _CMP.get(str(op), str(op))
+        return ast.GradeRow(self._label(label), minimum, self._span(meta), written, self._tspan(op))
 
     def grade_otherwise(self, meta: Any, children: list[Any]) -> ast.GradeRow:
         return ast.GradeRow(self._label(children[0]), None, self._span(meta))

@@ -31,7 +31,7 @@ IDENTITY = sorted((DATA / "identity").glob("*.rubric")) + sorted(RUBRICS.rglob("
 def shape(node: Any) -> Any:
     """A syntax tree without positions, to compare meaning."""
     if dataclasses.is_dataclass(node) and not isinstance(node, type):
-        fields = [f.name for f in dataclasses.fields(node) if f.name not in ("span", "otherwise_span")]
+        fields = [f.name for f in dataclasses.fields(node) if not f.name.endswith("span")]
         return (type(node).__name__, *(shape(getattr(node, f)) for f in fields))
     if isinstance(node, tuple | list):
         return tuple(shape(n) for n in node)

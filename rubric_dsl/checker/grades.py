@@ -16,9 +16,14 @@ def check(scope: Scope) -> Iterator[Diagnostic]:
         if not rubric.abstract:
             yield diag.missing_grades(rubric.span)
         return
+    rows = rubric.grades.rows
+    misread = [row for row in rows if row.op != ">="]
+    for row in misread:
+        yield diag.grade_needs_at_least(row.label, row.op_span or row.span)
+    if misread:
+        return  # what the table means is unclear until it is written with `>=`
     previous = None
     labels: dict[str, GradeRow] = {}
-    rows = rubric.grades.rows
     for index, row in enumerate(rows):
         if row.label in labels:
             yield diag.duplicate_name("grade", row.label, row.span, labels[row.label].span)

@@ -8,6 +8,7 @@ flag as a number is an error that names the operands and says how to write it.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any, cast
 
 from rubric_dsl import ast
 from rubric_dsl import diagnostics as diag
@@ -115,7 +116,10 @@ def rule_problems(scope: Scope, rule: ast.Rule) -> Iterator[Diagnostic]:
                 if problem := literal_problem(kind, point.at, POINT):
                     yield problem
         case ast.Target(actual=actual, op=op, target=target):
-            yield from expr_problems(scope, ast.Compare(op, actual, target, rule.span))
+            if op not in ast.TARGET_OPS:
+                yield diag.target_not_comparison(rule.span)
+            else:
+                yield from expr_problems(scope, ast.Compare(cast(Any, op), actual, target, rule.span))
         case ast.Judged(input=name, tier_input=tier_input, tiers=tiers):
             item = scope.inputs.get(name.id)
             if item is None or item.kind != "number":
