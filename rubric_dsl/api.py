@@ -19,8 +19,8 @@ from importlib import resources
 from pathlib import Path
 
 from rubric_dsl import ast, checker
-from rubric_dsl import diagnostics as diag
 from rubric_dsl.diagnostics import Diagnostic, Language, has_errors, sort_diagnostics
+from rubric_dsl.diagnostics import inherit as diag
 from rubric_dsl.errors import RubricError
 from rubric_dsl.inherit import Inheritance
 from rubric_dsl.parser import parse

@@ -20,8 +20,8 @@ from dataclasses import dataclass, replace
 from typing import TypeVar
 
 from rubric_dsl import ast
-from rubric_dsl import diagnostics as diag
-from rubric_dsl.diagnostics import Diagnostic
+from rubric_dsl.diagnostics import Diagnostic, check, codes
+from rubric_dsl.diagnostics import inherit as diag
 from rubric_dsl.source import Span
 
 Named = TypeVar("Named", ast.Input, ast.Let)
@@ -79,7 +79,7 @@ class Inheritance:
                 return self._failed(rubric, diag.parent_has_errors(parent_id, span))
             return self._failed(rubric, diag.unknown_parent(parent_id, span, self._rubrics))
         parent = self.merge(parent_id)
-        if any(d.code == "rubric_extends_cycle" for d in parent.diagnostics):
+        if any(d.code == codes.EXTENDS_CYCLE for d in parent.diagnostics):
             return self._failed(rubric, diag.parent_in_cycle(parent_id, self._cycle_of(parent_id), span))
         if parent.parent_failed or self._has_errors(parent_id) or parent.diagnostics:
             return self._failed(rubric, diag.parent_has_errors(parent_id, span))
@@ -179,7 +179,7 @@ def _merge_named(
                 problems.append(diag.override_missing(kind, item.name, item.span, merged))
             merged[item.name] = item
         elif item.name in merged and merged[item.name] in inherited:
-            problems.append(diag.duplicate_name(kind, item.name, item.span, merged[item.name].span, inherited=True))
+            problems.append(check.duplicate_name(kind, item.name, item.span, merged[item.name].span, inherited=True))
         else:
             merged.setdefault(item.name, item)
     return tuple(merged.values())
@@ -199,7 +199,7 @@ def _merge_tree(
             else:
                 problems.append(diag.override_missing(kind, node.id, node.span, known))
         elif node.id in known:
-            problems.append(diag.duplicate_name(kind, node.id, node.span, known[node.id].span, inherited=True))
+            problems.append(check.duplicate_name(kind, node.id, node.span, known[node.id].span, inherited=True))
         else:
             appended.append(node)
     return (*_replace_nodes(inherited, replacements), *appended)

@@ -22,8 +22,8 @@ from lark.exceptions import (
 )
 
 from rubric_dsl import ast, limits
-from rubric_dsl import diagnostics as diag
 from rubric_dsl.diagnostics import Diagnostic
+from rubric_dsl.diagnostics import syntax as diag
 from rubric_dsl.source import SourceFile, Span
 
 # What each terminal is called in an error message, in English and Chinese.

@@ -35,8 +35,10 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # run from any directory, installed or not
     sys.path.insert(0, str(ROOT))
 
-from rubric_dsl import build_library, check_source, diagnostics  # noqa: E402
-from rubric_dsl.diagnostics import Diagnostic  # noqa: E402
+from rubric_dsl import build_library, check_source  # noqa: E402
+from rubric_dsl.diagnostics import Diagnostic, check, codes, inherit, syntax  # noqa: E402
+
+MESSAGES = (syntax, inherit, check)  # the constructors, by the stage that reports them
 
 DATA = Path(__file__).resolve().parent / "testdata" / "diagnostics"
 UPDATE = os.environ.get("UPDATE_GOLDENS") == "1"
@@ -44,7 +46,7 @@ UPDATE = os.environ.get("UPDATE_GOLDENS") == "1"
 HEAD = re.compile(r"^(?P<path>\S+?):(?P<line>\d+):(?P<column>\d+): (?:error|warning): .* \[(?P<code>rubric_\w+)\]$")
 MARKER = re.compile(r'!!\s*(?P<code>rubric_\w+)(?:\s+"(?P<text>(?:[^"\\]|\\.)*)")?')
 
-# Constructors in diagnostics.py that no input can reach, and why. A constructor listed here
+# Constructors in rubric_dsl/diagnostics/ that no input can reach, and why. A constructor listed here
 # that starts being called fails `test_unreachable_constructors_stay_unreachable`: give it a case.
 UNREACHABLE = {
     "source_too_large": "a golden would be a megabyte; tests/test_limits.py covers it",
@@ -115,9 +117,18 @@ def codes_in_goldens() -> set[str]:
 
 
 def test_every_code_has_a_golden() -> None:
-    defined = set(re.findall(r'"(rubric_\w+)"', read(Path(diagnostics.__file__))))
-    assert defined, "found no codes in diagnostics.py"
+    defined = set(codes.ALL)
+    assert defined, "found no codes in rubric_dsl/diagnostics/codes.py"
     assert sorted(defined - codes_in_goldens()) == []
+
+
+def test_codes_are_written_only_as_named_constants() -> None:
+    library = ROOT / "rubric_dsl"
+    literal = re.compile(r"[\"']rubric_[a-z]+_[a-z_]+[\"']")  # a code has two words at least; not `rubric_root`
+    written = [
+        str(p.relative_to(ROOT)) for p in library.rglob("*.py") if p.name != "codes.py" and literal.search(read(p))
+    ]
+    assert written == []
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
@@ -169,11 +180,13 @@ def test_inline_markers(case: Case) -> None:
 # --- constructors -------------------------------------------------------------------------------
 
 
-def constructors() -> dict[str, Callable[..., Diagnostic]]:
+def constructors() -> dict[str, tuple[Any, Callable[..., Diagnostic]]]:
+    """Every message constructor by name, with the module that holds it."""
     return {
-        name: function
-        for name, function in inspect.getmembers(diagnostics, inspect.isfunction)
-        if function.__module__ == diagnostics.__name__
+        name: (module, function)
+        for module in MESSAGES
+        for name, function in inspect.getmembers(module, inspect.isfunction)
+        if function.__module__ == module.__name__
         and not name.startswith("_")
         and typing.get_type_hints(function).get("return") is Diagnostic
     }
@@ -184,8 +197,8 @@ def called() -> set[str]:
     """The constructors that running every case calls."""
     seen: set[str] = set()
     with pytest.MonkeyPatch.context() as patch:
-        for name, function in constructors().items():
-            patch.setattr(diagnostics, name, recording(name, function, seen))
+        for name, (module, function) in constructors().items():
+            patch.setattr(module, name, recording(name, function, seen))
         for case in CASES:
             case.diagnostics()
     return seen

@@ -13,11 +13,11 @@ from collections.abc import Iterator
 from decimal import Decimal
 
 from rubric_dsl import ast
-from rubric_dsl import diagnostics as diag
 from rubric_dsl.ast import sub_rules
 from rubric_dsl.checker.scope import Scope
 from rubric_dsl.checker.types import BAND_END, literal_problem
 from rubric_dsl.diagnostics import Diagnostic, fmt
+from rubric_dsl.diagnostics import check as diag
 
 Key = tuple[int, Decimal, int]
 LOWEST: Key = (0, Decimal(0), 0)

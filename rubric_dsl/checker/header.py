@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from rubric_dsl import diagnostics as diag
 from rubric_dsl.checker.scope import Scope
 from rubric_dsl.diagnostics import Diagnostic
+from rubric_dsl.diagnostics import check as diag
 
 
 def check(scope: Scope) -> Iterator[Diagnostic]:

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from rubric_dsl import ast
-from rubric_dsl import diagnostics as diag
 from rubric_dsl.checker.scope import Scope
 from rubric_dsl.checker.types import DEFAULT, RANGE_END, literal_problem
 from rubric_dsl.diagnostics import Diagnostic
+from rubric_dsl.diagnostics import check as diag
 from rubric_dsl.printer import format_expr
 
 

@@ -11,9 +11,9 @@ from collections.abc import Iterator
 from typing import Any, cast
 
 from rubric_dsl import ast
-from rubric_dsl import diagnostics as diag
 from rubric_dsl.checker.scope import NUMERIC, Scope
 from rubric_dsl.diagnostics import Diagnostic, Phrase
+from rubric_dsl.diagnostics import check as diag
 from rubric_dsl.printer import format_expr
 from rubric_dsl.source import Span
 

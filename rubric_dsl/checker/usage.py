@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from rubric_dsl import ast
-from rubric_dsl import diagnostics as diag
 from rubric_dsl.ast import walk_expr
 from rubric_dsl.checker.scope import Scope, all_exprs
 from rubric_dsl.diagnostics import Diagnostic
+from rubric_dsl.diagnostics import check as diag
 
 
 def check(scope: Scope) -> Iterator[Diagnostic]:

@@ -6,9 +6,9 @@ from collections.abc import Iterator
 from decimal import Decimal
 
 from rubric_dsl import ast
-from rubric_dsl import diagnostics as diag
 from rubric_dsl.checker.scope import Scope
 from rubric_dsl.diagnostics import Diagnostic
+from rubric_dsl.diagnostics import check as diag
 
 
 def check(scope: Scope) -> Iterator[Diagnostic]:

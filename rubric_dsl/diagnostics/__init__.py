@@ -1,0 +1,128 @@
+"""Diagnostics: what is wrong, where, and what to do, in English and Chinese.
+
+Every stage reports problems as `Diagnostic(code, severity, message, span, message_zh)` values
+instead of raising, so one run shows all problems of a file. Codes are stable
+(`rubric_weight_mismatch`); each problem has a named constructor below that reads as the problem
+and writes both messages. `render` prints the cel-go layout: `path:line:col: error: message`,
+the source line, a caret under the problem (Chinese characters count two columns).
+The catalogue of codes with examples is docs/diagnostics.md, made from the golden tests.
+
+This module holds what every stage shares; the codes are named constants in `codes`, and the
+messages are split by the stage that reports them: `syntax` (the parser), `inherit` (merging
+`extends`, assembling a set of files) and `check` (the checker).
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Context, Decimal
+from typing import Literal
+
+from rubric_dsl.source import Span, display_width
+
+Severity = Literal["error", "warning"]
+Language = Literal["en", "zh"]
+SEVERITY_ZH = {"error": "错误", "warning": "警告"}
+
+
+def choose_language(flag: str | None = None) -> Language:
+    """`--lang` if given, else Chinese when the environment's LANG starts with zh, else English."""
+    if flag in ("en", "zh"):
+        return flag  # type: ignore[return-value]
+    return "zh" if os.environ.get("LANG", "").lower().startswith("zh") else "en"
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnostic:
+    code: str
+    severity: Severity
+    message: str
+    span: Span
+    message_zh: str = ""
+
+    def text(self, lang: Language = "en") -> str:
+        return self.message_zh if lang == "zh" and self.message_zh else self.message
+
+    def render(self, source_text: str | None = None, lang: Language = "en") -> str:
+        severity = SEVERITY_ZH[self.severity] if lang == "zh" else self.severity
+        head = f"{self.span}: {severity}: {self.text(lang)} [{self.code}]"
+        if source_text is None:
+            return head
+        lines = source_text.splitlines()
+        if not 0 < self.span.line <= len(lines):
+            return head
+        line = lines[self.span.line - 1]
+        start = min(self.span.column - 1, len(line))
+        end = self.span.end_column - 1 if self.span.end_line == self.span.line else len(line.rstrip())
+        end = max(start + 1, min(end, len(line)))
+        caret = " " * display_width(line[:start]) + "^" * max(1, display_width(line[start:end]))
+        return f"{head}\n  {line}\n  {caret}"
+
+
+def sort_diagnostics(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
+    unique = dict.fromkeys(diagnostics)
+    return sorted(unique, key=lambda d: (d.span.path, d.span.line, d.span.column, d.code))
+
+
+def has_errors(diagnostics: Iterable[Diagnostic]) -> bool:
+    return any(d.severity == "error" for d in diagnostics)
+
+
+def closest(name: str, candidates: Iterable[str]) -> str | None:
+    close = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
+    return close[0] if close else None
+
+
+def did_you_mean(name: str, candidates: Iterable[str]) -> str:
+    match = closest(name, candidates)
+    return f"; did you mean `{match}`?" if match else ""
+
+
+def did_you_mean_zh(name: str, candidates: Iterable[str]) -> str:
+    match = closest(name, candidates)
+    return f"；是不是 `{match}`？" if match else ""
+
+
+_NO_ROUNDING = Context(prec=1000)  # normalize() in the default context would round past 28 digits
+
+
+def fmt(value: Decimal | int) -> str:
+    """A decimal as people write it: no exponent, no trailing zeros, every digit kept."""
+    text = format(Decimal(value).normalize(_NO_ROUNDING), "f")
+    return "0" if text in ("-0", "") else text
+
+
+def where(first: Span, span: Span) -> str:
+    return f"{first.line}:{first.column}" if first.path == span.path else str(first)
+
+
+def error(code: str, en: str, zh: str, span: Span) -> Diagnostic:
+    return Diagnostic(code, "error", en, span, zh)
+
+
+KIND_EN = {
+    "number": "a number",
+    "literal": "a plain number",
+    "percent": "a percent",
+    "count": "a count",
+    "money": "an amount of money",
+    "flag": "a flag (true/false)",
+    "choice": "a choice",
+    "string": "a text",
+}
+KIND_ZH = {
+    "number": "数值",
+    "literal": "普通数字",
+    "percent": "百分比",
+    "count": "计数",
+    "money": "金额",
+    "flag": "是否（true/false）",
+    "choice": "选项",
+    "string": "文字",
+}
+
+
+Phrase = tuple[str, str]  # the same words in English and Chinese
