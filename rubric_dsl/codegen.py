@@ -62,7 +62,11 @@ MODES = {
 }
 DEFAULT_ROUNDING = ast.Rounding("indicator", ast.DEFAULT_INDICATOR_STEP, "half_up", Span("<default>", 1, 1, 1, 1))
 ZERO = Decimal(0)
+CHAIN = 32  # branches of one if/elif chain before it is written flat (see `CodeGenerator.chain`)
 BUILTINS = {"min": min, "max": max, "abs": abs, "len": len, "ArithmeticError": ArithmeticError}
+
+
+Writer = Callable[["Frame"], None]  # writes a block of code at a frame
 
 
 class Failed(Exception):
@@ -235,6 +239,36 @@ class CodeGenerator:
         except InvalidOperation:
             return None  # too many digits for the context: left to the call, which names the indicator
 
+    def chain(self, frame: Frame, arms: Sequence[tuple[str, Writer]], otherwise: Writer) -> None:
+        """`if`/`elif` over `arms` (test, writer of its block), `else` the `otherwise` block. Python's compiler
+        nests each `elif` one level deeper, so a chain longer than `CHAIN` is written flat, as a
+        `while True:` of plain `if`s that each end with `break`: the depth of the generated code stays
+        that of the rubric, and `compile()` never recurses past its limit."""
+        if len(arms) <= CHAIN:
+            for index, (test, write) in enumerate(arms):
+                self.writeline(frame, f"{'elif' if index else 'if'} {test}:")
+                write(frame.inner())
+            self.writeline(frame, "else:")
+            otherwise(frame.inner())
+            return
+        self.writeline(frame, "while True:")
+        inner = frame.inner()
+        for test, write in arms:
+            self.writeline(inner, f"if {test}:")
+            write(inner.inner())
+            self.writeline(inner.inner(), "break")
+        otherwise(inner)
+        self.writeline(inner, "break")
+
+    def scored(self, value: str, record: str, rv: str) -> Writer:
+        """A block that gives the points `value` and leaves `record`."""
+
+        def write(frame: Frame) -> None:
+            self.points(frame, value)
+            self.writeline(frame, f"{rv} = {record}")
+
+        return write
+
     def branch(self, frame: Frame, test: str, value: str, record: str, rv: str, keyword: str = "if") -> None:
         """`if test:` (or `elif`, `else`) with the points `value` and the record `record`."""
         self.writeline(frame, f"{keyword} {test}:" if test else f"{keyword}:")
@@ -263,19 +297,21 @@ class CodeGenerator:
         x = self.temp()
         self.writeline(frame, f"{x} = {self.expr(node.subject)}")
         fired, row_clause = clauses.BandsFired, clauses.Bands.ROW
+        arms = []
         for index, row in enumerate(node.rows):
             low = f"{self.const(row.low.value)} {'<=' if row.low_closed else '<'} " if row.low else ""
             high = f" {'<=' if row.high_closed else '<'} {self.const(row.high.value)}" if row.high else ""
             test = f"{low}{x}{high}" if low or high else "True"
-            points = self.const(row.points)
-            record = self.record(fired, row_clause, str(index), x)
-            self.branch(frame, test, points, record, rv, "elif" if index else "if")
+            arms.append((test, self.scored(self.const(row.points), self.record(fired, row_clause, str(index), x), rv)))
         if node.otherwise is not None:
             record = self.record(fired, clauses.Bands.OTHERWISE, str(len(node.rows)), x)
-            self.branch(frame, "", self.const(node.otherwise), record, rv, "else")
+            otherwise = self.scored(self.const(node.otherwise), record, rv)
         else:
-            self.writeline(frame, "else:")
-            self.writeline(frame.inner(), f"raise {self.const(NoBand)}({x})")
+
+            def otherwise(inner: Frame) -> None:
+                self.writeline(inner, f"raise {self.const(NoBand)}({x})")
+
+        self.chain(frame, arms, otherwise)
 
     def visit_Checklist(self, node: ast.Checklist, frame: Frame, rv: str) -> None:
         n, raw, zero, w = self.temp(), self.temp(), self.const(ZERO), frame.weight
@@ -329,10 +365,9 @@ class CodeGenerator:
         values = [frame.weight_value if value is None else value for _, value in points]
         fired, clause, x = clauses.LinearFired, clauses.Linear, self.temp()
         self.writeline(frame, f"{x} = {self.expr(node.subject)}")
-        self.branch(frame, f"{x} <= {xs[0]}", ps[0], self.record(fired, clause.BELOW, "0", x, frame.raw), rv)
-        last = str(len(xs))
-        above = self.record(fired, clause.ABOVE, last, x, frame.raw)
-        self.branch(frame, f"{x} >= {xs[-1]}", ps[-1], above, rv, "elif")
+        below = self.scored(ps[0], self.record(fired, clause.BELOW, "0", x, frame.raw), rv)
+        above = self.scored(ps[-1], self.record(fired, clause.ABOVE, str(len(xs)), x, frame.raw), rv)
+        segments = []
         for k in range(1, len(xs)):
             p0, p1 = values[k - 1], values[k]
             rise, run = self.const(p1 - p0), self.const(points[k][0] - points[k - 1][0])
@@ -340,11 +375,11 @@ class CodeGenerator:
             value = f"{rise} * {x if points[k - 1][0] == 0 else f'({x} - {xs[k - 1]})'} / {run}"
             if p0 != 0:
                 value = f"{ps[k - 1]} + {value}"
-            record = self.record(fired, clause.SEGMENT, str(k), x, frame.raw)
-            if k == len(xs) - 1:
-                self.branch(frame, "", value, record, rv, "else")
-            else:
-                self.branch(frame, f"{x} < {xs[k]}", value, record, rv, "elif")
+            segments.append(
+                (f"{x} < {xs[k]}", self.scored(value, self.record(fired, clause.SEGMENT, str(k), x, frame.raw), rv))
+            )
+        arms = [(f"{x} <= {xs[0]}", below), (f"{x} >= {xs[-1]}", above), *segments[:-1]]
+        self.chain(frame, arms, segments[-1][1])
 
     def visit_Target(self, node: ast.Target, frame: Frame, rv: str) -> None:
         a, t, raw, clause, zero, w = self.temp(), self.temp(), self.temp(), self.temp(), self.const(ZERO), frame.weight
@@ -398,14 +433,20 @@ class CodeGenerator:
     def visit_Conditional(self, node: ast.Conditional, frame: Frame, rv: str) -> None:
         inner_record = self.temp()
         fired, clause = clauses.ConditionalFired, clauses.Conditional
-        for index, arm in enumerate(node.arms):
-            self.writeline(frame, f"{'elif' if index else 'if'} {self.expr(arm.condition)}:")
-            self.visit_rule(arm.rule, frame.inner(), inner_record)
-            self.writeline(frame.inner(), f"{rv} = {self.record(fired, clause.ARM, str(index), inner_record)}")
-        self.writeline(frame, "else:")
-        self.visit_rule(node.otherwise, frame.inner(), inner_record)
+
+        def applied(rule: ast.Rule, record: str) -> Writer:
+            def write(inner: Frame) -> None:
+                self.visit_rule(rule, inner, inner_record)
+                self.writeline(inner, f"{rv} = {record}")
+
+            return write
+
+        arms = [
+            (self.expr(arm.condition), applied(arm.rule, self.record(fired, clause.ARM, str(index), inner_record)))
+            for index, arm in enumerate(node.arms)
+        ]
         otherwise = self.record(fired, clause.OTHERWISE, str(len(node.arms)), inner_record)
-        self.writeline(frame.inner(), f"{rv} = {otherwise}")
+        self.chain(frame, arms, applied(node.otherwise, otherwise))
 
     # --- the whole scoring body: indicators, sections, total, grade
 
@@ -442,12 +483,13 @@ class CodeGenerator:
             step, mode = self.const(total_rounding.step), self.const(MODES[total_rounding.mode])
             self.writeline(frame, f"total = total.quantize({step}, {mode})")
         rows = rubric.grades.rows if rubric.grades else ()
-        for g, row in enumerate(rows[:-1]):
-            self.writeline(frame, f"{'elif' if g else 'if'} total >= {self.const(row.minimum)}:")
-            self.writeline(frame.inner(), f"grade = {g}")
+
+        def grade(g: int) -> Writer:
+            return lambda inner: self.writeline(inner, f"grade = {g}")
+
         if len(rows) > 1:
-            self.writeline(frame, "else:")
-            self.writeline(frame.inner(), f"grade = {len(rows) - 1}")
+            arms = [(f"total >= {self.const(row.minimum)}", grade(g)) for g, row in enumerate(rows[:-1])]
+            self.chain(frame, arms, grade(len(rows) - 1))
         else:
             self.writeline(frame, f"grade = {max(len(rows) - 1, 0)}")
 

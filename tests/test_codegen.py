@@ -104,3 +104,74 @@ def test_listing_shows_each_indicator_and_the_constants():
         assert f"# indicator i{k} (" in listing
     constants = listing.split("# constants:")[1]
     assert "= Decimal('50')" in constants
+
+
+def _long_bands(n: int) -> str:
+    rows = "\n".join(f"      [{i}, {i + 1}) 1" for i in range(n))
+    return f"""
+rubric long.bands "长区间表" {{
+  version "1"
+  total 1
+  input x number "x"
+  indicator a "a" 1 {{
+    bands x {{
+{rows}
+      otherwise 0
+    }}
+  }}
+  grades {{ 优 >= 1  差 otherwise }}
+}}
+"""
+
+
+def _long_when(n: int) -> str:
+    arms = "\n".join(f"    when x == {i} => points 1" for i in range(n))
+    return f"""
+rubric long.when "长条件" {{
+  version "1"
+  total 1
+  input x number "x"
+  indicator a "a" 1 {{
+{arms}
+    otherwise => points 0
+  }}
+  grades {{ 优 >= 1  差 otherwise }}
+}}
+"""
+
+
+def _long_grades(n: int) -> str:
+    step = Decimal(100) / n
+    rows = "\n".join(f"    g{i} >= {100 - (i + 1) * step}" for i in range(n - 1))
+    return f"""
+rubric long.grades "多等次" {{
+  version "1"
+  total 100
+  input x number "x" range 0 .. 100
+  indicator a "a" 100 {{ points x }}
+  grades {{
+{rows}
+    last otherwise
+  }}
+}}
+"""
+
+
+@pytest.mark.parametrize(
+    ("text", "facts", "total", "grade"),
+    [
+        (_long_bands(3000), {"x": "2999.5"}, 1, "优"),
+        (_long_bands(3000), {"x": "3000"}, 0, "差"),
+        (_long_when(3000), {"x": "2999"}, 1, "优"),
+        (_long_when(3000), {"x": "3000"}, 0, "差"),
+        (_long_grades(5000), {"x": "99.99"}, Decimal("99.99"), "g0"),
+        (_long_grades(5000), {"x": "0"}, 0, "last"),
+    ],
+    ids=["3000 bands, last row", "3000 bands, otherwise", "3000 arms, last", "3000 arms, otherwise", "5000 grades, top",
+         "5000 grades, last"],
+)  # fmt: skip
+def test_long_chains_compile_flat_and_score(text: str, facts: dict[str, str], total: Decimal, grade: str):
+    # Python's compiler nests each `elif`: about 3,000 rows, arms or grades overflowed its recursion limit,
+    # so such a file answered a traceback (CLI), UNKNOWN (CheckRubric) or stopped every reload.
+    result = compile_text(text).score(facts)
+    assert (result.total, result.grade) == (total, grade)
