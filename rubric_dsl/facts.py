@@ -28,7 +28,7 @@ from functools import partial
 from typing import Any
 
 from rubric_dsl import limits
-from rubric_dsl.diagnostics import did_you_mean, fmt
+from rubric_dsl.diagnostics import HINTED_NAMES, did_you_mean, fmt
 from rubric_dsl.errors import FactProblem, InvalidFacts
 
 # A percent fact without a declared range must still be one that can be meant: within ±1000 %.
@@ -314,12 +314,12 @@ class FactValidator:
         return values
 
     def _unknown(self, facts: Mapping[str, Any]) -> list[FactProblem]:
+        unknown = [str(name) for name in facts if name not in self._names]
         return [
             FactProblem(
-                str(name),
+                name,
                 "unknown",
-                "this rubric declares no such fact" + did_you_mean(str(name), self._names),
+                "this rubric declares no such fact" + (did_you_mean(name, self._names) if k < HINTED_NAMES else ""),
             )
-            for name in facts
-            if name not in self._names
+            for k, name in enumerate(unknown)
         ]

@@ -8,6 +8,7 @@ import pytest
 
 import rubric_dsl
 from rubric_dsl import InvalidFacts, limits
+from rubric_dsl.diagnostics import HINT_NAME_LENGTH, HINTED_NAMES, closest
 from tests.conftest import RUBRICS, compile_text, one_indicator
 
 
@@ -82,3 +83,38 @@ def test_a_long_bad_value_is_echoed_cut() -> None:
         rubric.score({tier: "达成" * 75_000}, allow_extra_facts=True)
     problem = next(p for p in caught.value.problems if p.fact == tier)
     assert len(problem.message) < 200 and "…" in problem.message
+
+
+def test_did_you_mean_is_bounded_per_file() -> None:
+    # A did-you-mean compares names pairwise: 100 unknown names over 100 declared ones took a minute.
+    inputs = "\n".join(f'  input declared_{k} number "值{k}"' for k in range(100))
+    uses = " + ".join(f"declared_{k}x" for k in range(100))
+    text = f"""
+rubric many.unknown "多" {{
+  version "1"
+  total 1
+{inputs}
+  indicator i "指标" 1 {{ points min(1, {uses}) }}
+  grades {{ 好 otherwise }}
+}}
+"""
+    unknown = [d for d in rubric_dsl.check_source(text, "many.rubric") if d.code == "rubric_unknown_name"]
+    assert len(unknown) == 100
+    hinted = [d for d in unknown if "did you mean" in d.message]
+    assert [d.message.split("`")[1] for d in hinted] == [f"declared_{k}x" for k in range(HINTED_NAMES)]
+
+
+def test_did_you_mean_skips_names_no_one_could_mistype() -> None:
+    assert closest("execution_rat", ["execution_rate"]) == "execution_rate"
+    assert closest("x" * (HINT_NAME_LENGTH + 1), ["x" * HINT_NAME_LENGTH]) is None
+    assert closest("rate", ["r" + "a" * 40 + "te"]) is None  # lengths too far apart to compare
+
+
+def test_unknown_facts_get_a_bounded_number_of_suggestions(bundled: dict[str, rubric_dsl.CompiledRubric]) -> None:
+    rubric = bundled["wuping.casework"]
+    facts = {f"satisfactio{k}": "1" for k in range(500)}
+    with pytest.raises(InvalidFacts) as refused:
+        rubric.score(facts)
+    unknown = [p for p in refused.value.problems if p.reason == "unknown"]
+    assert len(unknown) == 500
+    assert sum("did you mean `satisfaction`" in p.message for p in unknown) == HINTED_NAMES

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from rubric_dsl import ast
 from rubric_dsl.ast import walk_expr
 from rubric_dsl.checker.scope import Scope, all_exprs
-from rubric_dsl.diagnostics import Diagnostic
+from rubric_dsl.diagnostics import HINTED_NAMES, Diagnostic
 from rubric_dsl.diagnostics import check as diag
 
 
@@ -32,7 +32,9 @@ def check(scope: Scope) -> Iterator[Diagnostic]:
             kind = "section" if isinstance(node, ast.Section) else "indicator"
             yield diag.duplicate_name(kind, node.id, node.span, first_node.span)
     known = scope.names()
+    unknown = 0
     for root in all_exprs(scope):
         for expr in walk_expr(root):
             if isinstance(expr, ast.Name) and expr.id not in known:
-                yield diag.unknown_name(expr.id, expr.span, known)
+                unknown += 1
+                yield diag.unknown_name(expr.id, expr.span, known if unknown <= HINTED_NAMES else ())

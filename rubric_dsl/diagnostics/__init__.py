@@ -71,8 +71,19 @@ def has_errors(diagnostics: Iterable[Diagnostic]) -> bool:
     return any(d.severity == "error" for d in diagnostics)
 
 
+# A did-you-mean compares names pairwise, so its cost is bounded before it starts: a name longer
+# than this is no typo, and only names of a similar length are compared, this many at most.
+HINT_NAME_LENGTH = 64
+HINT_CANDIDATES = 1_000
+HINTED_NAMES = 20  # per file or request: the unknown names after these get no did-you-mean
+
+
 def closest(name: str, candidates: Iterable[str]) -> str | None:
-    close = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
+    if len(name) > HINT_NAME_LENGTH:
+        return None
+    spread = max(3, len(name) // 2)
+    near = [c for c in candidates if abs(len(c) - len(name)) <= spread][:HINT_CANDIDATES]
+    close = difflib.get_close_matches(name, near, n=1, cutoff=0.6)
     return close[0] if close else None
 
 
