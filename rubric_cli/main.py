@@ -158,7 +158,8 @@ def run_check(options: argparse.Namespace) -> int:
     sources: dict[str, str] = {}
     checked = 0
     for dirs, wanted in _groups(options.paths, options.rubrics).items():
-        library = build_library(sources_for(read_files(map(Path, wanted)), dirs))
+        texts, problems = read_files(map(Path, wanted))
+        library = build_library(sources_for(texts, dirs), problems=problems)
         found.extend(d for path in wanted for d in library.files[path])
         sources.update(library.sources)
         checked += len(wanted)

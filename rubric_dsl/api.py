@@ -22,6 +22,7 @@ from rubric_dsl import ast, checker
 from rubric_dsl.diagnostics import Diagnostic, Language, has_errors, sort_diagnostics
 from rubric_dsl.diagnostics import inherit as diag
 from rubric_dsl.errors import RubricError
+from rubric_dsl.files import read_source
 from rubric_dsl.inherit import Inheritance
 from rubric_dsl.parser import parse
 from rubric_dsl.program import CompiledRubric
@@ -58,20 +59,38 @@ def rubric_files(directory: str | Path) -> list[Path]:
     )
 
 
-def read_files(paths: Iterable[Path]) -> dict[str, str]:
-    return {str(p): p.read_text(encoding="utf-8") for p in paths}
+def read_files(paths: Iterable[Path]) -> tuple[dict[str, str], dict[str, list[Diagnostic]]]:
+    """The texts of the files that could be read, and what reading each file found (see `files`)."""
+    texts: dict[str, str] = {}
+    problems: dict[str, list[Diagnostic]] = {}
+    for path in paths:
+        text, found = read_source(path)
+        if text is not None:
+            texts[str(path)] = text
+        if found:
+            problems[str(path)] = found
+    return texts, problems
 
 
-def build_library(sources: Mapping[str, str], *, compile: bool = True) -> Library:
+def build_library(
+    sources: Mapping[str, str],
+    *,
+    compile: bool = True,
+    problems: Mapping[str, list[Diagnostic]] | None = None,
+) -> Library:
     """Parse, merge, check and (unless `compile=False`) compile every file; problems stay with the
-    file they belong to. Checking alone generates no code."""
+    file they belong to, with what reading them found (`problems`, by path). Checking alone
+    generates no code."""
     library = Library(sources=dict(sources))
+    for path, found in (problems or {}).items():
+        library.files[path] = list(found)
+        library.sources.setdefault(path, "")
     trees: dict[str, ast.Rubric] = {}
     paths: dict[str, str] = {}
     unparsed: list[str] = []
     for path, text in sources.items():
         tree, found = parse(SourceFile(path, text))
-        library.files[path] = list(found)
+        library.files[path] = [*library.files.get(path, []), *found]
         if tree is None:
             unparsed.extend(RUBRIC_ID.findall(text)[:1])
             continue
@@ -125,7 +144,9 @@ def content_hash(texts: Iterable[str]) -> str:
 
 
 def load_library(directory: str | Path) -> Library:
-    return build_library(read_files(rubric_files(directory)))
+    """Every rubric file under `directory`; a file that cannot be read or decoded fails alone, named."""
+    texts, problems = read_files(rubric_files(directory))
+    return build_library(texts, problems=problems)
 
 
 def load_dir(directory: str | Path) -> dict[str, CompiledRubric]:
@@ -173,7 +194,9 @@ def sources_for(texts: Mapping[str, str], dirs: Iterable[str | Path]) -> dict[st
             key = _file_key(str(file))
             if key is None or key in seen:
                 continue
-            text = file.read_text(encoding="utf-8")
+            text, _ = read_source(file)
+            if text is None:
+                continue  # a file that cannot be read is reported where it is checked itself
             own = RUBRIC_ID.findall(text)[:1]
             if own and own[0] in taken:
                 continue
@@ -214,8 +237,11 @@ def compile_file(path: str | Path, search_dir: str | Path | None = None) -> Comp
     """The rubric of one file; its parents are looked up in `search_dirs(path, search_dir)`: beside it,
     then under `search_dir`, by default the `rubrics` directory that holds it."""
     file = Path(path)
-    texts = {str(file): file.read_text(encoding="utf-8")}
-    return _take(build_library(sources_for(texts, search_dirs(file, search_dir))), str(file))
+    text, found = read_source(file)
+    if text is None:
+        raise RubricError(found)
+    library = build_library(sources_for({str(file): text}, search_dirs(file, search_dir)), problems={str(file): found})
+    return _take(library, str(file))
 
 
 def _take(library: Library, path: str) -> CompiledRubric:

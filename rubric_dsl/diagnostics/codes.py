@@ -10,6 +10,8 @@ BAND_OVERLAP: Final = "rubric_band_overlap"
 DUPLICATE_HEADER: Final = "rubric_duplicate_header"
 DUPLICATE_NAME: Final = "rubric_duplicate_name"
 EXTENDS_CYCLE: Final = "rubric_extends_cycle"
+FILE_ENCODING: Final = "rubric_file_encoding"
+FILE_UNREADABLE: Final = "rubric_file_unreadable"
 GRADE_OUT_OF_RANGE: Final = "rubric_grade_out_of_range"
 GRADES_NOT_MONOTONE: Final = "rubric_grades_not_monotone"
 GRADES_UNCOVERED: Final = "rubric_grades_uncovered"
@@ -40,6 +42,8 @@ ALL: Final = frozenset(
         DUPLICATE_HEADER,
         DUPLICATE_NAME,
         EXTENDS_CYCLE,
+        FILE_ENCODING,
+        FILE_UNREADABLE,
         GRADE_OUT_OF_RANGE,
         GRADES_NOT_MONOTONE,
         GRADES_UNCOVERED,

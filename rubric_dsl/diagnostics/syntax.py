@@ -114,3 +114,34 @@ def too_many(what: str, count: int, limit: int, span: Span) -> Diagnostic:
         f"评分规则有 {count} 个{zh}，超过上限 {limit}",
         span,
     )
+
+
+def file_unreadable(reason: str, span: Span) -> Diagnostic:
+    return error(
+        codes.FILE_UNREADABLE,
+        f"the file cannot be read ({reason}); the other files are read as usual",
+        f"无法读取该文件（{reason}）；其他文件照常读取",
+        span,
+    )
+
+
+def file_encoding(encoding: str, span: Span) -> Diagnostic:
+    return Diagnostic(
+        codes.FILE_ENCODING,
+        "warning",
+        f"the file is saved as {encoding}, not UTF-8; it was read as {encoding}. "
+        "Save it as UTF-8 (in WPS or Notepad: 另存为, 编码 UTF-8) so that every tool reads it the same way",
+        span,
+        f"该文件的编码是 {encoding}，不是 UTF-8，已按 {encoding} 读取。"
+        "请另存为 UTF-8 编码（WPS 或记事本：另存为，编码选 UTF-8），以便各种工具读法一致",
+    )
+
+
+def file_undecodable(span: Span) -> Diagnostic:
+    return error(
+        codes.FILE_ENCODING,
+        "the file is not text in UTF-8, GB18030/GBK or UTF-16 (or it holds NUL characters); "
+        "open it in an editor and save it as UTF-8 text",
+        "该文件不是 UTF-8、GB18030/GBK 或 UTF-16 编码的文本（或含有空字符）；请用编辑器打开，另存为 UTF-8 文本",
+        span,
+    )

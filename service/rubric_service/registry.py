@@ -7,9 +7,14 @@ Guarantees:
   request, so each request sees exactly one version of each rubric. A reload builds
   a new immutable snapshot and swaps the reference; nothing is mutated in place.
 * A broken edit never replaces what is served: when a file that served rubric X no
-  longer compiles, X stays at its previous version and the log says why, one event
-  per diagnostic located as ``path:line:col``. A deleted file stops being served.
-* ``reload`` never raises; a failure to read the directory keeps the old snapshot.
+  longer compiles, or can no longer be read or decoded, X stays at its previous version
+  and the log says why, one short event per diagnostic located as ``path:line:col``; the
+  other files reload as usual. A deleted file stops being served; a file that cannot be
+  looked at (an unreadable directory) is never taken for deleted.
+* ``reload`` never raises; when the directory itself is missing (deleted, or a deploy
+  between renames), or reading it fails, the old snapshot stays and the log says why.
+* ``listener`` (if given) hears every snapshot swapped in, so that health can say
+  NOT_SERVING while nothing valid is served.
 * Only files whose real path lies inside the directory are read (``rubric_dsl.rubric_files``):
   a ``*.rubric`` symlink to a file or directory outside it is refused, and each reload
   logs it (``rubric_file_refused``). Requests name rubrics by id, looked up in the
@@ -20,17 +25,21 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 
 import rubric_dsl
 from rubric_dsl import CompiledRubric, Diagnostic
-from rubric_dsl.api import RUBRIC_SUFFIX, rubric_files
+from rubric_dsl.api import RUBRIC_SUFFIX
 from rubric_service.logs import get_logger
 
 log = get_logger("rubric_service.registry")
+
+# A log line quotes paths and messages cut to these lengths: a file's bytes never reach the log.
+LOGGED_PATH = 300
+LOGGED_ERROR = 500
 
 
 class RubricNotFound(LookupError):
@@ -95,17 +104,29 @@ def merge(
         if rubric_id in serving:
             continue
         path = _norm(old.path)
-        if os.path.exists(path) and path not in loaded_paths:
+        if not _gone(path) and path not in loaded_paths:
             serving[rubric_id] = old
             kept.append(old)
     return serving, kept
 
 
+def _gone(path: str) -> bool:
+    """Whether the file at ``path`` is known to be deleted; one that cannot be looked at is not."""
+    try:
+        os.stat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return True
+    except OSError:
+        return False
+    return False
+
+
 class Registry:
     """Compiled rubrics from one directory, swapped atomically on reload."""
 
-    def __init__(self, directory: str | os.PathLike[str]) -> None:
+    def __init__(self, directory: str | os.PathLike[str], listener: Callable[[Snapshot], None] | None = None) -> None:
         self.directory = Path(directory)
+        self.listener = listener
         self._snapshot = _snapshot(0, {})
         self._reload_lock = threading.Lock()
 
@@ -116,17 +137,32 @@ class Registry:
         """Load the directory again and swap in the result; returns what is now served."""
         with self._reload_lock:
             previous = self._snapshot
+            if not self.directory.is_dir():
+                log.error(
+                    "rubrics_directory_missing",
+                    directory=str(self.directory)[:LOGGED_PATH],
+                    serving=len(previous.rubrics),
+                    reason="the rubrics directory is not there; the rubrics loaded last stay in service",
+                )
+                self._notify(previous)
+                return previous
             try:
                 library = rubric_dsl.load_library(self.directory)
             except Exception as exc:  # a reload must never take the server down
-                log.error("reload_failed", directory=str(self.directory), error=repr(exc))
+                log.error("reload_failed", directory=str(self.directory)[:LOGGED_PATH], error=repr(exc)[:LOGGED_ERROR])
+                self._notify(previous)
                 return previous
             serving, kept = merge(previous.rubrics, library.rubrics)
             self._log_refused()
             self._log_diagnostics(library.diagnostics)
             self._snapshot = current = _snapshot(previous.generation + 1, serving)
             self._log_swap(previous, current, kept, library.files)
+            self._notify(current)
             return current
+
+    def _notify(self, snapshot: Snapshot) -> None:
+        if self.listener is not None:
+            self.listener(snapshot)
 
     def _log_refused(self) -> None:
         for path in outside_files(self.directory):
@@ -141,10 +177,10 @@ class Registry:
             emit = log.error if d.severity == "error" else log.warning
             emit(
                 "rubric_diagnostic",
-                location=location(d),
+                location=location(d)[:LOGGED_PATH],
                 code=d.code,
                 severity=d.severity,
-                message=d.message,
+                message=d.message[:LOGGED_ERROR],
             )
 
     def _log_swap(
@@ -155,7 +191,11 @@ class Registry:
         files: Mapping[str, list[Diagnostic]],
     ) -> None:
         for old in kept:
-            errors = [f"{location(d)}: {d.message}" for d in _diagnostics_for(files, old.path) if d.severity == "error"]
+            errors = [
+                f"{location(d)}: {d.message}"[:LOGGED_ERROR]
+                for d in _diagnostics_for(files, old.path)
+                if d.severity == "error"
+            ][:5]
             log.error(
                 "rubric_kept",
                 rubric=old.id,
@@ -181,9 +221,12 @@ class Registry:
 
 
 def outside_files(directory: str | os.PathLike[str]) -> list[Path]:
-    """``*.rubric`` entries under ``directory`` whose real path lies outside it (never read)."""
-    inside = set(rubric_files(Path(directory)))
-    return sorted(p for p in Path(directory).rglob(f"*{RUBRIC_SUFFIX}") if p not in inside and p.exists())
+    """``*.rubric`` files under ``directory`` whose real path lies outside it (never read). A directory
+    named ``x.rubric`` is no file, and not reported."""
+    root = Path(directory).resolve()
+    return sorted(
+        p for p in Path(directory).rglob(f"*{RUBRIC_SUFFIX}") if p.is_file() and not p.resolve().is_relative_to(root)
+    )
 
 
 def _diagnostics_for(files: Mapping[str, list[Diagnostic]], path: str) -> list[Diagnostic]:

@@ -48,7 +48,7 @@ from rubric_service.auth import ENV_TOKENS, TokenConfigError, TokenSet, load_tok
 from rubric_service.gen.rubric.v1 import rubric_service_pb2 as pb
 from rubric_service.guard import MAX_CALL_SECONDS, MAX_STREAM_RECORDS, STREAM_IDLE_SECONDS, Guard, StreamLimits
 from rubric_service.logs import configure_logging, get_logger
-from rubric_service.registry import Registry
+from rubric_service.registry import Registry, Snapshot
 from rubric_service.servicer import COMPARE_REPLY_BYTES, RubricServicer, add_to_server
 from rubric_service.tls import ServerTls, TlsConfigError
 from rubric_service.watcher import RubricWatcher
@@ -90,6 +90,38 @@ def new_grpc_server(
     )
 
 
+class HealthFollower:
+    """Health follows what is served: NOT_SERVING, and an error in the log, while no valid rubric is
+    (the directory is empty, missing at start, or every file in it is broken); SERVING again once one is."""
+
+    def __init__(self, health: health.HealthServicer) -> None:
+        self.health = health
+        self.started = False
+        self.serving: bool | None = None
+
+    def __call__(self, snapshot: Snapshot) -> None:
+        if self.started:
+            self.follow(snapshot)
+
+    def follow(self, snapshot: Snapshot) -> None:
+        serving = bool(snapshot.rubrics)
+        if serving == self.serving:
+            return
+        self.serving = serving
+        status = health_pb2.HealthCheckResponse.SERVING if serving else health_pb2.HealthCheckResponse.NOT_SERVING
+        for name in ("", SERVICE_NAME):
+            self.health.set(name, status)
+        if serving:
+            log.info("health", status="SERVING", rubrics=len(snapshot.rubrics))
+        else:
+            log.error(
+                "health",
+                status="NOT_SERVING",
+                reason="no valid rubric is served: the directory is empty or missing, or every rubric in it has "
+                "errors (see the rubric_diagnostic lines); health turns SERVING once one loads",
+            )
+
+
 @dataclass
 class RubricServer:
     """A built server: ``start`` it, then ``shutdown`` it (or let ``serve_main`` do both)."""
@@ -97,6 +129,7 @@ class RubricServer:
     grpc_server: Any
     registry: Registry
     health: health.HealthServicer
+    follower: HealthFollower
     watcher: RubricWatcher | None
     host: str
     port: int
@@ -105,9 +138,9 @@ class RubricServer:
 
     def start(self) -> None:
         self.grpc_server.start()
-        for name in ("", SERVICE_NAME):
-            self.health.set(name, health_pb2.HealthCheckResponse.SERVING)
+        self.follower.started = True
         snapshot = self.registry.snapshot()
+        self.follower.follow(snapshot)
         log.info(
             "serving",
             host=self.host,
@@ -156,7 +189,11 @@ def create_server(
 ) -> tuple[RubricServer, int]:
     """Load the rubrics, build the server and bind ``host:port``; returns it and the bound port."""
     credentials = tls.credentials() if tls is not None else None
-    registry = Registry(rubrics_dir)
+    health_servicer = health.HealthServicer()
+    for name in ("", SERVICE_NAME):
+        health_servicer.set(name, health_pb2.HealthCheckResponse.NOT_SERVING)
+    follower = HealthFollower(health_servicer)
+    registry = Registry(rubrics_dir, follower)
     watcher = RubricWatcher(registry, debounce_ms=reload_debounce_ms) if watch else None
     if watcher is not None:
         watcher.start()  # before loading, so that no edit made after the load is missed
@@ -171,16 +208,13 @@ def create_server(
     reply_bytes = min(COMPARE_REPLY_BYTES, max_message_bytes // 2)  # room for one larger result
     servicer = RubricServicer(registry, log_facts=log_facts, compare_reply_bytes=reply_bytes)
     add_to_server(servicer, server)  # Score replies leave as encoded bytes
-    health_servicer = health.HealthServicer()
-    for name in ("", SERVICE_NAME):
-        health_servicer.set(name, health_pb2.HealthCheckResponse.NOT_SERVING)
     health.add_to_server(health_servicer, server)
     reflection.enable_server_reflection((SERVICE_NAME, health.SERVICE_NAME, reflection.SERVICE_NAME), server)
     address = f"{_bracket(host)}:{port}"
     bound = server.add_insecure_port(address) if credentials is None else server.add_secure_port(address, credentials)
     if bound == 0:
         raise OSError(f"cannot bind {host}:{port}")
-    return RubricServer(server, registry, health_servicer, watcher, host, bound, guard, tls), bound
+    return RubricServer(server, registry, health_servicer, follower, watcher, host, bound, guard, tls), bound
 
 
 def _bracket(host: str) -> str:

@@ -5,10 +5,18 @@ watched, so any later change to a ``*.rubric`` file leads to a ``Registry.reload
 (changes within ``debounce_ms`` are grouped into one reload); reloads run in one
 background daemon thread, one at a time; ``stop()`` ends the thread. The registry
 decides what is served; this module only says when to look again.
+
+A deploy that replaces the directory itself (deleted and made again, renamed over, a
+symlink pointed elsewhere) is seen too: the watch looks at the directory's identity (its
+real path, device and inode) every ``check_ms``, and when it changes, or the directory
+comes back after being missing, it watches the new one and reloads. While the directory
+is missing the registry keeps what it served and says so. A watch that fails is started
+again, never given up.
 """
 
 from __future__ import annotations
 
+import os
 import threading
 
 import watchfiles
@@ -28,10 +36,11 @@ def _is_rubric(change: watchfiles.Change, path: str) -> bool:
 class RubricWatcher:
     """A background thread that reloads ``registry`` after each batch of file changes."""
 
-    def __init__(self, registry: Registry, *, debounce_ms: int = 300, step_ms: int = 50) -> None:
+    def __init__(self, registry: Registry, *, debounce_ms: int = 300, step_ms: int = 50, check_ms: int = 200) -> None:
         self.registry = registry
         self.debounce_ms = debounce_ms
         self.step_ms = step_ms
+        self.check_ms = check_ms
         self._stop = threading.Event()
         self._ready = threading.Event()
         self._thread = threading.Thread(target=self._run, name="rubric-watcher", daemon=True)
@@ -47,28 +56,64 @@ class RubricWatcher:
             self._thread.join(timeout)
 
     def _run(self) -> None:
-        try:
-            self._watch()
-        except Exception as exc:  # the server keeps serving what it has
-            log.error("watcher_failed", directory=str(self.registry.directory), error=repr(exc))
-        finally:
-            self._ready.set()
+        watched: Identity | None = None
+        while not self._stop.is_set():
+            identity = _identity(self.registry.directory)
+            if identity is None:
+                if watched is not None:  # it was there: the registry says it is missing and keeps serving
+                    self.registry.reload()
+                    watched = None
+                self._ready.set()
+                self._stop.wait(self.check_ms / 1000)
+                continue
+            if watched is not None and identity != watched:
+                log.info("rubrics_directory_replaced", directory=str(self.registry.directory), real_path=identity[0])
+                self.registry.reload()
+            elif watched is None and self._ready.is_set():  # back after being missing
+                log.info("rubrics_directory_back", directory=str(self.registry.directory), real_path=identity[0])
+                self.registry.reload()
+            watched = identity
+            try:
+                self._watch(identity)
+            except Exception as exc:  # the server keeps serving what it has, and the watch starts again
+                log.error("watcher_failed", directory=str(self.registry.directory), error=repr(exc)[:500])
+                self._stop.wait(self.check_ms / 1000)
+            finally:
+                self._ready.set()
 
-    def _watch(self) -> None:
-        # yield_on_timeout: the first (empty) batch tells us the watch is in place.
+    def _watch(self, identity: Identity) -> None:
+        """Watch the directory with that identity until it is replaced, or the watcher stops."""
+        # yield_on_timeout: an empty batch every rust_timeout, to look at the directory's identity
         for changes in watchfiles.watch(
-            self.registry.directory,
+            identity[0],
             watch_filter=_is_rubric,
             debounce=self.debounce_ms,
             step=self.step_ms,
             stop_event=self._stop,
-            rust_timeout=200,
+            rust_timeout=self.check_ms,
             yield_on_timeout=True,
             raise_interrupt=False,
         ):
             if not self._ready.is_set():
                 log.info("watching", directory=str(self.registry.directory))
                 self._ready.set()
+            if _identity(self.registry.directory) != identity:
+                return
             if changes:
-                log.info("files_changed", changes=sorted(f"{c.name} {p}" for c, p in changes))
+                log.info("files_changed", changes=sorted(f"{c.name} {p}" for c, p in changes)[:100])
                 self.registry.reload()
+
+
+Identity = tuple[str, int, int]  # real path, device, inode
+
+
+def _identity(directory: os.PathLike[str] | str) -> Identity | None:
+    """Which directory ``directory`` names now; None when it names none."""
+    try:
+        real = os.path.realpath(directory)
+        status = os.stat(real)
+    except OSError:
+        return None
+    if not os.path.isdir(real):
+        return None
+    return real, status.st_dev, status.st_ino
