@@ -131,7 +131,7 @@ class SoakResult:
 class Server:
     """The real server in a subprocess; its JSON log goes to a file read after it stops."""
 
-    def __init__(self, workdir: Path) -> None:
+    def __init__(self, workdir: Path, clients: int) -> None:
         self.rubrics = workdir / "rubrics"
         shutil.copytree(ROOT / "rubrics", self.rubrics)
         (self.rubrics / "soak").mkdir()
@@ -147,6 +147,8 @@ class Server:
             "--token-file", str(tokens), "--max-stream-records", str(STREAM_LIMIT),
             "--stream-idle-seconds", "10", "--reload-debounce-ms", "100",
             "--drain-seconds", "1", "--grace-seconds", "20",
+            # every client may hold a stream: the soak is of faults, not of the stream limits (tested apart)
+            "--max-streams", str(max(8, clients)), "--max-streams-per-peer", str(max(8, clients)),
         ]  # fmt: skip
         env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
         with self.log_path.open("w", encoding="utf-8") as log:
@@ -637,7 +639,7 @@ def client_loop(client: Client) -> None:
 def run_soak(cfg: SoakConfig) -> SoakResult:
     workdir = cfg.workdir or Path(tempfile.mkdtemp(prefix="rubric-soak-"))
     result = SoakResult()
-    server = Server(workdir)
+    server = Server(workdir, cfg.clients)
     expected = Expected(server.rubrics)
     shared = Shared(
         threading.Lock(),

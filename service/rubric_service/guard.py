@@ -22,7 +22,12 @@ Guarantees:
   gRPC's flow control makes a fast sender wait;
 * one daemon thread (the reaper) cancels overdue calls and logs each cancellation.
   Unary calls get the token check only: their work is bounded by the rubric and
-  facts limits.
+  facts limits;
+* streaming calls run on their own thread pool, never on the workers that answer unary
+  calls, so open streams, idle or busy, cannot starve Score or health. At most
+  ``max_streams`` are open at once, and ``max_streams_per_peer`` from one client address:
+  the next is refused at once with RESOURCE_EXHAUSTED (``TOO_MANY_STREAMS``), never queued,
+  so every open stream is one the idle timer watches.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterator
+from concurrent import futures
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -50,11 +56,17 @@ STREAM_IDLE_SECONDS = 60.0
 CAP_GRACE_SECONDS = 1.0
 
 
+MAX_STREAMS = 8
+MAX_STREAMS_PER_PEER = 4
+
+
 @dataclass(frozen=True)
 class StreamLimits:
     max_records: int = MAX_STREAM_RECORDS
     max_call_seconds: float = MAX_CALL_SECONDS
     idle_seconds: float = STREAM_IDLE_SECONDS
+    max_streams: int = MAX_STREAMS
+    max_streams_per_peer: int = MAX_STREAMS_PER_PEER
 
 
 def _status(code: grpc.StatusCode, reason: str, message: str, **metadata: str) -> Any:
@@ -160,9 +172,40 @@ class Guard(grpc.ServerInterceptor):  # type: ignore[misc]
         self.limits = limits or StreamLimits()
         self.reaper = Reaper()
         self._wrapped: dict[str, tuple[Any, Any]] = {}  # method -> (handler, guarded handler)
+        # a thread per open stream, and a few more that refuse the streams past the limits at once
+        self.streams = futures.ThreadPoolExecutor(self.limits.max_streams + 2, thread_name_prefix="stream")
+        self._lock = threading.Lock()
+        self._open: dict[str, int] = {}  # client address -> open streams
 
     def stop(self) -> None:
         self.reaper.stop()
+        self.streams.shutdown(wait=False)
+
+    def open_streams(self) -> int:
+        with self._lock:
+            return sum(self._open.values())
+
+    def _admit(self, context: Any) -> str:
+        """Count the stream in, or refuse it (RESOURCE_EXHAUSTED) when the server or its client has enough."""
+        peer = _address(context.peer())
+        limits = self.limits
+        with self._lock:
+            total, mine = sum(self._open.values()), self._open.get(peer, 0)
+            admitted = total < limits.max_streams and mine < limits.max_streams_per_peer
+            if admitted:
+                self._open[peer] = mine + 1
+        if not admitted:
+            log.warning("stream_refused", open=total, from_peer=mine, peer=peer[:100])
+            context.abort_with_status(_too_many_streams(limits.max_streams, limits.max_streams_per_peer))
+        return peer
+
+    def _release(self, peer: str) -> None:
+        with self._lock:
+            left = self._open.get(peer, 0) - 1
+            if left > 0:
+                self._open[peer] = left
+            else:
+                self._open.pop(peer, None)
 
     def intercept_service(self, continuation: Callable[[Any], Any], details: Any) -> Any:
         method: str = details.method
@@ -199,35 +242,46 @@ class Guard(grpc.ServerInterceptor):  # type: ignore[misc]
         self.reaper.add(watch)
         return watch
 
+    def _on_stream_pool(self, guarded: Behavior) -> Behavior:
+        # gRPC runs a method on the pool its behavior names in `experimental_thread_pool`
+        guarded.experimental_thread_pool = self.streams  # type: ignore[attr-defined]
+        return guarded
+
     def _stream_stream(self, method: str, behavior: Behavior) -> Behavior:
         def guarded(requests: Iterator[Any], context: Any) -> Iterator[Any]:
+            peer = self._admit(context)
             watch = self._watch(method, context)
             try:
                 yield from _sent(watch, behavior(self._requests(watch, requests), context))
             finally:
                 self.reaper.forget(watch)
+                self._release(peer)
 
-        return guarded
+        return self._on_stream_pool(guarded)
 
     def _stream_unary(self, method: str, behavior: Behavior) -> Behavior:
         def guarded(requests: Iterator[Any], context: Any) -> Any:
+            peer = self._admit(context)
             watch = self._watch(method, context)
             try:
                 return behavior(self._requests(watch, requests), context)
             finally:
                 self.reaper.forget(watch)
+                self._release(peer)
 
-        return guarded
+        return self._on_stream_pool(guarded)
 
     def _unary_stream(self, method: str, behavior: Behavior) -> Behavior:
         def guarded(request: Any, context: Any) -> Iterator[Any]:
+            peer = self._admit(context)
             watch = self._watch(method, context)
             try:
                 yield from _sent(watch, behavior(request, context))
             finally:
                 self.reaper.forget(watch)
+                self._release(peer)
 
-        return guarded
+        return self._on_stream_pool(guarded)
 
     def _requests(self, watch: Watch, requests: Iterator[Any]) -> Iterator[Any]:
         limits = self.limits
@@ -269,6 +323,23 @@ def _past_cap(seconds: float) -> Any:
         " the records read before were answered; send the rest on a new stream",
         limit_seconds=f"{seconds:g}",
     )
+
+
+def _too_many_streams(total: int, per_peer: int) -> Any:
+    return _status(
+        grpc.StatusCode.RESOURCE_EXHAUSTED,
+        "TOO_MANY_STREAMS",
+        f"the server keeps at most {total} streams open at once, {per_peer} from one client address"
+        " (--max-streams, --max-streams-per-peer); close one, or send records by unary Score, and try again",
+        max_streams=str(total),
+        max_streams_per_peer=str(per_peer),
+    )
+
+
+def _address(peer: str) -> str:
+    """The client address of a gRPC peer (``ipv4:127.0.0.1:5123`` → ``ipv4:127.0.0.1``), port left out."""
+    head, _, port = peer.rpartition(":")
+    return head if head and port.isdigit() else peer
 
 
 def _refusing(handler: Any, status: Any) -> Any:

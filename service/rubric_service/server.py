@@ -46,7 +46,15 @@ from rubric_dsl.api import bundled_rubrics
 from rubric_service import health
 from rubric_service.auth import ENV_TOKENS, TokenConfigError, TokenSet, load_tokens, readable_by_others
 from rubric_service.gen.rubric.v1 import rubric_service_pb2 as pb
-from rubric_service.guard import MAX_CALL_SECONDS, MAX_STREAM_RECORDS, STREAM_IDLE_SECONDS, Guard, StreamLimits
+from rubric_service.guard import (
+    MAX_CALL_SECONDS,
+    MAX_STREAM_RECORDS,
+    MAX_STREAMS,
+    MAX_STREAMS_PER_PEER,
+    STREAM_IDLE_SECONDS,
+    Guard,
+    StreamLimits,
+)
 from rubric_service.logs import configure_logging, get_logger
 from rubric_service.registry import Registry, Snapshot
 from rubric_service.servicer import COMPARE_REPLY_BYTES, RubricServicer, add_to_server
@@ -59,9 +67,9 @@ SERVICE_NAME: str = pb.DESCRIPTOR.services_by_name["RubricService"].full_name
 DEFAULT_RUBRICS = bundled_rubrics()
 DEFAULT_PORT = 50051
 MAX_MESSAGE_BYTES = 4 * 1024 * 1024
-# RPC threads. Scoring is Python work under one GIL, so more threads only contend: on the
-# 2-core reference machine 4 threads score ~1.7x the calls/s of 16 at 8-32 calls in flight.
-# Each open ScoreStream holds a thread for its whole life; raise --workers for many streams.
+# Threads for unary calls. Scoring is Python work under one GIL, so more threads only contend: on
+# the 2-core reference machine 4 threads score ~1.7x the calls/s of 16 at 8-32 calls in flight.
+# Streams run on threads of their own (--max-streams) and health Watch on its own too.
 WORKERS = 4
 MAX_CONCURRENT_RPCS = 1000
 
@@ -230,7 +238,12 @@ def build_parser(prog: str = "rubric serve") -> argparse.ArgumentParser:
     parser.add_argument("--no-reload", action="store_true", help="do not watch the directory for changes")
     parser.add_argument("--reload-debounce-ms", type=int, default=300, help="group file changes this long")
     parser.add_argument("--log-facts", action="store_true", help="put the facts in each decision log line")
-    parser.add_argument("--workers", type=int, default=WORKERS, help="RPC threads; each open ScoreStream holds one")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=WORKERS,
+        help="threads answering unary calls (streams have their own, --max-streams)",
+    )
     parser.add_argument("--max-message-bytes", type=int, default=MAX_MESSAGE_BYTES)
     parser.add_argument("--max-concurrent-rpcs", type=int, default=MAX_CONCURRENT_RPCS)
     parser.add_argument("--drain-seconds", type=float, default=1.0, help="NOT_SERVING before refusing RPCs")
@@ -247,6 +260,19 @@ def build_parser(prog: str = "rubric serve") -> argparse.ArgumentParser:
         type=_positive_float,
         default=MAX_CALL_SECONDS,
         help="longest life of a streaming call (%(default)s s), whatever deadline the client set",
+    )
+    limits.add_argument(
+        "--max-streams",
+        type=_positive_int,
+        default=MAX_STREAMS,
+        help="streams open at once (%(default)s), each on a thread of its own apart from the unary workers;"
+        " the next is refused RESOURCE_EXHAUSTED",
+    )
+    limits.add_argument(
+        "--max-streams-per-peer",
+        type=_positive_int,
+        default=MAX_STREAMS_PER_PEER,
+        help="streams open at once from one client address (%(default)s)",
     )
     limits.add_argument(
         "--stream-idle-seconds",
@@ -345,7 +371,13 @@ def _create_from_args(
         reload_debounce_ms=args.reload_debounce_ms,
         tls=tls,
         tokens=tokens,
-        stream_limits=StreamLimits(args.max_stream_records, args.max_call_seconds, args.stream_idle_seconds),
+        stream_limits=StreamLimits(
+            args.max_stream_records,
+            args.max_call_seconds,
+            args.stream_idle_seconds,
+            args.max_streams,
+            args.max_streams_per_peer,
+        ),
     )
 
 
