@@ -23,6 +23,8 @@ Guarantees:
 * one daemon thread (the reaper) cancels overdue calls and logs each cancellation.
   Unary calls get the token check only: their work is bounded by the rubric and
   facts limits;
+* once ``closing`` is set (the server stops), every new call but health fails at once with
+  UNAVAILABLE (``SHUTTING_DOWN``), which clients may retry, while calls in flight go on;
 * streaming calls run on their own thread pool, never on the workers that answer unary
   calls, so open streams, idle or busy, cannot starve Score or health. At most
   ``max_streams`` are open at once, and ``max_streams_per_peer`` from one client address:
@@ -79,6 +81,11 @@ MISSING_TOKEN = _status(
     "this server needs a bearer token: send the metadata 'authorization: Bearer <token>'",
 )
 BAD_TOKEN = _status(grpc.StatusCode.UNAUTHENTICATED, "BAD_TOKEN", "the bearer token is not one this server accepts")
+SHUTTING_DOWN = _status(
+    grpc.StatusCode.UNAVAILABLE,
+    "SHUTTING_DOWN",
+    "this server is shutting down and takes no new calls; send the call again (to another replica)",
+)
 
 
 @dataclass(eq=False)
@@ -176,6 +183,7 @@ class Guard(grpc.ServerInterceptor):  # type: ignore[misc]
         self.streams = futures.ThreadPoolExecutor(self.limits.max_streams + 2, thread_name_prefix="stream")
         self._lock = threading.Lock()
         self._open: dict[str, int] = {}  # client address -> open streams
+        self.closing = False  # set as the server stops: new calls are refused UNAVAILABLE, a retryable status
 
     def stop(self) -> None:
         self.reaper.stop()
@@ -212,6 +220,8 @@ class Guard(grpc.ServerInterceptor):  # type: ignore[misc]
         if method.startswith(HEALTH_PREFIX):
             return continuation(details)
         handler = continuation(details)
+        if self.closing:
+            return _refusing(handler, SHUTTING_DOWN)
         if self.tokens is not None:
             token = bearer_token(details.invocation_metadata)
             if token is None:

@@ -71,6 +71,7 @@ MAX_MESSAGE_BYTES = 4 * 1024 * 1024
 # the 2-core reference machine 4 threads score ~1.7x the calls/s of 16 at 8-32 calls in flight.
 # Streams run on threads of their own (--max-streams) and health Watch on its own too.
 WORKERS = 4
+REFUSE_SECONDS = 0.5  # after the drain, new calls are refused UNAVAILABLE this long before the stop
 MAX_CONCURRENT_RPCS = 1000
 
 
@@ -165,11 +166,19 @@ class RubricServer:
             stream_idle_seconds=self.guard.limits.idle_seconds,
         )
 
-    def shutdown(self, *, drain_seconds: float = 1.0, grace_seconds: float = 30.0) -> None:
-        """Drain (health NOT_SERVING, still answering), then refuse new RPCs and let in-flight ones end."""
+    def shutdown(
+        self, *, drain_seconds: float = 1.0, grace_seconds: float = 30.0, refuse_seconds: float = REFUSE_SECONDS
+    ) -> None:
+        """Drain (health NOT_SERVING, still answering); then refuse new calls UNAVAILABLE while those in
+        flight end; then stop, giving what is still running ``grace_seconds``."""
         log.info("draining", drain_seconds=drain_seconds, grace_seconds=grace_seconds)
         self.health.enter_graceful_shutdown()
         threading.Event().wait(drain_seconds)
+        # gRPC itself cancels calls that reach a stopping server (CANCELLED, which clients do not
+        # retry): first refuse them here, UNAVAILABLE, while the calls in flight end
+        self.guard.closing = True
+        log.info("refusing_new_calls", refuse_seconds=refuse_seconds)
+        threading.Event().wait(refuse_seconds)
         log.info("stopping", grace_seconds=grace_seconds)
         self.health.shutdown()  # open Watch streams end now instead of holding up the stop
         self.grpc_server.stop(grace_seconds).wait()
@@ -239,6 +248,11 @@ def build_parser(prog: str = "rubric serve") -> argparse.ArgumentParser:
     parser.add_argument("--reload-debounce-ms", type=int, default=300, help="group file changes this long")
     parser.add_argument("--log-facts", action="store_true", help="put the facts in each decision log line")
     parser.add_argument(
+        "--decision-log-sync",
+        action="store_true",
+        help="write each decision line before its reply leaves (none lost to SIGKILL; a write per call)",
+    )
+    parser.add_argument(
         "--workers",
         type=int,
         default=WORKERS,
@@ -248,6 +262,12 @@ def build_parser(prog: str = "rubric serve") -> argparse.ArgumentParser:
     parser.add_argument("--max-concurrent-rpcs", type=int, default=MAX_CONCURRENT_RPCS)
     parser.add_argument("--drain-seconds", type=float, default=1.0, help="NOT_SERVING before refusing RPCs")
     parser.add_argument("--grace-seconds", type=float, default=30.0, help="time in-flight RPCs get to end")
+    parser.add_argument(
+        "--refuse-seconds",
+        type=float,
+        default=REFUSE_SECONDS,
+        help="after the drain, refuse new calls UNAVAILABLE this long before stopping",
+    )
     limits = parser.add_argument_group("stream limits")
     limits.add_argument(
         "--max-stream-records",
@@ -316,7 +336,7 @@ def _write_port_file(path: Path, port: int) -> None:
 def serve_main(argv: Sequence[str] | None = None) -> int:
     """Run the server until SIGTERM/SIGINT; 0 after a clean shutdown, 2 on a bad directory, TLS or token option."""
     args = build_parser().parse_args(argv)
-    configure_logging()
+    configure_logging(sync=args.decision_log_sync)
     if not args.rubrics.is_dir():
         log.error("no_rubrics_directory", directory=str(args.rubrics))
         print(f"rubric serve: {args.rubrics}: not a directory", file=sys.stderr)
@@ -343,7 +363,9 @@ def serve_main(argv: Sequence[str] | None = None) -> int:
         _write_port_file(args.port_file, port)
     while not stop.wait(3600):
         pass
-    server.shutdown(drain_seconds=args.drain_seconds, grace_seconds=args.grace_seconds)
+    server.shutdown(
+        drain_seconds=args.drain_seconds, grace_seconds=args.grace_seconds, refuse_seconds=args.refuse_seconds
+    )
     return 0
 
 

@@ -13,18 +13,22 @@ import datetime
 import io
 import json
 import re
+import signal
 import subprocess
 import sys
 import threading
 from collections.abc import Iterator
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 import structlog
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from rubric_service import convert, logs, servicer
-from service_harness import BUNDLED, ROOT
+from rubric_service.gen.rubric.v1 import rubric_service_pb2 as pb
+from rubric_service.gen.rubric.v1 import rubric_service_pb2_grpc as pb_grpc
+from service_harness import BUNDLED, CASEWORK_FACTS, ROOT, WAIT, ServerProcess, copy_rubrics
 
 import rubric_dsl
 
@@ -174,3 +178,30 @@ def test_a_stream_that_cannot_encode_a_line_gets_it_escaped() -> None:
     writer.write_line('{"grade": "A"}')
     writer.flush()
     assert raw.getvalue().decode("ascii").splitlines() == ['{"grade": "\\u4f18"}', '{"grade": "A"}']
+
+
+def test_sync_decision_log_loses_no_line_to_sigkill(tmp_path: Path) -> None:
+    # Without --decision-log-sync a line waits up to LINGER_SECONDS for its batch; SIGKILL loses those.
+    server = ServerProcess(copy_rubrics(tmp_path / "rubrics"), "--decision-log-sync")
+    try:
+        with server.channel() as channel:
+            stub = pb_grpc.RubricServiceStub(channel)
+            for n in range(50):
+                request = pb.ScoreRequest(request_id=f"r{n}", rubric="wuping.casework", facts=CASEWORK_FACTS)
+                assert stub.Score(request, timeout=10).total == "94.6"
+        server.proc.send_signal(signal.SIGKILL)
+        server.proc.wait(WAIT)
+        server.wait_for(lambda e: e.get("event") == "<exit>")
+        decided = [e["request_id"] for e in server.events if e.get("event") == "decision"]
+        assert decided == [f"r{n}" for n in range(50)]
+    finally:
+        server.kill()
+
+
+def test_sync_writer_writes_before_the_call_returns() -> None:
+    stream = io.StringIO()
+    writer = logs.LineWriter(stream, linger=60.0, sync=True)  # a batch would wait a minute
+    writer.write_line('{"event": "one"}')
+    writer.write_event(logs.LineTemplate("c", "e", {"a": logs.BLANK}), ("x",))
+    lines = stream.getvalue().splitlines()
+    assert lines[0] == '{"event": "one"}' and json.loads(lines[1])["a"] == "x"

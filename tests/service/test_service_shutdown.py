@@ -11,7 +11,7 @@ import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from rubric_service.gen.rubric.v1 import rubric_service_pb2 as pb
 from rubric_service.gen.rubric.v1 import rubric_service_pb2_grpc as pb_grpc
-from service_harness import CASEWORK_FACTS, WAIT, ServerProcess, copy_rubrics
+from service_harness import CASEWORK_FACTS, WAIT, ServerProcess, copy_rubrics, rich_error
 
 SERVICE = "rubric.v1.RubricService"
 DONE = None
@@ -86,6 +86,33 @@ def test_sigterm_drains_and_answers_everything_in_flight(tmp_path: Path):
         decisions = [e for e in server.events if e.get("event") == "decision" and e.get("rpc") == "ScoreStream"]
         assert len(decisions) == 16
         assert all(e["facts"] == CASEWORK_FACTS for e in decisions)  # --log-facts
+        channel.close()
+    finally:
+        server.kill()
+
+
+def test_after_the_drain_new_calls_are_refused_unavailable_while_streams_in_flight_end(tmp_path: Path):
+    # gRPC cancels a call that reaches a stopping server (CANCELLED, which clients do not retry); the
+    # server first refuses new calls with UNAVAILABLE, which they do.
+    server = ServerProcess(copy_rubrics(tmp_path / "rubrics"), "--refuse-seconds", "10")
+    try:
+        channel = server.channel()
+        stub = pb_grpc.RubricServiceStub(channel)
+        stream = OpenStream(stub)
+        stream.send()
+        assert stream.receive().total == "94.6"
+        mark = server.mark()
+        server.proc.send_signal(signal.SIGTERM)
+        server.wait_for(lambda e: e.get("event") == "refusing_new_calls", since=mark)
+        try:
+            stub.Score(pb.ScoreRequest(rubric="wuping.casework", facts=CASEWORK_FACTS), timeout=5)
+            raise AssertionError("a new call was answered after the drain")
+        except grpc.RpcError as error:
+            code, _, info = rich_error(error)
+            assert code == grpc.StatusCode.UNAVAILABLE and info.reason == "SHUTTING_DOWN"
+        stream.send()  # the stream opened before goes on
+        assert [r.request_id for r in stream.close()] == ["2"]
+        assert server.proc.wait(WAIT) == 0
         channel.close()
     finally:
         server.kill()
