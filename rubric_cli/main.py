@@ -13,15 +13,36 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from rubric_cli.command import Command, UsageProblem
 from rubric_cli.commands import COMMANDS
 from rubric_dsl.errors import RubricDslError
 
+DISTRIBUTION = "rubric-engine"
+
+
+class _Version(argparse.Action):
+    """`--version`: the installed distribution's version, looked up only when asked for."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: Any) -> None:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            found = version(DISTRIBUTION)
+        except PackageNotFoundError:
+            found = f"unknown ({DISTRIBUTION} is not installed)"
+        print(f"{parser.prog} {found}")
+        parser.exit()
+
 
 def build_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser]]:
     """The parser of `rubric`, and the subparser of each command by name."""
     parser = argparse.ArgumentParser(prog="rubric", description=__doc__.split("\n")[0] if __doc__ else None)
+    parser.add_argument("--version", action=_Version, help=f"print the version of {DISTRIBUTION} and exit")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     subparsers: dict[str, argparse.ArgumentParser] = {}
     for command in COMMANDS:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from importlib.metadata import version
 from pathlib import Path
 
 import pytest
@@ -35,6 +36,12 @@ def test_help_lists_every_command_of_the_table_in_order() -> None:
     assert listed == NAMES
     for command in COMMANDS:
         assert f"    {command.NAME:<10}{command.HELP}" in done.stdout
+
+
+def test_version_is_the_distributions() -> None:
+    done = run_cli("--version")
+    assert done.returncode == 0
+    assert done.stdout == f"rubric {version('rubric-engine')}\n"
 
 
 def test_an_unknown_command_exits_2_naming_the_commands() -> None:
