@@ -11,7 +11,7 @@ from typing import Any
 
 from rubric_cli.command import UsageProblem
 from rubric_dsl.api import compile_file, load_library
-from rubric_dsl.diagnostics import did_you_mean
+from rubric_dsl.diagnostics import closest, did_you_mean
 from rubric_dsl.errors import RubricError
 from rubric_dsl.program import CompiledRubric
 
@@ -54,8 +54,11 @@ def find_rubric(name: str, rubrics: Path | None) -> CompiledRubric:
     if broken:
         raise RubricError([d for d in library.files[broken[0]] if d.severity == "error"], library.sources)
     known = sorted(library.rubrics)
+    match = closest(name, known)
     raise UsageProblem(
-        f"unknown rubric `{name}` in {directory}{did_you_mean(name, known)} (available: {', '.join(known) or 'none'})"
+        f"unknown rubric `{name}` in {directory}{did_you_mean(name, known)} (available: {', '.join(known) or 'none'})",
+        f"{directory} 中没有评分规则 `{name}`{f'；是不是 `{match}`？' if match else ''}"
+        f"（可用的有：{'、'.join(known) or '无'}）",
     )
 
 

@@ -13,11 +13,13 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from rubric_cli.command import Command, UsageProblem
 from rubric_cli.commands import COMMANDS
-from rubric_dsl.errors import RubricDslError
+from rubric_dsl.diagnostics import Language, choose_language
+from rubric_dsl.errors import RubricDslError, RubricError
 
 DISTRIBUTION = "rubric-engine"
 
@@ -66,8 +68,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return command.run(options, sys.stdout, sys.stderr)
     except (UsageProblem, RubricDslError) as problem:
-        print(f"rubric {command.NAME}: {problem}", file=sys.stderr)
+        lang = choose_language(options.lang) if "lang" in vars(options) else "en"
+        print(f"rubric {command.NAME}: {describe(problem, lang)}", file=sys.stderr)
         return 2
+
+
+def describe(problem: UsageProblem | RubricDslError, lang: Language) -> str:
+    """A command's problem in `lang` where it has that form: a rubric's diagnostics (with their source
+    lines and carets), a usage problem with a Chinese wording; else as the library words it."""
+    if isinstance(problem, UsageProblem):
+        return problem.text(lang)
+    if isinstance(problem, RubricError):  # it keeps no sources: its rubrics were read from these files
+        return "\n".join(d.render(_source(d.span.path), lang) for d in problem.diagnostics)
+    return str(problem)
+
+
+def _source(path: str) -> str | None:
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except (OSError, ValueError):  # no such file (e.g. <input>), or not UTF-8 text
+        return None
 
 
 if __name__ == "__main__":

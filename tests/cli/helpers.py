@@ -40,3 +40,30 @@ def copied_rubrics(tmp_path: Path) -> Path:
     root = tmp_path / "rubrics"
     shutil.copytree(RUBRICS, root, ignore=shutil.ignore_patterns("samples"))
     return root
+
+
+# (arguments, LANG, whether messages are Chinese): the flag wins over the environment.
+LANGUAGES = [
+    (("--lang", "zh"), None, True),
+    (("--lang", "en"), "zh_CN.UTF-8", False),
+    ((), "zh_CN.UTF-8", True),
+    ((), None, False),
+]
+LANGUAGE_IDS = ["flag-zh", "flag-en-over-env", "LANG-zh", "default-en"]
+
+
+def broken_rubric(tmp_path: Path) -> Path:
+    """BROKEN as rubrics/broken.rubric under `tmp_path`."""
+    path = tmp_path / "rubrics" / "broken.rubric"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(BROKEN, encoding="utf-8")
+    return path
+
+
+def assert_broken_diagnostics(stderr: str, chinese: bool) -> None:
+    """BROKEN's two errors, located with the source line and a caret, in the language asked for."""
+    assert ("错误: `x` 不是已声明的输入" in stderr) == chinese, stderr
+    assert ("错误: 评分规则标明 `total 100`" in stderr) == chinese, stderr
+    assert ("error: `x` is not a declared input" in stderr) == (not chinese), stderr
+    assert ("error: the rubric declares `total 100`" in stderr) == (not chinese), stderr
+    assert '\n    indicator a "甲" 5 { points x }\n' + " " * 32 + "^\n" in stderr

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli.helpers import run_cli
+from tests.cli.helpers import LANGUAGE_IDS, LANGUAGES, assert_broken_diagnostics, broken_rubric, run_cli
 from tests.test_compare import SAMPLE_CSV, write_library
 
 
@@ -45,3 +45,15 @@ def test_command_refuses_bad_usage_with_exit_2(library: Path, tmp_path: Path) ->
     written = cli("--rubrics", str(library), *args)
     assert written.returncode == 0 and written.stdout == ""
     assert out.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+
+
+@pytest.mark.parametrize(("args", "lang_env", "chinese"), LANGUAGES, ids=LANGUAGE_IDS)
+def test_a_broken_rubric_is_reported_in_the_chosen_language(
+    library: Path, tmp_path: Path, args: tuple[str, ...], lang_env: str | None, chinese: bool
+) -> None:
+    broken = broken_rubric(tmp_path)
+    common = ["--rubrics", str(library), "--data", str(SAMPLE_CSV), "--id-column", "project"]
+    done = run_cli("compare", *args, *common, "--rubric", "wuping.casework", "--rubric", str(broken), lang_env=lang_env)
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.startswith(f"rubric compare: {broken}:3:3: ")
+    assert_broken_diagnostics(done.stderr, chinese)

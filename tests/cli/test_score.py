@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli.helpers import run_cli
+from tests.cli.helpers import LANGUAGE_IDS, LANGUAGES, assert_broken_diagnostics, broken_rubric, run_cli
 from tests.conftest import SEED_CASEWORK, SEED_INSPECTION
 from tests.test_seed_sheets import SHEETS
 
@@ -64,3 +64,30 @@ def test_facts_that_are_not_json_are_located() -> None:
     done = run_cli("score", "--rubric", "wuping.casework", "--facts", "-", stdin='{"a": 1,,}')
     assert done.returncode == 2
     assert "facts -:1:" in done.stderr and "not valid JSON" in done.stderr
+
+
+@pytest.mark.parametrize(("args", "lang_env", "chinese"), LANGUAGES, ids=LANGUAGE_IDS)
+def test_a_broken_rubric_is_reported_in_the_chosen_language(
+    tmp_path: Path, args: tuple[str, ...], lang_env: str | None, chinese: bool
+) -> None:
+    broken = broken_rubric(tmp_path)
+    by_file = run_cli("score", *args, "--rubric", str(broken), "--facts", "-", stdin="{}", lang_env=lang_env)
+    assert by_file.returncode == 2
+    assert by_file.stderr.startswith(f"rubric score: {broken}:3:3: ")
+    assert_broken_diagnostics(by_file.stderr, chinese)
+    by_id_args = ["--rubrics", str(broken.parent), "--rubric", "t.t", "--facts", "-"]
+    by_id = run_cli("score", *args, *by_id_args, stdin="{}", lang_env=lang_env)
+    assert by_id.returncode == 2
+    assert_broken_diagnostics(by_id.stderr, chinese)
+
+
+@pytest.mark.parametrize(("args", "lang_env", "chinese"), LANGUAGES, ids=LANGUAGE_IDS)
+def test_an_unknown_rubric_is_reported_in_the_chosen_language(
+    args: tuple[str, ...], lang_env: str | None, chinese: bool
+) -> None:
+    done = run_cli("score", *args, "--rubric", "wuping.casewrk", "--facts", "-", stdin="{}", lang_env=lang_env)
+    assert done.returncode == 2
+    assert ("rubrics 中没有评分规则 `wuping.casewrk`；是不是 `wuping.casework`？（可用的有：" in done.stderr) == chinese
+    assert ("unknown rubric `wuping.casewrk` in rubrics; did you mean `wuping.casework`?" in done.stderr) == (
+        not chinese
+    )

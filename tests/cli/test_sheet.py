@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from openpyxl import load_workbook
 
-from tests.cli.helpers import run_cli
+from tests.cli.helpers import LANGUAGE_IDS, LANGUAGES, assert_broken_diagnostics, broken_rubric, run_cli
 from tests.conftest import RUBRICS
 
 SEED_FACTS = str(RUBRICS / "wuping" / "seed-inspection.facts.json")
@@ -39,3 +40,14 @@ def test_an_unknown_rubric_exits_2() -> None:
     done = run_cli("sheet", "--rubric", "wuping.inspectoin")
     assert done.returncode == 2
     assert "unknown rubric `wuping.inspectoin`" in done.stderr and "did you mean `wuping.inspection`?" in done.stderr
+
+
+@pytest.mark.parametrize(("args", "lang_env", "chinese"), LANGUAGES, ids=LANGUAGE_IDS)
+def test_a_broken_rubric_is_reported_in_the_chosen_language(
+    tmp_path: Path, args: tuple[str, ...], lang_env: str | None, chinese: bool
+) -> None:
+    broken = broken_rubric(tmp_path)
+    done = run_cli("sheet", *args, "--rubric", str(broken), lang_env=lang_env)
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.startswith(f"rubric sheet: {broken}:3:3: ")
+    assert_broken_diagnostics(done.stderr, chinese)
