@@ -1,5 +1,4 @@
-"""Lay out a `compare.Comparison` as a text table, JSON or a self-contained HTML report; the
-options of `rubric compare` and the command itself (`run_command`).
+"""Lay out a `compare.Comparison` as a text table, JSON or a self-contained HTML report.
 
 The renderers only lay out what `compare` computed; they add no numbers of their own except chart
 geometry. Schemes are lettered A, B, C… in the order given, A being the baseline. The HTML report
@@ -10,7 +9,6 @@ escaped, and it prints on A4.
 
 from __future__ import annotations
 
-import argparse
 import functools
 import html
 import json
@@ -21,18 +19,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from rubric_dsl.compare import (
-    Comparison,
-    Difference,
-    RecordComparison,
-    Scored,
-    Summary,
-    Unscored,
-    compare,
-    load_schemes,
-    progress_stream,
-    read_table,
-)
+from rubric_dsl.compare import Comparison, Difference, RecordComparison, Scored, Summary, Unscored
 from rubric_dsl.diagnostics import fmt as format_decimal
 from rubric_dsl.source import display_width
 
@@ -526,82 +513,3 @@ def to_html(comparison: Comparison) -> str:
     parts += [f"{_e(r.id)} {_e(r.version)} {_e(r.content_hash)}<br>" for r in compiled]
     parts.append("</footer></body></html>")
     return "\n".join(parts) + "\n"
-
-
-# --- the `rubric compare` command -------------------------------------------------------------------------
-
-HELP = """\
-Score the same records under several rubrics and compare them: per record the total and grade
-under each scheme, grade changes and the indicators that differ most; per scheme the grade counts,
-mean, median, min, max and, with --weight-column, a weighted mean (e.g. weighted by funds).
-
-Each --rubric is one scheme, a column of the comparison. The first is the baseline (A); the others
-(B, C, ...) are compared with it. A scheme is a rubric id (looked up in --rubrics DIR), a .rubric
-file, a pattern such as 'wuping.*', or several of these separated by commas.
-
-Records of one kind: give one rubric per scheme; it scores every record.
-
-A grade counts as unchanged when its label is the same, or when it stands at the same place in two
-scales of the same length (良 and 良好); otherwise ↑ or ↓ says whether it got better or worse.
-
-Mixed records (a department's projects, some scored under wuping.inspection, some under
-wuping.casework): --rubric-column names the column that says which rubric scores each record in
-the baseline. Each scheme then scores a record under that rubric if the scheme holds it, else under
-its rubric that extends it (wuping.casework.kaiping_scale extends wuping.casework). Write FROM=TO
-to pair rubrics that do not extend one another (wuping.casework=kaiping.project).
-
-Data: CSV, JSONL or XLSX, a header row naming the columns, one record per row; columns are facts.
-An empty cell is an absent fact (its default applies). A record that lacks facts a rubric needs is
-listed as not scored under that scheme, and the run goes on; a column no rubric declares is warned
-about. Large files are scored by one worker process per core.
-
-example (the department view over mixed projects, weighted by funds):
-  rubric compare --rubric-column rubric --rubric 'wuping.*' --rubric 'wuping.*.kaiping_scale' \\
-      --data projects.csv --id-column project --weight-column funds --format html -o report.html
-"""
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """The options of `rubric compare` (the CLI adds the subparser and calls `run_command`)."""
-    parser.add_argument("--rubric", action="append", required=True, metavar="SCHEME", help="repeat: A, then B, …")
-    parser.add_argument("--data", required=True, metavar="FILE", help="records: .csv, .jsonl or .xlsx")
-    parser.add_argument(
-        "--rubrics",
-        type=Path,
-        metavar="DIR",
-        help="where rubric ids are looked up (default: ./rubrics); for a .rubric file, where its parents are "
-        "looked up after its own directory (default: the nearest directory named `rubrics` that holds it)",
-    )
-    parser.add_argument("--id-column", metavar="C", help="the column that names each record (default: its row)")
-    parser.add_argument("--weight-column", metavar="C", help="weight records by this column (e.g. funds)")
-    parser.add_argument("--rubric-column", metavar="C", help="the column naming each record's baseline rubric")
-    parser.add_argument("--format", choices=("table", "json", "html"), default="table")
-    parser.add_argument("-o", "--output", default="-", metavar="FILE", help="where to write (default: stdout)")
-    parser.add_argument(
-        "--workers", type=int, metavar="N", help="worker processes (default: 1 for small data, else one per core)"
-    )
-    parser.add_argument(
-        "--progress",
-        action=argparse.BooleanOptionalAction,
-        default=None,
-        help="show a progress bar on stderr (default: on a terminal, for long runs)",
-    )
-
-
-def run_command(options: argparse.Namespace) -> int:
-    schemes, rubrics = load_schemes(options.rubric, options.rubrics, mixed=options.rubric_column is not None)
-    table = read_table(options.data)
-    comparison = compare(
-        schemes,
-        rubrics,
-        table,
-        id_column=options.id_column,
-        weight_column=options.weight_column,
-        rubric_column=options.rubric_column,
-        workers=options.workers,
-        progress=progress_stream(options.progress, len(table.rows)),
-    )
-    for warning in comparison.warnings:
-        print(f"rubric compare: warning: {warning}", file=sys.stderr)
-    write_report(comparison, options.format, options.output)
-    return 0

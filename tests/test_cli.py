@@ -1,191 +1,111 @@
-"""The `rubric` command's errors: located, on stderr, with the documented exit codes."""
+"""The `rubric` command's table and dispatch: every command of `COMMANDS`, in order, and nothing else;
+usage errors exit 2; a command loads only what it runs (no gRPC for `check` or `fmt`).
+
+Each command's own behaviour is tested in tests/cli/test_NAME.py.
+"""
 
 from __future__ import annotations
 
-import json
-import shutil
+import subprocess
+import sys
+from importlib.metadata import version
 from pathlib import Path
 
 import pytest
 
+import rubric_cli.commands
+from rubric_cli.commands import COMMANDS
 from rubric_cli.main import main
-from rubric_dsl import compare
-from tests.conftest import RUBRICS, SEED_CASEWORK
-from tests.test_seed_sheets import run_cli
+from tests.cli.helpers import run_cli
+from tests.conftest import ROOT
+
+NAMES = ["check", "fmt", "test", "score", "sheet", "compare", "serve", "call"]
 
 
-def test_bad_facts_name_every_fact_and_exit_2() -> None:
-    done = run_cli(
-        "score",
-        "--rubric",
-        "wuping.casework",
-        "--facts",
-        "-",
-        stdin=json.dumps({**SEED_CASEWORK, "satisfaction": "9802", "on_tim": True}),
-    )
-    assert done.returncode == 2
-    assert "satisfaction: '9802' is outside 0%..100%" in done.stderr
-    assert "on_tim: this rubric declares no such fact; did you mean `on_time`?" in done.stderr
-    assert "Traceback" not in done.stderr
+def test_the_table_holds_every_command_module_once_in_order() -> None:
+    assert [command.NAME for command in COMMANDS] == NAMES
+    modules = Path(rubric_cli.commands.__file__).parent.glob("*.py")
+    assert {m.stem for m in modules if m.stem != "__init__"} == set(NAMES)  # no module left out of the table
+    assert [command.__name__ for command in COMMANDS] == [f"rubric_cli.commands.{name}" for name in NAMES]
 
 
-def test_unknown_rubric_suggests_a_name() -> None:
-    done = run_cli("score", "--rubric", "wuping.casewrk", "--facts", "-", stdin="{}")
-    assert done.returncode == 2
-    assert "did you mean `wuping.casework`?" in done.stderr
-
-
-def test_facts_that_are_not_json_are_located() -> None:
-    done = run_cli("score", "--rubric", "wuping.casework", "--facts", "-", stdin='{"a": 1,,}')
-    assert done.returncode == 2
-    assert "facts -:1:" in done.stderr and "not valid JSON" in done.stderr
-
-
-def test_check_prints_located_errors_with_a_caret(tmp_path: Path) -> None:
-    broken = tmp_path / "broken.rubric"
-    broken.write_text(
-        'rubric t.t "坏" {\n  version "1"\n  total 100\n  indicator a "甲" 5 { points x }\n'
-        "  grades { 好 otherwise }\n}\n",
-        encoding="utf-8",
-    )
-    done = run_cli("check", str(broken))
-    assert done.returncode == 1
-    assert f"{broken}:4:30: error: `x` is not a declared input or let value" in done.stderr
-    # the caret sits under `x`: 甲 takes two columns on a terminal
-    assert '\n    indicator a "甲" 5 { points x }\n' + " " * 32 + "^\n" in done.stderr
-    assert f"{broken}:3:3: error: the rubric declares `total 100` but its top-level sections add up to 5" in done.stderr
-
-
-def test_warnings_alone_exit_0(tmp_path: Path) -> None:
-    text = (
-        'rubric t.t "警告" {\n  version "1"\n  total 1\n  input spare number "多余"\n'
-        '  indicator a "甲" 1 { points 1 }\n  grades { 好 otherwise }\n}\n'
-    )
-    (tmp_path / "warn.rubric").write_text(text, encoding="utf-8")
-    done = run_cli("check", str(tmp_path))
+def test_help_lists_every_command_of_the_table_in_order() -> None:
+    done = run_cli("--help")
     assert done.returncode == 0
-    assert "warning: input `spare` is declared but no rule" in done.stderr
+    listed = [line.split()[0] for line in done.stdout.splitlines() if line.startswith("    ") and line.split()]
+    assert listed == NAMES
+    for command in COMMANDS:
+        assert f"    {command.NAME:<10}{command.HELP}" in done.stdout
 
 
-def test_test_command_reports_a_failing_case(tmp_path: Path) -> None:
-    (tmp_path / "one.rubric").write_text(
-        'rubric t.one "一" {\n  version "1"\n  total 5\n  input x number "x"\n'
-        '  indicator a "甲" 5 { linear x from 0 to 10 }\n  grades { 好 >= 4  差 otherwise }\n}\n',
-        encoding="utf-8",
-    )
-    (tmp_path / "one.tests.toml").write_text(
-        '[[case]]\nname = "half"\nfacts = { x = 5 }\nexpect = { total = "2.5", grade = "差" }\n\n'
-        '[[case]]\nname = "wrong on purpose"\nfacts = { x = 10 }\nexpect = { total = "4", points = { a = "4" } }\n',
-        encoding="utf-8",
-    )
-    done = run_cli("test", str(tmp_path))
-    assert done.returncode == 1
-    assert "FAIL" in done.stdout and "wrong on purpose" in done.stdout
-    assert "total: expected 4, got 5" in done.stdout
-    assert "甲 (a): expected 4, got 5 — x 10 ≥ 10 → 5" in done.stdout
-    assert done.stdout.strip().endswith("1 passed, 1 failed")
+def test_version_is_the_distributions() -> None:
+    done = run_cli("--version")
+    assert done.returncode == 0
+    assert done.stdout == f"rubric {version('rubric-engine')}\n"
 
 
-def test_test_command_fails_when_it_finds_no_case(tmp_path: Path) -> None:
-    done = run_cli("test", str(tmp_path))
+def test_an_unknown_command_exits_2_naming_the_commands() -> None:
+    done = run_cli("frobnicate")
     assert done.returncode == 2
-    assert "no test cases" in done.stderr
+    assert "rubric: error: argument COMMAND: invalid choice: 'frobnicate'" in done.stderr
+    assert "(choose from " + ", ".join(f"'{name}'" for name in NAMES) + ")" in done.stderr
+    assert done.stdout == ""
 
 
-def _copied_rubrics(tmp_path: Path) -> Path:
-    root = tmp_path / "rubrics"
-    shutil.copytree(RUBRICS, root, ignore=shutil.ignore_patterns("samples"))
-    return root
+def test_no_command_exits_2() -> None:
+    done = run_cli()
+    assert done.returncode == 2
+    assert "the following arguments are required: COMMAND" in done.stderr
 
 
-def test_check_and_test_find_parents_in_another_region(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    """rubrics/leting extends rubrics/national: checking one region finds the other, from anywhere."""
-    root = _copied_rubrics(tmp_path)
-    broken = root / "wuping" / "inspection.rubric"  # a problem elsewhere is not this check's
-    broken.write_text(broken.read_text(encoding="utf-8") + "\n}}\n", encoding="utf-8")
-    assert main(["check", str(root / "leting" / "casework_funds.rubric")]) == 0
-    assert main(["check", str(root / "leting")]) == 0
-    assert capsys.readouterr().out.splitlines() == [
-        "1 files checked: 0 errors, 0 warnings",
-        "4 files checked: 0 errors, 0 warnings",
-    ]
-    monkeypatch.chdir(root / "leting")
-    assert main(["check", "casework_funds.rubric", "self_evaluation.rubric"]) == 0
-    # one file named twice (two spellings) is one file, not a duplicate id
-    assert main(["check", "casework_funds.rubric", str(root / "leting" / "casework_funds.rubric"), "."]) == 0
-    assert capsys.readouterr().out.splitlines()[-1] == "4 files checked: 0 errors, 0 warnings"
-    assert main(["test", "."]) == 0
-    printed = capsys.readouterr()
-    assert printed.out.splitlines()[-1] == "18 passed, 0 failed"
-    assert "inspection.rubric" not in printed.err  # another region's problem is not this run's
-    assert main(["check", str(broken)]) == 1
+# What each command needs given, so that an unknown option is all that is wrong.
+GIVEN = {
+    "check": ["rubrics"],
+    "fmt": ["rubrics"],
+    "test": [],
+    "score": ["--rubric", "x", "--facts", "-"],
+    "sheet": ["--rubric", "x"],
+    "compare": ["--rubric", "x", "--data", "x.csv"],
+    "serve": [],
+    "call": ["ListRubrics"],
+}
 
 
-def test_a_draft_outside_the_tree_names_where_its_parents_are(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    root = _copied_rubrics(tmp_path)
-    source = (root / "leting" / "casework_funds.rubric").read_text(encoding="utf-8")
-    draft = tmp_path / "drafts" / "draft.rubric"
-    draft.parent.mkdir()
-    draft.write_text(source.replace("rubric leting.casework_funds ", "rubric leting.draft ", 1), encoding="utf-8")
-    assert main(["check", str(draft)]) == 1
-    assert "rubric_unknown_parent" in capsys.readouterr().err
-    assert main(["check", "--rubrics", str(root), str(draft)]) == 0
-    facts = tmp_path / "facts.json"
-    facts.write_text("{}", encoding="utf-8")
-    assert main(["score", "--rubrics", str(root), "--rubric", str(draft), "--facts", str(facts)]) == 2
-    assert "invalid facts for rubric `leting.draft`" in capsys.readouterr().err  # compiled: only facts are missing
+@pytest.mark.parametrize("name", NAMES)
+def test_an_unknown_option_is_refused_by_the_commands_own_parser(name: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main([name, *GIVEN[name], "--no-such-option"])
+    assert exited.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"usage: rubric {name} ")
+    assert f"rubric {name}: error: unrecognized arguments: --no-such-option" in err
 
 
-def test_drafts_kept_elsewhere_find_their_siblings_first_then_the_tree(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    """A draft region beside the tree: its own abstract parent (a sibling) extends one in rubrics/."""
-    root = _copied_rubrics(tmp_path)
-    drafts = tmp_path / "drafts"
-    shutil.copytree(root / "leting", drafts)
-    for file in drafts.glob("*"):  # new ids, so that nothing clashes with the tree's 乐亭 rubrics
-        file.write_text(file.read_text(encoding="utf-8").replace("leting.", "draft."), encoding="utf-8")
-    assert main(["check", "--rubrics", str(root), str(drafts / "casework_funds.rubric")]) == 0
-    assert main(["test", "--rubrics", str(root), str(drafts)]) == 0
-    assert capsys.readouterr().out.splitlines()[-1] == "18 passed, 0 failed"
-    # The sibling wins over a rubric of the same id elsewhere in the tree (here a broken one).
-    decoy = root / "kaiping" / "decoy.rubric"
-    decoy.write_text('abstract rubric draft.self_evaluation "冒名" {\n  bogus\n}\n', encoding="utf-8")
-    assert main(["check", "--rubrics", str(root), str(drafts / "casework_funds.rubric")]) == 0
+# What a command run loaded of gRPC, printed after the command's own output.
+PROBE = """\
+import sys
+from rubric_cli.main import main
+code = main(sys.argv[1:])
+loaded = sorted(m for m in sys.modules if m.split(".")[0] in ("grpc", "grpc_health", "grpc_reflection", "grpc_status"))
+print("loaded:", *loaded, file=sys.stderr)
+sys.exit(code)
+"""
 
 
-def test_each_path_is_looked_up_beside_itself_first(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    root = _copied_rubrics(tmp_path)
-    drafts = tmp_path / "drafts"
-    shutil.copytree(root / "leting", drafts)
-    for file in drafts.glob("*"):
-        file.write_text(file.read_text(encoding="utf-8").replace("leting.", "draft."), encoding="utf-8")
-    decoy = root / "kaiping" / "decoy.rubric"  # a broken rubric of the drafts' parent's id, in the tree
-    decoy.write_text('abstract rubric draft.self_evaluation "冒名" {\n  bogus\n}\n', encoding="utf-8")
-    ours, theirs = str(drafts / "casework_funds.rubric"), str(root / "leting" / "casework_funds.rubric")
-    assert main(["check", "--rubrics", str(root), theirs, ours]) == 0
-    assert main(["check", "--rubrics", str(root), ours, theirs]) == 0
-    assert capsys.readouterr().out.splitlines() == ["2 files checked: 0 errors, 0 warnings"] * 2
-
-
-def test_compare_finds_a_files_parents_in_its_own_tree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """`rubric compare --rubric FILE` without --rubrics: the file's own rubrics/ tree, not ./rubrics."""
-    root = _copied_rubrics(tmp_path / "project")
-    elsewhere = tmp_path / "elsewhere" / "rubrics" / "national"
-    elsewhere.mkdir(parents=True)
-    (elsewhere / "self_evaluation.rubric").write_text(
-        'abstract rubric national.self_evaluation "坏" {\n  bogus\n}\n', encoding="utf-8"
+def loaded_grpc(*args: str) -> tuple[int, list[str]]:
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE, *args], cwd=ROOT, capture_output=True, text=True, timeout=60, check=False
     )
-    monkeypatch.chdir(tmp_path / "elsewhere")
-    schemes, rubrics = compare.load_schemes([str(root / "leting" / "casework_funds.rubric")], None, mixed=False)
-    assert [rubrics.compiled[s].id for s in schemes[0].members] == ["leting.casework_funds"]
+    last = done.stderr.splitlines()[-1]
+    assert last.startswith("loaded:"), done.stderr
+    return done.returncode, last.split()[1:]
 
 
-def test_a_rubrics_directory_that_does_not_exist_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
-    for command in (["check", "rubrics/leting"], ["test", "rubrics/leting"]):
-        assert main([*command, "--rubrics", "no/such/dir"]) == 2
-        assert "--rubrics no/such/dir: no such directory" in capsys.readouterr().err
+def test_check_and_fmt_do_not_import_grpc(tmp_path: Path) -> None:
+    assert loaded_grpc("check", "rubrics") == (0, [])
+    canonical = tmp_path / "one.rubric"
+    canonical.write_text((ROOT / "rubrics" / "wuping" / "common.rubric").read_text(encoding="utf-8"), "utf-8")
+    assert loaded_grpc("fmt", "--check", str(tmp_path)) == (0, [])
+    # the probe sees gRPC when a command loads it: `call` does, even for a request it refuses
+    code, loaded = loaded_grpc("call", "GetRubric", "--json", '{"rubrik": "x"}')
+    assert code == 2 and "grpc" in loaded

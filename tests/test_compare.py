@@ -12,8 +12,6 @@ import dataclasses
 import json
 import random
 import shutil
-import subprocess
-import sys
 from collections import Counter
 from collections.abc import Callable
 from decimal import Decimal
@@ -55,8 +53,11 @@ rubric alt.inspection "定额基本业务费（试行稿）" extends wuping.insp
 
 @pytest.fixture(scope="module")
 def library(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_library(tmp_path_factory.mktemp("rubrics"))
+
+
+def write_library(directory: Path) -> Path:
     """The Wuping rubrics and the alternatives in one directory, so that `extends` finds its parents."""
-    directory = tmp_path_factory.mktemp("rubrics")
     for name in ("common.rubric", "inspection.rubric", "casework.rubric"):
         shutil.copy(RUBRICS / "wuping" / name, directory / name)
     for name, text in ALTERNATIVES.items():
@@ -415,44 +416,6 @@ def test_many_records_are_binned_in_the_score_chart(library: Path, tmp_path: Pat
     )
     listed = [r.id for r in found.records if f"<td>{r.id}</td>" in page]
     assert listed == notable[:5]
-
-
-# --- the command ---------------------------------------------------------------------------------------
-
-
-def cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "rubric_cli", "compare", *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-
-
-def test_command_prints_the_department_view_without_a_progress_bar(library: Path) -> None:
-    common = ["--rubrics", str(library), "--data", str(SAMPLE_CSV), "--id-column", "project"]
-    done = cli(*common, "--weight-column", "funds", "--rubric-column", "rubric", "--rubric", "wuping.*")
-    assert done.returncode == 0, done.stderr
-    assert "等次  优 2  良 1  中 0  差 0" in done.stdout
-    assert "加权平均分 85.97（按 funds 加权, 合计 298.34, 3 条）" in done.stdout
-    assert done.stderr == ""  # stderr is not a terminal: no progress bar
-    forced = cli(*common, "--rubric", "wuping.casework", "--progress", "--format", "json")
-    assert forced.returncode == 0 and "compare █" in forced.stderr and "3/3 records" in forced.stderr
-    assert "warning: column `rubric` is not a fact of any compared rubric" in forced.stderr
-    assert json.loads(forced.stdout)["summary"][0]["unscored"] == 1  # 定额基本业务费 lacks casework facts
-
-
-def test_command_refuses_bad_usage_with_exit_2(library: Path, tmp_path: Path) -> None:
-    done = cli("--rubrics", str(library), "--data", str(SAMPLE_CSV), "--rubric", "wuping.*")
-    assert done.returncode == 2
-    assert "--rubric-column" in done.stderr and "Traceback" not in done.stderr
-    out = tmp_path / "report.html"
-    args = ["--data", str(SAMPLE_CSV), "--rubric", "alt.casework", "--format", "html", "-o", str(out)]
-    written = cli("--rubrics", str(library), *args)
-    assert written.returncode == 0 and written.stdout == ""
-    assert out.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
 
 
 @given(st.lists(st.decimals(min_value=0, max_value=100, places=1), min_size=1, max_size=40))

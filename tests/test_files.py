@@ -11,8 +11,8 @@ import pytest
 import rubric_dsl
 from rubric_dsl.diagnostics import codes
 from rubric_dsl.files import decode, read_source
+from tests.cli.helpers import run_cli
 from tests.conftest import one_indicator
-from tests.test_seed_sheets import run_cli
 
 TEXT = one_indicator("points 1", "", "1")
 CHINESE = TEXT.replace("rubric ", "# 中文注释：预算执行率\nrubric ", 1)

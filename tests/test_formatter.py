@@ -21,7 +21,6 @@ from rubric_dsl.formatter import format_source
 from rubric_dsl.parser import parse
 from rubric_dsl.source import SourceFile
 from tests.conftest import RUBRICS
-from tests.test_seed_sheets import run_cli
 
 DATA = Path(__file__).parent / "testdata" / "fmt"
 PAIRS = sorted(DATA.glob("*.rubric"))
@@ -81,17 +80,6 @@ def test_comments_stay_with_their_code() -> None:
 def test_syntax_errors_are_reported_not_formatted() -> None:
     out, problems = format_source('rubric a "x" {', "t.rubric")
     assert out is None and problems[0].code == "rubric_syntax_error"
-
-
-def test_check_mode_shows_a_diff_and_exits_1(tmp_path: Path) -> None:
-    messy = tmp_path / "messy.rubric"
-    messy.write_text((DATA / "messy.rubric").read_text(encoding="utf-8"), encoding="utf-8")
-    checked = run_cli("fmt", "--check", str(tmp_path))
-    assert checked.returncode == 1
-    assert checked.stdout.startswith(f"--- {messy}\n+++ {messy} (formatted)\n")
-    assert messy.read_text(encoding="utf-8") == (DATA / "messy.rubric").read_text(encoding="utf-8")
-    assert run_cli("fmt", str(tmp_path)).returncode == 0
-    assert run_cli("fmt", "--check", str(tmp_path)).returncode == 0
 
 
 # --- properties --------------------------------------------------------------------------------------

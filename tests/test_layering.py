@@ -17,6 +17,7 @@ STAGES: dict[str, int] = {
     "source": 0,
     "diagnostics": 1,
     "errors": 2,
+    "files": 2,
     "ast": 3,
     "printer": 3,
     "parser": 4,

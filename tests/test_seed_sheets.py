@@ -1,17 +1,15 @@
-"""Acceptance: the Wuping seed score sheets reproduce to the indicator, through the API and the CLI."""
+"""Acceptance: the Wuping seed score sheets reproduce to the indicator through the API (and through the CLI in
+tests/cli/test_score.py)."""
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
 import rubric_dsl
-from tests.conftest import ROOT, RUBRICS, SEED_CASEWORK, SEED_INSPECTION
+from tests.conftest import RUBRICS, SEED_CASEWORK, SEED_INSPECTION
 
 INSPECTION_POINTS = {
     "basis": "5",
@@ -54,61 +52,6 @@ def test_python_api(rubric_id: str, facts: dict[str, str], total: str, grade: st
     assert (result.total, result.grade) == (Decimal(total), grade)
     assert {i.id: i.points for i in result.indicators} == {k: Decimal(v) for k, v in points.items()}
     assert sum(i.points for i in result.indicators) == result.total
-
-
-@pytest.mark.parametrize(("rubric_id", "facts", "total", "grade", "points"), SHEETS, ids=["定额基本业务费", "办案费"])
-def test_cli_json(
-    rubric_id: str, facts: dict[str, str], total: str, grade: str, points: dict[str, str], tmp_path: Path
-) -> None:
-    facts_file = tmp_path / "facts.json"
-    facts_file.write_text(json.dumps(facts), encoding="utf-8")
-    done = run_cli("score", "--rubric", rubric_id, "--facts", str(facts_file), "--format", "json")
-    assert done.returncode == 0, done.stderr
-    printed = json.loads(done.stdout)
-    assert (printed["total"], printed["grade"], printed["rubric"]) == (total, grade, rubric_id)
-    assert {i["id"]: i["points"] for i in printed["indicators"]} == points
-    assert printed["content_hash"].startswith("sha256:")
-    assert set(printed["indicators"][0]) == {"id", "label", "points", "max_points", "explanation"}
-    assert {s["id"] for s in printed["sections"]} >= {"common", "personal", "personal_output"}
-
-
-def test_cli_table_shows_the_sheet_layout(tmp_path: Path) -> None:
-    facts_file = tmp_path / "facts.json"
-    facts_file.write_text(json.dumps(SEED_INSPECTION), encoding="utf-8")
-    done = run_cli("score", "--rubric", "wuping.inspection", "--facts", str(facts_file), "--explain")
-    assert done.returncode == 0, done.stderr
-    assert "一级指标" in done.stdout and "三级指标" in done.stdout
-    assert "总分 85.6 / 100    等次 良" in done.stdout
-    assert "预算执行率 100% ∈ [95%, ∞) → 5" in done.stdout
-    assert "2.25 → 2.3" in done.stdout
-
-
-def test_bundled_rubrics_check_clean_and_their_cases_pass() -> None:
-    checked = run_cli("check", "rubrics")
-    assert checked.returncode == 0, checked.stderr
-    assert "0 errors, 0 warnings" in checked.stdout
-    tested = run_cli("test", "rubrics")
-    assert tested.returncode == 0, tested.stdout
-    assert tested.stdout.strip().endswith(" 0 failed")
-
-
-def run_cli(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "rubric_cli", *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        input=stdin,
-        timeout=60,
-        check=False,
-    )
-
-
-def test_bundled_rubrics_reach_full_clause_coverage() -> None:
-    done = run_cli("test", "--coverage", "rubrics")
-    assert done.returncode == 0, done.stdout
-    lines = [line for line in done.stdout.splitlines() if line.startswith("coverage ")]
-    assert len(lines) >= 10 and all(line.endswith("(100.0%)") for line in lines), done.stdout
 
 
 def test_points_lost_are_listed_largest_first(bundled: dict[str, rubric_dsl.CompiledRubric]) -> None:

@@ -33,7 +33,7 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import grpc
 from google.protobuf import json_format
@@ -44,10 +44,8 @@ from grpc_status import rpc_status
 
 from rubric_service.gen.rubric.v1 import rubric_service_pb2 as pb
 from rubric_service.gen.rubric.v1 import rubric_service_pb2_grpc as pb_grpc
+from rubric_service.options import CLIENT_DESCRIPTION, ENV_TOKEN, add_client_arguments
 from rubric_service.tls import TlsConfigError, channel_credentials
-
-DEFAULT_TARGET = "127.0.0.1:50051"
-ENV_TOKEN = "RUBRIC_TOKEN"
 
 
 @dataclass(frozen=True)
@@ -57,6 +55,7 @@ class Method:
     stream: bool = False
 
 
+# One entry per name of ``options.METHOD_NAMES`` (the choices of the method argument).
 METHODS: dict[str, Method] = {
     "Score": Method(pb.ScoreRequest, lambda s: s.Score),
     "ScoreStream": Method(pb.ScoreRequest, lambda s: s.ScoreStream, stream=True),
@@ -69,21 +68,9 @@ METHODS: dict[str, Method] = {
 
 
 def build_parser(prog: str = "rubric call") -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog=prog, description="Call rubric.v1.RubricService with JSON.")
-    parser.add_argument("method", choices=sorted(METHODS), help="RPC to call")
-    parser.add_argument("--json", default="{}", help="request as JSON, @FILE, or - for stdin")
-    parser.add_argument("--rubric", help="Score: the rubric id (instead of putting it in --json)")
-    parser.add_argument("--facts", type=Path, help="Score: a JSON file of facts (instead of --json)")
-    parser.add_argument("--explain", action="store_true", help="Score: ask for explanations")
-    parser.add_argument("--target", default=DEFAULT_TARGET, help="server address host:port")
-    parser.add_argument("--timeout", type=float, default=30.0, help="deadline in seconds")
-    security = parser.add_argument_group("TLS and tokens")
-    security.add_argument("--token", help=f"bearer token, or @FILE holding it (default: ${ENV_TOKEN})")
-    security.add_argument("--tls", action="store_true", help="connect over TLS, trusting the system's roots")
-    security.add_argument("--tls-ca", type=Path, help="connect over TLS, trusting this PEM CA")
-    security.add_argument("--tls-cert", type=Path, help="PEM client certificate for mutual TLS (with --tls-key)")
-    security.add_argument("--tls-key", type=Path, help="PEM private key of --tls-cert")
-    security.add_argument("--tls-server-name", help="name to check the server's certificate against")
+    """The parser of ``python -m rubric_service.client``; ``rubric call`` adds the same options to its own."""
+    parser = argparse.ArgumentParser(prog=prog, description=CLIENT_DESCRIPTION)
+    add_client_arguments(parser)
     return parser
 
 
@@ -178,20 +165,25 @@ def _stub_for(name: str, channel: Any) -> Any:
 
 
 def client_main(argv: Sequence[str] | None = None) -> int:
-    """Run one call; 0 on success, 1 on an RPC error, 2 on a bad request or unreadable TLS/token file."""
-    args = build_parser().parse_args(argv)
+    """Parse ``argv`` and make the call (``run_client``), printing to stdout and stderr."""
+    return run_client(build_parser().parse_args(argv), sys.stdout, sys.stderr)
+
+
+def run_client(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """Make the call of parsed options, responses on ``out``, errors on ``err``; 0 on success, 1 on an RPC error,
+    2 on a bad request or unreadable TLS/token file."""
     method = METHODS[args.method]
     try:
         text = _read_text(args.json)
         requests = _requests(method, _score_shortcut(args, text) if args.method == "Score" else text)
     except (json_format.ParseError, ValueError, OSError) as exc:
-        print(f"error: bad request for {args.method}: {exc}", file=sys.stderr)
+        print(f"error: bad request for {args.method}: {exc}", file=err)
         return 2
     try:
         token = _token(args.token)
         channel = open_channel(args)
     except (TlsConfigError, OSError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {exc}", file=err)
         return 2
     metadata = [("authorization", f"Bearer {token}")] if token is not None else None
     with channel:
@@ -200,11 +192,11 @@ def client_main(argv: Sequence[str] | None = None) -> int:
             if method.stream:
                 responses: Iterator[Message] = call(iter(requests), timeout=args.timeout, metadata=metadata)
                 for response in responses:
-                    print(_to_json(response, None), flush=True)
+                    print(_to_json(response, None), file=out, flush=True)
             else:
-                print(_to_json(call(requests[0], timeout=args.timeout, metadata=metadata), 2))
+                print(_to_json(call(requests[0], timeout=args.timeout, metadata=metadata), 2), file=out)
         except grpc.RpcError as error:
-            print(describe_error(error), file=sys.stderr)
+            print(describe_error(error), file=err)
             return 1
     return 0
 

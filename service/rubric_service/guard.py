@@ -46,20 +46,20 @@ import grpc
 from rubric_service.auth import TokenSet, bearer_token
 from rubric_service.errors import ServiceError
 from rubric_service.logs import get_logger
+from rubric_service.options import (
+    MAX_CALL_SECONDS,
+    MAX_STREAM_RECORDS,
+    MAX_STREAMS,
+    MAX_STREAMS_PER_PEER,
+    STREAM_IDLE_SECONDS,
+)
 
 log = get_logger("rubric_service.guard")
 
 HEALTH_PREFIX = "/grpc.health.v1.Health/"
-MAX_STREAM_RECORDS = 100_000
-MAX_CALL_SECONDS = 300.0
-STREAM_IDLE_SECONDS = 60.0
 # Past the cap, a busy stream fails at its next record with a clear status; the reaper
 # cancels (status CANCELLED) only a call that is still open this much later.
 CAP_GRACE_SECONDS = 1.0
-
-
-MAX_STREAMS = 8
-MAX_STREAMS_PER_PEER = 4
 
 
 @dataclass(frozen=True)

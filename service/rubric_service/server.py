@@ -19,9 +19,10 @@ Guarantees:
   requests are still answered (so balancers stop sending), then new RPCs are
   refused and in-flight ones get up to ``grace_seconds`` to finish; exit code 0;
 * once serving, one JSON log line ``{"event": "serving", "port": N, ...}`` goes to
-  stdout, and the port is written to ``--port-file`` when given.
+  stdout (``run_server``'s ``out``), and the port is written to ``--port-file`` when given.
 
-Run: ``python -m rubric_service.server [--rubrics DIR] [--host H] [--port N]``.
+Run: ``python -m rubric_service.server [--rubrics DIR] [--host H] [--port N]``, or ``rubric serve``;
+the options are ``options.add_server_arguments``.
 """
 
 from __future__ import annotations
@@ -36,26 +37,25 @@ from concurrent import futures
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import Any, TextIO
 
 import grpc
 from grpc_health.v1 import health_pb2
 from grpc_reflection.v1alpha import reflection
 
-from rubric_dsl.api import bundled_rubrics
 from rubric_service import health
-from rubric_service.auth import ENV_TOKENS, TokenConfigError, TokenSet, load_tokens, readable_by_others
+from rubric_service.auth import TokenConfigError, TokenSet, load_tokens, readable_by_others
 from rubric_service.gen.rubric.v1 import rubric_service_pb2 as pb
-from rubric_service.guard import (
-    MAX_CALL_SECONDS,
-    MAX_STREAM_RECORDS,
-    MAX_STREAMS,
-    MAX_STREAMS_PER_PEER,
-    STREAM_IDLE_SECONDS,
-    Guard,
-    StreamLimits,
-)
+from rubric_service.guard import Guard, StreamLimits
 from rubric_service.logs import configure_logging, get_logger
+from rubric_service.options import (
+    MAX_CONCURRENT_RPCS,
+    MAX_MESSAGE_BYTES,
+    REFUSE_SECONDS,
+    SERVER_DESCRIPTION,
+    WORKERS,
+    add_server_arguments,
+)
 from rubric_service.registry import Registry, Snapshot
 from rubric_service.servicer import COMPARE_REPLY_BYTES, RubricServicer, add_to_server
 from rubric_service.tls import ServerTls, TlsConfigError
@@ -64,15 +64,6 @@ from rubric_service.watcher import RubricWatcher
 log = get_logger("rubric_service.server")
 
 SERVICE_NAME: str = pb.DESCRIPTOR.services_by_name["RubricService"].full_name
-DEFAULT_RUBRICS = bundled_rubrics()
-DEFAULT_PORT = 50051
-MAX_MESSAGE_BYTES = 4 * 1024 * 1024
-# Threads for unary calls. Scoring is Python work under one GIL, so more threads only contend: on
-# the 2-core reference machine 4 threads score ~1.7x the calls/s of 16 at 8-32 calls in flight.
-# Streams run on threads of their own (--max-streams) and health Watch on its own too.
-WORKERS = 4
-REFUSE_SECONDS = 0.5  # after the drain, new calls are refused UNAVAILABLE this long before the stop
-MAX_CONCURRENT_RPCS = 1000
 
 
 def server_options(max_message_bytes: int = MAX_MESSAGE_BYTES) -> list[tuple[str, int]]:
@@ -239,92 +230,10 @@ def _bracket(host: str) -> str:
 
 
 def build_parser(prog: str = "rubric serve") -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog=prog, description="Serve rubric.v1.RubricService over gRPC.")
-    parser.add_argument("--rubrics", type=Path, default=DEFAULT_RUBRICS, help="directory of *.rubric files")
-    parser.add_argument("--host", default="127.0.0.1", help="address to bind (0.0.0.0 or :: for all)")
-    parser.add_argument("--port", type=int, default=DEFAULT_PORT, help="port to bind; 0 picks a free one")
-    parser.add_argument("--port-file", type=Path, help="write the bound port to this file once serving")
-    parser.add_argument("--no-reload", action="store_true", help="do not watch the directory for changes")
-    parser.add_argument("--reload-debounce-ms", type=int, default=300, help="group file changes this long")
-    parser.add_argument("--log-facts", action="store_true", help="put the facts in each decision log line")
-    parser.add_argument(
-        "--decision-log-sync",
-        action="store_true",
-        help="write each decision line before its reply leaves (none lost to SIGKILL; a write per call)",
-    )
-    parser.add_argument(
-        "--workers",
-        type=int,
-        default=WORKERS,
-        help="threads answering unary calls (streams have their own, --max-streams)",
-    )
-    parser.add_argument("--max-message-bytes", type=int, default=MAX_MESSAGE_BYTES)
-    parser.add_argument("--max-concurrent-rpcs", type=int, default=MAX_CONCURRENT_RPCS)
-    parser.add_argument("--drain-seconds", type=float, default=1.0, help="NOT_SERVING before refusing RPCs")
-    parser.add_argument("--grace-seconds", type=float, default=30.0, help="time in-flight RPCs get to end")
-    parser.add_argument(
-        "--refuse-seconds",
-        type=float,
-        default=REFUSE_SECONDS,
-        help="after the drain, refuse new calls UNAVAILABLE this long before stopping",
-    )
-    limits = parser.add_argument_group("stream limits")
-    limits.add_argument(
-        "--max-stream-records",
-        type=_positive_int,
-        default=MAX_STREAM_RECORDS,
-        help="records one ScoreStream may send (%(default)s); the next fails RESOURCE_EXHAUSTED",
-    )
-    limits.add_argument(
-        "--max-call-seconds",
-        type=_positive_float,
-        default=MAX_CALL_SECONDS,
-        help="longest life of a streaming call (%(default)s s), whatever deadline the client set",
-    )
-    limits.add_argument(
-        "--max-streams",
-        type=_positive_int,
-        default=MAX_STREAMS,
-        help="streams open at once (%(default)s), each on a thread of its own apart from the unary workers;"
-        " the next is refused RESOURCE_EXHAUSTED",
-    )
-    limits.add_argument(
-        "--max-streams-per-peer",
-        type=_positive_int,
-        default=MAX_STREAMS_PER_PEER,
-        help="streams open at once from one client address (%(default)s)",
-    )
-    limits.add_argument(
-        "--stream-idle-seconds",
-        type=_positive_float,
-        default=STREAM_IDLE_SECONDS,
-        help="cancel a stream that neither sends a record nor takes a response this long (%(default)s s)",
-    )
-    security = parser.add_argument_group("TLS and tokens")
-    security.add_argument("--tls-cert", type=Path, help="PEM certificate chain; with --tls-key, serve TLS only")
-    security.add_argument("--tls-key", type=Path, help="PEM private key of --tls-cert")
-    security.add_argument("--tls-client-ca", type=Path, help="PEM CA: require client certificates it signed (mTLS)")
-    security.add_argument(
-        "--token-file",
-        type=Path,
-        help=f"accepted bearer tokens, one per line (also ${ENV_TOKENS}, comma-separated);"
-        " every RPC but health then needs 'authorization: Bearer <token>'",
-    )
+    """The parser of ``python -m rubric_service.server``; ``rubric serve`` adds the same options to its own."""
+    parser = argparse.ArgumentParser(prog=prog, description=SERVER_DESCRIPTION)
+    add_server_arguments(parser)
     return parser
-
-
-def _positive_int(text: str) -> int:
-    value = int(text)
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"must be positive, not {value}")
-    return value
-
-
-def _positive_float(text: str) -> float:
-    value = float(text)
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"must be positive, not {text}")
-    return value
 
 
 def _write_port_file(path: Path, port: int) -> None:
@@ -334,12 +243,17 @@ def _write_port_file(path: Path, port: int) -> None:
 
 
 def serve_main(argv: Sequence[str] | None = None) -> int:
-    """Run the server until SIGTERM/SIGINT; 0 after a clean shutdown, 2 on a bad directory, TLS or token option."""
-    args = build_parser().parse_args(argv)
-    configure_logging(sync=args.decision_log_sync)
+    """Parse ``argv`` and run the server (``run_server``) with its logs on stdout."""
+    return run_server(build_parser().parse_args(argv), sys.stdout, sys.stderr)
+
+
+def run_server(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """Run the server of parsed options until SIGTERM/SIGINT, its JSON log lines on ``out``, a refused option on
+    ``err``; 0 after a clean shutdown, 2 on a bad directory, TLS or token option."""
+    configure_logging(out, sync=args.decision_log_sync)
     if not args.rubrics.is_dir():
         log.error("no_rubrics_directory", directory=str(args.rubrics))
-        print(f"rubric serve: {args.rubrics}: not a directory", file=sys.stderr)
+        print(f"rubric serve: {args.rubrics}: not a directory", file=err)
         return 2
     stop = threading.Event()
 
@@ -352,7 +266,7 @@ def serve_main(argv: Sequence[str] | None = None) -> int:
         tokens = load_tokens(args.token_file)
     except (TlsConfigError, TokenConfigError) as exc:
         log.error("bad_security_options", error=str(exc))
-        print(f"rubric serve: {exc}", file=sys.stderr)
+        print(f"rubric serve: {exc}", file=err)
         return 2
     _warn_about_tokens(args, tls, tokens)
     signal.signal(signal.SIGTERM, on_signal)

@@ -1,6 +1,7 @@
 """Helpers for the service tests: the real server in a subprocess, seed facts, rich errors.
 
-``ServerProcess`` starts ``python -m rubric_service.server`` on 127.0.0.1 port 0, reads
+``ServerProcess`` starts ``python -m rubric_service.server`` (or another command that serves,
+such as ``rubric serve``) on 127.0.0.1 port 0, reads
 its JSON log lines from stdout in a background thread, learns the bound port from
 the ``serving`` event, and lets a test wait for later events (reloads, shutdown).
 No timed assertions: waits only bound how long a test may hang.
@@ -15,7 +16,7 @@ import signal
 import subprocess
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -39,9 +40,11 @@ CASEWORK_FACTS = json.loads((BUNDLED / "wuping" / "seed-casework.facts.json").re
 class ServerProcess:
     """The real server in a subprocess; ``events`` holds its parsed log lines."""
 
-    def __init__(self, rubrics_dir: Path, *extra: str) -> None:
+    def __init__(
+        self, rubrics_dir: Path, *extra: str, serve: Sequence[str] = (sys.executable, "-m", "rubric_service.server")
+    ) -> None:
         command = [
-            sys.executable, "-m", "rubric_service.server",
+            *serve,
             "--rubrics", str(rubrics_dir), "--host", "127.0.0.1", "--port", "0",
             "--reload-debounce-ms", "100", "--drain-seconds", "0.5", "--grace-seconds", "20",
             *extra,

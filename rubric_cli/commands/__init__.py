@@ -1,0 +1,12 @@
+"""The subcommands of `rubric`, one module each (see `rubric_cli.command.Command`), in one table.
+
+`COMMANDS` is the order `rubric --help` lists them in; a new command is a new module here and a new
+entry in the table, nothing else.
+"""
+
+from __future__ import annotations
+
+from rubric_cli.command import Command
+from rubric_cli.commands import call, check, compare, fmt, score, serve, sheet, test
+
+COMMANDS: tuple[Command, ...] = (check, fmt, test, score, sheet, compare, serve, call)

@@ -1,0 +1,65 @@
+"""`rubric check PATH...`: every problem of the rubric files, located with a caret; exit 1 on errors."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+from rubric_cli.command import UsageProblem
+from rubric_cli.common import PARENTS_HELP, add_lang_argument, require_rubrics_dir
+from rubric_dsl.api import Library, build_library, read_files, rubric_files, search_dirs, sources_for
+from rubric_dsl.diagnostics import Diagnostic, choose_language
+
+NAME = "check"
+HELP = "report every problem of rubric files (exit 1 on errors)"
+DESCRIPTION: str | None = None
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_lang_argument(parser)
+    parser.add_argument("paths", nargs="+", metavar="PATH", help="rubric files or directories")
+    parser.add_argument("--rubrics", type=Path, metavar="DIR", help=PARENTS_HELP)
+
+
+def run(options: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    require_rubrics_dir(options.rubrics)
+    found: list[Diagnostic] = []
+    sources: dict[str, str] = {}
+    checked = 0
+    for dirs, wanted in _groups(options.paths, options.rubrics).items():
+        texts, problems = read_files(map(Path, wanted))
+        library = build_library(sources_for(texts, dirs), problems=problems)
+        found.extend(d for path in wanted for d in library.files[path])
+        sources.update(library.sources)
+        checked += len(wanted)
+    if not checked:
+        raise UsageProblem("no .rubric files found in " + ", ".join(options.paths))
+    if found:
+        print(Library(sources=sources).render(found, choose_language(options.lang)), file=err)
+    errors = sum(d.severity == "error" for d in found)
+    warnings = len(found) - errors
+    print(f"{checked} files checked: {errors} errors, {warnings} warnings", file=out)
+    return 1 if errors else 0
+
+
+def _groups(paths: Sequence[str], search_dir: Path | None) -> dict[tuple[Path, ...], list[str]]:
+    """The given rubric files, grouped by where their parents are looked up (each path beside itself
+    first); a file named twice, in any spelling, is checked once."""
+    groups: dict[tuple[Path, ...], list[str]] = {}
+    seen: set[Path] = set()
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            files = rubric_files(path)
+        elif path.is_file():
+            files = [path]
+        else:
+            raise UsageProblem(f"{raw}: no such file or directory")
+        group = groups.setdefault(tuple(search_dirs(path, search_dir)), [])
+        for file in files:
+            if file.resolve() not in seen:
+                seen.add(file.resolve())
+                group.append(str(file))
+    return groups

@@ -1,0 +1,98 @@
+"""`rubric compare --rubric A --rubric B ... --data FILE`: score the same records under several rubrics.
+
+The comparison itself is `rubric_dsl.compare`, its report `rubric_dsl.compare_report`; both are
+imported when the command runs, not when `rubric` builds its parser.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import TextIO
+
+from rubric_cli.common import add_lang_argument, require_rubrics_dir
+
+NAME = "compare"
+HELP = "score the same records under several rubrics and compare them"
+DESCRIPTION: str | None = """\
+Score the same records under several rubrics and compare them: per record the total and grade
+under each scheme, grade changes and the indicators that differ most; per scheme the grade counts,
+mean, median, min, max and, with --weight-column, a weighted mean (e.g. weighted by funds).
+
+Each --rubric is one scheme, a column of the comparison. The first is the baseline (A); the others
+(B, C, ...) are compared with it. A scheme is a rubric id (looked up in --rubrics DIR), a .rubric
+file, a pattern such as 'wuping.*', or several of these separated by commas.
+
+Records of one kind: give one rubric per scheme; it scores every record.
+
+A grade counts as unchanged when its label is the same, or when it stands at the same place in two
+scales of the same length (良 and 良好); otherwise ↑ or ↓ says whether it got better or worse.
+
+Mixed records (a department's projects, some scored under wuping.inspection, some under
+wuping.casework): --rubric-column names the column that says which rubric scores each record in
+the baseline. Each scheme then scores a record under that rubric if the scheme holds it, else under
+its rubric that extends it (wuping.casework.kaiping_scale extends wuping.casework). Write FROM=TO
+to pair rubrics that do not extend one another (wuping.casework=kaiping.project).
+
+Data: CSV, JSONL or XLSX, a header row naming the columns, one record per row; columns are facts.
+An empty cell is an absent fact (its default applies). A record that lacks facts a rubric needs is
+listed as not scored under that scheme, and the run goes on; a column no rubric declares is warned
+about. Large files are scored by one worker process per core.
+
+example (the department view over mixed projects, weighted by funds):
+  rubric compare --rubric-column rubric --rubric 'wuping.*' --rubric 'wuping.*.kaiping_scale' \\
+      --data projects.csv --id-column project --weight-column funds --format html -o report.html
+"""
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_lang_argument(parser)
+    parser.add_argument("--rubric", action="append", required=True, metavar="SCHEME", help="repeat: A, then B, …")
+    parser.add_argument("--data", required=True, metavar="FILE", help="records: .csv, .jsonl or .xlsx")
+    parser.add_argument(
+        "--rubrics",
+        type=Path,
+        metavar="DIR",
+        help="where rubric ids are looked up (default: ./rubrics); for a .rubric file, where its parents are "
+        "looked up after its own directory (default: the nearest directory named `rubrics` that holds it)",
+    )
+    parser.add_argument("--id-column", metavar="C", help="the column that names each record (default: its row)")
+    parser.add_argument("--weight-column", metavar="C", help="weight records by this column (e.g. funds)")
+    parser.add_argument("--rubric-column", metavar="C", help="the column naming each record's baseline rubric")
+    parser.add_argument("--format", choices=("table", "json", "html"), default="table")
+    parser.add_argument("-o", "--output", default="-", metavar="FILE", help="where to write (default: stdout)")
+    parser.add_argument(
+        "--workers", type=int, metavar="N", help="worker processes (default: 1 for small data, else one per core)"
+    )
+    parser.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="show a progress bar on stderr (default: on a terminal, for long runs)",
+    )
+
+
+def run(options: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from rubric_dsl.compare import compare, load_schemes, progress_stream, read_table
+    from rubric_dsl.compare_report import render, write_report
+
+    require_rubrics_dir(options.rubrics)
+    schemes, rubrics = load_schemes(options.rubric, options.rubrics, mixed=options.rubric_column is not None)
+    table = read_table(options.data)
+    comparison = compare(
+        schemes,
+        rubrics,
+        table,
+        id_column=options.id_column,
+        weight_column=options.weight_column,
+        rubric_column=options.rubric_column,
+        workers=options.workers,
+        progress=err if progress_stream(options.progress, len(table.rows)) is not None else None,
+    )
+    for warning in comparison.warnings:
+        print(f"rubric compare: warning: {warning}", file=err)
+    if options.output == "-":
+        out.write(render(comparison, options.format))
+    else:
+        write_report(comparison, options.format, options.output)
+    return 0

@@ -1,0 +1,97 @@
+"""`rubric score --rubric ID|FILE --facts FILE|-`: score facts, as the 评分表 layout or as JSON."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import unicodedata
+from pathlib import Path
+from typing import TextIO
+
+from rubric_cli.common import LOOKUP_HELP, add_lang_argument, find_rubric, read_facts, require_rubrics_dir
+from rubric_dsl.diagnostics import fmt
+from rubric_dsl.program import CompiledRubric
+from rubric_dsl.results import Result
+
+NAME = "score"
+HELP = "score facts under a rubric"
+DESCRIPTION: str | None = None
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_lang_argument(parser)
+    parser.add_argument("--rubric", required=True, metavar="ID|FILE", help="a rubric id, or a .rubric file")
+    parser.add_argument("--facts", required=True, metavar="FILE|-", help="a JSON object of facts, or - for stdin")
+    parser.add_argument("--rubrics", type=Path, metavar="DIR", help=LOOKUP_HELP)
+    parser.add_argument("--format", choices=("table", "json"), default="table")
+    parser.add_argument("--explain", action="store_true", help="show how each indicator's points came about")
+    parser.add_argument("--allow-extra-facts", action="store_true", help="ignore facts the rubric does not declare")
+
+
+def run(options: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    require_rubrics_dir(options.rubrics)
+    rubric = find_rubric(options.rubric, options.rubrics)
+    facts = read_facts(options.facts)
+    result = rubric.score(facts, allow_extra_facts=options.allow_extra_facts)
+    if options.format == "json":
+        print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2), file=out)
+    else:
+        print_table(rubric, result, options.explain, out)
+    return 0
+
+
+# --- the score sheet as a table ----------------------------------------------------------------------
+
+# Column names of the section levels, as the seed sheets name them.
+SHEET_LEVELS = {0: [], 1: ["一级指标"], 2: ["一级指标", "二级指标"], 3: ["绩效", "一级指标", "二级指标"]}
+
+
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * (width - _width(text))
+
+
+def sheet_rows(rubric: CompiledRubric, result: Result) -> tuple[list[str], list[list[str]]]:
+    """The 评分表 layout: one column per section level, then 三级指标, 分值, 得分; a section's
+    label is shown only on its first row, as in the seed's merged cells."""
+    sections = {s.id: s for s in rubric.sections}
+    points = {s.id: s.points for s in result.sections}
+    depth = max((s.depth for s in rubric.sections), default=-1) + 1
+    levels = SHEET_LEVELS.get(depth) or [f"第{i + 1}层" for i in range(depth)]
+    header = [*levels, "三级指标", "分值", "得分"]
+    rows: list[list[str]] = []
+    previous: list[str | None] = [None] * depth
+    for indicator in result.indicators:
+        chain: list[str] = []
+        section = indicator.section
+        while section is not None:
+            chain.insert(0, section)
+            section = sections[section].parent
+        cells = []
+        for level in range(depth):
+            sid = chain[level] if level < len(chain) else None
+            shown = sid is not None and (previous[level] != sid)
+            info = sections[sid] if sid is not None else None
+            cells.append(f"{info.label}({fmt(info.weight)}/{fmt(points[info.id])})" if shown and info else "")
+            previous[level] = sid
+        rows.append([*cells, indicator.label, fmt(indicator.max_points), fmt(indicator.points)])
+    return header, rows
+
+
+def print_table(rubric: CompiledRubric, result: Result, explain: bool, out: TextIO) -> None:
+    header, rows = sheet_rows(rubric, result)
+    print(f"{rubric.title}  [{rubric.id} {rubric.version}]", file=out)
+    widths = [max(_width(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    print("  ".join(_pad(h, w) for h, w in zip(header, widths, strict=True)).rstrip(), file=out)
+    for row, indicator in zip(rows, result.indicators, strict=True):
+        print("  ".join(_pad(c, w) for c, w in zip(row, widths, strict=True)).rstrip(), file=out)
+        if explain:
+            print(" " * (sum(widths[:-3]) + 2 * (len(widths) - 3)) + "↳ " + indicator.explanation, file=out)
+    print(f"总分 {fmt(result.total)} / {fmt(rubric.total)}    等次 {result.grade}", file=out)
+    if explain and result.lost:
+        print("失分（从大到小）:", file=out)
+        for item in result.lost:
+            print(f"  {item}", file=out)

@@ -1,0 +1,77 @@
+"""What several commands share: `--lang`, `--rubrics`, finding the rubric asked for and reading facts."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from rubric_cli.command import UsageProblem
+from rubric_dsl.api import compile_file, load_library
+from rubric_dsl.diagnostics import closest, did_you_mean
+from rubric_dsl.errors import RubricError
+from rubric_dsl.program import CompiledRubric
+
+DEFAULT_RUBRICS = Path("rubrics")
+LOOKUP_HELP = (
+    "where rubric ids are looked up (default: ./rubrics); for a rubric FILE, where its parents (extends) "
+    "are looked up after its own directory (default: the nearest directory named `rubrics` that holds it)"
+)
+PARENTS_HELP = (
+    "where the parents (extends) of the rubrics are looked up after their own directory (default: the "
+    "nearest directory named `rubrics` that holds the path, so rubrics/leting finds rubrics/national)"
+)
+
+
+def add_lang_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--lang", choices=("en", "zh"), help="language of messages (default: zh when LANG is zh*, else en)"
+    )
+
+
+def require_rubrics_dir(rubrics: Path | None) -> None:
+    """Refuse a `--rubrics DIR` that is no directory, before anything else is looked at."""
+    if rubrics is not None and not rubrics.is_dir():
+        raise UsageProblem(f"--rubrics {rubrics}: no such directory")
+
+
+def find_rubric(name: str, rubrics: Path | None) -> CompiledRubric:
+    """The rubric of `--rubric ID|FILE`: a file compiled with its parents, or an id looked up in `rubrics`."""
+    if name.endswith(".rubric") or Path(name).is_file():
+        if not Path(name).is_file():
+            raise UsageProblem(f"{name}: no such file")
+        return compile_file(name, rubrics)
+    directory = rubrics or DEFAULT_RUBRICS
+    if not directory.is_dir():
+        raise UsageProblem(f"rubric directory {directory} does not exist; name one with --rubrics DIR")
+    library = load_library(directory)
+    if name in library.rubrics:
+        return library.rubrics[name]
+    broken = [path for path, rubric_id in library.ids.items() if rubric_id == name]
+    if broken:
+        raise RubricError([d for d in library.files[broken[0]] if d.severity == "error"], library.sources)
+    known = sorted(library.rubrics)
+    match = closest(name, known)
+    raise UsageProblem(
+        f"unknown rubric `{name}` in {directory}{did_you_mean(name, known)} (available: {', '.join(known) or 'none'})",
+        f"{directory} 中没有评分规则 `{name}`{f'；是不是 `{match}`？' if match else ''}"
+        f"（可用的有：{'、'.join(known) or '无'}）",
+    )
+
+
+def read_facts(spec: str) -> dict[str, Any]:
+    """The JSON object of facts in the file `spec`, or on stdin for `-`."""
+    try:
+        text = sys.stdin.read() if spec == "-" else Path(spec).read_text(encoding="utf-8-sig")
+    except OSError as error:
+        raise UsageProblem(f"cannot read facts: {error}") from None
+    try:
+        facts = json.loads(text, parse_float=Decimal)
+    except json.JSONDecodeError as error:
+        raise UsageProblem(f"facts {spec}:{error.lineno}:{error.colno}: not valid JSON: {error.msg}") from None
+    if not isinstance(facts, dict):
+        raise UsageProblem(f"facts {spec}: expected a JSON object of fact name to value")
+    return facts

@@ -1,0 +1,59 @@
+"""`rubric compare`: the department view from the command line; bad usage exits 2. The comparison
+itself is tested in tests/test_compare.py, whose rubrics (the Wuping ones and two alternatives) these
+tests use too."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.cli.helpers import LANGUAGE_IDS, LANGUAGES, assert_broken_diagnostics, broken_rubric, run_cli
+from tests.test_compare import SAMPLE_CSV, write_library
+
+
+@pytest.fixture(scope="module")
+def library(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_library(tmp_path_factory.mktemp("rubrics"))
+
+
+def cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return run_cli("compare", *args)
+
+
+def test_command_prints_the_department_view_without_a_progress_bar(library: Path) -> None:
+    common = ["--rubrics", str(library), "--data", str(SAMPLE_CSV), "--id-column", "project"]
+    done = cli(*common, "--weight-column", "funds", "--rubric-column", "rubric", "--rubric", "wuping.*")
+    assert done.returncode == 0, done.stderr
+    assert "等次  优 2  良 1  中 0  差 0" in done.stdout
+    assert "加权平均分 85.97（按 funds 加权, 合计 298.34, 3 条）" in done.stdout
+    assert done.stderr == ""  # stderr is not a terminal: no progress bar
+    forced = cli(*common, "--rubric", "wuping.casework", "--progress", "--format", "json")
+    assert forced.returncode == 0 and "compare █" in forced.stderr and "3/3 records" in forced.stderr
+    assert "warning: column `rubric` is not a fact of any compared rubric" in forced.stderr
+    assert json.loads(forced.stdout)["summary"][0]["unscored"] == 1  # 定额基本业务费 lacks casework facts
+
+
+def test_command_refuses_bad_usage_with_exit_2(library: Path, tmp_path: Path) -> None:
+    done = cli("--rubrics", str(library), "--data", str(SAMPLE_CSV), "--rubric", "wuping.*")
+    assert done.returncode == 2
+    assert "--rubric-column" in done.stderr and "Traceback" not in done.stderr
+    out = tmp_path / "report.html"
+    args = ["--data", str(SAMPLE_CSV), "--rubric", "alt.casework", "--format", "html", "-o", str(out)]
+    written = cli("--rubrics", str(library), *args)
+    assert written.returncode == 0 and written.stdout == ""
+    assert out.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+
+
+@pytest.mark.parametrize(("args", "lang_env", "chinese"), LANGUAGES, ids=LANGUAGE_IDS)
+def test_a_broken_rubric_is_reported_in_the_chosen_language(
+    library: Path, tmp_path: Path, args: tuple[str, ...], lang_env: str | None, chinese: bool
+) -> None:
+    broken = broken_rubric(tmp_path)
+    common = ["--rubrics", str(library), "--data", str(SAMPLE_CSV), "--id-column", "project"]
+    done = run_cli("compare", *args, *common, "--rubric", "wuping.casework", "--rubric", str(broken), lang_env=lang_env)
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.startswith(f"rubric compare: {broken}:3:3: ")
+    assert_broken_diagnostics(done.stderr, chinese)
