@@ -17,7 +17,8 @@ Guarantees:
   thread within ``POLL_SECONDS``; ``shutdown()`` (after ``enter_graceful_shutdown``, which
   sends NOT_SERVING to every watch) ends every ``Watch`` with OK at once, so open watches
   never delay a server's stop;
-* ``Check`` answers the stored status, or NOT_FOUND for a service never set.
+* ``Check`` answers the stored status, or NOT_FOUND for a service never set; bytes that are no
+  request get INVALID_ARGUMENT, not gRPC's INTERNAL.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from concurrent import futures
 from typing import Any
 
 import grpc
+from google.protobuf.message import DecodeError
 from grpc_health.v1 import health_pb2
 
 SERVICE_NAME: str = health_pb2.DESCRIPTOR.services_by_name["Health"].full_name
@@ -112,6 +114,8 @@ class HealthServicer:
         self.pool.shutdown(wait=False)
 
     def Check(self, request: Any, context: Any) -> Any:
+        if request is UNDECODABLE:
+            context.abort(grpc.StatusCode.INVALID_ARGUMENT, "UNDECODABLE_REQUEST: the request is no HealthCheckRequest")
         with self._lock:
             status = self._status.get(request.service)
         if status is None:
@@ -119,6 +123,8 @@ class HealthServicer:
         return health_pb2.HealthCheckResponse(status=status)
 
     def Watch(self, request: Any, context: Any) -> Iterator[Any]:
+        if request is UNDECODABLE:
+            context.abort(grpc.StatusCode.INVALID_ARGUMENT, "UNDECODABLE_REQUEST: the request is no HealthCheckRequest")
         service: str = request.service
         with self._lock:
             full = len(self._watches) >= self.max_watches
@@ -142,6 +148,17 @@ class HealthServicer:
                 self._watches.pop(watch, None)
 
 
+UNDECODABLE = object()  # gRPC takes a None request for a failure of its own (INTERNAL)
+
+
+def _request(data: bytes) -> Any:
+    """The request, or ``UNDECODABLE`` for bytes that are no HealthCheckRequest (then INVALID_ARGUMENT)."""
+    try:
+        return health_pb2.HealthCheckRequest.FromString(data)
+    except DecodeError:
+        return UNDECODABLE
+
+
 def add_to_server(servicer: HealthServicer, server: Any) -> None:
     """Register the servicer; ``Watch`` runs on the servicer's own thread pool."""
 
@@ -151,7 +168,7 @@ def add_to_server(servicer: HealthServicer, server: Any) -> None:
     # gRPC runs a method on the pool its behavior names in `experimental_thread_pool`.
     watch.experimental_thread_pool = servicer.pool  # type: ignore[attr-defined]
     messages = {
-        "request_deserializer": health_pb2.HealthCheckRequest.FromString,
+        "request_deserializer": _request,
         "response_serializer": health_pb2.HealthCheckResponse.SerializeToString,
     }
     handlers = {
