@@ -12,7 +12,9 @@ seconds runs ``--clients`` client threads, each drawing calls from a fixed mix:
   (RUBRIC_NOT_FOUND), too many facts (INVALID_FACTS ``facts``), an oversized message
   (RESOURCE_EXHAUSTED), a stream over the limit (STREAM_TOO_LONG after the limit's worth
   of answers), no token or a wrong one (UNAUTHENTICATED);
-* faults: unary calls and streams cancelled by the client, deadlines that expire.
+* faults: unary calls and streams cancelled by the client, deadlines that expire;
+* churn: Compare streams (each record's baseline total checked), health ``Watch`` streams
+  opened and cancelled (the churn that once froze the whole server).
 
 Meanwhile an editor thread rewrites rubric files: good edits (a new ``soak.counter``
 version, a new casework title) and broken ones (a syntax error, weights that do not add
@@ -24,7 +26,7 @@ the expected code and reason); nothing is lost (every record the server logged a
 for reached its client, unless that client cancelled it or let its deadline pass); after
 SIGTERM a call is either answered or refused (UNAVAILABLE, or CANCELLED without a
 decision); the server exits 0; resident memory after warm-up grows less than 10 %.
-Prints requests sent, outcomes by kind, edits, and RSS over time. Exit 0 when every check
+Prints requests sent, outcomes by kind, edits, and RSS and open file descriptors over time. Exit 0 when every check
 passes. Loopback only; bounded in time (duration + at most ~60 s to start and stop).
 
     .venv/bin/python bench/soak.py [--duration 60] [--clients 32] [--warmup 15] [--seed 1] [--edit-every 2]
@@ -112,6 +114,7 @@ class SoakResult:
     lost: list[str] = field(default_factory=list)
     edits: Counter[str] = field(default_factory=Counter)
     rss: list[tuple[float, int]] = field(default_factory=list)  # (seconds since start, KiB)
+    fds: list[tuple[float, int]] = field(default_factory=list)  # (seconds since start, open file descriptors)
     server_events: Counter[str] = field(default_factory=Counter)
     exit_code: int | None = None
     growth: float | None = None
@@ -167,6 +170,12 @@ class Server:
             return None
         line = next((x for x in status.splitlines() if x.startswith("VmRSS:")), None)
         return int(line.split()[1]) if line else None
+
+    def fd_count(self) -> int | None:
+        try:
+            return len(os.listdir(f"/proc/{self.proc.pid}/fd"))
+        except OSError:
+            return None
 
     def stop(self) -> int:
         if self.proc.poll() is None:
@@ -371,6 +380,50 @@ class Client:
             self.wrong("GetRubric/ListRubrics/CheckRubric gave an unexpected answer")
         else:
             self.outcome("OK")
+
+    def action_compare(self) -> None:
+        """A Compare of a few casework records under casework and its 开平 scale: the baseline column
+        must give each record's expected total and grade, and the summary must count every record."""
+        drawn = [self.casework_request() for _ in range(self.rng.randrange(1, 6))]
+        schemes = [
+            pb.Scheme(rubrics=[pb.RubricRef(rubric=CASEWORK)]),
+            pb.Scheme(rubrics=[pb.RubricRef(rubric=CASEWORK + ".kaiping_scale")]),
+        ]
+        records = [pb.CompareRecord(id=request.request_id, facts=request.facts) for request, _ in drawn]
+        requests = [pb.CompareRequest(setup=pb.CompareSetup(schemes=schemes), records=records)]
+        replies = self.call(lambda: list(self.stub.Compare(iter(requests), **self.shared.opts)), True, "Compare")
+        results = [r for reply in replies for r in reply.records]
+        summaries = [s for reply in replies for s in reply.summaries]
+        if [r.id for r in results] != [r.id for r in records] or len(summaries) != 2:
+            self.wrong("Compare: results do not match the records one to one, or summaries are missing")
+            return
+        for result, (_, want) in zip(results, drawn, strict=True):
+            baseline = result.outcomes[0]
+            if baseline.HasField("error"):
+                self.wrong(f"Compare: error {baseline.error.reason}: {baseline.error.message}")
+            elif (Decimal(baseline.total), baseline.grade) != want:
+                self.wrong(f"Compare: got {baseline.total} {baseline.grade}, want {want[0]} {want[1]}")
+        self.outcome("COMPARED")
+
+    def action_watch(self) -> None:
+        """Open a health Watch, maybe read its first status, cancel it: the churn that once froze the server."""
+        call = health_pb2_grpc.HealthStub(self.channel).Watch(health_pb2.HealthCheckRequest(), timeout=30)
+        try:
+            if self.rng.random() < 0.5:
+                first = next(call)
+                if first.status != health_pb2.HealthCheckResponse.SERVING and not self.shared.terminating.is_set():
+                    self.wrong(f"Watch says {first.status} before SIGTERM")
+        except grpc.RpcError as error:
+            if error.code() == grpc.StatusCode.RESOURCE_EXHAUSTED:
+                self.outcome("TOO_MANY_WATCHES")
+                return
+            if self.shared.terminating.is_set():
+                raise Refused from error
+            self.wrong(f"Watch: {error.code().name}: {error.details()}")
+            return
+        finally:
+            call.cancel()
+        self.outcome("WATCH_CHURN")
 
     def action_health(self) -> None:
         stub = health_pb2_grpc.HealthStub(self.channel)
@@ -585,6 +638,8 @@ ACTIONS: dict[str, int] = {  # action -> weight in the mix
     "cancel_stream": 3,
     "deadline": 6,
     "deadline_stream": 2,
+    "compare": 3,
+    "watch": 4,
 }
 
 
@@ -685,9 +740,11 @@ def run_soak(cfg: SoakConfig) -> SoakResult:
 
 def _sample_rss(server: Server, result: SoakResult, start: float, cfg: SoakConfig, stop: threading.Event) -> None:
     while not stop.wait(cfg.sample_every) and server.proc.poll() is None:
-        kib = server.rss_kib()
+        kib, fds = server.rss_kib(), server.fd_count()
         if kib is not None:
             result.rss.append((time.monotonic() - start, kib))
+        if fds is not None:
+            result.fds.append((time.monotonic() - start, fds))
 
 
 def _growth(result: SoakResult, cfg: SoakConfig) -> float | None:
@@ -738,6 +795,7 @@ def report(result: SoakResult, cfg: SoakConfig) -> str:
         f"soak.counter versions seen in answers: {len(result.counter_versions)}",
         "server log: " + ", ".join(f"{k} {v}" for k, v in sorted(result.server_events.items())),
         "RSS over time (s: MiB): " + ", ".join(f"{t:.0f}: {kib / 1024:.1f}" for t, kib in _every_nth(result.rss, 12)),
+        "open fds over time (s: fds): " + ", ".join(f"{t:.0f}: {n}" for t, n in _every_nth(result.fds, 12)),
     ]
     growth = "n/a" if result.growth is None else f"{result.growth * 100:+.1f} %"
     lines.append(f"RSS growth after {cfg.warmup:g} s warm-up: {growth} ({'flat' if result.rss_flat() else 'NOT flat'})")
