@@ -2,14 +2,16 @@
 
 Rubric sources come from token-level mutations of the bundled rubrics, random Unicode, deep
 nesting and huge numbers; each goes through parse → check → compile (and, when it compiles,
-scoring). Fact sets go through validation and scoring. The number of examples follows the
+scoring), and `outcome` checks what must hold whatever the text: a file compiles exactly when it
+has no error, every diagnostic has a catalogued code, a span inside the text and a rendering that
+names the file and shows the line, and what scores adds up. Fact sets go through validation and
+scoring. The number of examples follows the
 hypothesis profile: `dev` (default) is quick, `ci` runs longer, `campaign` is the long run
 (HYPOTHESIS_PROFILE=campaign, see tests/conftest.py).
 """
 
 from __future__ import annotations
 
-import contextlib
 import re
 from decimal import Decimal
 from typing import Any
@@ -19,12 +21,22 @@ from hypothesis import strategies as st
 
 import rubric_dsl
 from rubric_dsl.api import build_library
-from tests.conftest import RUBRICS
+from rubric_dsl.diagnostics import has_errors
+from rubric_dsl.parser import parse
+from rubric_dsl.source import SourceFile
+from tests.conftest import ROOT, RUBRICS
+
+DOCS = ROOT / "docs"
 
 SOURCES = {str(p): p.read_text(encoding="utf-8") for p in sorted(RUBRICS.rglob("*.rubric"))}
 # The abstract frames other rubrics extend: a mutated file is checked beside these, not the whole directory.
 FRAMES = {p: t for p, t in SOURCES.items() if t.lstrip("# \n").startswith("abstract") or "\nabstract rubric" in t}
-TOKEN = re.compile(r'"(?:[^"\\\n]|\\.)*"|\d+(?:\.\d+)?%?|[^\W\d]\w*|\.\.|=>|->|>=|<=|==|!=|\S')
+# Tokens of a rubric file, with its comments and line breaks kept as tokens: joined by spaces, the
+# tokens of an unmutated file make a file that still compiles (so mutations reach the checker and
+# the compiler, not only the parser).
+TOKEN = re.compile(
+    r'#[^\n]*|\n|"(?:[^"\\\n]|\\.)*"|\d+(?:\.\d+)?%?|[^\W\d]\w*(?:\.[^\W\d]\w*)*|\.\.|=>|->|>=|<=|==|!=|\S'
+)
 FUZZ = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 ODD_TOKENS = [
     "{",
@@ -65,17 +77,78 @@ ODD_TOKENS = [
 ]
 
 
+# The catalogue of codes, each with its severity: "## `rubric_band_gap` (error)".
+CATALOGUE = dict(re.findall(r"^## `(\w+)` \((error|warning)\)$", (DOCS / "diagnostics.md").read_text("utf-8"), re.M))
+CJK = re.compile(r"[\u4e00-\u9fff]")
+OTHER_LINE_BREAKS = re.compile("[\r\v\f\x1c-\x1e\x85\u2028\u2029]")
+
+
+def check_diagnostic(d: rubric_dsl.Diagnostic, path: str, text: str) -> None:
+    """A diagnostic of the file ``path``: a catalogued code and severity, messages in both languages,
+    a span inside the text, and a rendering that names the place and shows the line it points at."""
+    assert CATALOGUE.get(d.code) == d.severity, f"{d.code} ({d.severity}) is not in docs/diagnostics.md"
+    assert d.message.strip() and CJK.search(d.message_zh), d
+    span = d.span
+    lines = text.split("\n")  # what spans count lines by; a file that ends in a newline has an empty last line
+    assert span.path == path, d
+    assert 1 <= span.line <= len(lines) and 1 <= span.column <= len(lines[span.line - 1]) + 1, d
+    assert (span.line, span.column) <= (span.end_line, span.end_column), d
+    assert span.end_line <= len(lines) and 1 <= span.end_column <= len(lines[span.end_line - 1]) + 2, d
+    for lang in ("en", "zh"):
+        head, *excerpt = d.render(text, lang).split("\n")  # type: ignore[arg-type]
+        assert head.startswith(f"{path}:{span.line}:{span.column}: ") and head.endswith(f"[{d.code}]"), head
+        assert d.text(lang) in head  # type: ignore[arg-type]
+        # render() finds the line with str.splitlines(), which also breaks at \r, \v, \f, \x1c-\x1e, \x85,
+        # \u2028 and \u2029, where spans count \n only: with one of those in the text it shows another line.
+        if OTHER_LINE_BREAKS.search(text):
+            continue
+        if span.line < len(lines) or lines[-1]:  # a line of the text, not the nothing after its last newline
+            assert len(excerpt) == 2 and excerpt[0] == "  " + lines[span.line - 1] and "^" in excerpt[1], d
+        else:
+            assert excerpt == [], d
+
+
 def outcome(sources: dict[str, str], target: str) -> None:
-    """Build the library; every file either compiles or has diagnostics; scoring never crashes."""
+    """Build the library from ``sources``, where ``target`` is the file under test and the others are
+    untouched bundled files. Every file either compiles (no errors) or has error diagnostics, never
+    both; every diagnostic is well-formed and renders; scoring what compiled never crashes."""
     library = build_library(sources)
-    for path in sources:
-        assert path in library.files
+    assert set(library.files) == set(sources)
+    for path, text in sources.items():
+        found = library.files[path]
+        for d in found:
+            check_diagnostic(d, path, text)
+        rubric_id = library.ids.get(path)
+        compiled = library.rubrics.get(rubric_id) if rubric_id is not None else None
+        if has_errors(found) or rubric_id is None:
+            # A file that does not parse, or whose rubric another file already defines, says why.
+            assert has_errors(found), f"{path} was dropped without an error: {library.render(found)}"
+            assert compiled is None or compiled.path != path, f"{path} compiled despite {library.render(found)}"
+        else:
+            tree, _ = parse(SourceFile(path, text))
+            assert tree is not None and tree.id == rubric_id
+            assert tree.abstract == (compiled is None), (
+                f"{path}: no errors, abstract={tree.abstract}, compiled={compiled}"
+            )
+            if compiled is not None:
+                assert (compiled.path, compiled.source_text, compiled.id) == (path, text, rubric_id)
+        if path != target:  # files are parsed one by one: a mutation elsewhere cannot make this one unreadable
+            assert not any(d.code == "rubric_syntax_error" for d in found), library.render(found)
+    rendered = library.render()
+    assert all(f"{d.span.path}:{d.span.line}:{d.span.column}: " in rendered for d in library.diagnostics)
     for rubric in library.rubrics.values():
         facts = {
             i.name: "1" if i.kind not in ("flag", "choice") else (i.choices or ("true",))[0] for i in rubric.inputs
         }
-        with contextlib.suppress(rubric_dsl.InvalidFacts, rubric_dsl.EvaluationError):
-            rubric.score(facts)
+        try:
+            result = rubric.score(facts)
+        except (rubric_dsl.InvalidFacts, rubric_dsl.EvaluationError) as refused:
+            assert str(refused)
+            continue
+        assert result.total == sum(i.points for i in result.indicators)
+        assert all(0 <= i.points <= i.max_points for i in result.indicators), result
+        assert 0 <= result.total <= rubric.total
+        assert result.grade in {g.label for g in rubric.grades}
 
 
 @st.composite

@@ -19,6 +19,7 @@ from typing import Any
 from weakref import WeakKeyDictionary
 
 from google.protobuf import struct_pb2
+from google.protobuf.descriptor import Descriptor, FieldDescriptor
 from google.protobuf.message import DecodeError, Message
 
 from rubric_dsl import CompiledRubric, Diagnostic, Result
@@ -125,18 +126,76 @@ def _varint(number: int) -> bytes:
     return bytes(out)
 
 
-def _string_field(number: int, text: str) -> bytes:
-    """A proto3 ``string`` field on the wire: key, length, UTF-8 bytes; nothing when empty."""
+_LENGTHS = [bytes((n,)) for n in range(128)]  # a length below 128 as its one byte on the wire
+
+
+def _string_field(key: bytes, text: str) -> bytes:
+    """A proto3 ``string`` field on the wire: ``key`` (see ``_key``), length, UTF-8 bytes; nothing when empty."""
     if not text:
         return b""
     data = text.encode("utf-8")
-    if number < 16 and len(data) < 128:  # key and length of one byte each
-        return bytes((number << 3 | 2, len(data))) + data
-    return _varint(number << 3 | 2) + _varint(len(data)) + data
+    if len(data) < 128:  # a length of one byte
+        return key + _LENGTHS[len(data)] + data
+    return key + _varint(len(data)) + data
 
 
-# ScoreResponse field numbers (protos/rubric/v1/rubric_service.proto).
-_RUBRIC, _VERSION, _HASH, _TOTAL, _GRADE, _SECTIONS, _INDICATORS, _REQUEST_ID = range(1, 9)
+_T = FieldDescriptor
+# The wire type of each field type (https://protobuf.dev/programming-guides/encoding/#structure).
+_WIRE_TYPES = {
+    **dict.fromkeys((_T.TYPE_INT32, _T.TYPE_INT64, _T.TYPE_UINT32, _T.TYPE_UINT64, _T.TYPE_SINT32), 0),
+    **dict.fromkeys((_T.TYPE_SINT64, _T.TYPE_BOOL, _T.TYPE_ENUM), 0),
+    **dict.fromkeys((_T.TYPE_FIXED64, _T.TYPE_SFIXED64, _T.TYPE_DOUBLE), 1),
+    **dict.fromkeys((_T.TYPE_STRING, _T.TYPE_BYTES, _T.TYPE_MESSAGE), 2),
+    **dict.fromkeys((_T.TYPE_FIXED32, _T.TYPE_SFIXED32, _T.TYPE_FLOAT), 5),
+}
+_LENGTH_DELIMITED = 2
+
+
+def _key(message: Descriptor, name: str) -> bytes:
+    """The key (field number and wire type) of a field ``ScoreEncoder`` writes, from ``message``'s descriptor.
+
+    The encoder writes singular proto3 strings, left out when empty, and repeated
+    messages; a field of another shape needs other code, so it fails here, at import,
+    rather than on the wire.
+    """
+    field = message.fields_by_name[name]
+    if field.type == _T.TYPE_STRING:
+        fits = not field.is_repeated and not field.has_presence
+    else:
+        fits = field.type == _T.TYPE_MESSAGE and field.is_repeated
+    wire_type = _WIRE_TYPES[field.type]
+    if not fits or wire_type != _LENGTH_DELIMITED:
+        raise TypeError(f"ScoreEncoder cannot write {field.full_name} as it is declared; change the encoder")
+    return _varint(field.number << 3 | wire_type)
+
+
+_RESPONSE = pb.ScoreResponse.DESCRIPTOR
+RowKeys = tuple[bytes, tuple[bytes, bytes, bytes, bytes]]
+
+
+def _row_keys(name: str) -> RowKeys:
+    """The key of ScoreResponse's repeated field ``name``, and the keys of its rows' id, label, points, max_points."""
+    row = _RESPONSE.fields_by_name[name].message_type
+    if row is None:
+        raise TypeError(f"{_RESPONSE.full_name}.{name} is no message field; change the encoder")
+    return _key(_RESPONSE, name), (_key(row, "id"), _key(row, "label"), _key(row, "points"), _key(row, "max_points"))
+
+
+# ScoreResponse's keys, from protos/rubric/v1/rubric_service.proto through the generated descriptors.
+_RUBRIC, _VERSION, _HASH, _TOTAL, _GRADE, _REQUEST_ID = (
+    _key(_RESPONSE, name) for name in ("rubric", "version", "content_hash", "total", "grade", "request_id")
+)
+_SECTIONS, _INDICATORS = _row_keys("sections"), _row_keys("indicators")
+# The fields of those three messages that ScoreEncoder leaves out (by full name), each with
+# what sends a reply that has it through ``SerializeToString()`` instead: ``explain``
+# (``_explained_response``), or ``stream_error``, a ScoreStream record that could not be
+# scored (the servicer builds that reply as a message). tests/service/test_service_wire.py
+# walks the descriptors: a field that is neither written by the encoder nor listed here fails it.
+NOT_ENCODED: dict[str, str] = {
+    _RESPONSE.fields_by_name["error"].full_name: "stream_error",
+    _RESPONSE.fields_by_name["lost"].full_name: "explain",
+    pb.IndicatorScore.DESCRIPTOR.fields_by_name["explanation"].full_name: "explain",
+}
 _ROW_CACHE = 256  # encoded rows kept per section or indicator (distinct point values seen)
 
 
@@ -148,19 +207,18 @@ class _Row:
     cheaper than hashing a fresh ``Decimal``, and equal texts mean equal points.
     """
 
-    __slots__ = ("encoded", "field", "head", "tail")
+    __slots__ = ("encoded", "head", "key", "points_key", "tail")
 
-    def __init__(self, field: int, row_id: str, label: str, max_points: Decimal) -> None:
-        self.field = field
-        # SectionScore and IndicatorScore share the numbers: id 1, label 2, points 3, max_points 4.
-        self.head = _string_field(1, row_id) + _string_field(2, label)
-        self.tail = _string_field(4, decimal_text(max_points))
+    def __init__(self, keys: RowKeys, row_id: str, label: str, max_points: Decimal) -> None:
+        self.key, (id_key, label_key, self.points_key, max_key) = keys  # key: the ScoreResponse field of the row
+        self.head = _string_field(id_key, row_id) + _string_field(label_key, label)
+        self.tail = _string_field(max_key, decimal_text(max_points))
         self.encoded: dict[str, bytes] = {}
 
     def encode(self, key: str) -> bytes:
         """The row for points ``Decimal(key)``; called on a cache miss."""
-        body = self.head + _string_field(3, decimal_text(Decimal(key))) + self.tail
-        encoded = _varint(self.field << 3 | 2) + _varint(len(body)) + body
+        body = self.head + _string_field(self.points_key, decimal_text(Decimal(key))) + self.tail
+        encoded = self.key + _varint(len(body)) + body
         if len(self.encoded) < _ROW_CACHE:
             self.encoded[key] = encoded
         return encoded
@@ -173,8 +231,9 @@ class ScoreEncoder:
     string per field) cost ~45 µs a call, as much as the scoring and the rest of the
     handler together; joining cached rows costs ~6 µs. The bytes are what
     ``ScoreResponse.SerializeToString()`` gives for the same content (fields in number
-    order, empty strings left out); ``tests/service/test_service_wire.py`` checks that
-    byte for byte over many results and through a real client.
+    order, empty strings left out; keys from the descriptors); ``tests/service/test_service_wire.py``
+    checks that byte for byte over many results and through a real client, and that
+    every field the descriptors declare is written here or named in ``NOT_ENCODED``.
     """
 
     def __init__(self, rubric: CompiledRubric) -> None:
@@ -183,7 +242,7 @@ class ScoreEncoder:
             + _string_field(_VERSION, rubric.version)
             + _string_field(_HASH, rubric.content_hash)
         )
-        # Sections (field 6) come before indicators (field 7) on the wire.
+        # Sections come before indicators on the wire: their field numbers are in that order.
         self.rows = [_Row(_SECTIONS, s.id, s.label, s.weight) for s in rubric.sections] + [
             _Row(_INDICATORS, i.id, i.label, i.weight) for i in rubric.indicators
         ]

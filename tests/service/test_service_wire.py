@@ -1,22 +1,28 @@
 """The hand-encoded Score reply: byte for byte what protobuf writes, and the same over a real channel.
 
 ``convert.ScoreEncoder`` writes ``ScoreResponse`` bytes itself (see its docstring for
-why). These tests hold it to ``SerializeToString()`` of the message built field by
-field through the protobuf API, for many results of every bundled rubric, for
-request ids and labels long enough to need multi-byte lengths, and past the
-per-row cache; then they serve the same servicer registered both ways (the
-generated registration, and ``servicer.add_to_server`` which passes the bytes
-through) and check that a real client reads the same replies from both.
+why), with keys taken from the message descriptors. These tests hold it to
+``SerializeToString()`` of a message built from the descriptors, whatever fields they
+declare, filled from what ``rubric score --format json`` prints: every field of
+``ScoreResponse`` and of the rows inside it must either be written by the encoder or
+be one it names as left to a reply serialized by protobuf (``convert.NOT_ENCODED``),
+and that reply must carry it. Then for many results of every bundled rubric, for
+request ids and labels long enough to need multi-byte lengths, and past the per-row
+cache; then they serve the same servicer registered both ways (the generated
+registration, and ``servicer.add_to_server`` which passes the bytes through) and
+check that a real client reads the same replies from both.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Container, Iterator, Mapping
 from concurrent import futures
 from typing import Any
 
 import grpc
 import pytest
+from google.protobuf.descriptor import Descriptor, FieldDescriptor
+from google.protobuf.message import Message
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rubric_service import convert
@@ -32,21 +38,40 @@ from tests.test_properties import wuping_facts
 RUBRICS = rubric_dsl.load_dir(BUNDLED)
 
 
+def fill(message: Message, data: Mapping[str, Any], skip: Container[str] = ()) -> Message:
+    """``message`` with every field its descriptor declares that ``data`` has a value for (by field
+    name, messages from nested mappings), except the fields whose full names are in ``skip``."""
+    for field in message.DESCRIPTOR.fields:
+        if field.full_name in skip or field.name not in data:
+            continue
+        value = data[field.name]
+        if field.message_type is None:
+            if field.is_repeated:
+                getattr(message, field.name).extend(value)
+            else:
+                setattr(message, field.name, value)
+        elif field.is_repeated:
+            for item in value:
+                fill(getattr(message, field.name).add(), item, skip)
+        else:
+            getattr(message, field.name).SetInParent()
+            fill(getattr(message, field.name), value, skip)
+    return message
+
+
+def reference_message(
+    result: rubric_dsl.Result, request_id: str = "", skip: Container[str] = convert.NOT_ENCODED
+) -> pb.ScoreResponse:
+    """The reply built through the protobuf API from what ``rubric score --format json`` prints (and
+    the request id), every field the descriptors declare but those ``skip`` names."""
+    reply = fill(pb.ScoreResponse(), {**result.to_dict(), "request_id": request_id}, skip)
+    assert isinstance(reply, pb.ScoreResponse)
+    return reply
+
+
 def reference(result: rubric_dsl.Result, request_id: str = "") -> bytes:
-    """The reply built through the protobuf API, from what ``rubric score --format json`` prints."""
-    data = result.to_dict()
-    return pb.ScoreResponse(
-        rubric=data["rubric"],
-        version=data["version"],
-        content_hash=data["content_hash"],
-        total=data["total"],
-        grade=data["grade"],
-        sections=[pb.SectionScore(**s) for s in data["sections"]],
-        indicators=[
-            pb.IndicatorScore(**{k: v for k, v in i.items() if k != "explanation"}) for i in data["indicators"]
-        ],
-        request_id=request_id,
-    ).SerializeToString()
+    """What protobuf writes for the reply without explanations."""
+    return reference_message(result, request_id).SerializeToString(deterministic=True)
 
 
 def encoded(rubric: rubric_dsl.CompiledRubric, result: rubric_dsl.Result, request_id: str = "") -> bytes:
@@ -68,6 +93,79 @@ def test_encoded_reply_is_what_protobuf_serializes(data: st.DataObject) -> None:
     wire = encoded(rubric, result, request_id)
     assert wire == reference(result, request_id)
     assert wire == convert.score_response(rubric, result, explain=False, request_id=request_id).SerializeToString()
+
+
+def walk(message: Descriptor, seen: frozenset[str] = frozenset()) -> Iterator[FieldDescriptor]:
+    """Every field of ``message``, and of every message type the encoder writes inside it (those of
+    the fields it leaves to protobuf are that reply's business), recursively."""
+    seen |= {message.full_name}
+    for field in message.fields:
+        yield field
+        inner = field.message_type
+        if inner is not None and field.full_name not in convert.NOT_ENCODED and inner.full_name not in seen:
+            yield from walk(inner, seen)
+
+
+FIELDS = list(walk(pb.ScoreResponse.DESCRIPTOR))
+
+
+def holds(message: Message, field: FieldDescriptor) -> bool:
+    """Whether ``field`` has a value that is not its default in ``message`` or a message inside it."""
+    found = message.ListFields()
+    if any(f.full_name == field.full_name for f, _ in found):
+        return True
+    return any(
+        holds(inner, field)
+        for f, value in found
+        if f.message_type is not None
+        for inner in (value if f.is_repeated else [value])
+    )
+
+
+SAMPLES = [
+    (RUBRICS[rubric_id], RUBRICS[rubric_id].score(facts), request_id)
+    for rubric_id, facts in (("wuping.casework", CASEWORK_FACTS), ("wuping.inspection", INSPECTION_FACTS))
+    for request_id in ("", "r-1")
+]
+
+
+@pytest.mark.parametrize("field", FIELDS, ids=lambda f: f.full_name)
+def test_every_field_is_written_by_the_encoder_or_left_to_protobuf(
+    field: FieldDescriptor, request: pytest.FixtureRequest
+) -> None:
+    """For each field the descriptors declare: replies where it is set, byte for byte what protobuf
+    writes; or, for a field the encoder leaves out, the reply that has it is serialized by protobuf."""
+    reason = convert.NOT_ENCODED.get(field.full_name)
+    if reason is None:
+        replies = [(s, reference_message(s[1], s[2])) for s in SAMPLES]
+        replies = [(s, reply) for s, reply in replies if holds(reply, field)]
+        assert replies, f"no reply sets {field.full_name}: the encoder does not write it, NOT_ENCODED does not name it"
+        for (rubric, result, request_id), reply in replies:
+            wire = encoded(rubric, result, request_id)
+            assert holds(pb.ScoreResponse.FromString(wire), field), f"the encoder does not write {field.full_name}"
+            assert wire == reply.SerializeToString(deterministic=True) == reply.SerializeToString()
+    elif reason == "explain":  # only an explained reply has it, and that one protobuf serializes
+        explained = 0
+        for rubric, result, request_id in SAMPLES:
+            wire = convert.score_response_bytes(rubric, result, explain=True, request_id=request_id)
+            full = reference_message(result, request_id, skip=())
+            assert wire == full.SerializeToString(deterministic=True) == full.SerializeToString()
+            explained += holds(full, field)
+            assert not holds(pb.ScoreResponse.FromString(encoded(rubric, result, request_id)), field)
+        assert explained, f"no explained reply sets {field.full_name}"
+    elif reason == "stream_error":  # only a stream record that could not be scored has it
+        stub = request.getfixturevalue("passed_through")
+        bad = pb.ScoreRequest(request_id="b", rubric="wuping.casework", facts={"on_time": "maybe"})
+        (reply,) = stub.ScoreStream(iter([bad]), timeout=10)
+        assert holds(reply, field) and reply.request_id == "b"
+    else:
+        pytest.fail(f"NOT_ENCODED gives {field.full_name} a reason no test knows: {reason}")
+
+
+def test_the_walk_reaches_the_rows() -> None:
+    names = {f.full_name for f in FIELDS}
+    assert {"rubric.v1.ScoreResponse.grade", "rubric.v1.SectionScore.points"} <= names
+    assert "rubric.v1.IndicatorScore.explanation" in names and set(convert.NOT_ENCODED) <= names
 
 
 LONG = "长" * 50  # 150 bytes of UTF-8: lengths of two varint bytes, inside and around the row
