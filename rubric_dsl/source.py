@@ -34,8 +34,8 @@ class SourceFile:
     text: str
 
     def line_text(self, line: int) -> str:
-        lines = self.text.splitlines()
-        return lines[line - 1] if 0 < line <= len(lines) else ""
+        lines = self.text.split("\n")  # as spans count lines
+        return lines[line - 1].rstrip("\r") if 0 < line <= len(lines) else ""
 
     def span_at(self, offset: int, length: int = 1) -> Span:
         """The span of `length` characters starting at character `offset`."""

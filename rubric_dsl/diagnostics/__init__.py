@@ -51,10 +51,12 @@ class Diagnostic:
         head = f"{self.span}: {severity}: {self.text(lang)} [{self.code}]"
         if source_text is None:
             return head
-        lines = source_text.splitlines()
+        lines = source_text.split("\n")  # as spans count lines: \r, \f, \u2028 … do not end one
+        if lines[-1] == "":
+            lines.pop()  # the nothing after the last newline is no line to show
         if not 0 < self.span.line <= len(lines):
             return head
-        line = lines[self.span.line - 1]
+        line = lines[self.span.line - 1].rstrip("\r")  # a file saved with CRLF
         start = min(self.span.column - 1, len(line))
         end = self.span.end_column - 1 if self.span.end_line == self.span.line else len(line.rstrip())
         end = max(start + 1, min(end, len(line)))
