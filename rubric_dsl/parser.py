@@ -8,6 +8,7 @@ file:line:col; the tree is then None and later stages do not run.
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from functools import cache
 from importlib import resources
@@ -22,7 +23,7 @@ from lark.exceptions import (
 )
 
 from rubric_dsl import ast, limits
-from rubric_dsl.diagnostics import Diagnostic
+from rubric_dsl.diagnostics import Diagnostic, codes
 from rubric_dsl.diagnostics import syntax as diag
 from rubric_dsl.source import SourceFile, Span
 
@@ -79,7 +80,14 @@ FULL_WIDTH = {
     "－": "-",
     "＞": ">",
     "＜": "<",
+    "［": "[",
+    "］": "]",
+    "\u3000": " ",  # the full-width space
 }
+# A number written with its unit, as a sheet writes it (`80分`): the language writes the number alone.
+UNIT_AFTER_NUMBER = re.compile(r"(\d+(?:\.\d+)?)(万元|分|元|人|次|个|项|天|户|家|件|年)")
+# Tokens that start an item of the rubric itself: met inside a block, a `}` is missing before them.
+RUBRIC_ITEMS = {"GRADES", "INPUT", "LET", "CONSTRAINT", "ROUND", "VERSION", "TOTAL", "SOURCE", "REGION", "YEAR"}
 # Listed first when a syntax error names what could come next: the usual fixes.
 LIKELY = ("RBRACE", "NUMBER", "INT_NUMBER", "STRING", "NAME", "PERCENT", "LBRACE")
 MOST_EXPECTED = 8
@@ -111,7 +119,15 @@ def parse(source: SourceFile) -> tuple[ast.Rubric | None, list[Diagnostic]]:
     try:
         tree = lark_parser().parse(text)
     except UnexpectedInput as error:
-        return None, [*full_width, _syntax_diagnostic(SourceFile(source.path, text), error)]
+        problem = _syntax_diagnostic(SourceFile(source.path, text), error)
+        at = (problem.span.line, problem.span.column)
+        replaced = [d for d in full_width if (d.span.line, d.span.column) == at]
+        if replaced and problem.code == codes.SYNTAX_ERROR and "expected" in problem.message:
+            # the ASCII twin of a full-width character does not belong there either: one diagnostic, not two
+            char = source.line_text(problem.span.line)[problem.span.column - 1]
+            problem = diag.full_width_out_of_place(char, *_expected(_allowed(error)), problem.span)
+            full_width = [d for d in full_width if d not in replaced]
+        return None, [*full_width, problem]
     deepest = _too_deep(tree)
     if deepest is not None:
         return None, [*full_width, diag.nesting_too_deep(limits.MAX_TREE_DEPTH, _meta_span(source.path, deepest))]
@@ -178,7 +194,13 @@ def _ascii_punctuation(source: SourceFile) -> tuple[str, list[Diagnostic]]:
         elif char == "#":
             in_comment = True
         elif char in FULL_WIDTH and char not in "“”":
-            found.append(diag.full_width_character(char, FULL_WIDTH[char], source.span_at(offset)))
+            span = source.span_at(offset)
+            problem = (
+                diag.full_width_space(span)
+                if char == "\u3000"
+                else diag.full_width_character(char, FULL_WIDTH[char], span)
+            )
+            found.append(problem)
             chars[offset] = FULL_WIDTH[char]
     return "".join(chars), found
 
@@ -211,7 +233,83 @@ def _syntax_diagnostic(source: SourceFile, error: UnexpectedInput) -> Diagnostic
         return diag.missing_weight(span)
     if token.type in ("NUMBER", "INT_NUMBER", "PERCENT") and {"LSQB", "LPAR"} <= set(error.expected):
         return diag.band_not_interval(str(token), span)
-    return diag.unexpected_token(_token_words(token), *_expected(error.expected), span)
+    return _slip(source, error, span) or diag.unexpected_token(_token_words(token), *_expected(error.expected), span)
+
+
+def _allowed(error: UnexpectedInput) -> set[str]:
+    if isinstance(error, UnexpectedCharacters):
+        return set(error.allowed or ())
+    return set(getattr(error, "expected", ()) or ())
+
+
+def _slip(source: SourceFile, error: UnexpectedToken, span: Span) -> Diagnostic | None:
+    """A message for the slips people make, saying what to type; None for any other syntax error."""
+    token, expected = error.token, set(error.expected)
+    offset = token.start_pos or 0
+    line_start = source.text.rfind("\n", 0, offset) + 1
+    before = source.text[line_start:offset]
+    if token.type == "MINUS" and re.search(r"[\[(]\s*-?[\d.]+%?\s*$", before):
+        return diag.band_dash(span)
+    if "EACH" in expected:  # shown where `each` goes: after the rule, not at whatever follows it
+        return diag.checklist_needs_each(source.span_at(_end_of_code(source.text, offset)))
+    previous_line = source.text.rfind("\n", 0, max(line_start - 1, 0)) + 1
+    units = [
+        m for m in UNIT_AFTER_NUMBER.finditer(source.text, previous_line, offset) if _in_code(source.text, m.start())
+    ]
+    if units:
+        unit = units[-1]
+        return diag.number_with_unit(unit[1], unit[2], source.span_at(unit.start(2), len(unit[2])))
+    if "RBRACE" in expected and token.type in RUBRIC_ITEMS | {"SECTION", "INDICATOR"}:
+        opened = _unclosed_brace(source.text, offset)
+        if opened is not None and token.type in RUBRIC_ITEMS:
+            return diag.missing_close_brace(_token_words(token), source.span_at(opened).line, span)
+    return None
+
+
+def _end_of_code(text: str, offset: int) -> int:
+    """Where the code before `offset` ends: after its last character that is neither blank nor comment."""
+    end = offset
+    while end > 0:
+        start = text.rfind("\n", 0, end - 1) + 1
+        line = text[start:end]
+        hash_at = next((i for i, c in enumerate(line) if c == "#" and line[:i].count('"') % 2 == 0), len(line))
+        code = line[:hash_at].rstrip()
+        if code:
+            return start + len(code)
+        end = start
+    return 0
+
+
+def _in_code(text: str, offset: int) -> bool:
+    """Whether `offset` lies outside labels and comments (judged on its own line)."""
+    start = text.rfind("\n", 0, offset) + 1
+    head = text[start:offset]
+    return "#" not in head and head.count('"') % 2 == 0
+
+
+def _unclosed_brace(text: str, offset: int) -> int | None:
+    """The offset of the innermost `{` still open at `offset` (outside labels and comments), but the
+    rubric's own."""
+    stack: list[int] = []
+    in_string = in_comment = escaped = False
+    for at in range(offset):
+        char = text[at]
+        if char == "\n":
+            in_string = in_comment = escaped = False
+        elif in_comment:
+            continue
+        elif in_string:
+            in_string = escaped or char != '"'
+            escaped = not escaped and char == "\\"
+        elif char == '"':
+            in_string = True
+        elif char == "#":
+            in_comment = True
+        elif char == "{":
+            stack.append(at)
+        elif char == "}" and stack:
+            stack.pop()
+    return stack[-1] if len(stack) > 1 else None
 
 
 def _token_words(token: Token) -> str:

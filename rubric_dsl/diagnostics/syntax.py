@@ -145,3 +145,60 @@ def file_undecodable(span: Span) -> Diagnostic:
         "该文件不是 UTF-8、GB18030/GBK 或 UTF-16 编码的文本（或含有空字符）；请用编辑器打开，另存为 UTF-8 文本",
         span,
     )
+
+
+def full_width_space(span: Span) -> Diagnostic:
+    return error(
+        codes.SYNTAX_ERROR,
+        "a full-width space (U+3000, typed by a Chinese input method) is not allowed here; type an ordinary space",
+        "此处不能用全角空格（中文输入法输入的空格，U+3000），请改用半角空格",
+        span,
+    )
+
+
+def full_width_out_of_place(char: str, expected: str, expected_zh: str, span: Span) -> Diagnostic:
+    return error(
+        codes.SYNTAX_ERROR,
+        f"unexpected full-width `{char}`: neither it nor its ASCII twin belongs here{expected}",
+        f"此处不应出现全角字符 `{char}`（半角也不行）{expected_zh}",
+        span,
+    )
+
+
+def band_dash(span: Span) -> Diagnostic:
+    return error(
+        codes.SYNTAX_ERROR,
+        "a band's two ends are separated by a comma, not a dash: write `[90%, 95%)` for 90% (included) "
+        "up to 95% (not included)",
+        "区间的两端用逗号分隔，不用横线：写成 `[90%, 95%)`，表示 90%（含）至 95%（不含）",
+        span,
+    )
+
+
+def checklist_needs_each(span: Span) -> Diagnostic:
+    return error(
+        codes.SYNTAX_ERROR,
+        "a checklist says what each failed item costs and ends with `each`: "
+        "write e.g. `checklist failed_items deduct 1 each`",
+        "清单扣分规则要写明每个不符项扣几分，并以 `each` 结尾，例如 `checklist failed_items deduct 1 each`",
+        span,
+    )
+
+
+def number_with_unit(number: str, unit: str, span: Span) -> Diagnostic:
+    return error(
+        codes.SYNTAX_ERROR,
+        f"write the number without its unit: `{number}`, not `{number}{unit}` "
+        f'(an input states its unit once: `unit "{unit}"`)',
+        f'数字后面不写单位：写 `{number}`，不写 `{number}{unit}`（单位在输入项中声明一次：`unit "{unit}"`）',
+        span,
+    )
+
+
+def missing_close_brace(found: str, line: int, span: Span) -> Diagnostic:
+    return error(
+        codes.SYNTAX_ERROR,
+        f"unexpected {found}: a `}}` is missing before it; the `{{` on line {line} is never closed",
+        f"此处不应出现 {found}：前面缺少一个 `}}`，第 {line} 行的 `{{` 没有闭合",
+        span,
+    )
