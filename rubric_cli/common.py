@@ -10,9 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from rubric_cli.command import UsageProblem
-from rubric_dsl.api import compile_file, load_library
+from rubric_dsl.api import RUBRIC_ID, compile_file, load_library
 from rubric_dsl.diagnostics import closest, did_you_mean
-from rubric_dsl.errors import RubricError
 from rubric_dsl.program import CompiledRubric
 
 DEFAULT_RUBRICS = Path("rubrics")
@@ -50,9 +49,18 @@ def find_rubric(name: str, rubrics: Path | None) -> CompiledRubric:
     library = load_library(directory)
     if name in library.rubrics:
         return library.rubrics[name]
-    broken = [path for path, rubric_id in library.ids.items() if rubric_id == name]
+    broken = [path for path, rubric_id in library.ids.items() if rubric_id == name] or [
+        path for path, text in library.sources.items() if RUBRIC_ID.findall(text)[:1] == [name]
+    ]  # a file that does not even parse names its id in its first line
     if broken:
-        raise RubricError([d for d in library.files[broken[0]] if d.severity == "error"], library.sources)
+        errors = [d for d in library.files[broken[0]] if d.severity == "error"]
+        text = library.sources.get(broken[0])
+        raise UsageProblem(
+            f"rubric `{name}` ({broken[0]}) has {len(errors)} error(s) and cannot be used:\n"
+            + "\n".join(d.render(text) for d in errors),
+            f"评分规则 `{name}`（{broken[0]}）有 {len(errors)} 处错误，无法使用：\n"
+            + "\n".join(d.render(text, "zh") for d in errors),
+        )
     known = sorted(library.rubrics)
     match = closest(name, known)
     raise UsageProblem(

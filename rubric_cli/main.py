@@ -11,6 +11,7 @@ Each subcommand is a module of `rubric_cli.commands`, listed in its `COMMANDS` t
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -66,11 +67,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         subparsers[options.command].error(f"unrecognized arguments: {' '.join(unknown)}")
     command: Command = {c.NAME: c for c in COMMANDS}[options.command]
     try:
-        return command.run(options, sys.stdout, sys.stderr)
+        code = command.run(options, sys.stdout, sys.stderr)
+        sys.stdout.flush()  # here, where a reader that went away is handled, not at exit
+        return code
     except (UsageProblem, RubricDslError) as problem:
         lang = choose_language(options.lang) if "lang" in vars(options) else "en"
         print(f"rubric {command.NAME}: {describe(problem, lang)}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # the reader went away (`| head`): stop quietly, as other tools do
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # so that flushing stdout at exit raises nothing either
+        return 1
+    except KeyboardInterrupt:  # Ctrl-C
+        print(f"rubric {command.NAME}: interrupted", file=sys.stderr)
+        return 130
 
 
 def describe(problem: UsageProblem | RubricDslError, lang: Language) -> str:

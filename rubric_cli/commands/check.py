@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
@@ -21,6 +22,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_lang_argument(parser)
     parser.add_argument("paths", nargs="+", metavar="PATH", help="rubric files or directories")
     parser.add_argument("--rubrics", type=Path, metavar="DIR", help=PARENTS_HELP)
+    parser.add_argument(
+        "--format", choices=("text", "json"), default="text", help="json: one object on stdout, for editors and CI"
+    )
 
 
 def run(options: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -36,12 +40,32 @@ def run(options: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         checked += len(wanted)
     if not checked:
         raise UsageProblem("no .rubric files found in " + ", ".join(options.paths))
-    if found:
-        print(Library(sources=sources).render(found, choose_language(options.lang)), file=err)
     errors = sum(d.severity == "error" for d in found)
     warnings = len(found) - errors
+    if options.format == "json":
+        report = {"files": checked, "errors": errors, "warnings": warnings, "diagnostics": [as_json(d) for d in found]}
+        print(json.dumps(report, ensure_ascii=False, indent=2), file=out)
+        return 1 if errors else 0
+    if found:
+        print(Library(sources=sources).render(found, choose_language(options.lang)), file=err)
     print(f"{checked} files checked: {errors} errors, {warnings} warnings", file=out)
     return 1 if errors else 0
+
+
+def as_json(d: Diagnostic) -> dict[str, object]:
+    """A diagnostic as `--format json` gives it: where (lines and columns from 1), what, in both languages."""
+    span = d.span
+    return {
+        "path": span.path,
+        "line": span.line,
+        "column": span.column,
+        "end_line": span.end_line,
+        "end_column": span.end_column,
+        "severity": d.severity,
+        "code": d.code,
+        "message": d.message,
+        "message_zh": d.message_zh,
+    }
 
 
 def _groups(paths: Sequence[str], search_dir: Path | None) -> dict[tuple[Path, ...], list[str]]:

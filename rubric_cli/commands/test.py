@@ -1,17 +1,21 @@
-"""`rubric test [--coverage] [PATH...]`: run the test cases (*.tests.toml) beside the rubrics."""
+"""`rubric test [--coverage] [--fail-under PERCENT] [--format json] [PATH...]`: run the test cases
+(*.tests.toml) beside the rubrics; exit 1 when a case fails, a rubric in scope does not compile, or
+the clauses reached are below --fail-under."""
 
 from __future__ import annotations
 
 import argparse
+import json
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TextIO
 
 from rubric_cli.command import UsageProblem
+from rubric_cli.commands.check import as_json
 from rubric_cli.common import DEFAULT_RUBRICS, PARENTS_HELP, add_lang_argument, require_rubrics_dir
 from rubric_dsl.api import Library, build_library, search_dirs, sources_for
 from rubric_dsl.coverage import Coverage
-from rubric_dsl.diagnostics import choose_language, has_errors
+from rubric_dsl.diagnostics import Diagnostic, choose_language, has_errors
 from rubric_dsl.testcases import run_file, test_files
 
 NAME = "test"
@@ -24,6 +28,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("paths", nargs="*", metavar="PATH", default=[str(DEFAULT_RUBRICS)])
     parser.add_argument("--rubrics", type=Path, metavar="DIR", help=PARENTS_HELP)
     parser.add_argument("--coverage", action="store_true", help="report the clauses no case reaches, per rubric")
+    parser.add_argument(
+        "--fail-under",
+        type=float,
+        metavar="PERCENT",
+        help="fail (exit 1) when the clauses reached, over all rubrics, are below PERCENT (implies --coverage)",
+    )
+    parser.add_argument(
+        "--format", choices=("text", "json"), default="text", help="json: one object on stdout, for editors and CI"
+    )
 
 
 def run(options: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -31,7 +44,11 @@ def run(options: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     files = test_files(options.paths)
     if not files:
         raise UsageProblem("no test cases (*.tests.toml) found in " + ", ".join(options.paths))
+    lang = choose_language(options.lang)
+    text = options.format == "text"
     passed = failed = 0
+    cases: list[dict[str, object]] = []
+    broken: dict[str, Diagnostic] = {}  # path -> its first error: a rubric in scope that does not compile
     libraries: dict[tuple[Path, ...], Library] = {}
     coverage: dict[str, Coverage] = {}
     for file in files:
@@ -39,23 +56,72 @@ def run(options: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         if dirs not in libraries:
             library = libraries[dirs] = build_library(sources_for({}, dirs))
             shown = [d for d in library.diagnostics if _under(d.span.path, options.paths)]  # not other regions'
-            if has_errors(shown):
-                print(library.render(shown, choose_language(options.lang)), file=err)
+            for d in shown:
+                if d.severity == "error":
+                    broken.setdefault(d.span.path, d)
+            if has_errors(shown) and text:
+                print(library.render(shown, lang), file=err)
         for outcome in run_file(file, libraries[dirs]):
             rubric = libraries[dirs].rubrics.get(outcome.rubric)
             if rubric is not None and outcome.result is not None:
                 coverage.setdefault(rubric.id, Coverage(rubric)).add(outcome.result)
+            cases.append(
+                {
+                    "file": str(outcome.file),
+                    "rubric": outcome.rubric,
+                    "name": outcome.name,
+                    "passed": outcome.passed,
+                    "failures": list(outcome.failures),
+                }
+            )
             if outcome.passed:
                 passed += 1
                 continue
             failed += 1
-            print(f"FAIL {outcome.file} [{outcome.rubric}] {outcome.name}", file=out)
-            for failure in outcome.failures:
-                print(f"  {failure}", file=out)
-    if options.coverage:
-        print_coverage(coverage.values(), out)
-    print(f"{passed} passed, {failed} failed", file=out)
-    return 1 if failed or not passed else 0
+            if text:
+                print(f"FAIL {outcome.file} [{outcome.rubric}] {outcome.name}", file=out)
+                for failure in outcome.failures:
+                    print(f"  {failure}", file=out)
+    reports = sorted(coverage.values(), key=lambda r: r.rubric.id)
+    share = _share(reports)
+    below = options.fail_under is not None and share < options.fail_under
+    if text:
+        if options.coverage or options.fail_under is not None:
+            print_coverage(reports, out)
+        for path, first in broken.items():
+            print(f"BROKEN {path}: does not compile: {first.text(lang)} [{first.code}]", file=out)
+        if below:
+            print(f"coverage {share:.1f}% of clauses is below --fail-under {options.fail_under:g}%", file=out)
+        print(f"{passed} passed, {failed} failed", file=out)
+    else:
+        report = {
+            "passed": passed,
+            "failed": failed,
+            "broken": [{"path": path, "first_error": as_json(first)} for path, first in broken.items()],
+            "cases": cases,
+            "coverage": {"percent": round(share, 1), "rubrics": [_coverage_json(r) for r in reports]},
+        }
+        print(json.dumps(report, ensure_ascii=False, indent=2), file=out)
+    return 1 if failed or not passed or broken or below else 0
+
+
+def _share(reports: Sequence[Coverage]) -> float:
+    """The clauses reached, in percent of all clauses of every rubric tested."""
+    total = sum(len(r.clauses()) for r in reports)
+    missed = sum(len(r.missed()) for r in reports)
+    return 100 * (total - missed) / total if total else 100.0
+
+
+def _coverage_json(report: Coverage) -> dict[str, object]:
+    clauses, missed = report.clauses(), report.missed()
+    return {
+        "rubric": report.rubric.id,
+        "clauses": len(clauses),
+        "reached": len(clauses) - len(missed),
+        "missed": [
+            {"path": c.span.path, "line": c.span.line, "column": c.span.column, "clause": c.label} for c in missed
+        ],
+    }
 
 
 def print_coverage(reports: Iterable[Coverage], out: TextIO) -> None:

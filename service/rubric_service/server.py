@@ -122,6 +122,10 @@ class HealthFollower:
             )
 
 
+class CannotBind(OSError):
+    """The server cannot listen on the address asked for."""
+
+
 @dataclass
 class RubricServer:
     """A built server: ``start`` it, then ``shutdown`` it (or let ``serve_main`` do both)."""
@@ -219,9 +223,20 @@ def create_server(
     health.add_to_server(health_servicer, server)
     reflection.enable_server_reflection((SERVICE_NAME, health.SERVICE_NAME, reflection.SERVICE_NAME), server)
     address = f"{_bracket(host)}:{port}"
-    bound = server.add_insecure_port(address) if credentials is None else server.add_secure_port(address, credentials)
+    try:
+        bound = (
+            server.add_insecure_port(address) if credentials is None else server.add_secure_port(address, credentials)
+        )
+    except RuntimeError:  # gRPC's way of saying the port is taken, or the address is not this machine's
+        bound = 0
     if bound == 0:
-        raise OSError(f"cannot bind {host}:{port}")
+        if watcher is not None:
+            watcher.stop()
+        guard.stop()
+        raise CannotBind(
+            f"cannot bind {host}:{port}: the port is in use (is another server running?)"
+            " or the address is not this machine's"
+        )
     return RubricServer(server, registry, health_servicer, follower, watcher, host, bound, guard, tls), bound
 
 
@@ -249,7 +264,7 @@ def serve_main(argv: Sequence[str] | None = None) -> int:
 
 def run_server(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """Run the server of parsed options until SIGTERM/SIGINT, its JSON log lines on ``out``, a refused option on
-    ``err``; 0 after a clean shutdown, 2 on a bad directory, TLS or token option."""
+    ``err``; 0 after a clean shutdown, 2 on a bad directory, TLS or token option, or a port it cannot bind."""
     configure_logging(out, sync=args.decision_log_sync)
     if not args.rubrics.is_dir():
         log.error("no_rubrics_directory", directory=str(args.rubrics))
@@ -271,7 +286,12 @@ def run_server(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     _warn_about_tokens(args, tls, tokens)
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
-    server, port = _create_from_args(args, tls, tokens)
+    try:
+        server, port = _create_from_args(args, tls, tokens)
+    except CannotBind as exc:
+        log.error("cannot_bind", host=args.host, port=args.port, error=str(exc))
+        print(f"rubric serve: {exc}", file=err)
+        return 2
     server.start()
     if args.port_file is not None:
         _write_port_file(args.port_file, port)

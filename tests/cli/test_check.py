@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -65,3 +66,15 @@ def test_language_follows_the_flag_then_the_environment(
     out = check(broken, *args, lang_env=lang_env)
     assert ("错误: `x` 不是已声明的输入" in out) == chinese
     assert ("error: `x` is not a declared input" in out) == (not chinese)
+
+
+def test_json_names_each_problem_where_it_is(tmp_path: Path) -> None:
+    path = tmp_path / "bad.rubric"
+    path.write_text(BROKEN, encoding="utf-8")
+    done = run_cli("check", str(path), "--format", "json")
+    assert done.returncode == 1 and done.stderr == ""
+    report = json.loads(done.stdout)
+    assert report["files"] == 1 and report["errors"] == len(report["diagnostics"]) >= 2
+    first = report["diagnostics"][0]
+    assert first["path"] == str(path) and first["line"] >= 1 and first["code"].startswith("rubric_")
+    assert first["message"] and first["message_zh"]

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
 
 from tests.cli.helpers import LANGUAGE_IDS, LANGUAGES, assert_broken_diagnostics, broken_rubric, run_cli
-from tests.conftest import SEED_CASEWORK, SEED_INSPECTION
+from tests.conftest import ROOT, RUBRICS, SEED_CASEWORK, SEED_INSPECTION
 from tests.test_seed_sheets import SHEETS
 
 
@@ -91,3 +95,32 @@ def test_an_unknown_rubric_is_reported_in_the_chosen_language(
     assert ("unknown rubric `wuping.casewrk` in rubrics; did you mean `wuping.casework`?" in done.stderr) == (
         not chinese
     )
+
+
+def test_a_broken_rubric_asked_for_by_id_is_reported_as_broken(tmp_path: Path) -> None:
+    root = tmp_path / "rubrics"
+    root.mkdir()
+    (root / "broken.rubric").write_text('rubric broken.x "坏" {\n  version "1"\n', encoding="utf-8")
+    done = run_cli("score", "--rubric", "broken.x", "--rubrics", str(root), "--facts", "-", stdin="{}")
+    assert done.returncode == 2 and "unknown rubric" not in done.stderr
+    assert "rubric `broken.x`" in done.stderr and "has 1 error(s) and cannot be used" in done.stderr
+    assert f"{root / 'broken.rubric'}:3:1: error:" in done.stderr or "broken.rubric:" in done.stderr
+
+
+def test_ctrl_c_and_a_reader_that_goes_away_end_quietly() -> None:
+    waiting = subprocess.Popen(
+        [sys.executable, "-m", "rubric_cli", "score", "--rubric", "wuping.casework", "--facts", "-"],
+        cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    time.sleep(1.5)  # until it waits for the facts on stdin (only bounds when the signal comes)
+    waiting.send_signal(signal.SIGINT)
+    _, err = waiting.communicate(timeout=60)
+    assert waiting.returncode == 130 and "interrupted" in err and "Traceback" not in err
+    closed = subprocess.Popen(
+        [sys.executable, "-m", "rubric_cli", "check", str(RUBRICS)],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    assert closed.stdout is not None
+    closed.stdout.close()  # like `| head` that has read what it wanted
+    _, err = closed.communicate(timeout=60)
+    assert "Traceback" not in err and "BrokenPipe" not in err

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -13,7 +14,7 @@ import pytest
 
 from rubric_cli.main import main
 from tests.cli.helpers import run_cli
-from tests.conftest import ROOT
+from tests.conftest import ROOT, RUBRICS
 from tests.service.service_harness import ServerProcess, copy_rubrics
 
 RUBRIC_SERVE = (sys.executable, "-m", "rubric_cli", "serve")
@@ -47,3 +48,14 @@ def test_serve_answers_until_sigterm(tmp_path: Path, capsys: pytest.CaptureFixtu
     finally:
         assert server.terminate() == 0
     assert server.wait_for(lambda e: e.get("event") == "stopped")
+
+
+def test_a_port_in_use_gets_one_line_not_a_traceback(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = run_cli("serve", "--rubrics", str(RUBRICS), "--port", str(port), "--no-reload")
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+    assert f"rubric serve: cannot bind 127.0.0.1:{port}: the port is in use" in done.stderr

@@ -3,9 +3,11 @@ no case reaches."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
-from tests.cli.helpers import run_cli
+from tests.cli.helpers import copied_rubrics, run_cli
+from tests.conftest import RUBRICS
 
 
 def test_test_command_reports_a_failing_case(tmp_path: Path) -> None:
@@ -44,3 +46,32 @@ def test_bundled_rubrics_reach_full_clause_coverage() -> None:
     assert done.returncode == 0, done.stdout
     lines = [line for line in done.stdout.splitlines() if line.startswith("coverage ")]
     assert len(lines) >= 10 and all(line.endswith("(100.0%)") for line in lines), done.stdout
+
+
+def test_a_rubric_in_scope_that_does_not_compile_fails_the_run(tmp_path: Path) -> None:
+    root = copied_rubrics(tmp_path)
+    (root / "wuping" / "broken.rubric").write_text('rubric broken.x "坏" {\n  version "1"\n', encoding="utf-8")
+    done = run_cli("test", str(root / "wuping"))
+    assert done.returncode == 1
+    assert f"BROKEN {root / 'wuping' / 'broken.rubric'}: does not compile:" in done.stdout
+    assert done.stdout.splitlines()[-1] == "46 passed, 0 failed"  # every case still ran
+
+
+def test_fail_under_fails_below_the_threshold_and_says_so(tmp_path: Path) -> None:
+    root = copied_rubrics(tmp_path)
+    tests = root / "wuping" / "casework.tests.toml"
+    head, first, *_ = tests.read_text(encoding="utf-8").split("\n[[case]]")
+    first_case = f"{head}\n[[case]]{first}\n"
+    tests.write_text(first_case, encoding="utf-8")  # one case left: most clauses are no longer reached
+    done = run_cli("test", str(root / "wuping"), "--fail-under", "100")
+    assert done.returncode == 1 and "is below --fail-under 100%" in done.stdout
+    assert run_cli("test", str(RUBRICS / "wuping"), "--fail-under", "100").returncode == 0
+
+
+def test_json_report_for_ci_and_editors() -> None:
+    done = run_cli("test", str(RUBRICS / "wuping"), "--format", "json")
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert report["failed"] == 0 and report["passed"] == len(report["cases"]) > 0 and report["broken"] == []
+    assert report["coverage"]["percent"] == 100.0
+    assert {r["rubric"] for r in report["coverage"]["rubrics"]} >= {"wuping.casework", "wuping.inspection"}
