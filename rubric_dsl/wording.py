@@ -11,13 +11,14 @@ Plain inputs and labelled `let` values are named by their labels, never by fact 
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
-from rubric_dsl import ast
-from rubric_dsl.checker.scope import Scope
+from rubric_dsl import ast, clauses
+from rubric_dsl.checker.scope import Kind, Scope
 from rubric_dsl.diagnostics import fmt
 
 _CMP = {">=": "≥", "<=": "≤", "==": "=", "!=": "≠", ">": ">", "<": "<"}
-_BINARY = {"+": "+", "-": "-", "*": "×", "/": "/", "and": "且", "or": "或"}
+_BINARY = {"+": "+", "-": "-", "*": "×", "/": "÷", "and": "且", "or": "或"}
 _ATOM = 8
 _LEVEL = {"if": 0, "or": 1, "and": 2, "not": 3, "cmp": 4, "+": 5, "-": 5, "*": 6, "/": 6, "neg": 7}
 
@@ -28,9 +29,9 @@ def criteria_text(rule: ast.Rule, weight: Decimal, scope: Scope) -> str:
 
 
 def value_text(value: Decimal, percent: bool, unit: str = "") -> str:
-    """A number as the sheet prints it: `95%`, `2.5`, `70人`; zero is plain `0`."""
+    """A number as the sheet prints it: `95%`, `2.5`, `70人`; zero is plain `0`, or `0%` for a percent."""
     if value == 0:
-        return "0"
+        return "0%" if percent else "0"
     return f"{fmt(value * 100)}%" if percent else f"{fmt(value)}{unit}"
 
 
@@ -69,9 +70,28 @@ class _Wording:
                 return f"{self.wrap(left, level)}{_CMP[op]}{self.wrap(right, level)}"
             case ast.IfElse(condition=c, then=t, otherwise=o):
                 return f"若{self.expr(c)}则{self.expr(t)}，否则{self.expr(o)}"
+            case ast.Call(func="abs", args=(arg,)):
+                return f"{self.wrap(arg, _ATOM)}的绝对值"
             case ast.Call(func=func, args=args):
-                return f"{func}({', '.join(self.expr(a) for a in args)})"
+                return self.extreme(func, args, ratio=False)
         raise TypeError(f"not an expression: {node!r}")
+
+    def extreme(self, func: str, args: tuple[ast.Expr, ...], ratio: bool) -> str:
+        """`min(1, a / b)` as `a÷b（最多按1计）` (`100%` where the value is a ratio); else 较小值/较大值."""
+        bounds = [a for a in args if isinstance(a, ast.Num)]
+        others = [a for a in args if not isinstance(a, ast.Num)]
+        if len(bounds) == 1 and len(others) == 1:
+            bound = bounds[0]
+            shown = value_text(bound.value, bound.percent or ratio)
+            return f"{self.expr(others[0])}（{'最多' if func == 'min' else '最少'}按{shown}计）"
+        listed = "、".join(self.expr(a) for a in args)
+        return f"{listed}中的{'较小值' if func == 'min' else '较大值'}"
+
+    def ratio(self, node: ast.Expr) -> str:
+        """A share of the weight: a bound of `min`/`max` reads as a percent (`最多按100%计`)."""
+        if isinstance(node, ast.Call) and node.func in ("min", "max"):
+            return self.extreme(node.func, node.args, ratio=True)
+        return self.expr(node)
 
     def name(self, name: str) -> str:
         if name in self.scope.inputs:
@@ -125,7 +145,7 @@ class _Wording:
             case ast.Steps():
                 return self.steps(rule)
             case ast.Proportional(ratio=ratio):
-                return f"该项指标分值×{self.expr(ratio)}"
+                return f"该项指标分值×{self.ratio(ratio)}"
             case ast.Linear():
                 return self.linear(rule, weight)
             case ast.Target():
@@ -222,3 +242,107 @@ class _Wording:
             return f"{head}，未达到不得分"
         ratio = "实际值/目标值" if rule.op in (">=", ">") else "目标值/实际值"
         return f"{head}，未达到按完成比例得分（满分×{ratio}）"
+
+
+# --- why points were lost (the 扣分原因 column) ----------------------------------------------------------
+
+
+def lost_text(rule: ast.Rule, weight: Decimal, scope: Scope, record: tuple[Any, ...], points: Decimal) -> str:
+    """Why an indicator scored `points` below its `weight`, worded for the 扣分原因 column: labels for
+    facts, the values the rule used, and the points (`扣6分：…，得9分`)."""
+    reason = _Reasons(scope, weight).reason(rule, record, points)
+    return f"扣{fmt(weight - points)}分：{reason}"
+
+
+class _Reasons(_Wording):
+    def __init__(self, scope: Scope, weight: Decimal) -> None:
+        super().__init__(scope)
+        self.weight = weight
+
+    def value(self, value: Any, subject: ast.Expr) -> str:
+        if isinstance(value, bool):
+            return "是" if value else "否"
+        if not isinstance(value, Decimal):
+            return f"“{value}”"
+        return value_text(value, self.scope.kind_of(subject) == Kind.PERCENT, self.unit(subject))
+
+    def named(self, subject: ast.Expr) -> str:
+        return self.expr(subject) if isinstance(subject, ast.Name) else self.subject(subject)
+
+    def reason(self, rule: ast.Rule, record: tuple[Any, ...], points: Decimal) -> str:
+        got = _points(points, None) if points == 0 else f"得{fmt(points)}分"
+        match rule:
+            case ast.Bands(subject=subject, rows=rows):
+                fired = clauses.BandsFired._make(record)
+                shown = f"{self.named(subject)}为{self.value(fired.value, subject)}"
+                if fired.clause == clauses.Bands.OTHERWISE:
+                    return f"{shown}，不在所列档次内，{got}"
+                return f"{shown}，属“{self.interval(rows[fired.row], subject)}”档，{got}"
+            case ast.Checklist(deduct=deduct, zero_when=zero_when):
+                checked = clauses.ChecklistFired._make(record)
+                if checked.clause == clauses.Checklist.ZEROED and zero_when is not None:
+                    return f"存在严重不符的情况（{self.expr(zero_when)}），不得分"
+                floor = "，扣完为止" if checked.clause == clauses.Checklist.FLOORED else ""
+                return f"有{fmt(checked.failed)}项不符，每项扣{fmt(deduct)}分{floor}，{got}"
+            case ast.Steps():
+                return self.steps_lost(rule, clauses.StepsFired._make(record), got)
+            case ast.Proportional(ratio=ratio):
+                fired_p = clauses.ProportionalFired._make(record)
+                share = value_text(fired_p.ratio, True)
+                text = f"{self.ratio(ratio)}为{share}，得分为{fmt(self.weight)}×{share}={fmt(fired_p.raw)}分"
+                return self.settled(text, fired_p.raw, points)
+            case ast.Linear(subject=subject, points=marks):
+                fired_l = clauses.LinearFired._make(record)
+                shown = f"{self.named(subject)}为{self.value(fired_l.value, subject)}"
+                ats = [self.num(p.at, subject) for p in sorted(marks, key=lambda p: p.at.value)]
+                if fired_l.clause == clauses.Linear.BELOW:
+                    return f"{shown}，不高于{ats[0]}，{got}"
+                if fired_l.clause == clauses.Linear.ABOVE:
+                    return f"{shown}，不低于{ats[-1]}，{got}"
+                low, high = ats[fired_l.segment - 1], ats[fired_l.segment]
+                text = f"{shown}，介于{low}与{high}之间，按比例得{fmt(fired_l.raw)}分"
+                return self.settled(text, fired_l.raw, points)
+            case ast.Target(actual=actual, op=op):
+                fired_t = clauses.TargetFired._make(record)
+                shown = f"{self.named(actual)}为{self.value(fired_t.actual, actual)}"
+                goal = f"未达到目标值（{_CMP[op]}{self.value(fired_t.target, actual)}）"
+                if fired_t.clause == clauses.Target.PROPORTIONAL:
+                    return f"{shown}，{goal}，按完成比例{got}"
+                return f"{shown}，{goal}，{got}"
+            case ast.Judged(tiers=tiers):
+                fired_j = clauses.JudgedFired._make(record)
+                tier = f"（{tiers[fired_j.tier].label}档）" if fired_j.clause == clauses.Judged.TIER else ""
+                return f"评价组评定{tier}{got}"
+            case ast.Formula(expr=expr):
+                fired_f = clauses.FormulaFired._make(record)
+                if isinstance(expr, ast.Num):
+                    return got
+                text = f"按公式{self.expr(expr)}计算为{fmt(fired_f.raw)}分"
+                if fired_f.clause == clauses.Clamp.RAISED:
+                    return f"{text}，最低0分，不得分"
+                return self.settled(text, fired_f.raw, points)
+            case ast.Conditional(arms=arms, otherwise=otherwise):
+                fired_c = clauses.ConditionalFired._make(record)
+                if fired_c.clause == clauses.Conditional.ARM:
+                    arm = arms[fired_c.arm]
+                    return f"因{self.expr(arm.condition)}，{self.reason(arm.rule, fired_c.inner, points)}"
+                return self.reason(otherwise, fired_c.inner, points)
+        raise TypeError(f"not a rule: {rule!r}")
+
+    def steps_lost(self, rule: ast.Steps, fired: clauses.StepsFired, got: str) -> str:
+        subject, above = rule.subject, rule.direction == "above"
+        shown = f"{self.named(subject)}为{self.value(fired.value, subject)}"
+        limit = self.num(rule.threshold, subject)
+        step = f"{fmt(rule.step.value * 100)}个百分点" if rule.step.percent else self.num(rule.step, subject)
+        floor = "，扣完为止" if fired.clause == clauses.Steps.FLOORED else ""
+        return (
+            f"{shown}，{'超过' if above else '低于'}{limit}，每{'增加' if above else '减少'}{step}"
+            f"扣{fmt(rule.deduct)}分，计{fmt(fired.steps)}次{floor}，{got}"
+        )
+
+    @staticmethod
+    def settled(text: str, raw: Decimal, points: Decimal) -> str:
+        """The computed points, and what rounding made of them."""
+        if raw < 0:
+            return f"{text}，最低0分"
+        return text if raw == points else f"{text}，计{fmt(points)}分"
