@@ -32,6 +32,14 @@ DOMAIN = "rubric.v1"
 STATUS_MESSAGE_BYTES = 600  # UTF-8 bytes of a status message (percent-encoded in the trailers: up to ×3)
 STATUS_TEXT = 200  # characters of one field, description or metadata value in a status
 STATUS_DETAILS_BYTES = 2500  # bytes of the details (base64 in the trailers: ×4/3)
+# A ScoreError inside a stream's reply (ScoreStream, Compare): its message cut to this many characters and
+# its violations listed while they fit this many bytes, so one bad record cannot make a reply past the
+# message size limit and end the whole stream.
+SCORE_ERROR_TEXT = 2000
+SCORE_ERROR_BYTES = 64 * 1024
+ECHOED_NAME = 200  # characters of a rubric id or version echoed in a message, metadata or log line
+MAX_REQUEST_ID = 1000  # characters of a request id; a longer one is refused (violation `request_id`)
+NAMED_FACTS = 20  # bad facts named one by one in an error's message (all are violations)
 
 
 @dataclass(frozen=True)
@@ -63,8 +71,8 @@ class ServiceError(Exception):
         A status travels in the trailers, which clients refuse past 8 KiB (gRPC's default), so it
         is kept to about 4 KiB whatever the problems: the message to ``STATUS_MESSAGE_BYTES``, each
         text to ``STATUS_TEXT``, and the violations listed while they fit ``STATUS_DETAILS_BYTES``,
-        then one more saying how many were left out. (A ScoreError in a stream message has no such
-        limit and lists every violation.)"""
+        then one more saying how many were left out. (A ScoreError in a stream message has a larger
+        budget, ``SCORE_ERROR_BYTES``.)"""
         metadata = {k: _cut(v, STATUS_TEXT) for k, v in self.metadata.items()}
         details = [_pack(error_details_pb2.ErrorInfo(reason=self.reason, domain=DOMAIN, metadata=metadata))]
         if self.violations:
@@ -87,14 +95,27 @@ class ServiceError(Exception):
         return rpc_status.to_status(status)
 
     def to_score_error(self) -> pb.ScoreError:
-        return pb.ScoreError(
+        """The error of one record in a stream: violations listed while they fit ``SCORE_ERROR_BYTES``, then one
+        saying how many more there were."""
+        error = pb.ScoreError(
             code=code_pb2.Code.ValueType(self.code_number),
             reason=self.reason,
-            message=self.message,
-            field_violations=[
-                pb.FieldViolation(field=v.field, description=v.description, reason=v.reason) for v in self.violations
-            ],
+            message=_cut(self.message, SCORE_ERROR_TEXT),
         )
+        size = error.ByteSize()
+        for number, v in enumerate(self.violations):
+            item = pb.FieldViolation(
+                field=_cut(v.field, SCORE_ERROR_TEXT),
+                description=_cut(v.description, SCORE_ERROR_TEXT),
+                reason=v.reason,
+            )
+            size += item.ByteSize() + 8
+            if size > SCORE_ERROR_BYTES:
+                left = len(self.violations) - number
+                error.field_violations.add(description=f"and {left} more problem(s), not listed")
+                break
+            error.field_violations.append(item)
+        return error
 
 
 def _cut(text: str, limit: int) -> str:
@@ -109,7 +130,9 @@ def _pack(message: Any) -> any_pb2.Any:
 
 def invalid_facts(exc: InvalidFacts, rubric: str) -> ServiceError:
     violations = [Violation(f"facts.{p.fact}", p.message, p.reason) for p in exc.problems]
-    names = ", ".join(p.fact for p in exc.problems)
+    named = [_cut(p.fact, ECHOED_NAME) for p in exc.problems[:NAMED_FACTS]]
+    more = len(exc.problems) - len(named)
+    names = ", ".join(named) + (f" and {more} more" if more > 0 else "")
     return ServiceError(
         grpc.StatusCode.INVALID_ARGUMENT,
         "INVALID_FACTS",
@@ -131,9 +154,9 @@ def bad_fields(problems: dict[str, str], reason: str = "INVALID_REQUEST") -> Ser
 
 def not_found(exc: RubricNotFound) -> ServiceError:
     reason = "RUBRIC_NOT_FOUND" if exc.served_version is None else "VERSION_NOT_FOUND"
-    metadata = {"rubric": exc.rubric}
+    metadata = {"rubric": _cut(exc.rubric, ECHOED_NAME)}
     if exc.version:
-        metadata["version"] = exc.version
+        metadata["version"] = _cut(exc.version, ECHOED_NAME)
     if exc.served_version is not None:
         metadata["served_version"] = exc.served_version
     return ServiceError(grpc.StatusCode.NOT_FOUND, reason, str(exc), [], metadata)

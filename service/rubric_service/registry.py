@@ -49,11 +49,16 @@ class RubricNotFound(LookupError):
         self.rubric = rubric
         self.version = version
         self.served_version = served_version
+        shown, wanted = _cut(rubric), _cut(version)  # a request's text echoed: cut, whatever its length
         if served_version is None:
-            text = f"no rubric {rubric!r} is being served"
+            text = f"no rubric {shown!r} is being served"
         else:
-            text = f"rubric {rubric!r} is served at version {served_version!r}, not {version!r}"
+            text = f"rubric {shown!r} is served at version {served_version!r}, not {wanted!r}"
         super().__init__(text)
+
+
+def _cut(text: str, limit: int = 200) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 @dataclass(frozen=True)

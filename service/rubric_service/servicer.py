@@ -75,6 +75,10 @@ class RubricServicer(pb_grpc.RubricServiceServicer):
     def _score(self, request: pb.ScoreRequest) -> tuple[CompiledRubric, Result]:
         if not request.rubric:
             raise errors.bad_fields({"rubric": "name the rubric to score against"})
+        if len(request.request_id) > errors.MAX_REQUEST_ID:
+            raise errors.bad_fields(
+                {"request_id": f"{len(request.request_id)} characters, more than the {errors.MAX_REQUEST_ID} allowed"}
+            )
         try:
             rubric = self.registry.snapshot().get(request.rubric, request.version)
         except RubricNotFound as exc:
@@ -130,9 +134,18 @@ class RubricServicer(pb_grpc.RubricServiceServicer):
         log.info("decision", **fields)
 
     def _log_failure(self, rpc: str, request: pb.ScoreRequest, failure: ServiceError | None, seconds: float) -> None:
-        fields: dict[str, Any] = {"rpc": rpc, "request_id": request.request_id, "rubric": request.rubric}
+        # the request's own text, cut: a decision line stays a line, whatever the request held
+        fields: dict[str, Any] = {
+            "rpc": rpc,
+            "request_id": request.request_id[: errors.MAX_REQUEST_ID],
+            "rubric": request.rubric[: errors.ECHOED_NAME],
+        }
         if failure is not None:
-            fields.update(version=request.version, outcome=failure.reason.lower(), error=failure.message)
+            fields.update(
+                version=request.version[: errors.ECHOED_NAME],
+                outcome=failure.reason.lower(),
+                error=failure.message[: errors.SCORE_ERROR_TEXT],
+            )
         else:
             fields.update(outcome="internal_error")
         fields["latency_ms"] = round(seconds * 1000, 3)
@@ -187,10 +200,10 @@ class RubricServicer(pb_grpc.RubricServiceServicer):
         except ServiceError as exc:
             if exc.code is grpc.StatusCode.DEADLINE_EXCEEDED:
                 context.abort_with_status(exc.to_status())
-            return pb.ScoreResponse(
-                rubric=request.rubric,
-                version=request.version,
-                request_id=request.request_id,
+            return pb.ScoreResponse(  # echoes cut: one record's reply must not outgrow the message limit
+                rubric=request.rubric[: errors.ECHOED_NAME],
+                version=request.version[: errors.ECHOED_NAME],
+                request_id=request.request_id[: errors.MAX_REQUEST_ID],
                 error=exc.to_score_error(),
             ).SerializeToString()
 

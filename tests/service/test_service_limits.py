@@ -233,3 +233,29 @@ def test_compare_past_the_call_cap_ends_with_a_clear_error(capped: ServerProcess
     code, _, info = rich_error(caught.value)
     assert (code, info.reason) == (grpc.StatusCode.DEADLINE_EXCEEDED, "CALL_TOO_LONG")
     assert answered and all(r.records[0].outcomes[0].total == "94.6" for r in answered)
+
+
+def test_a_stream_record_whose_error_would_outgrow_a_message_is_trimmed_and_the_stream_goes_on(
+    server: ServerProcess, stub: Any
+):
+    # a 2.5 MB rubric id echoed in the error's message and metadata once made a 5 MB reply: the stream died
+    huge = pb.ScoreRequest(request_id="huge", rubric="x" * 2_500_000, facts={f"f{k}": "1" for k in range(9_000)})
+    many = pb.ScoreRequest(request_id="many", rubric="wuping.casework", facts={f"u{k}" * 40: "1" for k in range(9_000)})
+    good = pb.ScoreRequest(request_id="good", rubric="wuping.casework", facts=CASEWORK_FACTS)
+    mark = server.mark()
+    first, second, third = stub.ScoreStream(iter([huge, many, good]), timeout=WAIT)
+    assert first.error.reason == "RUBRIC_NOT_FOUND" and len(first.rubric) <= 200 and first.ByteSize() < 5_000
+    assert second.error.reason == "INVALID_FACTS" and second.ByteSize() < 70 * 1024
+    assert second.error.field_violations[-1].description.endswith("more problem(s), not listed")
+    assert (third.request_id, third.total) == ("good", "94.6")
+    server.wait_for(lambda e: e.get("event") == "decision" and e.get("request_id") == "good", since=mark)
+    decisions = [e for e in server.events[mark:] if e.get("event") == "decision"]
+    assert max(len(str(e)) for e in decisions) < 8_000  # request fields are cut in decision lines too
+
+
+def test_an_over_long_request_id_is_refused_by_name(stub: Any):
+    request = pb.ScoreRequest(request_id="r" * 1001, rubric="wuping.casework", facts=CASEWORK_FACTS)
+    with pytest.raises(grpc.RpcError) as refused:
+        stub.Score(request, timeout=10)
+    code, violations, _ = rich_error(refused.value)
+    assert code == grpc.StatusCode.INVALID_ARGUMENT and "request_id" in violations
