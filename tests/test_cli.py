@@ -1,5 +1,5 @@
 """The `rubric` command's table and dispatch: every command of `COMMANDS`, in order, and nothing else;
-usage errors exit 2; a command loads only what it runs (no gRPC for `check` or `fmt`).
+usage errors exit 2; a command loads only what it runs (no gRPC or pygls for `check` or `fmt`).
 
 Each command's own behaviour is tested in tests/cli/test_NAME.py.
 """
@@ -19,7 +19,7 @@ from rubric_cli.main import main
 from tests.cli.helpers import run_cli
 from tests.conftest import ROOT
 
-NAMES = ["check", "fmt", "test", "score", "sheet", "compare", "serve", "call"]
+NAMES = ["check", "fmt", "test", "score", "sheet", "compare", "serve", "call", "lsp"]
 
 
 def test_the_table_holds_every_command_module_once_in_order() -> None:
@@ -68,6 +68,7 @@ GIVEN = {
     "compare": ["--rubric", "x", "--data", "x.csv"],
     "serve": [],
     "call": ["ListRubrics"],
+    "lsp": [],
 }
 
 
@@ -81,12 +82,13 @@ def test_an_unknown_option_is_refused_by_the_commands_own_parser(name: str, caps
     assert f"rubric {name}: error: unrecognized arguments: --no-such-option" in err
 
 
-# What a command run loaded of gRPC, printed after the command's own output.
+# What a command run loaded of gRPC (and of the language server's pygls), printed after the command's own output.
 PROBE = """\
 import sys
 from rubric_cli.main import main
 code = main(sys.argv[1:])
-loaded = sorted(m for m in sys.modules if m.split(".")[0] in ("grpc", "grpc_health", "grpc_reflection", "grpc_status"))
+heavy = ("grpc", "grpc_health", "grpc_reflection", "grpc_status", "pygls", "lsprotocol")
+loaded = sorted(m for m in sys.modules if m.split(".")[0] in heavy)
 print("loaded:", *loaded, file=sys.stderr)
 sys.exit(code)
 """
@@ -101,7 +103,7 @@ def loaded_grpc(*args: str) -> tuple[int, list[str]]:
     return done.returncode, last.split()[1:]
 
 
-def test_check_and_fmt_do_not_import_grpc(tmp_path: Path) -> None:
+def test_check_and_fmt_do_not_import_grpc_or_pygls(tmp_path: Path) -> None:
     assert loaded_grpc("check", "rubrics") == (0, [])
     canonical = tmp_path / "one.rubric"
     canonical.write_text((ROOT / "rubrics" / "wuping" / "common.rubric").read_text(encoding="utf-8"), "utf-8")
