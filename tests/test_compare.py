@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 from openpyxl import Workbook
 
 from rubric_dsl import compare
-from rubric_dsl.compare import CompareError, Scored, Unscored
+from rubric_dsl.compare import CompareError, Scored, Unscored, pool, records, statistics
 from rubric_dsl.compare_report import render, to_dict, to_html, to_table
 from tests.conftest import ROOT, RUBRICS
 
@@ -295,9 +295,9 @@ def test_an_unknown_column_option_suggests_a_name(library: Path) -> None:
 
 
 def test_xlsx_floats_are_read_through_their_repr_never_their_binary_value() -> None:
-    assert compare._xlsx_cell(98.02) == Decimal("98.02")
-    assert compare._xlsx_cell(0.1 + 0.2) == Decimal("0.30000000000000004")  # what the cell holds, digit for digit
-    assert compare._xlsx_cell(True) is True and compare._xlsx_cell("  ") is None
+    assert records._xlsx_cell(98.02) == Decimal("98.02")
+    assert records._xlsx_cell(0.1 + 0.2) == Decimal("0.30000000000000004")  # what the cell holds, digit for digit
+    assert records._xlsx_cell(True) is True and records._xlsx_cell("  ") is None
 
 
 def test_jsonl_numbers_are_decimals_and_nulls_are_absent() -> None:
@@ -461,7 +461,7 @@ def test_the_median_from_counted_totals_is_the_exact_median(values: list[Decimal
     ordered = sorted(values)
     middle = len(ordered) // 2
     expected = ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
-    assert compare._median(sorted(tally), tally, len(values)) == expected
+    assert statistics._median(sorted(tally), tally, len(values)) == expected
 
 
 @pytest.mark.skipif(
@@ -484,8 +484,8 @@ def test_a_worker_that_compiles_a_different_rubric_refuses_to_score(library: Pat
     assert edited != ref.sources
     plan = compare.Plan((dataclasses.replace(ref, sources=edited),), (((), ()),), ((0,),))
     try:
-        compare._start_worker(plan)
+        pool._start_worker(plan)
         with pytest.raises(CompareError, match=r"a worker compiled different rubrics: wuping\.casework"):
-            compare._work([(0, ())])
+            pool._work([(0, ())])
     finally:
-        compare._WORKER = None
+        pool._WORKER = None

@@ -1,0 +1,118 @@
+"""Compare rubrics on the same records: `rubric compare`.
+
+Takes a table of records (CSV, JSONL or XLSX; one record per row, columns are facts) and two or
+more *schemes*, each one rubric or a set of rubrics; gives, per record, the total and grade under
+each scheme, whether the grade changed against the first scheme (the baseline) and the indicators
+whose points differ most; per scheme, grade counts, mean, median, min, max and a weighted mean.
+
+Mixed records (some projects under one rubric, some under another) name their baseline rubric in
+a column (`--rubric-column`). A scheme then scores each record under that rubric itself if it
+holds it, else under its rubric that extends it, else under an explicit `FROM=TO` pair. A record
+that no rubric of a scheme fits, or that lacks facts the rubric needs, is reported for that
+scheme and left out of its statistics; the run goes on.
+
+Values reach the front door as the table holds them: CSV and JSONL strings as strings (it reads
+percent points, "true"/"false"), JSON numbers as `Decimal`, XLSX floats through their shortest
+repr (never `Decimal(float)`). An empty cell is an absent fact, so defaults apply. Each record is
+given only the facts its rubric declares, which is `allow_extra_facts=True` without the slow path;
+columns no compared rubric declares are reported as warnings instead.
+
+Large tables are scored by worker processes, one per core, in chunks; results come back as text.
+Compiled rubrics hold generated functions and do not pickle: a forked worker (Linux) starts with
+the parent's compiled rubrics and records in memory; a spawned one compiles the rubrics again from
+the source texts read here and checks their content hashes, and is sent the records. Both paths run
+the same `Scorer`, so the decimals are identical. Statistics are exact decimals: means and weighted
+means are rounded half-up to 0.01 for display, the median is exact. `compare_report` lays the
+result out and holds the command's options. The service's `Compare` RPC (`rubric_service.compare`) scores
+its streamed records itself but uses `route`, `grade_change`, `align`, `top`, `Tally` and `summarize`
+from here, so both give the same figures.
+
+One module per concern: `records` (reading tables), `schemes` (rubrics and schemes), `routing`,
+`scoring`, `statistics`, `pool` (this process or workers) and `engine` (`compare`, `Comparison`).
+"""
+
+from __future__ import annotations
+
+from rubric_dsl.compare.engine import Comparison, RecordComparison, compare
+from rubric_dsl.compare.pool import (
+    CHUNK,
+    POOL_THRESHOLD,
+    Progress,
+    paused_gc,
+    progress_stream,
+    score_all,
+    start_method,
+)
+from rubric_dsl.compare.records import CompareError, Table, read_table
+from rubric_dsl.compare.routing import route
+from rubric_dsl.compare.schemes import PATTERN_CHARS, RubricRef, Rubrics, Scheme, load_schemes
+from rubric_dsl.compare.scoring import (
+    PAD,
+    TOP,
+    Alignment,
+    Chunk,
+    Diff,
+    Difference,
+    Outcome,
+    Plan,
+    RecordOut,
+    Scored,
+    Scorer,
+    Scoring,
+    Sums,
+    Top,
+    Unscored,
+    Work,
+    align,
+    grade_change,
+    top,
+)
+from rubric_dsl.compare.statistics import CENT, EXACT, ZERO, Lost, Summary, Tally, summarize
+
+__all__ = [
+    "CENT",
+    "CHUNK",
+    "EXACT",
+    "PAD",
+    "PATTERN_CHARS",
+    "POOL_THRESHOLD",
+    "TOP",
+    "ZERO",
+    "Alignment",
+    "Chunk",
+    "CompareError",
+    "Comparison",
+    "Diff",
+    "Difference",
+    "Lost",
+    "Outcome",
+    "Plan",
+    "Progress",
+    "RecordComparison",
+    "RecordOut",
+    "RubricRef",
+    "Rubrics",
+    "Scheme",
+    "Scored",
+    "Scorer",
+    "Scoring",
+    "Summary",
+    "Sums",
+    "Table",
+    "Tally",
+    "Top",
+    "Unscored",
+    "Work",
+    "align",
+    "compare",
+    "grade_change",
+    "load_schemes",
+    "paused_gc",
+    "progress_stream",
+    "read_table",
+    "route",
+    "score_all",
+    "start_method",
+    "summarize",
+    "top",
+]
