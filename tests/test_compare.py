@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 from openpyxl import Workbook
 
 from rubric_dsl import compare
-from rubric_dsl.compare import CompareError, Scored, Unscored, pool, records, statistics
+from rubric_dsl.compare import BadWeight, CompareError, Scored, Unscored, pool, read_weight, records, statistics
 from rubric_dsl.compare_report import render, to_dict, to_html, to_table
 from tests.conftest import ROOT, RUBRICS
 
@@ -213,15 +213,60 @@ def test_empty_cells_are_absent_facts_so_defaults_apply(library: Path, tmp_path:
     assert totals(run(library, ["wuping.*"], data)) == [("84.6", "良"), ("94.6", "优"), ("94.6", "优")]
 
 
-def test_a_weight_that_is_not_a_number_leaves_the_record_out_of_the_weighted_mean(
+def test_a_bad_weight_is_warned_about_and_the_record_scored_but_left_out_of_weighted_means(
     library: Path, tmp_path: Path
 ) -> None:
     data = tmp_path / "weights.csv"
-    data.write_text(SAMPLE_CSV.read_text(encoding="utf-8").replace(",286,", ",n/a,"), encoding="utf-8")
+    text = SAMPLE_CSV.read_text(encoding="utf-8").replace(",286,", ",n/a,").replace(",3.58,", ",,")
+    data.write_text(text, encoding="utf-8")
     found = run(library, ["wuping.*"], data)
     summary = found.summaries[0]
-    assert (summary.weighted, summary.weight_total, summary.weighted_mean) == (2, Decimal("12.34"), Decimal("94.60"))
-    assert found.warnings == ["row 2: weight 'n/a' is not a number ≥ 0; the record is left out of weighted means"]
+    assert (summary.scored, summary.unscored) == (3, 0)  # every record still scored and shown
+    assert totals(found) == [("85.6", "良"), ("94.6", "优"), ("94.6", "优")]
+    assert (summary.weighted, summary.weight_total, summary.weighted_mean) == (1, Decimal("8.76"), Decimal("94.60"))
+    assert [r.weight for r in found.records] == [None, Decimal("8.76"), None]
+    # The bad weight is named; the empty cell is no weight, and no problem.
+    assert found.warnings == [
+        "row 2: weight 'n/a' is not a decimal ≥ 0 below 10^30 with at most 10 decimal places, e.g. \"298.34\"; "
+        "the record is left out of weighted means"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("raw", "weight"),
+    [
+        ("298.34", Decimal("298.34")),
+        (" 8.76 ", Decimal("8.76")),
+        ("1E+2", Decimal("100")),
+        ("0", Decimal("0")),
+        ("0.0000000001", Decimal("0.0000000001")),
+        ("1.00000000000", Decimal("1")),  # 11 places written, 10 meant: the value is what counts
+        ("99999999999999999999999999999.99", Decimal("99999999999999999999999999999.99")),
+        (286, Decimal("286")),  # JSONL and XLSX numbers
+        (Decimal("8.76"), Decimal("8.76")),
+        (3.58, Decimal("3.58")),  # an XLSX float, through its repr
+        (None, None),
+        ("", None),
+        ("0.00000000001", "'0.00000000001'"),  # more than 10 decimal places
+        (0.1 + 0.2, "'0.30000000000000004'"),
+        ("1e30", "'1e30'"),
+        ("-1", "'-1'"),
+        ("NaN", "'NaN'"),
+        ("Infinity", "'Infinity'"),
+        ("1e-999999", "'1e-999999'"),
+        ("  ", "'  '"),
+        ("n/a", "'n/a'"),
+        (True, "'True'"),
+        ("9" * 100, "'" + "9" * 64 + "…'"),
+    ],
+)
+def test_one_weight_rule_for_tables_and_the_rpc(raw: Any, weight: Decimal | str | None) -> None:
+    """`rules.read_weight` is the rule both front ends apply; a refused weight names itself."""
+    found = read_weight(raw)
+    if isinstance(weight, str):
+        assert isinstance(found, BadWeight) and found.problem.startswith(f"{weight} is not a decimal ≥ 0 below 10^30")
+    else:
+        assert found == weight and not isinstance(found, BadWeight)
 
 
 # --- which rubric scores which record ------------------------------------------------------------------

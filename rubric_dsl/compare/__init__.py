@@ -15,7 +15,8 @@ Values reach the front door as the table holds them: CSV and JSONL strings as st
 percent points, "true"/"false"), JSON numbers as `Decimal`, XLSX floats through their shortest
 repr (never `Decimal(float)`). An empty cell is an absent fact, so defaults apply. Each record is
 given only the facts its rubric declares, which is `allow_extra_facts=True` without the slow path;
-columns no compared rubric declares are reported as warnings instead.
+columns no compared rubric declares are reported as warnings instead. A record's weight and its
+facts that no compared rubric declares follow `rules`, the same rules as the `Compare` RPC's.
 
 Large tables are scored by worker processes, one per core, in chunks; results come back as text.
 Compiled rubrics hold generated functions and do not pickle: a forked worker (Linux) starts with
@@ -27,8 +28,9 @@ result out and holds the command's options. The service's `Compare` RPC (`rubric
 its streamed records itself but uses `route`, `grade_change`, `align`, `top`, `Tally` and `summarize`
 from here, so both give the same figures.
 
-One module per concern: `records` (reading tables), `schemes` (rubrics and schemes), `routing`,
-`scoring`, `statistics`, `pool` (this process or workers) and `engine` (`compare`, `Comparison`).
+One module per concern: `records` (reading tables), `rules` (weights, facts no rubric declares),
+`schemes` (rubrics and schemes), `routing`, `scoring`, `statistics`, `pool` (this process or
+workers) and `engine` (`compare`, `Comparison`).
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ from rubric_dsl.compare.pool import (
 )
 from rubric_dsl.compare.records import CompareError, Table, read_table
 from rubric_dsl.compare.routing import route
+from rubric_dsl.compare.rules import BadWeight, FactRule, UnknownFacts, read_weight
 from rubric_dsl.compare.schemes import PATTERN_CHARS, RubricRef, Rubrics, Scheme, load_schemes
 from rubric_dsl.compare.scoring import (
     PAD,
@@ -79,11 +82,13 @@ __all__ = [
     "TOP",
     "ZERO",
     "Alignment",
+    "BadWeight",
     "Chunk",
     "CompareError",
     "Comparison",
     "Diff",
     "Difference",
+    "FactRule",
     "Lost",
     "Outcome",
     "Plan",
@@ -101,6 +106,7 @@ __all__ = [
     "Table",
     "Tally",
     "Top",
+    "UnknownFacts",
     "Unscored",
     "Work",
     "align",
@@ -110,6 +116,7 @@ __all__ = [
     "paused_gc",
     "progress_stream",
     "read_table",
+    "read_weight",
     "route",
     "score_all",
     "start_method",

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation, localcontext
+from decimal import Decimal, localcontext
 from typing import Any, NamedTuple, TextIO
 
 from rubric_dsl.compare.pool import CHUNK, paused_gc, score_all
 from rubric_dsl.compare.records import CompareError, Table
 from rubric_dsl.compare.routing import route
+from rubric_dsl.compare.rules import BadWeight, FactRule, read_weight
 from rubric_dsl.compare.schemes import Rubrics, Scheme
 from rubric_dsl.compare.scoring import Difference, Plan, RecordOut, Scored, Sums, Unscored
 from rubric_dsl.compare.statistics import EXACT, ZERO, Summary, Tally, summarize
@@ -118,12 +119,13 @@ def _fact_columns(rubric: CompiledRubric, index: Mapping[str, int]) -> tuple[tup
 
 def _column_warnings(rubrics: Rubrics, used: set[int], table: Table, named: set[str | None]) -> list[str]:
     """Columns no compared rubric declares (typos), and required facts no record gives to a rubric
-    that some record is routed to."""
-    declared = {i.name for rubric in rubrics.compiled for i in rubric.inputs}
+    that some record is routed to. A table allows extra facts (`rules`): its columns are shared by
+    all its records, so an unknown one is reported once, here, and given to no rubric."""
+    facts = FactRule(rubrics.compiled, allow_extra=True)
     warnings = [
-        f"column `{c}` is not a fact of any compared rubric{did_you_mean(c, declared)}; it is ignored"
-        for c in table.columns
-        if c not in declared and c not in named
+        f"column `{c}` is not a fact of any compared rubric{facts.hint(c)}; it is ignored"
+        for c in facts.unknown(table.columns)
+        if c not in named
     ]
     index = {name: i for i, name in enumerate(table.columns)}
     given: dict[str, bool] = {}
@@ -208,14 +210,12 @@ def _add_sums(sums: dict[tuple[int, int], list[Decimal]], chunk: Sums) -> None:
 
 
 def _weight(raw: Any, where: str, warnings: list[str]) -> Decimal | None:
-    try:
-        value = Decimal(repr(raw) if isinstance(raw, float) else str(raw).strip()) if raw is not None else None
-    except InvalidOperation:
-        value = None
-    if value is None or not value.is_finite() or value < 0:
-        warnings.append(f"{where}: weight {raw!r} is not a number ≥ 0; the record is left out of weighted means")
+    """The record's weight by the one rule (`rules.read_weight`); a bad one is warned about, by row."""
+    weight = read_weight(raw)
+    if isinstance(weight, BadWeight):
+        warnings.append(f"{where}: weight {weight.problem}; the record is left out of weighted means")
         return None
-    return value
+    return weight
 
 
 def _summary(comparison: Comparison, scheme: int, sums: Mapping[tuple[int, int], list[Decimal]]) -> Summary:

@@ -11,8 +11,10 @@ version) and one registry snapshot; then batches of ``CompareRecord``. Guarantee
   that scheme's ``ScoreError`` (the same code, reason, message and violations ``Score`` would have
   failed with for the facts that rubric declares); a fact that only some compared rubrics declare
   is not given to the others; what is wrong whatever the scheme (a fact that no compared rubric
-  declares, with did-you-mean, unless ``allow_extra_facts``; too many facts; a bad id, rubric
-  name or weight) is one error of the record, so that no error is repeated once per scheme;
+  declares, with did-you-mean, unless ``allow_extra_facts``; too many facts; a bad id or rubric
+  name) is one error of the record, scored under none, so that no error is repeated once per
+  scheme; a bad weight is the record's error too, but the record is still scored and left out of
+  weighted means (``rubric_dsl.compare.rules``, the rule ``rubric compare`` applies);
 * records are routed among a scheme's rubrics as ``rubric compare --rubric-column`` routes them
   (``rubric_dsl.compare.route``: pairs, the same id, the nearest heir);
 * the statistics are ``rubric_dsl.compare``'s (``Tally``, ``summarize``), and the per-record
@@ -31,14 +33,13 @@ version) and one registry snapshot; then batches of ``CompareRecord``. Guarantee
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from decimal import Context, Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 import grpc
 
 from rubric_dsl import CompiledRubric, EvaluationError, InvalidFacts, Result, limits
 from rubric_dsl import compare as comparing
-from rubric_dsl.diagnostics import did_you_mean
 from rubric_service import convert, errors
 from rubric_service.errors import ServiceError, Violation
 from rubric_service.gen.rubric.v1 import rubric_service_pb2 as pb
@@ -50,15 +51,8 @@ MAX_ID = 1000  # characters of a record id, echoed in its result
 MAX_RUBRIC_NAME = 200  # characters of a rubric id, a record's rubric name, or a scheme's name
 MAX_LISTED = 100  # facts no compared rubric declares, listed one by one in a record's error
 MAX_NAMED = 10  # of those, named in the error's message and given a did-you-mean
-MAX_HINTED_NAME = 64  # characters of a name that gets a did-you-mean (fact names are short)
-MAX_HINTS = 1_000  # did-you-means a call keeps
-MAX_WEIGHT = Decimal(10) ** limits.MAX_MAGNITUDE  # as large as a numeric fact may be
-MAX_WEIGHT_PLACES = 10  # decimal places of a weight: sums of weights × totals stay exact in 60 digits
-MAX_WEIGHT_TEXT = 64
 MAX_ROUTES = 1_000  # distinct rubric names whose routes a call keeps (a few KB each at most)
 AMBIGUOUS = "pair one with it in the scheme's `pairs`"
-PLACES = Decimal(1).scaleb(-MAX_WEIGHT_PLACES)
-WIDE = Context(prec=60)  # room for any weight at MAX_WEIGHT_PLACES places
 
 _CHANGES = {"same": pb.GRADE_CHANGE_SAME, "up": pb.GRADE_CHANGE_UP, "down": pb.GRADE_CHANGE_DOWN}
 Scoring = tuple[int, Result, tuple[Decimal, ...]]  # slot, result, points in the rubric's order
@@ -103,9 +97,8 @@ class Session:
                 )
             )
             self.schemes.append(comparing.Scheme(name, members, pairs))
-        self.allow_extra_facts = setup.allow_extra_facts
-        self.inputs = [frozenset(i.name for i in rubric.inputs) for rubric in self.compiled]
-        self.declared = frozenset().union(*self.inputs)
+        self.facts = comparing.FactRule(self.compiled, allow_extra=setup.allow_extra_facts)
+        self.inputs = self.facts.inputs
         self.tallies = [comparing.Tally() for _ in self.schemes]
         self.records = 0
         self._ids = [tuple(i.id for i in rubric.indicators) for rubric in self.compiled]
@@ -113,7 +106,6 @@ class Session:
         self._alignments: dict[tuple[int, int], comparing.Alignment] = {}
         self._routes: dict[str, tuple[int | str, ...]] = {}
         self._texts: dict[str, str] = {}  # a difference as `top` writes it → as the reply writes decimals
-        self._hints = _Hints(self.declared)
 
     # -- the first response ---------------------------------------------------------------------
 
@@ -149,10 +141,13 @@ class Session:
         try:
             _names(record)
             facts = self._facts(record)
-            weight = _weight(record.weight)
         except ServiceError as exc:
             answer.error.CopyFrom(exc.to_score_error())
             return answer
+        weight = comparing.read_weight(record.weight)
+        if isinstance(weight, comparing.BadWeight):  # an error of the record, which is still scored
+            answer.error.CopyFrom(_bad_weight(weight).to_score_error())
+            weight = None
         done: dict[int, Scoring | ServiceError] = {}
         shared: dict[frozenset[str], dict[str, convert.Fact]] = {}  # rubrics declaring the same facts share them
         outcomes: list[Scoring | ServiceError] = []
@@ -190,10 +185,9 @@ class Session:
         if len(facts) > limits.MAX_FACTS:
             text = f"the record has {len(facts)} facts, more than the {limits.MAX_FACTS} allowed"
             raise _invalid_facts([Violation("facts", text, "too_many")], text)
-        declared = self.declared
-        unknown = [name for name in facts if name not in declared]
-        if unknown and not self.allow_extra_facts:
-            raise _unknown_facts(unknown, self._hints)
+        unknown = self.facts.unknown(facts)
+        if unknown and not self.facts.allow_extra:
+            raise _unknown_facts(unknown, self.facts.hint)
         for name in unknown:
             del facts[name]
         return facts
@@ -312,23 +306,6 @@ def _invalid_facts(violations: list[Violation], message: str) -> ServiceError:
     return ServiceError(grpc.StatusCode.INVALID_ARGUMENT, "INVALID_FACTS", message, violations)
 
 
-class _Hints:
-    """Did-you-mean for names no compared rubric declares: a fuzzy match costs up to a millisecond, so
-    only names of fact-like length get one, each computed once per call (up to MAX_HINTS names)."""
-
-    def __init__(self, declared: frozenset[str]) -> None:
-        self._declared = declared
-        self._found: dict[str, str] = {}
-
-    def __call__(self, name: str) -> str:
-        found = self._found.get(name)
-        if found is None:
-            found = did_you_mean(name, self._declared) if len(name) <= MAX_HINTED_NAME else ""
-            if len(self._found) < MAX_HINTS:
-                self._found[name] = found
-        return found
-
-
 def _unknown_facts(unknown: list[str], hint: Callable[[str], str]) -> ServiceError:
     """One violation per fact (the first MAX_LISTED, the first MAX_NAMED with did-you-mean), each name
     cut to MAX_RUBRIC_NAME characters: a flood of long names must not make a reply larger than the request,
@@ -346,23 +323,14 @@ def _cut(name: str) -> str:
     return name if len(name) <= MAX_RUBRIC_NAME else name[:MAX_RUBRIC_NAME] + "…"
 
 
-def _weight(text: str) -> Decimal | None:
-    if not text:
-        return None
-    shown = text if len(text) <= MAX_WEIGHT_TEXT else text[:MAX_WEIGHT_TEXT] + "…"
-    problem = {
-        "weight": f"{shown!r} is not a decimal ≥ 0 below 10^{limits.MAX_MAGNITUDE} with at most "
-        f'{MAX_WEIGHT_PLACES} decimal places, e.g. "298.34"'
-    }
-    if len(text) > MAX_WEIGHT_TEXT:
-        raise errors.bad_fields(problem)
-    try:
-        value = Decimal(text.strip())
-    except InvalidOperation:
-        raise errors.bad_fields(problem) from None
-    if not value.is_finite() or value < 0 or value >= MAX_WEIGHT or value != value.quantize(PLACES, context=WIDE):
-        raise errors.bad_fields(problem)
-    return value
+def _bad_weight(weight: comparing.BadWeight) -> ServiceError:
+    """An error of the record that names its weight; the record is still scored (`rubric_dsl.compare.rules`)."""
+    return ServiceError(
+        grpc.StatusCode.INVALID_ARGUMENT,
+        "INVALID_REQUEST",
+        f"weight: {weight.problem}; the record is scored, and left out of weighted means",
+        [Violation("weight", weight.problem)],
+    )
 
 
 def _no_rubric_fits(why: str) -> ServiceError:
