@@ -161,13 +161,18 @@ def test_alternative_shows_grade_changes_and_the_indicators_behind_them(library:
 def test_top_differences_rank_by_size_and_count_an_indicator_of_one_rubric_fully() -> None:
     base = tuple(map(Decimal, ("5", "3", "2", "1")))
     other = tuple(map(Decimal, ("4", "3", "0", "2.5")))
+
+    def texts(found: compare.Top) -> tuple[tuple[str, str], ...]:
+        assert all(type(d) is Decimal for _, d in found)
+        return tuple((i, str(d)) for i, d in found)
+
     pairs = compare.align(("a", "b", "c", "d"), ("a", "b", "c", "e"))
-    assert compare.top(pairs, base, other) == (("e", "2.5"), ("c", "-2"), ("a", "-1"))
-    assert compare.top(pairs, base, base) == (("d", "-1"), ("e", "1"))  # only in one rubric: counts fully
+    assert texts(compare.top(pairs, base, other)) == (("e", "2.5"), ("c", "-2"), ("a", "-1"))
+    assert texts(compare.top(pairs, base, base)) == (("d", "-1"), ("e", "1"))  # only in one rubric: counts fully
     same = compare.align(("a", "b", "c", "d"), ("a", "b", "c", "d"))
     assert compare.top(same, base, base) == ()
-    assert compare.top(same, base, (*other[:3], Decimal("2"))) == (("c", "-2"), ("a", "-1"), ("d", "1"))
-    assert compare.top(compare.align(("a",), ("b",)), (Decimal(1),), (Decimal(1),)) == (("a", "-1"), ("b", "1"))
+    assert texts(compare.top(same, base, (*other[:3], Decimal("2")))) == (("c", "-2"), ("a", "-1"), ("d", "1"))
+    assert texts(compare.top(compare.align(("a",), ("b",)), (Decimal(1),), (Decimal(1),))) == (("a", "-1"), ("b", "1"))
 
 
 # --- records a rubric cannot score -------------------------------------------------------------------

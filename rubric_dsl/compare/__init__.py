@@ -18,11 +18,11 @@ given only the facts its rubric declares, which is `allow_extra_facts=True` with
 columns no compared rubric declares are reported as warnings instead. A record's weight and its
 facts that no compared rubric declares follow `rules`, the same rules as the `Compare` RPC's.
 
-Large tables are scored by worker processes, one per core, in chunks; results come back as text.
-Compiled rubrics hold generated functions and do not pickle: a forked worker (Linux) starts with
-the parent's compiled rubrics and records in memory; a spawned one compiles the rubrics again from
-the source texts read here and checks their content hashes, and is sent the records. Both paths run
-the same `Scorer`, so the decimals are identical. Statistics are exact decimals: means and weighted
+Large tables are scored by worker processes, one per core, in chunks (`pool`). Compiled rubrics
+hold generated functions and do not pickle: a forked worker (Linux) starts with the parent's
+compiled rubrics and records in memory; a spawned one compiles the rubrics again from the source
+texts read here and checks their content hashes, and is sent the records. Both paths run the same
+`Scorer`, so the decimals are identical. Statistics are exact decimals: means and weighted
 means are rounded half-up to 0.01 for display, the median is exact. `compare_report` lays the
 result out and holds the command's options. The service's `Compare` RPC (`rubric_service.compare`) scores
 its streamed records itself but uses `route`, `grade_change`, `align`, `top`, `Tally` and `summarize`
@@ -35,37 +35,39 @@ workers) and `engine` (`compare`, `Comparison`).
 
 from __future__ import annotations
 
-from rubric_dsl.compare.engine import Comparison, RecordComparison, compare
+from rubric_dsl.compare.engine import Comparer, Comparison, Record, RecordComparison, compare
 from rubric_dsl.compare.pool import (
     CHUNK,
     POOL_THRESHOLD,
+    Chunk,
+    ChunkScorer,
+    Plan,
     Progress,
+    Work,
     paused_gc,
     progress_stream,
     score_all,
     start_method,
 )
 from rubric_dsl.compare.records import CompareError, Table, read_table
-from rubric_dsl.compare.routing import route
+from rubric_dsl.compare.routing import TABLE, Router, Wording, route
 from rubric_dsl.compare.rules import BadWeight, FactRule, UnknownFacts, read_weight
 from rubric_dsl.compare.schemes import PATTERN_CHARS, RubricRef, Rubrics, Scheme, load_schemes
 from rubric_dsl.compare.scoring import (
     PAD,
     TOP,
     Alignment,
-    Chunk,
-    Diff,
+    Columns,
+    Declared,
     Difference,
-    Outcome,
-    Plan,
-    RecordOut,
+    Differences,
+    Outcomes,
+    Route,
     Scored,
     Scorer,
-    Scoring,
     Sums,
     Top,
     Unscored,
-    Work,
     align,
     grade_change,
     top,
@@ -79,28 +81,34 @@ __all__ = [
     "PAD",
     "PATTERN_CHARS",
     "POOL_THRESHOLD",
+    "TABLE",
     "TOP",
     "ZERO",
     "Alignment",
     "BadWeight",
     "Chunk",
+    "ChunkScorer",
+    "Columns",
     "CompareError",
+    "Comparer",
     "Comparison",
-    "Diff",
+    "Declared",
     "Difference",
+    "Differences",
     "FactRule",
     "Lost",
-    "Outcome",
+    "Outcomes",
     "Plan",
     "Progress",
+    "Record",
     "RecordComparison",
-    "RecordOut",
+    "Route",
+    "Router",
     "RubricRef",
     "Rubrics",
     "Scheme",
     "Scored",
     "Scorer",
-    "Scoring",
     "Summary",
     "Sums",
     "Table",
@@ -108,6 +116,7 @@ __all__ = [
     "Top",
     "UnknownFacts",
     "Unscored",
+    "Wording",
     "Work",
     "align",
     "compare",

@@ -1,29 +1,145 @@
-"""Compare a table's records under every scheme: `compare`, and what it gives (`Comparison`)."""
+"""The comparison engine: records under every scheme, for `rubric compare` and the Compare RPC.
+
+Two ways in, one engine. `compare` takes a table (`rubric compare`): its rows are routed, scored in
+this process or by workers (`pool`) and assembled in order into a `Comparison`. `Comparer` takes
+records one at a time (the Compare RPC streams them) and keeps only what its summaries need. Both
+route with `routing`, apply the two record rules of `rules` (a record's weight; facts no compared
+rubric declares), score with the one `scoring.Scorer`, assemble each record with `_compared` and
+count it in `_Tallies`, and summarize with `statistics.summarize`, so they agree to the last decimal
+on the same records.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal, localcontext
+from decimal import Decimal
 from typing import Any, NamedTuple, TextIO
 
-from rubric_dsl.compare.pool import CHUNK, paused_gc, score_all
+from rubric_dsl.compare.pool import CHUNK, Plan, paused_gc, score_all
 from rubric_dsl.compare.records import CompareError, Table
-from rubric_dsl.compare.routing import route
-from rubric_dsl.compare.rules import BadWeight, FactRule, read_weight
+from rubric_dsl.compare.routing import TABLE, Router, Wording
+from rubric_dsl.compare.rules import BadWeight, FactRule, UnknownFacts, read_weight
 from rubric_dsl.compare.schemes import Rubrics, Scheme
-from rubric_dsl.compare.scoring import Difference, Plan, RecordOut, Scored, Sums, Unscored
-from rubric_dsl.compare.statistics import EXACT, ZERO, Summary, Tally, summarize
+from rubric_dsl.compare.scoring import Declared, Differences, Outcomes, Scored, Scorer, Sums
+from rubric_dsl.compare.statistics import Summary, Tally, summarize
 from rubric_dsl.diagnostics import did_you_mean
 from rubric_dsl.program import CompiledRubric
+
+FLUSH = 1_000  # records a `Comparer` scores before it adds their points to its tallies
 
 
 class RecordComparison(NamedTuple):
     id: str
-    where: str
-    weight: Decimal | None
-    outcomes: tuple[Scored | Unscored, ...]  # one per scheme
-    differences: tuple[Difference | None, ...]  # one per scheme after the baseline
+    where: str  # "row 2", "line 1" (a table), or as the caller says (a stream)
+    weight: Decimal | None  # None: no weight, or a bad one (`problem`)
+    outcomes: Outcomes  # one per scheme; none when the record was refused (`UnknownFacts`)
+    differences: Differences  # one per scheme after the baseline
+    problem: BadWeight | UnknownFacts | None = None  # what is wrong with the record whatever the scheme
+
+
+class Record(NamedTuple):
+    """A record as a stream gives it: facts by name, its own rubric (None or "": none) and its weight
+    as given (text or a number; `rules.read_weight`)."""
+
+    id: str
+    facts: Mapping[str, Any]
+    rubric: str | None = None
+    weight: object = None
+    where: str = ""
+
+
+def _compared(ident: str, where: str, weight: object, outcomes: Outcomes, differences: Differences) -> RecordComparison:
+    """A scored record; its weight by the one rule: a bad one is the record's problem, and no weight."""
+    found = read_weight(weight)
+    if isinstance(found, BadWeight):
+        return RecordComparison(ident, where, None, outcomes, differences, found)
+    return RecordComparison(ident, where, found, outcomes, differences)
+
+
+class _Tallies:
+    """Per scheme a `Tally` of the records compared, and how many records there were."""
+
+    def __init__(self, schemes: int) -> None:
+        self.schemes = [Tally() for _ in range(schemes)]
+        self.records = 0
+
+    def add(self, record: RecordComparison) -> None:
+        self.records += 1
+        weight = record.weight
+        for tally, outcome in zip(self.schemes, record.outcomes, strict=False):  # no outcomes: refused
+            if type(outcome) is Scored:
+                tally.add(outcome.total, outcome.grade, weight)
+
+    def add_sums(self, sums: Sums) -> None:
+        for (scheme, slot), (count, points) in sums.items():
+            self.schemes[scheme].add_sums(slot, count, points)
+
+    def summaries(
+        self, schemes: Sequence[Scheme], compiled: Sequence[CompiledRubric], *, weights: bool
+    ) -> list[Summary]:
+        return [
+            summarize(scheme, compiled, tally, self.records, weights=weights)
+            for scheme, tally in zip(schemes, self.schemes, strict=True)
+        ]
+
+
+# --- records one at a time (the Compare RPC) ---------------------------------------------------------------
+
+
+class Comparer:
+    """A comparison fed records one at a time; its memory does not grow with the records (it keeps
+    tallies, never the records). `allow_extra_facts`: whether a fact that no compared rubric declares
+    is ignored (else the record is refused, `rules`); `wording`: how routing says why no rubric fits;
+    `weights`: whether summaries carry weighted means."""
+
+    def __init__(
+        self,
+        schemes: Sequence[Scheme],
+        compiled: Sequence[CompiledRubric],
+        *,
+        allow_extra_facts: bool = False,
+        wording: Wording = TABLE,
+        weights: bool = True,
+    ) -> None:
+        self.schemes = tuple(schemes)
+        self.compiled = tuple(compiled)
+        self.facts = FactRule(self.compiled, allow_extra=allow_extra_facts)
+        self.weights = weights
+        self._route = Router(self.schemes, self.compiled, wording)
+        self._scorer = Scorer(self.compiled, Declared(self.facts.inputs))
+        self._tallies = _Tallies(len(self.schemes))
+
+    @property
+    def records(self) -> int:
+        """Records compared or refused so far."""
+        return self._tallies.records
+
+    def compare(self, record: Record) -> RecordComparison:
+        """The record under every scheme, counted in the summaries; a record with facts that no compared
+        rubric declares is refused (no outcomes), unless extra facts are allowed."""
+        facts = record.facts
+        unknown = self.facts.unknown(facts)
+        if unknown and not self.facts.allow_extra:
+            found = RecordComparison(record.id, record.where, None, (), (), UnknownFacts(tuple(unknown)))
+        else:
+            outcomes, differences = self._scorer.record(self._route(record.rubric), facts)
+            found = _compared(record.id, record.where, record.weight, outcomes, differences)
+            if self._scorer.pending >= FLUSH:
+                self._tallies.add_sums(self._scorer.sums())
+        self._tallies.add(found)
+        return found
+
+    def refuse(self) -> None:
+        """Count a record the caller could not read (its facts, its id): not scored, but a record."""
+        self._tallies.records += 1
+
+    def summaries(self) -> list[Summary]:
+        self._tallies.add_sums(self._scorer.sums())
+        return self._tallies.summaries(self.schemes, self.compiled, weights=self.weights)
+
+
+# --- a table (`rubric compare`) ------------------------------------------------------------------------------
 
 
 @dataclass(slots=True)
@@ -73,33 +189,61 @@ def compare(
             raise CompareError(f"{option} `{name}`: the data has no such column{did_you_mean(name, index)}")
     if rubric_column is None and any(len(s.members) != 1 or s.pairs for s in schemes):
         raise CompareError("a scheme of several rubrics needs --rubric-column COLUMN")
-    keys, routes, work = _routes(schemes, rubrics, table, index.get(rubric_column or ""))
+    router = Router(schemes, rubrics.compiled, TABLE, keep=len(table.rows))
+    keys, routes, work = _routes(router, table, index.get(rubric_column or ""))
     plan = Plan(tuple(rubrics.refs), tuple(_fact_columns(r, index) for r in rubrics.compiled), tuple(routes))
     comparison = Comparison(table.path, list(schemes), rubrics, [], [], [], id_column, weight_column, rubric_column)
     used = {slot for found in routes for slot in found if isinstance(slot, int)}
     comparison.warnings.extend(_column_warnings(rubrics, used, table, {id_column, weight_column, rubric_column}))
     columns = index.get(id_column or ""), index.get(weight_column or "")
     parts: dict[int, list[RecordComparison]] = {}
-    sums: dict[tuple[int, int], list[Decimal]] = {}
-    assemble = _Records(table, columns)
+    tallies = _Tallies(len(schemes))
     with paused_gc():
         scored = score_all(
             plan, rubrics.compiled, work, workers=workers, progress=progress, chunk_size=chunk_size, method=method
         )
-        for number, (records, chunk_sums) in scored:
-            parts[number] = assemble(number * chunk_size, records)
-            _add_sums(sums, chunk_sums)
+        for number, (records, sums) in scored:
+            parts[number] = _assemble(table, columns, number * chunk_size, records)
+            tallies.add_sums(sums)
         comparison.records.extend(record for number in sorted(parts) for record in parts[number])
-        comparison.warnings.extend(assemble.warnings)
-        comparison.summaries.extend(_summary(comparison, i, sums) for i in range(len(schemes)))
+        for record in comparison.records:
+            tallies.add(record)
+        comparison.warnings.extend(_weight_warnings(comparison.records))
+        comparison.summaries.extend(tallies.summaries(schemes, rubrics.compiled, weights=weight_column is not None))
     if rubric_column is not None:
         comparison.warnings.extend(_unused_pairs(schemes, rubrics, keys))
     return comparison
 
 
+def _assemble(
+    table: Table, columns: tuple[int | None, int | None], start: int, records: Iterable[tuple[Outcomes, Differences]]
+) -> list[RecordComparison]:
+    """The scored records of a chunk from `start` on, with their ids (else where they are) and weights."""
+    rows, wheres = table.rows, table.where
+    id_column, weight_column = columns
+    found = []
+    for index, (outcomes, differences) in enumerate(records, start):
+        row, where = rows[index], wheres[index]
+        ident = str(row[id_column]) if id_column is not None and row[id_column] is not None else where
+        weight = row[weight_column] if weight_column is not None else None
+        found.append(_compared(ident, where, weight, outcomes, differences))
+    return found
+
+
+def _weight_warnings(records: Iterable[RecordComparison]) -> list[str]:
+    """A bad weight is a problem of its record, which is scored: an analyst sees it here, by row."""
+    return [
+        f"{r.where}: weight {r.problem.problem}; the record is left out of weighted means"
+        for r in records
+        if type(r.problem) is BadWeight
+    ]
+
+
 def _routes(
-    schemes: Sequence[Scheme], rubrics: Rubrics, table: Table, column: int | None
+    router: Router, table: Table, column: int | None
 ) -> tuple[set[str | None], list[tuple[int | str, ...]], list[tuple[int, tuple[Any, ...]]]]:
+    """The distinct rubric names of the records, their routes (sent once to each worker), and per
+    record the number of its route and its row."""
     found: dict[str | None, int] = {}
     routes: list[tuple[int | str, ...]] = []
     work: list[tuple[int, tuple[Any, ...]]] = []
@@ -107,7 +251,7 @@ def _routes(
         key = None if column is None or row[column] is None else str(row[column]).strip()
         if key not in found:
             found[key] = len(routes)
-            routes.append(tuple(route(s, rubrics.compiled, key) for s in schemes))
+            routes.append(router(key))
         work.append((found[key], row))
     return set(found), routes, work
 
@@ -150,85 +294,3 @@ def _unused_pairs(schemes: Sequence[Scheme], rubrics: Rubrics, keys: set[str | N
         for source, slot in scheme.pairs
         if source not in keys
     ]
-
-
-class _Records:
-    """Turns scored chunks into `RecordComparison`s; totals and differences take few distinct values,
-    so each text is read as a Decimal once."""
-
-    def __init__(self, table: Table, columns: tuple[int | None, int | None]) -> None:
-        self._table = table
-        self._id, self._weight = columns
-        self._warnings: dict[int, list[str]] = {}  # by the chunk's first record: chunks finish in any order
-        self._numbers: dict[str, Decimal] = {}
-
-    @property
-    def warnings(self) -> list[str]:
-        return [warning for start in sorted(self._warnings) for warning in self._warnings[start]]
-
-    def _number(self, text: str) -> Decimal:
-        found = self._numbers.get(text)
-        if found is None:
-            found = self._numbers[text] = Decimal(text)
-        return found
-
-    def __call__(self, start: int, records: Sequence[RecordOut]) -> list[RecordComparison]:
-        rows, wheres, id_col, weight_col = self._table.rows, self._table.where, self._id, self._weight
-        number = self._number
-        found = []
-        warnings = self._warnings.setdefault(start, [])
-        for index, (outcomes, diffs) in enumerate(records, start):
-            row, where = rows[index], wheres[index]
-            ident = str(row[id_col]) if id_col is not None and row[id_col] is not None else where
-            weight = _weight(row[weight_col], where, warnings) if weight_col is not None else None
-            scored = tuple(
-                [
-                    Scored(s, number(t), g) if t is not None else Unscored(s if s >= 0 else None, g)
-                    for s, t, g in outcomes
-                ]
-            )
-            base = scored[0]
-            differences: list[Difference | None] = []
-            for other, diff in zip(scored[1:], diffs, strict=True):
-                if diff is None or type(base) is not Scored or type(other) is not Scored:
-                    differences.append(None)
-                else:
-                    indicators = tuple([(i, number(d)) for i, d in diff[1]])
-                    differences.append(Difference(other.total - base.total, diff[0], indicators))
-            found.append(RecordComparison(ident, where, weight, scored, tuple(differences)))
-        return found
-
-
-def _add_sums(sums: dict[tuple[int, int], list[Decimal]], chunk: Sums) -> None:
-    """Add a chunk's per-indicator point sums; the first item of each list counts the records."""
-    with localcontext(EXACT):
-        for key, (count, points) in chunk.items():
-            found = sums.setdefault(key, [ZERO] * (len(points) + 1))
-            found[0] += count
-            for i, text in enumerate(points, 1):
-                found[i] += Decimal(text)
-
-
-def _weight(raw: Any, where: str, warnings: list[str]) -> Decimal | None:
-    """The record's weight by the one rule (`rules.read_weight`); a bad one is warned about, by row."""
-    weight = read_weight(raw)
-    if isinstance(weight, BadWeight):
-        warnings.append(f"{where}: weight {weight.problem}; the record is left out of weighted means")
-        return None
-    return weight
-
-
-def _summary(comparison: Comparison, scheme: int, sums: Mapping[tuple[int, int], list[Decimal]]) -> Summary:
-    tally = Tally()
-    for record in comparison.records:
-        outcome = record.outcomes[scheme]
-        if type(outcome) is Scored:
-            tally.add(outcome.total, outcome.grade, record.weight)
-    tally.points.update((slot, found) for (column, slot), found in sums.items() if column == scheme)
-    return summarize(
-        comparison.schemes[scheme],
-        comparison.rubrics.compiled,
-        tally,
-        len(comparison.records),
-        weights=comparison.weight_column is not None,
-    )

@@ -1,4 +1,12 @@
-"""Scoring a table's records in this process or in worker processes, chunk by chunk."""
+"""Scoring a table's records in this process or in worker processes, chunk by chunk.
+
+Large tables are scored by worker processes, one per core, in chunks. Compiled rubrics hold
+generated functions and do not pickle: a forked worker (Linux) starts with the parent's compiled
+rubrics and records in memory; a spawned one compiles the rubrics again from the source texts read
+by the parent (`Plan.refs`) and checks their content hashes, and is sent the records. Both run the
+one `Scorer`, so the decimals are identical; a chunk's results come back pickled, each distinct
+decimal once (the scorer keeps one object per value).
+"""
 
 from __future__ import annotations
 
@@ -12,20 +20,47 @@ from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
-from typing import TextIO
+from dataclasses import dataclass
+from typing import Any, TextIO
 
 from rubric_dsl.api import build_library
 from rubric_dsl.compare.records import CompareError
-from rubric_dsl.compare.scoring import Chunk, Plan, Scorer, Work
+from rubric_dsl.compare.schemes import RubricRef
+from rubric_dsl.compare.scoring import Columns, Difference, Differences, Outcomes, Route, Scored, Scorer, Sums
 from rubric_dsl.program import CompiledRubric
 
 CHUNK = 2_000  # records per task sent to a worker
 POOL_THRESHOLD = 5_000  # fewer records than this are scored in this process: starting workers costs more
 
-_WORKER: Scorer | str | None = None  # this worker's scorer, or why it could not start
+Work = Sequence[tuple[int, tuple[Any, ...]]]  # (route number, row) per record
+Chunk = tuple[list[tuple[Outcomes, Differences]], Sums]  # per record its outcomes and differences; point sums
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """What scoring a chunk needs besides the compiled rubrics; sent once to each worker."""
+
+    refs: tuple[RubricRef, ...]
+    facts: tuple[tuple[tuple[str, ...], tuple[int, ...]], ...]  # per slot: declared facts with a column, and it
+    routes: tuple[Route, ...]  # per route number: per scheme, the slot or why none fits
+
+
+class ChunkScorer:
+    """Chunks of a table through the one `Scorer`: each record by its route number and its row."""
+
+    def __init__(self, plan: Plan, compiled: Sequence[CompiledRubric]) -> None:
+        self.plan = plan
+        self.scorer = Scorer(compiled, Columns(plan.facts))
+
+    def chunk(self, work: Work) -> Chunk:
+        routes, record = self.plan.routes, self.scorer.record
+        return [record(routes[number], row) for number, row in work], self.scorer.sums()
+
+
+_WORKER: ChunkScorer | str | None = None  # this worker's scorer, or why it could not start
 _CHUNKS: Sequence[Work] = ()  # a forked worker's copy of the parent's chunks: tasks then name them by number
 # Set in the parent just before forking workers, which start with the compiled rubrics and the records.
-_INHERITED: tuple[Scorer, Sequence[Work]] | None = None
+_INHERITED: tuple[ChunkScorer, Sequence[Work]] | None = None
 
 
 def _start_worker(plan: Plan) -> None:
@@ -43,15 +78,41 @@ def _start_worker(plan: Plan) -> None:
     if broken or changed:
         _WORKER = f"a worker compiled different rubrics: {', '.join(broken + changed)}"
     else:
-        _WORKER = Scorer(plan, [c for c in compiled if c is not None])
+        _WORKER = ChunkScorer(plan, [c for c in compiled if c is not None])
 
 
-def _work(work: Work | int) -> Chunk:
-    """Score one chunk: its records, or (forked) its number in the inherited chunks."""
-    if not isinstance(_WORKER, Scorer):
+def _work(work: Work | int) -> Any:
+    """Score one chunk: its records, or (forked) its number in the inherited chunks; `_plain` results."""
+    if not isinstance(_WORKER, ChunkScorer):
         raise CompareError(_WORKER or "worker not started")
     with paused_gc():
-        return _WORKER.chunk(_CHUNKS[work] if isinstance(work, int) else work)
+        return _plain(_WORKER.chunk(_CHUNKS[work] if isinstance(work, int) else work))
+
+
+def _plain(chunk: Chunk) -> Any:
+    """A worker's chunk as plain tuples, which pickle in C (a NamedTuple pickles through Python code,
+    several times slower); an `Unscored` (rare) stays as it is."""
+    records, sums = chunk
+    return [
+        (
+            tuple([tuple(o) if type(o) is Scored else o for o in outcomes]),
+            tuple([None if d is None else tuple(d) for d in differences]),
+        )
+        for outcomes, differences in records
+    ], sums
+
+
+def _rebuilt(chunk: Any) -> Chunk:
+    """`_plain` undone in the parent."""
+    records, sums = chunk
+    new, scored, difference = tuple.__new__, Scored, Difference
+    return [
+        (
+            tuple([new(scored, o) if type(o) is tuple else o for o in outcomes]),
+            tuple([None if d is None else new(difference, d) for d in differences]),
+        )
+        for outcomes, differences in records
+    ], sums
 
 
 @contextmanager
@@ -122,18 +183,18 @@ def score_all(
     bar = Progress(len(work), progress)
     try:
         if workers <= 1:
-            scorer = Scorer(plan, compiled)
+            scorer = ChunkScorer(plan, compiled)
             for number, chunk in enumerate(chunks):
                 yield number, scorer.chunk(chunk)
                 bar.advance(len(chunk))
         else:
-            yield from _pool(Scorer(plan, compiled), chunks, workers, bar, method or start_method())
+            yield from _pool(ChunkScorer(plan, compiled), chunks, workers, bar, method or start_method())
     finally:
         bar.close()
 
 
 def _pool(
-    scorer: Scorer, chunks: Sequence[Work], workers: int, bar: Progress, method: str
+    scorer: ChunkScorer, chunks: Sequence[Work], workers: int, bar: Progress, method: str
 ) -> Iterator[tuple[int, Chunk]]:
     global _INHERITED
     forked = method == "fork"
@@ -143,7 +204,7 @@ def _pool(
     try:
         futures = {pool.submit(_work, number if forked else chunk): number for number, chunk in enumerate(chunks)}
         for future in as_completed(futures):
-            yield futures[future], future.result()
+            yield futures[future], _rebuilt(future.result())
             bar.advance(len(chunks[futures[future]]))
     except BrokenProcessPool as error:
         raise CompareError(f"worker processes failed: {error}") from None

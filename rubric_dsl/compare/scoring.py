@@ -1,111 +1,209 @@
-"""Scoring records under every scheme, with grade changes and the largest indicator differences."""
+"""Scoring one record under every scheme: the one loop of `rubric compare` and of the Compare RPC.
+
+A record comes with its route (per scheme, the slot of the rubric that scores it, or why none does;
+`routing`) and its facts: a table row (`Columns`) or a mapping (`Declared`). Each rubric is given
+only the facts it declares (`rules`); rubrics that declare the same facts (a rubric and its
+variants) share one facts dict per record, and a rubric that several schemes route the record to
+scores it once. `Scorer.record` gives, per scheme, `Scored` or `Unscored` (why: no rubric fits, the
+facts at fault as `Score` names them, or the indicator that could not be evaluated), and per scheme
+after the baseline, when both scored the record, its `Difference` from the baseline: the change in
+total, whether the grade went up or down, and the indicators whose points differ most. Points are
+summed per (scheme, slot) for the statistics (`sums`), exactly, whatever the caller's context.
+
+The caches are bounded by the compared rubrics, not by the records: grade changes per (rubric,
+grade, rubric, grade), the alignment of indicators per pair of rubrics, and the decimals of totals
+and indicator differences, which take few distinct values (each kept as one object, up to
+MAX_NUMBERS: a large comparison holds, and sends from a worker, each value once).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Hashable, Sequence
 from decimal import Decimal, localcontext
 from operator import itemgetter, sub
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol
 
-from rubric_dsl.compare.schemes import RubricRef
 from rubric_dsl.compare.statistics import EXACT, ZERO
-from rubric_dsl.errors import EvaluationError, InvalidFacts
+from rubric_dsl.errors import EvaluationError, FactProblem, InvalidFacts
 from rubric_dsl.program import CompiledRubric
 
 TOP = 3  # indicators shown per record as contributing most to a difference
+MAX_NUMBERS = 100_000  # distinct decimals a scorer keeps one object of
 
-Outcome = tuple[int, str | None, str]  # slot (-1: none fits), total as text (None: not scored), grade or problem
-Top = tuple[tuple[str, str], ...]  # indicator id, signed difference as text (other − baseline)
-Diff = tuple[str, Top]  # the grade change ("same", "up", "down") and the largest indicator differences
-RecordOut = tuple[tuple[Outcome, ...], tuple[Diff | None, ...]]
-Sums = dict[tuple[int, int], tuple[int, tuple[str, ...]]]  # (scheme, slot) → records scored, points summed
-Chunk = tuple[list[RecordOut], Sums]
-Work = Sequence[tuple[int, tuple[Any, ...]]]  # (route, row) per record
-Scoring = tuple[int, str, str, tuple[Decimal, ...]]  # slot, total as text, grade, points in rubric order
+Route = tuple[int | str, ...]  # per scheme: the slot that scores the record, or why none does
+Top = tuple[tuple[str, Decimal], ...]  # indicator id, signed difference (other − baseline)
+Sums = dict[tuple[int, int], tuple[int, tuple[Decimal, ...]]]  # (scheme, slot) → records scored, points summed
 
 
-@dataclass(frozen=True, slots=True)
-class Plan:
-    """What scoring a chunk needs besides the compiled rubrics; sent once to each worker."""
+class Scored(NamedTuple):
+    slot: int
+    total: Decimal
+    grade: str
 
-    refs: tuple[RubricRef, ...]
-    facts: tuple[tuple[tuple[str, ...], tuple[int, ...]], ...]  # per slot: declared facts with a column, and it
-    routes: tuple[tuple[int | str, ...], ...]  # per route: per scheme, the slot or why none fits
+
+class Unscored(NamedTuple):
+    slot: int | None  # None when no rubric of the scheme fits the record
+    problem: str  # why, in words
+    facts: tuple[FactProblem, ...] = ()  # the rubric refused these facts (its `InvalidFacts`)
+    failed: tuple[str, str] | None = None  # the rubric could not be evaluated: indicator, why (`EvaluationError`)
+
+
+class Difference(NamedTuple):
+    """A scheme against the baseline for one record."""
+
+    delta: Decimal  # other − baseline
+    change: str  # "same", "up" (a better grade) or "down"
+    indicators: Top  # the largest differences by indicator id, signed
+
+
+# A NamedTuple's own __new__ is Python code; tuple.__new__ makes the same object in C, for the millions made here.
+_new = tuple.__new__
+
+Outcomes = tuple[Scored | Unscored, ...]  # one per scheme
+Differences = tuple[Difference | None, ...]  # one per scheme after the baseline
+_Scoring = tuple[Scored, tuple[Decimal, ...]]  # and the points in the rubric's order
+
+
+class Facts(Protocol):
+    """How a rubric gets its facts from a record: `read(slot, record)`; slots of one shape get the same."""
+
+    shapes: tuple[int, ...]
+
+    def read(self, slot: int, record: Any) -> dict[str, Any]: ...
+
+
+def _shapes(keys: Sequence[Hashable]) -> tuple[int, ...]:
+    numbers = {key: n for n, key in enumerate(dict.fromkeys(keys))}
+    return tuple(numbers[key] for key in keys)
+
+
+class Columns:
+    """Facts from a table row: per slot, the facts its rubric declares that have a column, in the
+    rubric's order; an empty cell (None) is an absent fact. Picklable: sent to workers."""
+
+    def __init__(self, columns: Sequence[tuple[tuple[str, ...], tuple[int, ...]]]) -> None:
+        self.columns = tuple(columns)
+        self.shapes = _shapes(self.columns)
+
+    def read(self, slot: int, record: Any) -> dict[str, Any]:
+        names, columns = self.columns[slot]
+        return {name: record[c] for name, c in zip(names, columns, strict=True) if record[c] is not None}
+
+
+class Declared:
+    """Facts from a mapping of name to value: per slot, those its rubric declares, in the mapping's order."""
+
+    def __init__(self, inputs: Sequence[frozenset[str]]) -> None:
+        self.inputs = tuple(inputs)
+        self.shapes = _shapes(self.inputs)
+
+    def read(self, slot: int, record: Any) -> dict[str, Any]:
+        own = self.inputs[slot]
+        return {name: value for name, value in record.items() if name in own}
 
 
 class Scorer:
-    """Scores chunks of records under every scheme; the same code in this process and in workers."""
+    """Scores records under every scheme; the same code in this process, in workers and in the service."""
 
-    def __init__(self, plan: Plan, compiled: Sequence[CompiledRubric]) -> None:
-        self.plan = plan
+    def __init__(self, compiled: Sequence[CompiledRubric], facts: Facts) -> None:
         self._compiled = compiled
+        self._facts = facts
+        self._shapes = facts.shapes
         self._ids = [tuple(i.id for i in rubric.indicators) for rubric in compiled]
         self._changes: dict[tuple[int, str, int, str], str] = {}
         self._pairs: dict[tuple[int, int], Alignment] = {}
-        # Rubrics that declare the same facts (a rubric and its variants) share one facts dict per record.
-        shapes = {shape: n for n, shape in enumerate(dict.fromkeys(plan.facts))}
-        self._shape = [shapes[shape] for shape in plan.facts]
-        self._facts: dict[int, dict[str, Any]] = {}
+        self._numbers: dict[str, Decimal] = {}  # one object per decimal as written (94.6 and 94.60 stay apart)
+        self._points: dict[tuple[int, int], list[tuple[Decimal, ...]]] = {}
+        self.pending = 0  # records whose points are not yet in `sums`
 
-    def _score(self, slot: int, row: tuple[Any, ...]) -> Scoring | str:
-        shape = self._shape[slot]
-        facts = self._facts.get(shape)
+    def record(self, route: Route, record: Any) -> tuple[Outcomes, Differences]:
+        shared: dict[int, dict[str, Any]] = {}
+        done: dict[int, _Scoring | Unscored] = {}
+        outcomes: list[Scored | Unscored] = []
+        scored: list[_Scoring | None] = []
+        points = self._points
+        for scheme, slot in enumerate(route):
+            if isinstance(slot, str):
+                outcomes.append(Unscored(None, slot))
+                scored.append(None)
+                continue
+            got = done.get(slot)
+            if got is None:
+                got = done[slot] = self._score(slot, record, shared)
+            if isinstance(got, Unscored):
+                outcomes.append(got)
+                scored.append(None)
+                continue
+            outcomes.append(got[0])
+            scored.append(got)
+            rows = points.get((scheme, slot))
+            if rows is None:
+                rows = points[scheme, slot] = []
+            rows.append(got[1])
+        self.pending += 1
+        return tuple(outcomes), self._differences(scored)
+
+    def sums(self) -> Sums:
+        """Per (scheme, slot), the records scored since the last call and their points summed by indicator."""
+        with localcontext(EXACT):
+            found = {
+                key: (len(rows), tuple([sum(column, ZERO) for column in zip(*rows, strict=True)]))
+                for key, rows in self._points.items()
+            }
+        self._points = {}
+        self.pending = 0
+        return found
+
+    def _score(self, slot: int, record: Any, shared: dict[int, dict[str, Any]]) -> _Scoring | Unscored:
+        shape = self._shapes[slot]
+        facts = shared.get(shape)
         if facts is None:
-            names, columns = self.plan.facts[slot]
-            facts = {name: row[c] for name, c in zip(names, columns, strict=True) if row[c] is not None}
-            self._facts[shape] = facts
+            facts = shared[shape] = self._facts.read(slot, record)
         try:
             result = self._compiled[slot].score(facts)
         except InvalidFacts as error:
-            return "; ".join(f"{p.fact}: {p.message}" for p in error.problems)
+            problem = "; ".join(f"{p.fact}: {p.message}" for p in error.problems)
+            return Unscored(slot, problem, tuple(error.problems))
         except EvaluationError as error:
-            return str(error)
-        return slot, str(result.total), result.grade, tuple(result.points.values())
+            return Unscored(slot, str(error), failed=(error.indicator, error.message))
+        total = result.total
+        kept = self._numbers.get(str(total))  # inlined: runs for every record and scheme
+        if kept is None and len(self._numbers) < MAX_NUMBERS:
+            self._numbers[str(total)] = total
+        return _new(Scored, (slot, total if kept is None else kept, result.grade)), tuple(result.points.values())
 
-    def chunk(self, work: Work) -> Chunk:
-        records: list[RecordOut] = []
-        points: dict[tuple[int, int], list[tuple[Decimal, ...]]] = {}
-        routes = self.plan.routes
-        for route_index, row in work:
-            self._facts.clear()
-            done: dict[int, Scoring | str] = {}
-            outcomes: list[Outcome] = []
-            scored: list[Scoring | None] = []
-            for scheme, slot in enumerate(routes[route_index]):
-                if isinstance(slot, str):
-                    outcomes.append((-1, None, slot))
-                    scored.append(None)
-                    continue
-                got = done[slot] if slot in done else done.setdefault(slot, self._score(slot, row))
-                if isinstance(got, str):
-                    outcomes.append((slot, None, got))
-                    scored.append(None)
-                    continue
-                outcomes.append((slot, got[1], got[2]))
-                scored.append(got)
-                points.setdefault((scheme, slot), []).append(got[3])
-            records.append((tuple(outcomes), self._differences(scored)))
-        with localcontext(EXACT):
-            sums = {
-                k: (len(rows), tuple(str(sum(c, ZERO)) for c in zip(*rows, strict=True))) for k, rows in points.items()
-            }
-        return records, sums
-
-    def _differences(self, scored: Sequence[Scoring | None]) -> tuple[Diff | None, ...]:
+    def _differences(self, scored: Sequence[_Scoring | None]) -> Differences:
         base = scored[0]
-        found: list[Diff | None] = []
+        if base is None:
+            return (None,) * (len(scored) - 1)
+        first, first_points = base
+        numbers = self._numbers
+        found: list[Difference | None] = []
         for other in scored[1:]:
-            if base is None or other is None:
+            if other is None:
                 found.append(None)
                 continue
-            key = (base[0], base[2], other[0], other[2])
-            if key not in self._changes:
-                self._changes[key] = grade_change(self._compiled[base[0]], base[2], self._compiled[other[0]], other[2])
-            pair = base[0], other[0]
-            if pair not in self._pairs:
-                self._pairs[pair] = align(self._ids[base[0]], self._ids[other[0]])
-            found.append((self._changes[key], top(self._pairs[pair], base[3], other[3])))
+            second, second_points = other
+            key = (first.slot, first.grade, second.slot, second.grade)
+            change = self._changes.get(key)
+            if change is None:
+                before, after = self._compiled[first.slot], self._compiled[second.slot]
+                change = self._changes[key] = grade_change(before, first.grade, after, second.grade)
+            pair = first.slot, second.slot
+            alignment = self._pairs.get(pair)
+            if alignment is None:
+                alignment = self._pairs[pair] = align(self._ids[first.slot], self._ids[second.slot])
+            indicators = []
+            for indicator, value in top(alignment, first_points, second_points):
+                kept = numbers.get(str(value))  # as for totals
+                indicators.append((indicator, value if kept is None else kept))
+                if kept is None and len(numbers) < MAX_NUMBERS:
+                    numbers[str(value)] = value
+            delta = EXACT.subtract(second.total, first.total)
+            kept = numbers.get(str(delta))
+            if kept is None and len(numbers) < MAX_NUMBERS:
+                numbers[str(delta)] = delta
+            found.append(_new(Difference, (delta if kept is None else kept, change, tuple(indicators))))
         return tuple(found)
 
 
@@ -147,7 +245,7 @@ def top(alignment: Alignment, first: tuple[Decimal, ...], second: tuple[Decimal,
         deltas = list(map(sub, pick_second(second + PAD), pick_first(first + PAD)))
     sizes = list(map(abs, deltas))
     largest = sorted(range(len(deltas)), key=sizes.__getitem__, reverse=True)[:TOP]  # sorted is stable
-    return tuple((ids[k], str(deltas[k])) for k in largest if sizes[k])
+    return tuple([(ids[k], deltas[k]) for k in largest if sizes[k]])
 
 
 def grade_change(before: CompiledRubric, grade: str, after: CompiledRubric, other: str) -> str:
@@ -159,25 +257,3 @@ def grade_change(before: CompiledRubric, grade: str, after: CompiledRubric, othe
     if grade == other or (len(first) == len(second) and first.index(grade) == second.index(other)):
         return "same"
     return "up" if second.index(other) < first.index(grade) else "down"
-
-
-_WORKER: Scorer | str | None = None  # this worker's scorer, or why it could not start
-
-
-class Scored(NamedTuple):
-    slot: int
-    total: Decimal
-    grade: str
-
-
-class Unscored(NamedTuple):
-    slot: int | None  # None when no rubric of the scheme fits the record
-    problem: str
-
-
-class Difference(NamedTuple):
-    """A scheme against the baseline for one record."""
-
-    delta: Decimal  # other − baseline
-    change: str  # "same", "up" (a better grade) or "down"
-    indicators: tuple[tuple[str, Decimal], ...]  # the largest differences by indicator id, signed

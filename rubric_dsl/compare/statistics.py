@@ -1,4 +1,9 @@
-"""A scheme's statistics: grade counts, mean, median, min, max, weighted mean, mean points lost."""
+"""A scheme's statistics: grade counts, mean, median, min, max, weighted mean, mean points lost.
+
+Exact decimals throughout (`EXACT`, whatever the caller's context): means and weighted means are
+rounded half-up to 0.01 for display, the median is exact. A `Tally` holds what they need, gathered
+a record at a time, so that its size does not grow with the records.
+"""
 
 from __future__ import annotations
 
@@ -63,17 +68,15 @@ class Tally:
             self.weighted_sum = EXACT.add(self.weighted_sum, EXACT.multiply(total, weight))
             self.weighted += 1
 
-    def add_points(self, slot: int, rows: Sequence[Sequence[Decimal]]) -> None:
-        """Records scored by rubric `slot`: each one's points by indicator, in the rubric's order."""
-        if not rows:
-            return
+    def add_sums(self, slot: int, count: int, points: Sequence[Decimal]) -> None:
+        """`count` more records scored by rubric `slot`, their points summed by indicator in the rubric's order."""
         found = self.points.get(slot)
         if found is None:
-            found = self.points[slot] = [ZERO] * (len(rows[0]) + 1)
-        found[0] += len(rows)
+            found = self.points[slot] = [ZERO] * (len(points) + 1)
         with localcontext(EXACT):
-            for i, column in enumerate(zip(*rows, strict=True), 1):
-                found[i] += sum(column, ZERO)
+            found[0] += count
+            for i, summed in enumerate(points, 1):
+                found[i] += summed
 
 
 def summarize(

@@ -33,7 +33,7 @@ version) and one registry snapshot; then batches of ``CompareRecord``. Guarantee
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from decimal import Decimal
+from decimal import Decimal, localcontext
 from typing import Any
 
 import grpc
@@ -105,7 +105,7 @@ class Session:
         self._labels = [{i.id: i.label for i in rubric.indicators} for rubric in self.compiled]
         self._alignments: dict[tuple[int, int], comparing.Alignment] = {}
         self._routes: dict[str, tuple[int | str, ...]] = {}
-        self._texts: dict[str, str] = {}  # a difference as `top` writes it → as the reply writes decimals
+        self._texts: dict[Decimal, str] = {}  # a difference → as the reply writes decimals
 
     # -- the first response ---------------------------------------------------------------------
 
@@ -130,8 +130,10 @@ class Session:
         for record in records:
             found.append(self._record(self.records, record, points))
             self.records += 1
-        for (scheme, slot), rows in points.items():  # summed a column at a time: cheaper than record by record
-            self.tallies[scheme].add_points(slot, rows)
+        with localcontext(comparing.EXACT):  # summed a column at a time: cheaper than record by record
+            for (scheme, slot), rows in points.items():
+                sums = [sum(column, comparing.ZERO) for column in zip(*rows, strict=True)]
+                self.tallies[scheme].add_sums(slot, len(rows), sums)
         return found
 
     def _record(
@@ -236,7 +238,7 @@ class Session:
             label = labels.get(indicator) or fallback.get(indicator, indicator)
             text = texts.get(points)
             if text is None:  # differences take few distinct values
-                text = texts[points] = convert.decimal_text(Decimal(points))
+                text = texts[points] = convert.decimal_text(points)
             into.indicators.add(id=indicator, label=label, points=text)
 
     # -- the last response ------------------------------------------------------------------------
