@@ -24,9 +24,12 @@ compiled rubrics and records in memory; a spawned one compiles the rubrics again
 texts read here and checks their content hashes, and is sent the records. Both paths run the same
 `Scorer`, so the decimals are identical. Statistics are exact decimals: means and weighted
 means are rounded half-up to 0.01 for display, the median is exact. `compare_report` lays the
-result out and holds the command's options. The service's `Compare` RPC (`rubric_service.compare`) scores
-its streamed records itself but uses `route`, `grade_change`, `align`, `top`, `Tally` and `summarize`
-from here, so both give the same figures.
+result out and holds the command's options.
+
+The service's `Compare` RPC (`rubric_service.compare`) runs the same engine on records it is sent
+one at a time (`Comparer`): the same routing, rules, scoring and statistics, so both give the same
+figures to the last decimal; the service only converts protobuf to the engine's records and its
+results back, and bounds the stream.
 
 One module per concern: `records` (reading tables), `rules` (weights, facts no rubric declares),
 `schemes` (rubrics and schemes), `routing`, `scoring`, `statistics`, `pool` (this process or
@@ -35,7 +38,7 @@ workers) and `engine` (`compare`, `Comparison`).
 
 from __future__ import annotations
 
-from rubric_dsl.compare.engine import Comparer, Comparison, Record, RecordComparison, compare
+from rubric_dsl.compare.engine import Comparer, Comparison, RecordComparison, compare
 from rubric_dsl.compare.pool import (
     CHUNK,
     POOL_THRESHOLD,
@@ -100,7 +103,6 @@ __all__ = [
     "Outcomes",
     "Plan",
     "Progress",
-    "Record",
     "RecordComparison",
     "Route",
     "Router",

@@ -27,6 +27,7 @@ from rubric_dsl.diagnostics import did_you_mean
 from rubric_dsl.program import CompiledRubric
 
 FLUSH = 1_000  # records a `Comparer` scores before it adds their points to its tallies
+_new = tuple.__new__  # a NamedTuple without its Python __new__ (one per record)
 
 
 class RecordComparison(NamedTuple):
@@ -38,23 +39,12 @@ class RecordComparison(NamedTuple):
     problem: BadWeight | UnknownFacts | None = None  # what is wrong with the record whatever the scheme
 
 
-class Record(NamedTuple):
-    """A record as a stream gives it: facts by name, its own rubric (None or "": none) and its weight
-    as given (text or a number; `rules.read_weight`)."""
-
-    id: str
-    facts: Mapping[str, Any]
-    rubric: str | None = None
-    weight: object = None
-    where: str = ""
-
-
 def _compared(ident: str, where: str, weight: object, outcomes: Outcomes, differences: Differences) -> RecordComparison:
     """A scored record; its weight by the one rule: a bad one is the record's problem, and no weight."""
     found = read_weight(weight)
     if isinstance(found, BadWeight):
-        return RecordComparison(ident, where, None, outcomes, differences, found)
-    return RecordComparison(ident, where, found, outcomes, differences)
+        return _new(RecordComparison, (ident, where, None, outcomes, differences, found))
+    return _new(RecordComparison, (ident, where, found, outcomes, differences, None))
 
 
 class _Tallies:
@@ -115,16 +105,18 @@ class Comparer:
         """Records compared or refused so far."""
         return self._tallies.records
 
-    def compare(self, record: Record) -> RecordComparison:
-        """The record under every scheme, counted in the summaries; a record with facts that no compared
+    def compare(
+        self, ident: str, facts: Mapping[str, Any], rubric: str | None = None, weight: object = None, where: str = ""
+    ) -> RecordComparison:
+        """A record (its facts by name, its own rubric, None or "" for none, and its weight as given, text
+        or a number) under every scheme, counted in the summaries; a record with facts that no compared
         rubric declares is refused (no outcomes), unless extra facts are allowed."""
-        facts = record.facts
         unknown = self.facts.unknown(facts)
         if unknown and not self.facts.allow_extra:
-            found = RecordComparison(record.id, record.where, None, (), (), UnknownFacts(tuple(unknown)))
+            found = RecordComparison(ident, where, None, (), (), UnknownFacts(tuple(unknown)))
         else:
-            outcomes, differences = self._scorer.record(self._route(record.rubric), facts)
-            found = _compared(record.id, record.where, record.weight, outcomes, differences)
+            outcomes, differences = self._scorer.record(self._route(rubric), facts)
+            found = _compared(ident, where, weight, outcomes, differences)
             if self._scorer.pending >= FLUSH:
                 self._tallies.add_sums(self._scorer.sums())
         self._tallies.add(found)
