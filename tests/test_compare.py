@@ -27,6 +27,7 @@ from openpyxl import Workbook
 
 from rubric_dsl import compare
 from rubric_dsl.compare import BadWeight, CompareError, Scored, Unscored, pool, read_weight, records, statistics
+from rubric_dsl.compare import engine as engine_module
 from rubric_dsl.compare_report import render, to_dict, to_html, to_table
 from tests.conftest import ROOT, RUBRICS
 
@@ -34,6 +35,8 @@ DATA = ROOT / "tests" / "testdata" / "compare"
 SAMPLE_CSV = DATA / "wuping.csv"
 SAMPLE_JSONL = DATA / "wuping.jsonl"
 PROJECTS = ["定额基本业务费", "上年办案费补助", "上年专项业务费"]
+NOT_FACTS = ("project", "rubric", "funds")
+CASEWORK_FACTS = json.loads((RUBRICS / "wuping" / "seed-casework.facts.json").read_text(encoding="utf-8"))
 
 # The same rule change in both alternatives (群众上访人次减少数 now full marks at 40, not 20: the seed's
 # 18 gives 1.1 instead of 2.3) and a stricter scale, so that some grades change and some do not.
@@ -416,6 +419,56 @@ def test_worker_processes_give_the_same_decimals_as_one_process(library: Path, t
     assert one.records == pooled.records and one.summaries == pooled.summaries
     assert 0 < one.summaries[0].unscored < 40  # some records lack satisfaction and are reported
     assert [w.split(":")[0] for w in pooled.warnings] == [f"row {n + 2}" for n in range(5, 240, 37)]
+
+
+# --- the engine, records one at a time (as the Compare RPC feeds it) -------------------------------------
+
+
+def test_records_one_at_a_time_give_what_the_table_gives(library: Path, tmp_path: Path) -> None:
+    """`Comparer` and `compare` are one engine: the same records give the same results and summaries,
+    here past FLUSH records (point sums are added on the way) and with bad weights in some rows."""
+    data = synthetic_csv(tmp_path / "many.csv", 2_500)
+    found = run(library, ["wuping.*", "alt.*"], data)
+    schemes, rubrics = compare.load_schemes(["wuping.*", "alt.*"], library, mixed=True)
+    engine = compare.Comparer(schemes, rubrics.compiled)
+    table = compare.read_table(data)
+    streamed = []
+    for row, where in zip(table.rows, table.where, strict=True):
+        cells = dict(zip(table.columns, row, strict=True))
+        facts = {name: value for name, value in cells.items() if name not in NOT_FACTS and value is not None}
+        streamed.append(engine.compare(cells["project"], facts, cells["rubric"], cells["funds"], where))
+    assert len(streamed) > engine_module.FLUSH
+    assert streamed == found.records
+    assert engine.summaries() == found.summaries
+    assert sum(isinstance(r.problem, BadWeight) for r in streamed) == len(range(5, 2_500, 37))
+
+
+def test_the_engine_refuses_a_fact_no_compared_rubric_declares_unless_allowed(library: Path) -> None:
+    schemes, rubrics = compare.load_schemes(["wuping.casework"], library, mixed=False)
+    typo = CASEWORK_FACTS | {"satisfction": "98"}
+    strict = compare.Comparer(schemes, rubrics.compiled)
+    refused = strict.compare("typo", typo)
+    assert (refused.outcomes, refused.problem) == ((), compare.UnknownFacts(("satisfction",)))
+    assert strict.facts.hint("satisfction") == "; did you mean `satisfaction`?"
+    weighted = strict.compare("bad weight", CASEWORK_FACTS, weight="lots")
+    assert weighted.outcomes == (Scored(0, Decimal("94.6"), "优"),) and weighted.weight is None
+    assert isinstance(weighted.problem, BadWeight) and weighted.problem.problem.startswith("'lots' is not a decimal")
+    summary = strict.summaries()[0]
+    assert (summary.scored, summary.unscored, summary.weighted) == (1, 1, 0)
+    lenient = compare.Comparer(schemes, rubrics.compiled, allow_extra_facts=True)
+    assert lenient.compare("typo", typo, weight="8.76") == compare.RecordComparison(
+        "typo", "", Decimal("8.76"), (Scored(0, Decimal("94.6"), "优"),), ()
+    )
+
+
+def test_routing_says_why_in_the_front_ends_words(library: Path) -> None:
+    schemes, rubrics = compare.load_schemes(["wuping.*"], library, mixed=True)
+    words = compare.Wording(nameless="no `rubric`, and `{scheme}` holds several", ambiguous="pair {name}")
+    for name in (None, ""):
+        assert compare.Router(schemes, rubrics.compiled)(name) == ("the record names no rubric in the rubric column",)
+        assert compare.Router(schemes, rubrics.compiled, words)(name) == ("no `rubric`, and `wuping.*` holds several",)
+    found = compare.Router(schemes, rubrics.compiled, words)("wuping.common")
+    assert isinstance(found[0], str) and found[0].endswith("; pair wuping.common")  # both Wuping rubrics extend it
 
 
 # --- reports -------------------------------------------------------------------------------------------

@@ -181,7 +181,7 @@ def compare(
             raise CompareError(f"{option} `{name}`: the data has no such column{did_you_mean(name, index)}")
     if rubric_column is None and any(len(s.members) != 1 or s.pairs for s in schemes):
         raise CompareError("a scheme of several rubrics needs --rubric-column COLUMN")
-    router = Router(schemes, rubrics.compiled, TABLE, keep=len(table.rows))
+    router = Router(schemes, rubrics.compiled, TABLE)
     keys, routes, work = _routes(router, table, index.get(rubric_column or ""))
     plan = Plan(tuple(rubrics.refs), tuple(_fact_columns(r, index) for r in rubrics.compiled), tuple(routes))
     comparison = Comparison(table.path, list(schemes), rubrics, [], [], [], id_column, weight_column, rubric_column)

@@ -305,7 +305,7 @@ def _no_rubric_fits(why: str) -> ServiceError:
     return ServiceError(grpc.StatusCode.INVALID_ARGUMENT, "NO_RUBRIC_FITS", why, [Violation("rubric", why)])
 
 
-def _text(value: Decimal | None) -> str:
+def _optional_text(value: Decimal | None) -> str:
     return "" if value is None else convert.decimal_text(value)
 
 
@@ -316,15 +316,17 @@ def _summary_message(summary: comparing.Summary) -> pb.SchemeSummary:
         scored=summary.scored,
         unscored=summary.unscored,
         grades=[pb.GradeCount(label=label, count=count) for label, count in summary.grades],
-        mean=_text(summary.mean),
-        median=_text(summary.median),
-        minimum=_text(summary.minimum),
-        maximum=_text(summary.maximum),
-        weighted_mean=_text(summary.weighted_mean) if weighted else "",
-        weight_total=_text(summary.weight_total) if weighted else "",
+        mean=_optional_text(summary.mean),
+        median=_optional_text(summary.median),
+        minimum=_optional_text(summary.minimum),
+        maximum=_optional_text(summary.maximum),
+        weighted_mean=_optional_text(summary.weighted_mean) if weighted else "",
+        weight_total=_optional_text(summary.weight_total) if weighted else "",
         weighted=summary.weighted,
         lost=[
-            pb.MeanLoss(id=lost.id, label=lost.label, weight=_text(lost.weight), mean=_text(lost.mean))
+            pb.MeanLoss(
+                id=lost.id, label=lost.label, weight=_optional_text(lost.weight), mean=_optional_text(lost.mean)
+            )
             for lost in summary.lost
         ],
     )
