@@ -48,9 +48,9 @@ class Plan:
 class ChunkScorer:
     """Chunks of a table through the one `Scorer`: each record by its route number and its row."""
 
-    def __init__(self, plan: Plan, compiled: Sequence[CompiledRubric]) -> None:
+    def __init__(self, plan: Plan, compiled: Sequence[CompiledRubric], *, plain: bool = False) -> None:
         self.plan = plan
-        self.scorer = Scorer(compiled, Columns(plan.facts))
+        self.scorer = Scorer(compiled, Columns(plan.facts), plain=plain)
 
     def chunk(self, work: Work) -> Chunk:
         routes, record = self.plan.routes, self.scorer.record
@@ -78,32 +78,20 @@ def _start_worker(plan: Plan) -> None:
     if broken or changed:
         _WORKER = f"a worker compiled different rubrics: {', '.join(broken + changed)}"
     else:
-        _WORKER = ChunkScorer(plan, [c for c in compiled if c is not None])
+        _WORKER = ChunkScorer(plan, [c for c in compiled if c is not None], plain=True)
 
 
 def _work(work: Work | int) -> Any:
-    """Score one chunk: its records, or (forked) its number in the inherited chunks; `_plain` results."""
+    """Score one chunk: its records, or (forked) its number in the inherited chunks; plain results."""
     if not isinstance(_WORKER, ChunkScorer):
         raise CompareError(_WORKER or "worker not started")
     with paused_gc():
-        return _plain(_WORKER.chunk(_CHUNKS[work] if isinstance(work, int) else work))
-
-
-def _plain(chunk: Chunk) -> Any:
-    """A worker's chunk as plain tuples, which pickle in C (a NamedTuple pickles through Python code,
-    several times slower); an `Unscored` (rare) stays as it is."""
-    records, sums = chunk
-    return [
-        (
-            tuple([tuple(o) if type(o) is Scored else o for o in outcomes]),
-            tuple([None if d is None else tuple(d) for d in differences]),
-        )
-        for outcomes, differences in records
-    ], sums
+        return _WORKER.chunk(_CHUNKS[work] if isinstance(work, int) else work)
 
 
 def _rebuilt(chunk: Any) -> Chunk:
-    """`_plain` undone in the parent."""
+    """A worker's chunk, whose `Scored` and `Difference` come as plain tuples (`Scorer(plain=True)`:
+    they pickle in C, a NamedTuple through Python code, several times slower), made whole in C."""
     records, sums = chunk
     new, scored, difference = tuple.__new__, Scored, Difference
     return [
@@ -188,7 +176,7 @@ def score_all(
                 yield number, scorer.chunk(chunk)
                 bar.advance(len(chunk))
         else:
-            yield from _pool(ChunkScorer(plan, compiled), chunks, workers, bar, method or start_method())
+            yield from _pool(ChunkScorer(plan, compiled, plain=True), chunks, workers, bar, method or start_method())
     finally:
         bar.close()
 

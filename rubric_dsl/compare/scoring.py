@@ -12,7 +12,7 @@ summed per (scheme, slot) for the statistics (`sums`), exactly, whatever the cal
 
 The caches are bounded by the compared rubrics, not by the records: grade changes per (rubric,
 grade, rubric, grade), the alignment of indicators per pair of rubrics, and the decimals of totals
-and indicator differences, which take few distinct values (each kept as one object, up to
+and indicator differences, which take few distinct values (each kept as one object, up to about
 MAX_NUMBERS: a large comparison holds, and sends from a worker, each value once).
 """
 
@@ -103,16 +103,21 @@ class Declared:
 
 
 class Scorer:
-    """Scores records under every scheme; the same code in this process, in workers and in the service."""
+    """Scores records under every scheme; the same code in this process, in workers and in the service.
+    `plain`: give each `Scored` and `Difference` as a plain tuple of its fields, for a worker to send
+    (a NamedTuple pickles through Python code; `pool` makes them whole again in the parent)."""
 
-    def __init__(self, compiled: Sequence[CompiledRubric], facts: Facts) -> None:
+    def __init__(self, compiled: Sequence[CompiledRubric], facts: Facts, *, plain: bool = False) -> None:
         self._compiled = compiled
+        self._scored: Any = tuple if plain else Scored
+        self._difference: Any = tuple if plain else Difference
         self._facts = facts
         self._shapes = facts.shapes
         self._ids = [tuple(i.id for i in rubric.indicators) for rubric in compiled]
         self._changes: dict[tuple[int, str, int, str], str] = {}
         self._pairs: dict[tuple[int, int], Alignment] = {}
         self._numbers: dict[str, Decimal] = {}  # one object per decimal as written (94.6 and 94.60 stay apart)
+        self._keep = self._numbers.setdefault
         self._points: dict[tuple[int, int], list[tuple[Decimal, ...]]] = {}
         self.pending = 0  # records whose points are not yet in `sums`
 
@@ -167,43 +172,33 @@ class Scorer:
         except EvaluationError as error:
             return Unscored(slot, str(error), failed=(error.indicator, error.message))
         total = result.total
-        kept = self._numbers.get(str(total))  # inlined: runs for every record and scheme
-        if kept is None and len(self._numbers) < MAX_NUMBERS:
-            self._numbers[str(total)] = total
-        return _new(Scored, (slot, total if kept is None else kept, result.grade)), tuple(result.points.values())
+        if len(self._numbers) < MAX_NUMBERS:
+            total = self._keep(str(total), total)
+        return _new(self._scored, (slot, total, result.grade)), tuple(result.points.values())
 
     def _differences(self, scored: Sequence[_Scoring | None]) -> Differences:
         base = scored[0]
         if base is None:
             return (None,) * (len(scored) - 1)
-        first, first_points = base
-        numbers = self._numbers
+        (first, first_total, first_grade), first_points = base  # a Scored, or its fields (`plain`)
+        keep = self._keep if len(self._numbers) < MAX_NUMBERS else self._numbers.get
         found: list[Difference | None] = []
         for other in scored[1:]:
             if other is None:
                 found.append(None)
                 continue
-            second, second_points = other
-            key = (first.slot, first.grade, second.slot, second.grade)
+            (second, second_total, second_grade), second_points = other
+            key = (first, first_grade, second, second_grade)
             change = self._changes.get(key)
             if change is None:
-                before, after = self._compiled[first.slot], self._compiled[second.slot]
-                change = self._changes[key] = grade_change(before, first.grade, after, second.grade)
-            pair = first.slot, second.slot
-            alignment = self._pairs.get(pair)
+                before, after = self._compiled[first], self._compiled[second]
+                change = self._changes[key] = grade_change(before, first_grade, after, second_grade)
+            alignment = self._pairs.get((first, second))
             if alignment is None:
-                alignment = self._pairs[pair] = align(self._ids[first.slot], self._ids[second.slot])
-            indicators = []
-            for indicator, value in top(alignment, first_points, second_points):
-                kept = numbers.get(str(value))  # as for totals
-                indicators.append((indicator, value if kept is None else kept))
-                if kept is None and len(numbers) < MAX_NUMBERS:
-                    numbers[str(value)] = value
-            delta = EXACT.subtract(second.total, first.total)
-            kept = numbers.get(str(delta))
-            if kept is None and len(numbers) < MAX_NUMBERS:
-                numbers[str(delta)] = delta
-            found.append(_new(Difference, (delta if kept is None else kept, change, tuple(indicators))))
+                alignment = self._pairs[first, second] = align(self._ids[first], self._ids[second])
+            indicators = tuple([(i, keep(str(d), d)) for i, d in top(alignment, first_points, second_points)])
+            delta = EXACT.subtract(second_total, first_total)
+            found.append(_new(self._difference, (keep(str(delta), delta), change, indicators)))
         return tuple(found)
 
 

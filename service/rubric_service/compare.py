@@ -153,14 +153,14 @@ class Session:
                 answer.error.CopyFrom(_unknown_facts(problem.names, self.engine.facts.hint).to_score_error())
             else:  # a bad weight: the outcomes follow
                 answer.error.CopyFrom(_bad_weight(problem).to_score_error())
-        outcomes = found.outcomes
+        outcomes, texts = found.outcomes, self._texts
         for number, outcome in enumerate(outcomes):
             message = answer.outcomes.add()
             if isinstance(outcome, comparing.Unscored):
                 self._unscored(outcome, message)
                 continue
             message.rubric = self.compiled[outcome.slot].id
-            message.total = self._text(outcome.total)
+            message.total = texts.get(outcome.total) or self._text(outcome.total)
             message.grade = outcome.grade
             difference = found.differences[number - 1] if number else None
             if difference is not None:
@@ -182,15 +182,17 @@ class Session:
     def _difference(
         self, first: int | None, second: int, difference: comparing.Difference, into: pb.BaselineDifference
     ) -> None:
-        into.total = self._text(difference.delta)
+        texts = self._texts
+        into.total = texts.get(difference.delta) or self._text(difference.delta)
         into.grade_change = _CHANGES[difference.change]
         labels = self._labels[second]
         fallback = self._labels[first] if first is not None else {}
         for indicator, points in difference.indicators:
             label = labels.get(indicator) or fallback.get(indicator, indicator)
-            into.indicators.add(id=indicator, label=label, points=self._text(points))
+            into.indicators.add(id=indicator, label=label, points=texts.get(points) or self._text(points))
 
     def _text(self, value: Decimal) -> str:
+        """A decimal as the reply writes it (never ""), kept for the next record."""
         text = self._texts.get(value)
         if text is None:
             text = convert.decimal_text(value)
