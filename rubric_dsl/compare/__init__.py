@@ -32,8 +32,9 @@ figures to the last decimal; the service only converts protobuf to the engine's 
 results back, and bounds the stream.
 
 One module per concern: `records` (reading tables), `rules` (weights, facts no rubric declares),
-`schemes` (rubrics and schemes), `routing`, `scoring`, `statistics`, `pool` (this process or
-workers) and `engine` (`compare`, `Comparison`).
+`schemes` (rubrics and schemes), `routing`, `scoring` (the one `Scorer`), `statistics`, `pool`
+(this process or workers) and `engine` (`compare` for a table, `Comparer` for records one at a
+time, and what they give).
 """
 
 from __future__ import annotations
