@@ -24,7 +24,8 @@ from hypothesis import strategies as st
 from openpyxl import Workbook
 
 from rubric_dsl import compare
-from rubric_dsl.compare import CompareError, Scored, Unscored
+from rubric_dsl.compare import BadWeight, CompareError, Scored, Unscored, pool, read_weight, records, statistics
+from rubric_dsl.compare import engine as engine_module
 from rubric_dsl.compare_report import render, to_dict, to_html, to_table
 from tests.conftest import ROOT, RUBRICS
 
@@ -32,6 +33,8 @@ DATA = ROOT / "tests" / "testdata" / "compare"
 SAMPLE_CSV = DATA / "wuping.csv"
 SAMPLE_JSONL = DATA / "wuping.jsonl"
 PROJECTS = ["定额基本业务费", "上年办案费补助", "上年专项业务费"]
+NOT_FACTS = ("project", "rubric", "funds")
+CASEWORK_FACTS = json.loads((RUBRICS / "wuping" / "seed-casework.facts.json").read_text(encoding="utf-8"))
 
 # The same rule change in both alternatives (群众上访人次减少数 now full marks at 40, not 20: the seed's
 # 18 gives 1.1 instead of 2.3) and a stricter scale, so that some grades change and some do not.
@@ -162,13 +165,18 @@ def test_alternative_shows_grade_changes_and_the_indicators_behind_them(library:
 def test_top_differences_rank_by_size_and_count_an_indicator_of_one_rubric_fully() -> None:
     base = tuple(map(Decimal, ("5", "3", "2", "1")))
     other = tuple(map(Decimal, ("4", "3", "0", "2.5")))
+
+    def texts(found: compare.Top) -> tuple[tuple[str, str], ...]:
+        assert all(type(d) is Decimal for _, d in found)
+        return tuple((i, str(d)) for i, d in found)
+
     pairs = compare.align(("a", "b", "c", "d"), ("a", "b", "c", "e"))
-    assert compare.top(pairs, base, other) == (("e", "2.5"), ("c", "-2"), ("a", "-1"))
-    assert compare.top(pairs, base, base) == (("d", "-1"), ("e", "1"))  # only in one rubric: counts fully
+    assert texts(compare.top(pairs, base, other)) == (("e", "2.5"), ("c", "-2"), ("a", "-1"))
+    assert texts(compare.top(pairs, base, base)) == (("d", "-1"), ("e", "1"))  # only in one rubric: counts fully
     same = compare.align(("a", "b", "c", "d"), ("a", "b", "c", "d"))
     assert compare.top(same, base, base) == ()
-    assert compare.top(same, base, (*other[:3], Decimal("2"))) == (("c", "-2"), ("a", "-1"), ("d", "1"))
-    assert compare.top(compare.align(("a",), ("b",)), (Decimal(1),), (Decimal(1),)) == (("a", "-1"), ("b", "1"))
+    assert texts(compare.top(same, base, (*other[:3], Decimal("2")))) == (("c", "-2"), ("a", "-1"), ("d", "1"))
+    assert texts(compare.top(compare.align(("a",), ("b",)), (Decimal(1),), (Decimal(1),))) == (("a", "-1"), ("b", "1"))
 
 
 # --- records a rubric cannot score -------------------------------------------------------------------
@@ -214,15 +222,60 @@ def test_empty_cells_are_absent_facts_so_defaults_apply(library: Path, tmp_path:
     assert totals(run(library, ["wuping.*"], data)) == [("84.6", "良"), ("94.6", "优"), ("94.6", "优")]
 
 
-def test_a_weight_that_is_not_a_number_leaves_the_record_out_of_the_weighted_mean(
+def test_a_bad_weight_is_warned_about_and_the_record_scored_but_left_out_of_weighted_means(
     library: Path, tmp_path: Path
 ) -> None:
     data = tmp_path / "weights.csv"
-    data.write_text(SAMPLE_CSV.read_text(encoding="utf-8").replace(",286,", ",n/a,"), encoding="utf-8")
+    text = SAMPLE_CSV.read_text(encoding="utf-8").replace(",286,", ",n/a,").replace(",3.58,", ",,")
+    data.write_text(text, encoding="utf-8")
     found = run(library, ["wuping.*"], data)
     summary = found.summaries[0]
-    assert (summary.weighted, summary.weight_total, summary.weighted_mean) == (2, Decimal("12.34"), Decimal("94.60"))
-    assert found.warnings == ["row 2: weight 'n/a' is not a number ≥ 0; the record is left out of weighted means"]
+    assert (summary.scored, summary.unscored) == (3, 0)  # every record still scored and shown
+    assert totals(found) == [("85.6", "良"), ("94.6", "优"), ("94.6", "优")]
+    assert (summary.weighted, summary.weight_total, summary.weighted_mean) == (1, Decimal("8.76"), Decimal("94.60"))
+    assert [r.weight for r in found.records] == [None, Decimal("8.76"), None]
+    # The bad weight is named; the empty cell is no weight, and no problem.
+    assert found.warnings == [
+        "row 2: weight 'n/a' is not a decimal ≥ 0 below 10^30 with at most 10 decimal places, e.g. \"298.34\"; "
+        "the record is left out of weighted means"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("raw", "weight"),
+    [
+        ("298.34", Decimal("298.34")),
+        (" 8.76 ", Decimal("8.76")),
+        ("1E+2", Decimal("100")),
+        ("0", Decimal("0")),
+        ("0.0000000001", Decimal("0.0000000001")),
+        ("1.00000000000", Decimal("1")),  # 11 places written, 10 meant: the value is what counts
+        ("99999999999999999999999999999.99", Decimal("99999999999999999999999999999.99")),
+        (286, Decimal("286")),  # JSONL and XLSX numbers
+        (Decimal("8.76"), Decimal("8.76")),
+        (3.58, Decimal("3.58")),  # an XLSX float, through its repr
+        (None, None),
+        ("", None),
+        ("0.00000000001", "'0.00000000001'"),  # more than 10 decimal places
+        (0.1 + 0.2, "'0.30000000000000004'"),
+        ("1e30", "'1e30'"),
+        ("-1", "'-1'"),
+        ("NaN", "'NaN'"),
+        ("Infinity", "'Infinity'"),
+        ("1e-999999", "'1e-999999'"),
+        ("  ", "'  '"),
+        ("n/a", "'n/a'"),
+        (True, "'True'"),
+        ("9" * 100, "'" + "9" * 64 + "…'"),
+    ],
+)
+def test_one_weight_rule_for_tables_and_the_rpc(raw: Any, weight: Decimal | str | None) -> None:
+    """`rules.read_weight` is the rule both front ends apply; a refused weight names itself."""
+    found = read_weight(raw)
+    if isinstance(weight, str):
+        assert isinstance(found, BadWeight) and found.problem.startswith(f"{weight} is not a decimal ≥ 0 below 10^30")
+    else:
+        assert found == weight and not isinstance(found, BadWeight)
 
 
 # --- which rubric scores which record ------------------------------------------------------------------
@@ -296,9 +349,9 @@ def test_an_unknown_column_option_suggests_a_name(library: Path) -> None:
 
 
 def test_xlsx_floats_are_read_through_their_repr_never_their_binary_value() -> None:
-    assert compare._xlsx_cell(98.02) == Decimal("98.02")
-    assert compare._xlsx_cell(0.1 + 0.2) == Decimal("0.30000000000000004")  # what the cell holds, digit for digit
-    assert compare._xlsx_cell(True) is True and compare._xlsx_cell("  ") is None
+    assert records._xlsx_cell(98.02) == Decimal("98.02")
+    assert records._xlsx_cell(0.1 + 0.2) == Decimal("0.30000000000000004")  # what the cell holds, digit for digit
+    assert records._xlsx_cell(True) is True and records._xlsx_cell("  ") is None
 
 
 def test_jsonl_numbers_are_decimals_and_nulls_are_absent() -> None:
@@ -369,6 +422,56 @@ def test_worker_processes_give_the_same_decimals_as_one_process(library: Path, t
     assert [w.split(":")[0] for w in pooled.warnings] == [f"row {n + 2}" for n in range(5, 240, 37)]
 
 
+# --- the engine, records one at a time (as the Compare RPC feeds it) -------------------------------------
+
+
+def test_records_one_at_a_time_give_what_the_table_gives(library: Path, tmp_path: Path) -> None:
+    """`Comparer` and `compare` are one engine: the same records give the same results and summaries,
+    here past FLUSH records (point sums are added on the way) and with bad weights in some rows."""
+    data = synthetic_csv(tmp_path / "many.csv", 2_500)
+    found = run(library, ["wuping.*", "alt.*"], data)
+    schemes, rubrics = compare.load_schemes(["wuping.*", "alt.*"], library, mixed=True)
+    engine = compare.Comparer(schemes, rubrics.compiled)
+    table = compare.read_table(data)
+    streamed = []
+    for row, where in zip(table.rows, table.where, strict=True):
+        cells = dict(zip(table.columns, row, strict=True))
+        facts = {name: value for name, value in cells.items() if name not in NOT_FACTS and value is not None}
+        streamed.append(engine.compare(cells["project"], facts, cells["rubric"], cells["funds"], where))
+    assert len(streamed) > engine_module.FLUSH
+    assert streamed == found.records
+    assert engine.summaries() == found.summaries
+    assert sum(isinstance(r.problem, BadWeight) for r in streamed) == len(range(5, 2_500, 37))
+
+
+def test_the_engine_refuses_a_fact_no_compared_rubric_declares_unless_allowed(library: Path) -> None:
+    schemes, rubrics = compare.load_schemes(["wuping.casework"], library, mixed=False)
+    typo = CASEWORK_FACTS | {"satisfction": "98"}
+    strict = compare.Comparer(schemes, rubrics.compiled)
+    refused = strict.compare("typo", typo)
+    assert (refused.outcomes, refused.problem) == ((), compare.UnknownFacts(("satisfction",)))
+    assert strict.facts.hint("satisfction") == "; did you mean `satisfaction`?"
+    weighted = strict.compare("bad weight", CASEWORK_FACTS, weight="lots")
+    assert weighted.outcomes == (Scored(0, Decimal("94.6"), "优"),) and weighted.weight is None
+    assert isinstance(weighted.problem, BadWeight) and weighted.problem.problem.startswith("'lots' is not a decimal")
+    summary = strict.summaries()[0]
+    assert (summary.scored, summary.unscored, summary.weighted) == (1, 1, 0)
+    lenient = compare.Comparer(schemes, rubrics.compiled, allow_extra_facts=True)
+    assert lenient.compare("typo", typo, weight="8.76") == compare.RecordComparison(
+        "typo", "", Decimal("8.76"), (Scored(0, Decimal("94.6"), "优"),), ()
+    )
+
+
+def test_routing_says_why_in_the_front_ends_words(library: Path) -> None:
+    schemes, rubrics = compare.load_schemes(["wuping.*"], library, mixed=True)
+    words = compare.Wording(nameless="no `rubric`, and `{scheme}` holds several", ambiguous="pair {name}")
+    for name in (None, ""):
+        assert compare.Router(schemes, rubrics.compiled)(name) == ("the record names no rubric in the rubric column",)
+        assert compare.Router(schemes, rubrics.compiled, words)(name) == ("no `rubric`, and `wuping.*` holds several",)
+    found = compare.Router(schemes, rubrics.compiled, words)("wuping.common")
+    assert isinstance(found[0], str) and found[0].endswith("; pair wuping.common")  # both Wuping rubrics extend it
+
+
 # --- reports -------------------------------------------------------------------------------------------
 
 
@@ -424,7 +527,7 @@ def test_the_median_from_counted_totals_is_the_exact_median(values: list[Decimal
     ordered = sorted(values)
     middle = len(ordered) // 2
     expected = ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
-    assert compare._median(sorted(tally), tally, len(values)) == expected
+    assert statistics._median(sorted(tally), tally, len(values)) == expected
 
 
 @pytest.mark.skipif(
@@ -447,8 +550,8 @@ def test_a_worker_that_compiles_a_different_rubric_refuses_to_score(library: Pat
     assert edited != ref.sources
     plan = compare.Plan((dataclasses.replace(ref, sources=edited),), (((), ()),), ((0,),))
     try:
-        compare._start_worker(plan)
+        pool._start_worker(plan)
         with pytest.raises(CompareError, match=r"a worker compiled different rubrics: wuping\.casework"):
-            compare._work([(0, ())])
+            pool._work([(0, ())])
     finally:
-        compare._WORKER = None
+        pool._WORKER = None

@@ -22,6 +22,7 @@ def test_wheel_has_no_generic_top_level_names_and_ships_its_data(tmp_path: Path)
     top = {name.split("/")[0] for name in names}
     assert top == {"rubric_dsl", "rubric_service", "rubric_cli", wheel.name.split("-py")[0] + ".dist-info"}
     assert "rubric_dsl/grammar/rubric.lark" in names
+    assert "rubric_dsl/compare/engine.py" in names  # a subpackage, listed in pyproject's packages
     bundled = {name.removeprefix("rubric_dsl/bundled/") for name in names if name.startswith("rubric_dsl/bundled/")}
     shipped = {str(p.relative_to(ROOT / "rubrics")) for p in (ROOT / "rubrics").rglob("*.rubric")}
     assert shipped and shipped <= bundled

@@ -1,4 +1,11 @@
-"""``Compare``: score a stream of records under several schemes of served rubrics.
+"""``Compare``: the protobuf side of scoring a stream of records under several schemes of served rubrics.
+
+The comparing itself is ``rubric_dsl.compare``'s engine (``Comparer``), the one ``rubric compare``
+runs: routing, the facts each rubric is given, scoring, grade changes and indicator differences,
+the weight rule and the rule for facts no compared rubric declares, and the statistics. So the RPC
+and ``rubric compare`` agree to the last decimal on the same records, and treat a bad weight or an
+unknown fact by the same rules. What is here: the setup's checks, the call's bounds, protobuf ⇄
+the engine's records and results, and errors worded as ``Score`` words them.
 
 Takes: the first request's ``CompareSetup`` (schemes of rubric ids, each id optionally pinned to a
 version) and one registry snapshot; then batches of ``CompareRecord``. Guarantees:
@@ -11,17 +18,18 @@ version) and one registry snapshot; then batches of ``CompareRecord``. Guarantee
   that scheme's ``ScoreError`` (the same code, reason, message and violations ``Score`` would have
   failed with for the facts that rubric declares); a fact that only some compared rubrics declare
   is not given to the others; what is wrong whatever the scheme (a fact that no compared rubric
-  declares, with did-you-mean, unless ``allow_extra_facts``; too many facts; a bad id, rubric
-  name or weight) is one error of the record, so that no error is repeated once per scheme;
+  declares, with did-you-mean, unless ``allow_extra_facts``; too many facts; a bad id or rubric
+  name) is one error of the record, scored under none, so that no error is repeated once per
+  scheme; a bad weight is the record's error too, but the record is still scored and left out of
+  weighted means (``rubric_dsl.compare.rules``);
 * records are routed among a scheme's rubrics as ``rubric compare --rubric-column`` routes them
-  (``rubric_dsl.compare.route``: pairs, the same id, the nearest heir);
-* the statistics are ``rubric_dsl.compare``'s (``Tally``, ``summarize``), and the per-record
-  differences its ``grade_change``, ``align`` and ``top``, so the RPC and ``rubric compare`` agree
-  to the last decimal on the same records;
-* memory does not grow with the number of records: a scheme keeps counts of distinct totals and
-  sums of points, never the records; a call caches routes for at most MAX_ROUTES rubric names of at
-  most MAX_RUBRIC_NAME characters, and the texts of indicator differences, whose number is bounded
-  by the compared rubrics' point ranges over their rounding steps;
+  (``rubric_dsl.compare.routing``: pairs, the same id, the nearest heir), the reasons worded for
+  the RPC (``WORDING``);
+* memory does not grow with the number of records: the engine keeps tallies (counts of distinct
+  totals, sums of points), never the records, the routes of at most ``routing.MAX_ROUTES`` rubric
+  names of at most MAX_RUBRIC_NAME characters, and decimals whose number is bounded by the compared
+  rubrics' point ranges over their rounding steps (``scoring.MAX_NUMBERS`` at most); this module,
+  the reply texts of at most MAX_TEXTS decimals;
 * no result grows with the request beyond bounds: names are at most MAX_RUBRIC_NAME characters (cut
   when echoed), bad values are echoed in at most 60 (``rubric_dsl.facts``), at most MAX_LISTED
   unknown facts and ``convert.MAX_LISTED`` unreadable typed facts are listed; the servicer replaces a
@@ -31,14 +39,13 @@ version) and one registry snapshot; then batches of ``CompareRecord``. Guarantee
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from decimal import Context, Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 import grpc
 
-from rubric_dsl import CompiledRubric, EvaluationError, InvalidFacts, Result, limits
+from rubric_dsl import CompiledRubric, EvaluationError, InvalidFacts, limits
 from rubric_dsl import compare as comparing
-from rubric_dsl.diagnostics import did_you_mean
 from rubric_service import convert, errors
 from rubric_service.errors import ServiceError, Violation
 from rubric_service.gen.rubric.v1 import rubric_service_pb2 as pb
@@ -50,22 +57,18 @@ MAX_ID = 1000  # characters of a record id, echoed in its result
 MAX_RUBRIC_NAME = 200  # characters of a rubric id, a record's rubric name, or a scheme's name
 MAX_LISTED = 100  # facts no compared rubric declares, listed one by one in a record's error
 MAX_NAMED = 10  # of those, named in the error's message and given a did-you-mean
-MAX_HINTED_NAME = 64  # characters of a name that gets a did-you-mean (fact names are short)
-MAX_HINTS = 1_000  # did-you-means a call keeps
-MAX_WEIGHT = Decimal(10) ** limits.MAX_MAGNITUDE  # as large as a numeric fact may be
-MAX_WEIGHT_PLACES = 10  # decimal places of a weight: sums of weights × totals stay exact in 60 digits
-MAX_WEIGHT_TEXT = 64
-MAX_ROUTES = 1_000  # distinct rubric names whose routes a call keeps (a few KB each at most)
-AMBIGUOUS = "pair one with it in the scheme's `pairs`"
-PLACES = Decimal(1).scaleb(-MAX_WEIGHT_PLACES)
-WIDE = Context(prec=60)  # room for any weight at MAX_WEIGHT_PLACES places
+MAX_TEXTS = 100_000  # decimals whose reply text a call keeps
+WORDING = comparing.Wording(  # why no rubric of a scheme fits a record, in the RPC's own words
+    nameless="the record names no rubric (`rubric`), and scheme `{scheme}` holds several",
+    ambiguous="pair one with it in the scheme's `pairs`",
+)
 
 _CHANGES = {"same": pb.GRADE_CHANGE_SAME, "up": pb.GRADE_CHANGE_UP, "down": pb.GRADE_CHANGE_DOWN}
-Scoring = tuple[int, Result, tuple[Decimal, ...]]  # slot, result, points in the rubric's order
 
 
 class Session:
-    """One Compare call: the compared rubrics (by slot), the schemes over them, and their tallies."""
+    """One Compare call: the compared rubrics (by slot), the schemes over them, and the engine that
+    compares the call's records (`rubric_dsl.compare.Comparer`); here, only what protobuf needs."""
 
     def __init__(self, setup: pb.CompareSetup, snapshot: Snapshot) -> None:
         problems: dict[str, str] = {}
@@ -103,17 +106,16 @@ class Session:
                 )
             )
             self.schemes.append(comparing.Scheme(name, members, pairs))
-        self.allow_extra_facts = setup.allow_extra_facts
-        self.inputs = [frozenset(i.name for i in rubric.inputs) for rubric in self.compiled]
-        self.declared = frozenset().union(*self.inputs)
-        self.tallies = [comparing.Tally() for _ in self.schemes]
-        self.records = 0
-        self._ids = [tuple(i.id for i in rubric.indicators) for rubric in self.compiled]
+        self.engine = comparing.Comparer(
+            self.schemes, self.compiled, allow_extra_facts=setup.allow_extra_facts, wording=WORDING
+        )
         self._labels = [{i.id: i.label for i in rubric.indicators} for rubric in self.compiled]
-        self._alignments: dict[tuple[int, int], comparing.Alignment] = {}
-        self._routes: dict[str, tuple[int | str, ...]] = {}
-        self._texts: dict[str, str] = {}  # a difference as `top` writes it → as the reply writes decimals
-        self._hints = _Hints(self.declared)
+        self._texts: dict[Decimal, str] = {}  # decimals as the reply writes them: few distinct values
+
+    @property
+    def records(self) -> int:
+        """Records of the call so far, scored or not."""
+        return self.engine.records
 
     # -- the first response ---------------------------------------------------------------------
 
@@ -133,129 +135,91 @@ class Session:
     # -- records ----------------------------------------------------------------------------------
 
     def score(self, records: Sequence[pb.CompareRecord]) -> list[pb.RecordComparison]:
-        found = []
-        points: dict[tuple[int, int], list[tuple[Decimal, ...]]] = {}  # (scheme, slot) → points per record
-        for record in records:
-            found.append(self._record(self.records, record, points))
-            self.records += 1
-        for (scheme, slot), rows in points.items():  # summed a column at a time: cheaper than record by record
-            self.tallies[scheme].add_points(slot, rows)
-        return found
+        return [self._record(record) for record in records]
 
-    def _record(
-        self, index: int, record: pb.CompareRecord, points: dict[tuple[int, int], list[tuple[Decimal, ...]]]
-    ) -> pb.RecordComparison:
-        answer = pb.RecordComparison(id=record.id[:MAX_ID], index=index)
+    def _record(self, record: pb.CompareRecord) -> pb.RecordComparison:
+        answer = pb.RecordComparison(id=record.id[:MAX_ID], index=self.engine.records)
         try:
             _names(record)
-            facts = self._facts(record)
-            weight = _weight(record.weight)
-        except ServiceError as exc:
+            facts = _facts(record)
+        except ServiceError as exc:  # not read: a record, scored under no scheme
+            self.engine.refuse()
             answer.error.CopyFrom(exc.to_score_error())
             return answer
-        done: dict[int, Scoring | ServiceError] = {}
-        shared: dict[frozenset[str], dict[str, convert.Fact]] = {}  # rubrics declaring the same facts share them
-        outcomes: list[Scoring | ServiceError] = []
-        for slot in self._route(record.rubric):
-            if isinstance(slot, str):
-                outcomes.append(_no_rubric_fits(slot))
-            else:
-                if slot not in done:
-                    done[slot] = self._score(slot, facts, shared)
-                outcomes.append(done[slot])
-        base = outcomes[0]
+        found = self.engine.compare(record.id, facts, record.rubric, record.weight)
+        problem = found.problem
+        if problem is not None:
+            if isinstance(problem, comparing.UnknownFacts):  # no outcomes follow
+                answer.error.CopyFrom(_unknown_facts(problem.names, self.engine.facts.hint).to_score_error())
+            else:  # a bad weight: the outcomes follow
+                answer.error.CopyFrom(_bad_weight(problem).to_score_error())
+        outcomes, texts = found.outcomes, self._texts
         for number, outcome in enumerate(outcomes):
             message = answer.outcomes.add()
-            if isinstance(outcome, ServiceError):
-                message.error.CopyFrom(outcome.to_score_error())
-                if outcome.metadata.get("rubric"):
-                    message.rubric = outcome.metadata["rubric"]
+            if isinstance(outcome, comparing.Unscored):
+                self._unscored(outcome, message)
                 continue
-            slot, result, scored_points = outcome
-            message.rubric = self.compiled[slot].id
-            message.total = convert.decimal_text(result.total)
-            message.grade = result.grade
-            self.tallies[number].add(result.total, result.grade, weight)
-            points.setdefault((number, slot), []).append(scored_points)
-            if number and not isinstance(base, ServiceError):
-                self._difference(base, outcome, message.difference)
+            message.rubric = self.compiled[outcome.slot].id
+            message.total = texts.get(outcome.total) or self._text(outcome.total)
+            message.grade = outcome.grade
+            difference = found.differences[number - 1] if number else None
+            if difference is not None:
+                self._difference(outcomes[0].slot, outcome.slot, difference, message.difference)
         return answer
 
-    def _facts(self, record: pb.CompareRecord) -> dict[str, convert.Fact]:
-        """The record's facts that some compared rubric declares; raises for what no rubric takes."""
-        try:
-            facts = convert.facts_of(record)
-        except convert.FactsNotDecoded as exc:
-            raise errors.bad_fields(exc.problems, "INVALID_FACTS") from exc
-        if len(facts) > limits.MAX_FACTS:
-            text = f"the record has {len(facts)} facts, more than the {limits.MAX_FACTS} allowed"
-            raise _invalid_facts([Violation("facts", text, "too_many")], text)
-        declared = self.declared
-        unknown = [name for name in facts if name not in declared]
-        if unknown and not self.allow_extra_facts:
-            raise _unknown_facts(unknown, self._hints)
-        for name in unknown:
-            del facts[name]
-        return facts
+    def _unscored(self, outcome: comparing.Unscored, into: pb.SchemeOutcome) -> None:
+        """The error Score would have given for the facts that rubric declares, or NO_RUBRIC_FITS."""
+        if outcome.slot is None:
+            into.error.CopyFrom(_no_rubric_fits(outcome.problem).to_score_error())
+            return
+        rubric = into.rubric = self.compiled[outcome.slot].id
+        if outcome.failed is not None:
+            error = errors.evaluation_failed(EvaluationError(rubric, *outcome.failed), rubric)
+        else:
+            error = errors.invalid_facts(InvalidFacts(rubric, outcome.facts), rubric)
+        into.error.CopyFrom(error.to_score_error())
 
-    def _route(self, rubric: str) -> tuple[int | str, ...]:
-        """Per scheme, the slot that scores a record whose own rubric is `rubric` (may be empty), or why none does."""
-        found = self._routes.get(rubric)
-        if found is None:
-            found = tuple(self._route_in(scheme, rubric) for scheme in self.schemes)
-            if len(self._routes) < MAX_ROUTES:  # records name few rubrics; a flood of names is not kept
-                self._routes[rubric] = found
-        return found
-
-    def _route_in(self, scheme: comparing.Scheme, rubric: str) -> int | str:
-        if not rubric and (len(scheme.members) != 1 or scheme.pairs):
-            return f"the record names no rubric (`rubric`), and scheme `{scheme.name}` holds several"
-        return comparing.route(scheme, self.compiled, rubric or None, ambiguous=AMBIGUOUS)
-
-    def _score(
-        self, slot: int, facts: dict[str, convert.Fact], shared: dict[frozenset[str], dict[str, convert.Fact]]
-    ) -> Scoring | ServiceError:
-        rubric, own = self.compiled[slot], self.inputs[slot]
-        given = shared.get(own)
-        if given is None:
-            given = shared[own] = {n: v for n, v in facts.items() if n in own}
-        try:
-            result = rubric.score(given)
-        except InvalidFacts as exc:
-            return errors.invalid_facts(exc, rubric.id)
-        except EvaluationError as exc:
-            return errors.evaluation_failed(exc, rubric.id)
-        return slot, result, tuple(result.points.values())
-
-    def _difference(self, base: Scoring, other: Scoring, into: pb.BaselineDifference) -> None:
-        (first, before, first_points), (second, after, second_points) = base, other
-        into.total = convert.decimal_text(after.total - before.total)
-        change = comparing.grade_change(self.compiled[first], before.grade, self.compiled[second], after.grade)
-        into.grade_change = _CHANGES[change]
-        pair = first, second
-        alignment = self._alignments.get(pair)
-        if alignment is None:
-            alignment = self._alignments[pair] = comparing.align(self._ids[first], self._ids[second])
-        labels, fallback = self._labels[second], self._labels[first]
+    def _difference(
+        self, first: int | None, second: int, difference: comparing.Difference, into: pb.BaselineDifference
+    ) -> None:
         texts = self._texts
-        for indicator, points in comparing.top(alignment, first_points, second_points):
+        into.total = texts.get(difference.delta) or self._text(difference.delta)
+        into.grade_change = _CHANGES[difference.change]
+        labels = self._labels[second]
+        fallback = self._labels[first] if first is not None else {}
+        for indicator, points in difference.indicators:
             label = labels.get(indicator) or fallback.get(indicator, indicator)
-            text = texts.get(points)
-            if text is None:  # differences take few distinct values
-                text = texts[points] = convert.decimal_text(Decimal(points))
-            into.indicators.add(id=indicator, label=label, points=text)
+            into.indicators.add(id=indicator, label=label, points=texts.get(points) or self._text(points))
+
+    def _text(self, value: Decimal) -> str:
+        """A decimal as the reply writes it (never ""), kept for the next record."""
+        text = self._texts.get(value)
+        if text is None:
+            text = convert.decimal_text(value)
+            if len(self._texts) < MAX_TEXTS:
+                self._texts[value] = text
+        return text
 
     # -- the last response ------------------------------------------------------------------------
 
     def summaries(self) -> list[pb.SchemeSummary]:
-        return [
-            _summary_message(comparing.summarize(scheme, self.compiled, tally, self.records, weights=True))
-            for scheme, tally in zip(self.schemes, self.tallies, strict=True)
-        ]
+        return [_summary_message(summary) for summary in self.engine.summaries()]
 
     def described(self) -> list[dict[str, Any]]:
         """The compared rubrics for a log line."""
         return [{"rubric": r.id, "version": r.version, "content_hash": r.content_hash} for r in self.compiled]
+
+
+def _facts(record: pb.CompareRecord) -> dict[str, convert.Fact]:
+    """The record's facts, decoded and bounded; which of them no compared rubric declares is the engine's rule."""
+    try:
+        facts = convert.facts_of(record)
+    except convert.FactsNotDecoded as exc:
+        raise errors.bad_fields(exc.problems, "INVALID_FACTS") from exc
+    if len(facts) > limits.MAX_FACTS:
+        text = f"the record has {len(facts)} facts, more than the {limits.MAX_FACTS} allowed"
+        raise _invalid_facts([Violation("facts", text, "too_many")], text)
+    return facts
 
 
 def _scheme_problems(number: int, scheme: pb.Scheme) -> dict[str, str]:
@@ -312,24 +276,7 @@ def _invalid_facts(violations: list[Violation], message: str) -> ServiceError:
     return ServiceError(grpc.StatusCode.INVALID_ARGUMENT, "INVALID_FACTS", message, violations)
 
 
-class _Hints:
-    """Did-you-mean for names no compared rubric declares: a fuzzy match costs up to a millisecond, so
-    only names of fact-like length get one, each computed once per call (up to MAX_HINTS names)."""
-
-    def __init__(self, declared: frozenset[str]) -> None:
-        self._declared = declared
-        self._found: dict[str, str] = {}
-
-    def __call__(self, name: str) -> str:
-        found = self._found.get(name)
-        if found is None:
-            found = did_you_mean(name, self._declared) if len(name) <= MAX_HINTED_NAME else ""
-            if len(self._found) < MAX_HINTS:
-                self._found[name] = found
-        return found
-
-
-def _unknown_facts(unknown: list[str], hint: Callable[[str], str]) -> ServiceError:
+def _unknown_facts(unknown: Sequence[str], hint: Callable[[str], str]) -> ServiceError:
     """One violation per fact (the first MAX_LISTED, the first MAX_NAMED with did-you-mean), each name
     cut to MAX_RUBRIC_NAME characters: a flood of long names must not make a reply larger than the request,
     nor take long to answer."""
@@ -346,30 +293,21 @@ def _cut(name: str) -> str:
     return name if len(name) <= MAX_RUBRIC_NAME else name[:MAX_RUBRIC_NAME] + "…"
 
 
-def _weight(text: str) -> Decimal | None:
-    if not text:
-        return None
-    shown = text if len(text) <= MAX_WEIGHT_TEXT else text[:MAX_WEIGHT_TEXT] + "…"
-    problem = {
-        "weight": f"{shown!r} is not a decimal ≥ 0 below 10^{limits.MAX_MAGNITUDE} with at most "
-        f'{MAX_WEIGHT_PLACES} decimal places, e.g. "298.34"'
-    }
-    if len(text) > MAX_WEIGHT_TEXT:
-        raise errors.bad_fields(problem)
-    try:
-        value = Decimal(text.strip())
-    except InvalidOperation:
-        raise errors.bad_fields(problem) from None
-    if not value.is_finite() or value < 0 or value >= MAX_WEIGHT or value != value.quantize(PLACES, context=WIDE):
-        raise errors.bad_fields(problem)
-    return value
+def _bad_weight(weight: comparing.BadWeight) -> ServiceError:
+    """An error of the record that names its weight; the record is still scored (`rubric_dsl.compare.rules`)."""
+    return ServiceError(
+        grpc.StatusCode.INVALID_ARGUMENT,
+        "INVALID_REQUEST",
+        f"weight: {weight.problem}; the record is scored, and left out of weighted means",
+        [Violation("weight", weight.problem)],
+    )
 
 
 def _no_rubric_fits(why: str) -> ServiceError:
     return ServiceError(grpc.StatusCode.INVALID_ARGUMENT, "NO_RUBRIC_FITS", why, [Violation("rubric", why)])
 
 
-def _text(value: Decimal | None) -> str:
+def _optional_text(value: Decimal | None) -> str:
     return "" if value is None else convert.decimal_text(value)
 
 
@@ -380,15 +318,17 @@ def _summary_message(summary: comparing.Summary) -> pb.SchemeSummary:
         scored=summary.scored,
         unscored=summary.unscored,
         grades=[pb.GradeCount(label=label, count=count) for label, count in summary.grades],
-        mean=_text(summary.mean),
-        median=_text(summary.median),
-        minimum=_text(summary.minimum),
-        maximum=_text(summary.maximum),
-        weighted_mean=_text(summary.weighted_mean) if weighted else "",
-        weight_total=_text(summary.weight_total) if weighted else "",
+        mean=_optional_text(summary.mean),
+        median=_optional_text(summary.median),
+        minimum=_optional_text(summary.minimum),
+        maximum=_optional_text(summary.maximum),
+        weighted_mean=_optional_text(summary.weighted_mean) if weighted else "",
+        weight_total=_optional_text(summary.weight_total) if weighted else "",
         weighted=summary.weighted,
         lost=[
-            pb.MeanLoss(id=lost.id, label=lost.label, weight=_text(lost.weight), mean=_text(lost.mean))
+            pb.MeanLoss(
+                id=lost.id, label=lost.label, weight=_optional_text(lost.weight), mean=_optional_text(lost.mean)
+            )
             for lost in summary.lost
         ],
     )

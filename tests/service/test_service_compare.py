@@ -156,6 +156,29 @@ def test_results_and_summaries_match_rubric_compare(stub: Any, tmp_path: Path):
         ]
 
 
+def test_a_bad_weight_follows_one_rule_in_rubric_compare_and_the_rpc(stub: Any, tmp_path: Path):
+    """The same records with bad and empty weights: each bad weight is named (the RPC: the record's
+    error; `rubric compare`: a warning for its row), every record is scored, bad and empty weights
+    are left out of weighted means, and the summaries agree to the last decimal."""
+    rows = _sample_rows() + _generated_rows(27)
+    for number, weight in {3: "n/a", 4: "", 5: "0.00000000001", 6: "-1", 7: "1e30", 8: " 12.5 "}.items():
+        rows[number]["funds"] = weight
+    responses = _compare(stub, _batches(_setup(), [_record(r) for r in rows], 10))
+    expected = _library_comparison(rows, tmp_path)
+
+    got = [record for response in responses for record in response.records]
+    named = {r.index: r.error.field_violations[0].description for r in got if r.HasField("error")}
+    warned = [w for w in expected.warnings if ": weight " in w]
+    assert sorted(named) == [3, 5, 6, 7]
+    assert [w.split(": weight ")[0] for w in warned] == [f"row {n + 2}" for n in sorted(named)]
+    assert all(problem in warning for problem, warning in zip(named.values(), warned, strict=True))
+    assert all(len(r.outcomes) == len(SCHEMES) for r in got)
+    for summary, want in zip(responses[-1].summaries, expected.summaries, strict=True):
+        assert (summary.scored, summary.unscored, summary.weighted) == (want.scored, want.unscored, want.weighted)
+        assert (summary.weighted_mean, summary.weight_total) == (_text(want.weighted_mean), _text(want.weight_total))
+    assert expected.summaries[0].weighted == expected.summaries[0].scored - 5  # four bad weights, one empty
+
+
 def test_department_view_of_the_seed(stub: Any):
     """武平's three projects, weighted by funds: 2 优 and 1 良 over 298.34万, and 良好 under 开平's scale."""
     records = [_record(r) for r in _sample_rows()]
@@ -206,14 +229,17 @@ def test_bad_records_get_the_errors_score_gives_and_the_call_goes_on(stub: Any):
         "facts.rectified_units": "missing",
     }
 
-    assert not bad_weight.outcomes and bad_weight.error.reason == "INVALID_REQUEST"
+    # A bad weight is an error of the record that names it; the record is still scored and shown.
+    assert bad_weight.error.reason == "INVALID_REQUEST" and "the record is scored" in bad_weight.error.message
     assert [v.field for v in bad_weight.error.field_violations] == ["weight"]
+    assert "'lots' is not a decimal" in bad_weight.error.field_violations[0].description
+    assert (bad_weight.outcomes[0].total, bad_weight.outcomes[0].grade) == ("94.6", "优")
     assert not both.outcomes and both.error.reason == "INVALID_FACTS"
     assert [v.field for v in both.error.field_violations] == ["facts.on_time"]
 
     casework = last.summaries[0]
-    assert (casework.scored, casework.unscored, casework.mean) == (1, 4, "94.6")
-    assert (casework.weighted_mean, casework.weighted) == ("", 0)
+    assert (casework.scored, casework.unscored, casework.mean) == (2, 3, "94.6")
+    assert (casework.weighted_mean, casework.weighted) == ("", 0)  # "good" has no weight, "bad weight" a bad one
 
 
 @pytest.mark.parametrize(
@@ -242,6 +268,8 @@ def test_weights_are_bounded_decimals(stub: Any, weight: str, problem: str | Non
     else:
         assert [v.field for v in first.records[0].error.field_violations] == [problem]
         assert "at most 10 decimal places" in first.records[0].error.message
+        assert first.records[0].outcomes[0].total == "94.6"  # still scored, and left out of weighted means
+        assert (last.summaries[0].scored, last.summaries[0].weighted, last.summaries[0].weight_total) == (1, 0, "")
 
 
 def test_long_ids_and_rubric_names_are_refused(stub: Any):

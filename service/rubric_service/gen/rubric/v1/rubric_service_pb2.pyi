@@ -1053,7 +1053,9 @@ class CompareRecord(_message.Message):
     decimal >= 0 below 10^30 with at most 10 decimal places, written in at
     most 64 characters. Empty: the
     record is left out of weighted means. A bad weight is an error of the
-    record (`rubric compare` warns and leaves it out of weighted means).
+    record (RecordComparison.error, violation `weight`), which is still
+    scored and left out of weighted means; `rubric compare` has the same
+    rule and warns.
     """
     @_builtins.property
     def facts(self) -> _containers.ScalarMap[_builtins.str, _builtins.str]:
@@ -1161,15 +1163,18 @@ class RecordComparison(_message.Message):
     """Position of the record in the call, counting from 0."""
     @_builtins.property
     def outcomes(self) -> _containers.RepeatedCompositeFieldContainer[Global___SchemeOutcome]:
-        """One per scheme, in setup order; empty when `error` is set."""
+        """One per scheme, in setup order; empty when `error` is set, unless the
+        error is only a bad weight.
+        """
 
     @_builtins.property
     def error(self) -> Global___ScoreError:
         """Set when the record itself is bad, whatever the scheme; it is then scored
         under none. INVALID_FACTS: typed facts that cannot be facts, facts that no
         compared rubric declares (a violation each for the first 100, with
-        did-you-mean), too many facts. INVALID_REQUEST: its id, rubric or weight
-        (the violation names it).
+        did-you-mean), too many facts. INVALID_REQUEST: its id or rubric (the
+        violation names it), or its weight (violation `weight`): a record with a
+        bad weight is still scored (`outcomes`), and left out of weighted means.
         """
 
     def __init__(

@@ -122,8 +122,9 @@ class RubricServiceServicer:
         response holds one summary per scheme. Facts are checked as Score checks
         them: a record that a scheme cannot score gets that scheme's error (a
         ScoreError, as ScoreStream gives), a record that is bad whatever the
-        scheme (a fact no compared rubric declares, a bad weight) gets one error
-        of its own, and the stream goes on. A bad setup fails the call with
+        scheme (a fact no compared rubric declares) gets one error of its own
+        and is scored under none, a record with a bad weight gets that error but
+        is still scored, and the stream goes on. A bad setup fails the call with
         INVALID_ARGUMENT, an unknown rubric or version with NOT_FOUND. All records
         see the rubrics served when the call started, even if a reload happens.
         """

@@ -1,0 +1,141 @@
+"""Records as a table: CSV, JSONL or XLSX read into rows of cells, one record per row.
+
+Values reach the front door as the table holds them: CSV and JSONL strings as strings (it reads
+percent points, "true"/"false"), JSON numbers as `Decimal`, XLSX floats through their shortest
+repr (never `Decimal(float)`). An empty cell is an absent fact, so defaults apply.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from rubric_dsl.errors import RubricDslError
+
+
+class CompareError(RubricDslError):
+    """A problem with the comparison asked for (data file, columns, rubric names); exit 2."""
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    """Records as read: `rows[i][j]` is column j of record i, None where the cell is empty."""
+
+    path: str
+    columns: tuple[str, ...]
+    rows: list[tuple[Any, ...]]
+    where: list[str]  # "row 2" (CSV, XLSX; the header is row 1) or "line 1" (JSONL), per record
+
+
+def read_table(path: str | Path) -> Table:
+    file = Path(path)
+    readers: dict[str, Callable[[Path], Table]] = {
+        ".csv": _read_csv,
+        ".jsonl": _read_jsonl,
+        ".ndjson": _read_jsonl,
+        ".xlsx": _read_xlsx,
+    }
+    reader = readers.get(file.suffix.lower())
+    if reader is None:
+        raise CompareError(f"data {file}: expected a .csv, .jsonl or .xlsx file")
+    if not file.is_file():
+        raise CompareError(f"data {file}: no such file")
+    return reader(file)
+
+
+def _text_cell(value: str) -> str | None:
+    value = value.strip()
+    return value or None
+
+
+def _header(path: Path, cells: Iterable[Any]) -> tuple[str, ...]:
+    names = tuple(str(c).strip() if c is not None else "" for c in cells)
+    while names and not names[-1]:
+        names = names[:-1]
+    seen: set[str] = set()
+    for number, name in enumerate(names, 1):
+        if not name:
+            raise CompareError(f"data {path}: column {number} has no name in the header row")
+        if name in seen:
+            raise CompareError(f"data {path}: column `{name}` appears twice in the header row")
+        seen.add(name)
+    if not names:
+        raise CompareError(f"data {path}: the first row must name the columns")
+    return names
+
+
+def _fit(path: Path, where: str, cells: list[Any], width: int) -> tuple[Any, ...]:
+    if any(c is not None for c in cells[width:]):
+        raise CompareError(f"data {path}: {where} has more cells than the header names columns")
+    return tuple(cells[:width]) + (None,) * (width - len(cells))
+
+
+def _read_csv(path: Path) -> Table:
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:  # Excel in a Chinese locale saves CSV as GBK
+        text = path.read_text(encoding="gb18030")
+    return _grid(path, list(csv.reader(text.splitlines())), _text_cell)
+
+
+def _grid(path: Path, lines: Sequence[Sequence[Any]], cell: Callable[[Any], Any]) -> Table:
+    """A table from rows of cells (CSV, XLSX): the first names the columns, empty rows are skipped."""
+    columns = _header(path, lines[0] if lines else [])
+    rows, where = [], []
+    for number, line in enumerate(lines[1:], 2):
+        cells = [cell(c) for c in line]
+        if any(c is not None for c in cells):
+            rows.append(_fit(path, f"row {number}", cells, len(columns)))
+            where.append(f"row {number}")
+    return Table(str(path), columns, rows, where)
+
+
+def _read_jsonl(path: Path) -> Table:
+    objects: list[tuple[str, dict[str, Any]]] = []
+    for number, line in enumerate(path.read_text(encoding="utf-8-sig").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            value = json.loads(line, parse_float=Decimal, parse_constant=Decimal)
+        except json.JSONDecodeError as error:
+            raise CompareError(f"data {path}:{number}:{error.colno}: not valid JSON: {error.msg}") from None
+        if not isinstance(value, dict):
+            raise CompareError(f"data {path}:{number}: expected a JSON object of column name to value")
+        objects.append((f"line {number}", value))
+    columns = tuple(dict.fromkeys(k for _, value in objects for k in value))
+    if not columns:
+        raise CompareError(f"data {path}: no records")
+    rows = [tuple(_json_cell(value.get(c)) for c in columns) for _, value in objects]
+    return Table(str(path), columns, rows, [w for w, _ in objects])
+
+
+def _json_cell(value: Any) -> Any:
+    if isinstance(value, str):
+        return _text_cell(value)
+    return value
+
+
+def _read_xlsx(path: Path) -> Table:
+    from openpyxl import load_workbook
+
+    book = load_workbook(path, read_only=True, data_only=True)
+    try:
+        lines = list(book.active.iter_rows(values_only=True))
+    finally:
+        book.close()
+    return _grid(path, lines, _xlsx_cell)
+
+
+def _xlsx_cell(value: Any) -> Any:
+    if value is None or isinstance(value, bool | int | Decimal):
+        return value
+    if isinstance(value, float):
+        return Decimal(repr(value))  # the number as shown, never the binary value
+    if isinstance(value, str):
+        return _text_cell(value)
+    return str(value)  # dates and times: as text; a fact that needs a number says so
