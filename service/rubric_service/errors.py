@@ -152,6 +152,12 @@ def bad_fields(problems: dict[str, str], reason: str = "INVALID_REQUEST") -> Ser
     )
 
 
+def too_much(reason: str, message: str, problems: dict[str, str]) -> ServiceError:
+    """A request within the message size that asks for more work than one request may: RESOURCE_EXHAUSTED."""
+    violations = [Violation(name, text) for name, text in problems.items()]
+    return ServiceError(grpc.StatusCode.RESOURCE_EXHAUSTED, reason, message, violations)
+
+
 def not_found(exc: RubricNotFound) -> ServiceError:
     reason = "RUBRIC_NOT_FOUND" if exc.served_version is None else "VERSION_NOT_FOUND"
     metadata = {"rubric": _cut(exc.rubric, ECHOED_NAME)}

@@ -53,6 +53,10 @@ DEFAULT_PAGE_SIZE = 50
 COMPARE_REPLY_BYTES = 1 << 20  # a Compare reply holds results up to about this size, then another follows
 COMPARE_CHUNK = 256  # records scored at a time within a Compare request
 MAX_COMPARE_RECORDS = 10_000  # records in one Compare request
+# Records × schemes scored for one Compare request: what one request may cost (~25 µs each, a quarter
+# of a second), and so what its replies may hold, whatever its records are (16 schemes of empty
+# records once gave 186 MB of replies from a 20 KB request).
+MAX_COMPARE_EVALUATIONS = 10_000
 T = TypeVar("T")
 MAX_PAGE_SIZE = 1000
 
@@ -230,9 +234,19 @@ class RubricServicer(pb_grpc.RubricServiceServicer):
                             f"{MAX_COMPARE_RECORDS} allowed; send them in several requests"
                         }
                     )
+                assert session is not None
+                evaluations = len(request.records) * len(session.schemes)
+                if evaluations > MAX_COMPARE_EVALUATIONS:
+                    most = max(1, MAX_COMPARE_EVALUATIONS // len(session.schemes))
+                    raise errors.too_much(
+                        "COMPARE_REQUEST_TOO_LARGE",
+                        f"{len(request.records)} records under {len(session.schemes)} schemes are {evaluations} "
+                        f"scorings in one request, more than the {MAX_COMPARE_EVALUATIONS} allowed; send at most "
+                        f"{most} records per request under these schemes",
+                        {"records": f"at most {most} per request under {len(session.schemes)} schemes"},
+                    )
                 if _past_deadline(context):
                     raise errors.deadline_exceeded()
-                assert session is not None
                 head = self._compare_step(session.rubrics) if number == 0 else []
                 results = self._results(session, request.records)
                 yield from _replies(results, "records", self.compare_reply_bytes, head, _too_large)

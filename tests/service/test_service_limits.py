@@ -259,3 +259,18 @@ def test_an_over_long_request_id_is_refused_by_name(stub: Any):
         stub.Score(request, timeout=10)
     code, violations, _ = rich_error(refused.value)
     assert code == grpc.StatusCode.INVALID_ARGUMENT and "request_id" in violations
+
+
+def test_a_compare_request_of_more_scorings_than_one_request_may_cost_is_refused(stub: Any):
+    # 16 schemes of empty records once turned a 20 KB request into 186 MB of replies
+    schemes = [pb.Scheme(name=f"s{k}", rubrics=[pb.RubricRef(rubric="wuping.casework")]) for k in range(16)]
+    records = [pb.CompareRecord(id=str(k)) for k in range(626)]  # 626 × 16 = 10,016 > 10,000
+    request = pb.CompareRequest(setup=pb.CompareSetup(schemes=schemes), records=records)
+    with pytest.raises(grpc.RpcError) as refused:
+        list(stub.Compare(iter([request]), timeout=WAIT))
+    code, violations, info = rich_error(refused.value)
+    assert code == grpc.StatusCode.RESOURCE_EXHAUSTED and info.reason == "COMPARE_REQUEST_TOO_LARGE"
+    assert violations["records"] == "at most 625 per request under 16 schemes"
+    allowed = pb.CompareRequest(setup=pb.CompareSetup(schemes=schemes), records=records[:625])
+    replies = list(stub.Compare(iter([allowed]), timeout=WAIT))
+    assert sum(len(r.records) for r in replies) == 625

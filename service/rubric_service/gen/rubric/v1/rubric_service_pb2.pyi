@@ -856,9 +856,10 @@ class CompareRequest(_message.Message):
 
     @_builtins.property
     def records(self) -> _containers.RepeatedCompositeFieldContainer[Global___CompareRecord]:
-        """Up to 10,000 per request (more fail the call with INVALID_ARGUMENT);
-        batching a few hundred records per request is much faster than one per
-        request.
+        """Up to 10,000 per request (more fail the call with INVALID_ARGUMENT), and
+        at most 10,000 records × schemes (more fail the call with
+        RESOURCE_EXHAUSTED, reason COMPARE_REQUEST_TOO_LARGE); batching a few
+        hundred records per request is much faster than one per request.
         """
 
     def __init__(
