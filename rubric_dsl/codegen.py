@@ -193,6 +193,14 @@ class CodeGenerator:
                 return f"{func}({', '.join(self.expr(a) for a in args)})"
         raise TypeError(f"not an expression: {node!r}")
 
+    def bind(self, frame: Frame, var: str, node: ast.Expr) -> None:
+        """`var = node`; when the expression reads a let, a failed let (a `Poison`) raises its error here, before
+        a rule could keep it in a record unexamined (a band row open at both ends, a checklist zeroed first)."""
+        self.writeline(frame, f"{var} = {self.expr(node)}")
+        if any(isinstance(n, ast.Name) and n.id in self.lets for n in walk_expr(node)):
+            self.writeline(frame, f"if {var}.__class__ is {self.const(Poison)}:")
+            self.writeline(frame.inner(), f"raise {var}.error")
+
     def visit_lets(self, frame: Frame, reading: Iterable[ast.Expr]) -> None:
         """The lets `reading` needs, each once, in dependency order; a failure is kept as a `Poison` for its
         uses."""
@@ -209,7 +217,8 @@ class CodeGenerator:
                 needed.add(name)
                 pending.extend(graph[name])
         poison = self.const(Poison)
-        for name in graphlib.TopologicalSorter({n: graph[n] for n in needed}).static_order():
+        ordered = {n: sorted(graph[n]) for n in lets if n in needed}  # rubric order: the same listing every run
+        for name in graphlib.TopologicalSorter(ordered).static_order():
             self.writeline(frame, "try:")
             self.writeline(frame.inner(), f"{self.lets[name]} = {self.expr(lets[name].expr)}")
             self.writeline(frame, "except ArithmeticError as error:")
@@ -295,7 +304,7 @@ class CodeGenerator:
 
     def visit_Bands(self, node: ast.Bands, frame: Frame, rv: str) -> None:
         x = self.temp()
-        self.writeline(frame, f"{x} = {self.expr(node.subject)}")
+        self.bind(frame, x, node.subject)
         fired, row_clause = clauses.BandsFired, clauses.Bands.ROW
         arms = []
         for index, row in enumerate(node.rows):
@@ -316,7 +325,7 @@ class CodeGenerator:
     def visit_Checklist(self, node: ast.Checklist, frame: Frame, rv: str) -> None:
         n, raw, zero, w = self.temp(), self.temp(), self.const(ZERO), frame.weight
         fired, clause = clauses.ChecklistFired, clauses.Checklist
-        self.writeline(frame, f"{n} = {self.expr(node.failed)}")
+        self.bind(frame, n, node.failed)
         keyword = "if"
         if node.zero_when is not None:
             record = self.record(fired, clause.ZEROED, n, zero)
@@ -333,7 +342,7 @@ class CodeGenerator:
         x, over, n, raw, zero, w = self.temp(), self.temp(), self.temp(), self.temp(), self.const(ZERO), frame.weight
         fired, clause = clauses.StepsFired, clauses.Steps
         limit, step = self.const(node.threshold.value), self.const(node.step.value)
-        self.writeline(frame, f"{x} = {self.expr(node.subject)}")
+        self.bind(frame, x, node.subject)
         self.writeline(frame, f"{over} = {x} - {limit}" if node.direction == "above" else f"{over} = {limit} - {x}")
         self.branch(frame, f"{over} <= {zero}", w, self.record(fired, clause.WITHIN, x, zero), rv)
         self.writeline(frame, "else:")
@@ -353,7 +362,7 @@ class CodeGenerator:
             self.writeline(frame, f"{raw} = {w} * {left} / {right}")
             self.writeline(frame, f"{q} = {left} / {right}")
         else:
-            self.writeline(frame, f"{q} = {self.expr(node.ratio)}")
+            self.bind(frame, q, node.ratio)
             self.writeline(frame, f"{raw} = {w} * {q}")
         self.clamped(frame, raw, clause)
         self.writeline(frame, f"{rv} = ({clause}, {q}, {raw})")
@@ -364,7 +373,7 @@ class CodeGenerator:
         ps = [frame.weight if value is None else self.const(value) for _, value in points]
         values = [frame.weight_value if value is None else value for _, value in points]
         fired, clause, x = clauses.LinearFired, clauses.Linear, self.temp()
-        self.writeline(frame, f"{x} = {self.expr(node.subject)}")
+        self.bind(frame, x, node.subject)
         below = self.scored(ps[0], self.record(fired, clause.BELOW, "0", x, frame.raw), rv)
         above = self.scored(ps[-1], self.record(fired, clause.ABOVE, str(len(xs)), x, frame.raw), rv)
         segments = []
@@ -384,8 +393,8 @@ class CodeGenerator:
     def visit_Target(self, node: ast.Target, frame: Frame, rv: str) -> None:
         a, t, raw, clause, zero, w = self.temp(), self.temp(), self.temp(), self.temp(), self.const(ZERO), frame.weight
         fired = clauses.TargetFired
-        self.writeline(frame, f"{a} = {self.expr(node.actual)}")
-        self.writeline(frame, f"{t} = {self.expr(node.target)}")
+        self.bind(frame, a, node.actual)
+        self.bind(frame, t, node.target)
         self.branch(frame, f"{a} {node.op} {t}", w, self.record(fired, clauses.Target.MET, a, t), rv)
         if not node.proportional:
             self.branch(frame, "", zero, self.record(fired, clauses.Target.MISSED, a, t), rv, "else")
@@ -426,7 +435,7 @@ class CodeGenerator:
             self.writeline(frame, f"{rv} = {self.record(fired, clamp, value)}")
             return
         raw, clause = self.temp(), self.temp()
-        self.writeline(frame, f"{raw} = {value}")
+        self.bind(frame, raw, node.expr)
         self.clamped(frame, raw, clause)
         self.writeline(frame, f"{rv} = ({clause}, {raw})")
 

@@ -48,7 +48,16 @@ class _Bad:
 
 
 Converter = Callable[[Any], Any]
-MISSING: Any = object()
+
+
+class _Missing:
+    """The value of a fact the request does not give (a sentinel with a name, so listings read the same)."""
+
+    def __repr__(self) -> str:
+        return "MISSING"
+
+
+MISSING: Any = _Missing()
 
 
 @dataclass(frozen=True, slots=True)

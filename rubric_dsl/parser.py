@@ -85,7 +85,7 @@ FULL_WIDTH = {
     "\u3000": " ",  # the full-width space
 }
 # A number written with its unit, as a sheet writes it (`80分`): the language writes the number alone.
-UNIT_AFTER_NUMBER = re.compile(r"(\d+(?:\.\d+)?)(万元|分|元|人|次|个|项|天|户|家|件|年)")
+UNIT_AFTER_NUMBER = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)(万元|分|元|人|次|个|项|天|户|家|件|年)")
 # Tokens that start an item of the rubric itself: met inside a block, a `}` is missing before them.
 RUBRIC_ITEMS = {"GRADES", "INPUT", "LET", "CONSTRAINT", "ROUND", "VERSION", "TOTAL", "SOURCE", "REGION", "YEAR"}
 # Listed first when a syntax error names what could come next: the usual fixes.
@@ -254,7 +254,9 @@ def _slip(source: SourceFile, error: UnexpectedToken, span: Span) -> Diagnostic 
         return diag.checklist_needs_each(source.span_at(_end_of_code(source.text, offset)))
     previous_line = source.text.rfind("\n", 0, max(line_start - 1, 0)) + 1
     units = [
-        m for m in UNIT_AFTER_NUMBER.finditer(source.text, previous_line, offset) if _in_code(source.text, m.start())
+        m
+        for m in UNIT_AFTER_NUMBER.finditer(source.text, previous_line, token.end_pos or offset)
+        if _in_code(source.text, m.start())
     ]
     if units:
         unit = units[-1]

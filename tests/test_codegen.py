@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -175,3 +179,50 @@ def test_long_chains_compile_flat_and_score(text: str, facts: dict[str, str], to
     # so such a file answered a traceback (CLI), UNKNOWN (CheckRubric) or stopped every reload.
     result = compile_text(text).score(facts)
     assert (result.total, result.grade) == (total, grade)
+
+
+LEAKS = {
+    "checklist zeroed first": "checklist per_item deduct 1 each, zero when serious",
+    "band row open at both ends": "bands per_item { (-∞, ∞) 1 }",
+}
+
+
+@pytest.mark.parametrize("rule", LEAKS.values(), ids=LEAKS.keys())
+def test_a_failed_let_never_reaches_a_record_unexamined(rule: str):
+    # these rules keep their subject in the record without comparing it: a failed let must fail there
+    text = f"""
+rubric leak.let "漏" {{
+  version "1"
+  total 1
+  input failed count "不符项"
+  input checked count "检查项"
+  input serious flag "严重"
+  let per_item = failed / checked
+  indicator i "指标" 1 {{ {rule} }}
+  grades {{ 好 otherwise }}
+}}
+"""
+    rubric = compile_text(text)
+    with pytest.raises(rubric_dsl.EvaluationError) as failed:
+        rubric.score({"failed": "0", "checked": "0", "serious": "true"})
+    assert failed.value.indicator == "i" and "division by zero" in failed.value.message
+    assert rubric.score({"failed": "1", "checked": "2", "serious": "false"}).total in (Decimal("0.5"), 1)
+
+
+def test_the_listing_is_the_same_in_every_run():
+    script = (
+        "import hashlib, rubric_dsl; from tests.test_codegen import chained_lets;"
+        "print(hashlib.md5(rubric_dsl.compile_source(chained_lets(12), 'x.rubric').listing().encode()).hexdigest())"
+    )
+    digests = {
+        subprocess.run(
+            [sys.executable, "-c", script],
+            env={**os.environ, "PYTHONHASHSEED": str(seed)},
+            cwd=Path(__file__).resolve().parents[1],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for seed in (1, 2, 3)
+    }
+    assert len(digests) == 1

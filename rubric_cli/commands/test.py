@@ -13,9 +13,10 @@ from typing import TextIO
 from rubric_cli.command import UsageProblem
 from rubric_cli.commands.check import as_json
 from rubric_cli.common import DEFAULT_RUBRICS, PARENTS_HELP, add_lang_argument, require_rubrics_dir
-from rubric_dsl.api import Library, build_library, search_dirs, sources_for
+from rubric_dsl.api import Library, build_library, rubric_files, search_dirs, sources_for
 from rubric_dsl.coverage import Coverage
 from rubric_dsl.diagnostics import Diagnostic, choose_language, has_errors
+from rubric_dsl.files import read_source
 from rubric_dsl.testcases import run_file, test_files
 
 NAME = "test"
@@ -56,7 +57,7 @@ def run(options: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         if dirs not in libraries:
             library = libraries[dirs] = build_library(sources_for({}, dirs))
             shown = [d for d in library.diagnostics if _under(d.span.path, options.paths)]  # not other regions'
-            for d in shown:
+            for d in [*shown, *_unreadable(dirs, options.paths)]:
                 if d.severity == "error":
                     broken.setdefault(d.span.path, d)
             if has_errors(shown) and text:
@@ -103,6 +104,14 @@ def run(options: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         }
         print(json.dumps(report, ensure_ascii=False, indent=2), file=out)
     return 1 if failed or not passed or broken or below else 0
+
+
+def _unreadable(dirs: Sequence[Path], paths: Sequence[str]) -> list[Diagnostic]:
+    """What reading the rubric files in scope found: a file that cannot be read or decoded is broken too."""
+    found = []
+    for file in {f for d in dirs for f in rubric_files(d) if _under(str(f), paths)}:
+        found.extend(read_source(file)[1])
+    return sorted(found, key=lambda d: d.span.path)
 
 
 def _share(reports: Sequence[Coverage]) -> float:

@@ -100,7 +100,7 @@ class ServiceError(Exception):
         error = pb.ScoreError(
             code=code_pb2.Code.ValueType(self.code_number),
             reason=self.reason,
-            message=_cut(self.message, SCORE_ERROR_TEXT),
+            message=_cut_middle(self.message, SCORE_ERROR_TEXT),
         )
         size = error.ByteSize()
         for number, v in enumerate(self.violations):
@@ -120,6 +120,14 @@ class ServiceError(Exception):
 
 def _cut(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _cut_middle(text: str, limit: int) -> str:
+    """The text cut in its middle, so that a message's head and its closing words (how many) both stay."""
+    if len(text) <= limit:
+        return text
+    tail = limit // 10
+    return text[: limit - tail - 3] + " … " + text[-tail:]
 
 
 def _pack(message: Any) -> any_pb2.Any:

@@ -4,7 +4,8 @@ Takes: the service names to report and their statuses, set by the server as it s
 reloads and drains.
 Guarantees:
 
-* no lock of this module is ever held while a message is sent. grpcio-health-checking's
+* no lock of this module is ever held while a message is sent (statuses are posted to each watch
+  under the servicer's lock, in order, and sent later by the watch's own thread). grpcio-health-checking's
   servicer (1.85) sends the first ``Watch`` reply while holding its lock, and gRPC's close
   callback for a cancelled ``Watch`` waits for that same lock on the completion thread: a
   few clients opening and cancelling ``Watch`` streams froze the whole server (grpc/grpc
@@ -82,13 +83,14 @@ class HealthServicer:
 
     def set(self, service: str, status: Status) -> None:
         """Store a service's status and wake its watches; ignored once draining has begun."""
-        with self._lock:
+        with self._lock:  # posting under the lock keeps the order of statuses (a watch's own lock is never
+            # held while this one is taken, so this cannot deadlock; nothing is sent here)
             if self._draining:
                 return
             self._status[service] = status
-            waiting = [w for w, name in self._watches.items() if name == service]
-        for watch in waiting:
-            watch.post(status)
+            for watch, name in self._watches.items():
+                if name == service:
+                    watch.post(status)
 
     def enter_graceful_shutdown(self) -> None:
         """Every service NOT_SERVING from now on; later ``set`` calls are ignored."""
@@ -97,9 +99,8 @@ class HealthServicer:
             self._draining = True
             for service in self._status:
                 self._status[service] = not_serving
-            waiting = list(self._watches)
-        for watch in waiting:
-            watch.post(not_serving)
+            for watch in self._watches:
+                watch.post(not_serving)
 
     def shutdown(self) -> None:
         """End every open ``Watch`` (they finish with OK) and refuse new ones."""

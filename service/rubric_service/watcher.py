@@ -29,10 +29,6 @@ log = get_logger("rubric_service.watcher")
 RUBRIC_SUFFIX = ".rubric"
 
 
-def _is_rubric(change: watchfiles.Change, path: str) -> bool:
-    return path.endswith(RUBRIC_SUFFIX)
-
-
 class RubricWatcher:
     """A background thread that reloads ``registry`` after each batch of file changes."""
 
@@ -57,36 +53,47 @@ class RubricWatcher:
 
     def _run(self) -> None:
         watched: Identity | None = None
+        reload_when_watching = False  # the directory was replaced or came back: load it once watched again
         while not self._stop.is_set():
             identity = _identity(self.registry.directory)
             if identity is None:
                 if watched is not None:  # it was there: the registry says it is missing and keeps serving
                     self.registry.reload()
                     watched = None
+                reload_when_watching = True
                 self._ready.set()
                 self._stop.wait(self.check_ms / 1000)
                 continue
             if watched is not None and identity != watched:
                 log.info("rubrics_directory_replaced", directory=str(self.registry.directory), real_path=identity[0])
-                self.registry.reload()
-            elif watched is None and self._ready.is_set():  # back after being missing
-                log.info("rubrics_directory_back", directory=str(self.registry.directory), real_path=identity[0])
-                self.registry.reload()
+                reload_when_watching = True
             watched = identity
             try:
-                self._watch(identity)
+                replaced = self._watch(identity, reload_when_watching)
             except Exception as exc:  # the server keeps serving what it has, and the watch starts again
                 log.error("watcher_failed", directory=str(self.registry.directory), error=repr(exc)[:500])
                 self._stop.wait(self.check_ms / 1000)
+                replaced = True
             finally:
                 self._ready.set()
+            reload_when_watching = replaced
+            if replaced:
+                log.info("rubrics_directory_replaced", directory=str(self.registry.directory), real_path=identity[0])
 
-    def _watch(self, identity: Identity) -> None:
-        """Watch the directory with that identity until it is replaced, or the watcher stops."""
+    def _watch(self, identity: Identity, reload_first: bool) -> bool:
+        """Watch the directory with that identity; True when it was deleted or replaced, False when stopped.
+
+        A directory deleted and made again may get the same inode back, so the deletion of the watched
+        directory itself, which the watch reports, ends the watch too: a new one is started on the path."""
+        root = identity[0]
+
+        def wanted(change: watchfiles.Change, path: str) -> bool:
+            return path.endswith(RUBRIC_SUFFIX) or path == root
+
         # yield_on_timeout: an empty batch every rust_timeout, to look at the directory's identity
         for changes in watchfiles.watch(
-            identity[0],
-            watch_filter=_is_rubric,
+            root,
+            watch_filter=wanted,
             debounce=self.debounce_ms,
             step=self.step_ms,
             stop_event=self._stop,
@@ -97,11 +104,15 @@ class RubricWatcher:
             if not self._ready.is_set():
                 log.info("watching", directory=str(self.registry.directory))
                 self._ready.set()
-            if _identity(self.registry.directory) != identity:
-                return
+            if reload_first:  # the new watch is in place: nothing written from now on is missed
+                reload_first = False
+                self.registry.reload()
+            if any(path == root for _, path in changes) or _identity(self.registry.directory) != identity:
+                return True
             if changes:
                 log.info("files_changed", changes=sorted(f"{c.name} {p}" for c, p in changes)[:100])
                 self.registry.reload()
+        return False
 
 
 Identity = tuple[str, int, int]  # real path, device, inode

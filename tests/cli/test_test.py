@@ -75,3 +75,11 @@ def test_json_report_for_ci_and_editors() -> None:
     assert report["failed"] == 0 and report["passed"] == len(report["cases"]) > 0 and report["broken"] == []
     assert report["coverage"]["percent"] == 100.0
     assert {r["rubric"] for r in report["coverage"]["rubrics"]} >= {"wuping.casework", "wuping.inspection"}
+
+
+def test_a_rubric_file_that_cannot_be_decoded_is_broken_too(tmp_path: Path) -> None:
+    root = copied_rubrics(tmp_path)
+    (root / "wuping" / "bad.rubric").write_bytes(b"rubric x\0y")
+    done = run_cli("test", str(root / "wuping"))
+    assert done.returncode == 1
+    assert f"BROKEN {root / 'wuping' / 'bad.rubric'}: does not compile:" in done.stdout

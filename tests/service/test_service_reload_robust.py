@@ -6,6 +6,7 @@ from __future__ import annotations
 import codecs
 import os
 import shutil
+import time
 from pathlib import Path
 from typing import Any
 
@@ -129,5 +130,28 @@ def test_a_directory_named_like_a_rubric_file_is_not_a_symlink_out(tmp_path: Pat
     try:
         assert not [e for e in server.events if e.get("event") == "rubric_file_refused"]
         assert _score_total(server) == "94.6"
+    finally:
+        server.kill()
+
+
+def test_a_directory_removed_and_copied_again_at_once_is_watched_again(tmp_path: Path):
+    # `rm -rf rubrics && cp -r new rubrics` often gives the new directory the old one's inode back: the
+    # watch must not take it for the directory it was watching (whose watch died with it)
+    rubrics = copy_rubrics(tmp_path / "rubrics")
+    staged = copy_rubrics(tmp_path / "staged")
+    (staged / "counter.rubric").write_text(COUNTER.format(version="deployed"), encoding="utf-8")
+    server = ServerProcess(rubrics)
+    try:
+        mark = server.mark()
+        shutil.rmtree(rubrics)
+        rubrics.mkdir()  # a deploy that makes the directory first and fills it a moment later
+        time.sleep(0.3)
+        for item in staged.iterdir():
+            (shutil.copytree if item.is_dir() else shutil.copy2)(item, rubrics / item.name)
+        _served(server, mark, lambda serving: serving.get("soak.counter", "").startswith("deployed "))
+        mark = server.mark()
+        (rubrics / "counter.rubric").write_text(COUNTER.format(version="later"), encoding="utf-8")
+        _served(server, mark, lambda serving: serving.get("soak.counter", "").startswith("later "))
+        assert _health(server) == health_pb2.HealthCheckResponse.SERVING
     finally:
         server.kill()
