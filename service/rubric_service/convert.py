@@ -314,6 +314,13 @@ def _text(value: object) -> str | None:
     return decimal_text(value) if isinstance(value, Decimal) else str(value)
 
 
+def _fact_text(value: Decimal | None, kind: str) -> str | None:
+    """A range end as facts are given: a percent in percent points (the rubric holds its ratio)."""
+    if value is None:
+        return None
+    return decimal_text(value * 100) if kind == "percent" else decimal_text(value)
+
+
 def _present(**fields: Any) -> dict[str, Any]:
     """Drop unset optional fields (protobuf constructors do not take None for scalars)."""
     return {k: v for k, v in fields.items() if v is not None}
@@ -348,8 +355,8 @@ def rubric_message(rubric: CompiledRubric) -> pb.Rubric:
             choices=list(i.choices),
             required=i.required,
             **_present(
-                minimum=_text(i.minimum),
-                maximum=_text(i.maximum),
+                minimum=_fact_text(i.minimum, i.kind),
+                maximum=_fact_text(i.maximum, i.kind),
                 default_value=_text(i.default),
                 unit=_text(i.unit),
             ),

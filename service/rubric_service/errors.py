@@ -173,6 +173,8 @@ def not_found(exc: RubricNotFound) -> ServiceError:
         metadata["version"] = _cut(exc.version, ECHOED_NAME)
     if exc.served_version is not None:
         metadata["served_version"] = exc.served_version
+    if exc.suggestions:
+        metadata["did_you_mean"] = ", ".join(exc.suggestions)
     return ServiceError(grpc.StatusCode.NOT_FOUND, reason, str(exc), [], metadata)
 
 

@@ -111,3 +111,17 @@ def test_check_rubric_stores_nothing(stub: Any, server: ServerProcess):
     ids = {r.id for r in stub.ListRubrics(pb.ListRubricsRequest(), timeout=10).rubrics}
     assert "wuping.checked_only" not in ids
     assert not list(server.rubrics_dir.glob("*checked_only*"))
+
+
+def test_percent_ranges_are_in_percent_points_as_facts_are_given(stub: Any):
+    rubric = stub.GetRubric(pb.GetRubricRequest(rubric="wuping.casework"), timeout=10).rubric
+    execution = next(i for i in rubric.inputs if i.name == "execution_rate")
+    assert (execution.minimum, execution.maximum) == ("0", "100")  # the facts say "98.02" for 98.02%
+
+
+def test_an_unknown_rubric_gets_the_nearest_served_ids(stub: Any):
+    with pytest.raises(grpc.RpcError) as missing:
+        stub.Score(pb.ScoreRequest(rubric="wuping.casewrk", facts={}), timeout=10)
+    code, _, info = rich_error(missing.value)
+    assert code == grpc.StatusCode.NOT_FOUND and info.metadata["did_you_mean"].startswith("wuping.casework")
+    assert "did you mean 'wuping.casework'" in (missing.value.details() or "")

@@ -617,6 +617,9 @@ class Input(_message.Message):
     kind: Global___InputKind.ValueType
     label: _builtins.str
     minimum: _builtins.str
+    """The range, as facts are given: a percent in percent points ("100" for
+    100%), like ScoreRequest.facts.
+    """
     maximum: _builtins.str
     default_value: _builtins.str
     unit: _builtins.str
