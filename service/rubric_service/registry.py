@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -33,7 +34,7 @@ from types import MappingProxyType
 
 import rubric_dsl
 from rubric_dsl import CompiledRubric, Diagnostic
-from rubric_dsl.api import RUBRIC_SUFFIX
+from rubric_dsl.api import RUBRIC_ID, RUBRIC_SUFFIX
 from rubric_dsl.diagnostics import HINT_CANDIDATES, HINT_NAME_LENGTH
 from rubric_service.logs import get_logger
 
@@ -81,6 +82,22 @@ class Snapshot:
     generation: int
     rubrics: Mapping[str, CompiledRubric]
     ids: tuple[str, ...] = field(default=())
+    texts: Mapping[str, tuple[str, str]] = field(default_factory=dict)  # rubric id -> (path, text) of every file
+
+    def chain(self, parent: str | None) -> dict[str, str] | None:
+        """The files of ``parent`` and the rubrics it extends, by path: what checking a rubric that extends
+        ``parent`` needs, and no more (a CheckRubric call parses that chain, not the served directory).
+        None when a link of the chain is not among the served directory's files as read at the last load."""
+        found: dict[str, str] = {}
+        while parent is not None:
+            if parent not in self.texts:
+                return None
+            path, text = self.texts[parent]
+            if path in found:
+                break  # a cycle: the checker reports it
+            found[path] = text
+            parent = _parent(text)
+        return found
 
     def get(self, rubric: str, version: str = "") -> CompiledRubric:
         """The served rubric ``rubric``; with ``version`` set, only if that version is served."""
@@ -92,8 +109,22 @@ class Snapshot:
         return found
 
 
-def _snapshot(generation: int, rubrics: dict[str, CompiledRubric]) -> Snapshot:
-    return Snapshot(generation, MappingProxyType(dict(rubrics)), tuple(sorted(rubrics)))
+EXTENDS = re.compile(  # the head of a rubric file: `rubric ID "TITLE" extends PARENT`
+    r"^\s*(?:abstract\s+)?rubric\s+[^\W\d][\w.]*\s+\"(?:[^\"\\\n]|\\.)*\"\s+extends\s+([^\W\d][\w.]*)", re.M
+)
+
+
+def _parent(text: str) -> str | None:
+    found = EXTENDS.search(text)
+    return found.group(1) if found else None
+
+
+def _snapshot(
+    generation: int, rubrics: dict[str, CompiledRubric], texts: Mapping[str, tuple[str, str]] | None = None
+) -> Snapshot:
+    return Snapshot(
+        generation, MappingProxyType(dict(rubrics)), tuple(sorted(rubrics)), MappingProxyType(dict(texts or {}))
+    )
 
 
 def _norm(path: str) -> str:
@@ -173,7 +204,12 @@ class Registry:
             serving, kept = merge(previous.rubrics, library.rubrics)
             self._log_refused()
             self._log_diagnostics(library.diagnostics)
-            self._snapshot = current = _snapshot(previous.generation + 1, serving)
+            texts = {
+                found[0]: (path, text)
+                for path, text in library.sources.items()
+                if (found := RUBRIC_ID.findall(text)[:1])
+            }
+            self._snapshot = current = _snapshot(previous.generation + 1, serving, texts)
             self._log_swap(previous, current, kept, library.files)
             self._notify(current)
             return current

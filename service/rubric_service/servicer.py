@@ -29,6 +29,7 @@ from __future__ import annotations
 import base64
 import binascii
 import bisect
+import threading
 import time
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from typing import Any, TypeVar
@@ -37,8 +38,10 @@ from weakref import WeakKeyDictionary
 import grpc
 from google.protobuf.json_format import MessageToDict
 
-import rubric_dsl
-from rubric_dsl import CompiledRubric, EvaluationError, InvalidFacts, Result
+from rubric_dsl import CompiledRubric, Diagnostic, EvaluationError, InvalidFacts, Result, check_source
+from rubric_dsl.api import build_library
+from rubric_dsl.parser import parse
+from rubric_dsl.source import SourceFile
 from rubric_service import compare, convert, errors, logs
 from rubric_service.errors import ServiceError
 from rubric_service.gen.rubric.v1 import rubric_service_pb2 as pb
@@ -59,6 +62,7 @@ MAX_COMPARE_RECORDS = 10_000  # records in one Compare request
 MAX_COMPARE_EVALUATIONS = 10_000
 T = TypeVar("T")
 MAX_PAGE_SIZE = 1000
+MAX_CHECKS = 2  # CheckRubric calls at once: the rest are refused RESOURCE_EXHAUSTED, so scoring keeps its workers
 
 
 def _past_deadline(context: Any) -> bool:
@@ -71,6 +75,7 @@ class RubricServicer(pb_grpc.RubricServiceServicer):
         self, registry: Registry, *, log_facts: bool = False, compare_reply_bytes: int = COMPARE_REPLY_BYTES
     ) -> None:
         self.registry = registry
+        self._checks = threading.BoundedSemaphore(MAX_CHECKS)
         self.log_facts = log_facts
         self.compare_reply_bytes = compare_reply_bytes
 
@@ -330,14 +335,38 @@ class RubricServicer(pb_grpc.RubricServiceServicer):
             raise
         return pb.GetRubricResponse(rubric=convert.rubric_message(rubric))
 
+    def _check(self, source: str, path: str) -> list[Diagnostic]:
+        """The diagnostics of ``source``, checked against the served directory's texts: its parent chain only,
+        nothing read from disk; the whole directory only when the chain is not among them."""
+        parents = self.registry.snapshot().chain(_parent_of(source, path))
+        if parents is None:
+            return check_source(source, path, search_dir=self.registry.directory)
+        return build_library({**parents, path: source}, compile=False).files[path]
+
     def CheckRubric(self, request: pb.CheckRubricRequest, context: Any) -> pb.CheckRubricResponse:
         # Pure: the text stands in for the served rubric of its id; nothing is stored or served.
         path = request.path or "<input>"
-        diagnostics = rubric_dsl.check_source(request.source, path, search_dir=self.registry.directory)
+        if not self._checks.acquire(blocking=False):
+            busy = errors.too_much(
+                "TOO_MANY_CHECKS",
+                f"at most {MAX_CHECKS} CheckRubric calls run at once, so that checking never starves scoring;"
+                " try again in a moment",
+                {},
+            )
+            context.abort_with_status(busy.to_status())
+        try:
+            diagnostics = self._check(request.source, path)
+        finally:
+            self._checks.release()
         return pb.CheckRubricResponse(
             ok=not any(d.severity == "error" for d in diagnostics),
             diagnostics=[convert.diagnostic_message(d, request.source) for d in diagnostics],
         )
+
+
+def _parent_of(source: str, path: str) -> str | None:
+    tree, _ = parse(SourceFile(path, source))
+    return tree.extends.id if tree is not None and tree.extends is not None else None
 
 
 def _replies(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -125,3 +126,31 @@ def test_an_unknown_rubric_gets_the_nearest_served_ids(stub: Any):
     code, _, info = rich_error(missing.value)
     assert code == grpc.StatusCode.NOT_FOUND and info.metadata["did_you_mean"].startswith("wuping.casework")
     assert "did you mean 'wuping.casework'" in (missing.value.details() or "")
+
+
+def test_check_rubric_reads_only_the_parent_chain_and_runs_two_at_a_time(stub: Any, server: ServerProcess):
+    # checked against the served texts (its parents), not by reading and parsing the directory; a third
+    # check while two run is refused at once, so checking in a loop never takes scoring's workers
+    casework = Path(rubric_dsl.load_library(server.rubrics_dir).rubrics["wuping.casework"].path)
+    source = casework.read_text(encoding="utf-8")
+    assert stub.CheckRubric(pb.CheckRubricRequest(source=source, path="draft.rubric"), timeout=10).ok
+    arms = "\n".join(f"    when x == {k} => points 1" for k in range(3000))
+    head = 'rubric s.t "慢" {\n  version "1"\n  total 1\n  input x number "x"\n  indicator a "a" 1 {\n'
+    slow = head + arms + "\n    otherwise => points 0\n  }\n  grades { 好 otherwise }\n}\n"
+    assert stub.CheckRubric(pb.CheckRubricRequest(source=slow, path="slow.rubric"), timeout=60).ok  # ~0.4 s of work
+    outcomes: list[str] = []
+
+    def check() -> None:
+        try:
+            stub.CheckRubric(pb.CheckRubricRequest(source=slow, path="slow.rubric"), timeout=60)
+            outcomes.append("OK")
+        except grpc.RpcError as error:
+            code, _, info = rich_error(error)
+            outcomes.append(f"{code.name} {info.reason}")
+
+    threads = [threading.Thread(target=check) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert set(outcomes) <= {"OK", "RESOURCE_EXHAUSTED TOO_MANY_CHECKS"} and "OK" in outcomes
