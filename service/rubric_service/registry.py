@@ -96,7 +96,7 @@ class Snapshot:
             if path in found:
                 break  # a cycle: the checker reports it
             found[path] = text
-            parent = _parent(text)
+            parent = parent_in_head(text)
         return found
 
     def get(self, rubric: str, version: str = "") -> CompiledRubric:
@@ -114,7 +114,7 @@ EXTENDS = re.compile(  # the head of a rubric file: `rubric ID "TITLE" extends P
 )
 
 
-def _parent(text: str) -> str | None:
+def parent_in_head(text: str) -> str | None:
     found = EXTENDS.search(text)
     return found.group(1) if found else None
 

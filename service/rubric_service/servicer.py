@@ -46,7 +46,7 @@ from rubric_service import compare, convert, errors, logs
 from rubric_service.errors import ServiceError
 from rubric_service.gen.rubric.v1 import rubric_service_pb2 as pb
 from rubric_service.gen.rubric.v1 import rubric_service_pb2_grpc as pb_grpc
-from rubric_service.registry import Registry, RubricNotFound
+from rubric_service.registry import Registry, RubricNotFound, parent_in_head
 
 SERVICE: str = pb.DESCRIPTOR.services_by_name["RubricService"].full_name
 DECISIONS = "service.decision"
@@ -365,6 +365,10 @@ class RubricServicer(pb_grpc.RubricServiceServicer):
 
 
 def _parent_of(source: str, path: str) -> str | None:
+    """The id the text extends: read off its head line when it is written the usual way, else parsed."""
+    parent = parent_in_head(source)
+    if parent is not None or "extends" not in source:
+        return parent
     tree, _ = parse(SourceFile(path, source))
     return tree.extends.id if tree is not None and tree.extends is not None else None
 
