@@ -297,7 +297,7 @@ class FormulaExplainer:
     def explain_zh(self, record: tuple[Any, ...]) -> str:
         clause, raw = clauses.FormulaFired._make(record)
         if self.expr == fmt(raw):
-            return f"得{fmt(raw)}分"
+            return got_zh(raw)
         return _clamped_zh(f"按公式{self.zh.subject}计算", clause, raw, self.weight)
 
     def explain(self, record: tuple[Any, ...]) -> str:
