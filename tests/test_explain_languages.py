@@ -71,3 +71,25 @@ def test_lang_zh_in_the_environment_explains_in_chinese() -> None:
     assert by_env == run(["score", "--lang", "zh", *args, "--explain"])
     assert "↳ 实际完成率为60%，属“0%（含）—85%”档，不得分" in by_env
     assert "  实际完成率 扣3分：实际完成率为60%，属“0%（含）—85%”档，不得分" in by_env
+
+
+def test_each_fact_problem_has_a_chinese_message() -> None:
+    from rubric_dsl.errors import InvalidFacts
+
+    rubric = load_library(RUBRICS).rubrics["wuping.inspection"]
+    facts = json.loads((RUBRICS / "wuping" / "seed-inspection.facts.json").read_text(encoding="utf-8"))
+    bad = {**facts, "execution_rat": "1", "completion_rate": "abc", "quality_rate": "NaN", "satisfaction": "2000"}
+    del bad["execution_rate"]
+    try:
+        rubric.score(bad)
+    except InvalidFacts as error:
+        messages = {p.fact: (p.reason, p.message_zh) for p in error.problems}
+    else:
+        raise AssertionError("the facts were accepted")
+    assert messages["execution_rate"] == ("missing", "缺少必填事实")
+    assert messages["execution_rat"] == ("unknown", "本评价表没有声明此事实；是不是 `execution_rate`？")
+    assert messages["completion_rate"] == ("wrong_type", "'abc' 不是数字")
+    assert messages["quality_rate"] == ("not_finite", "'NaN' 不是有限数")
+    assert messages["satisfaction"][0] == "out_of_range"
+    assert messages["satisfaction"][1].startswith("'2000' 超出允许范围")
+    assert not [m for _, m in messages.values() if ENGLISH_WORD.findall(m.replace("`execution_rate`", ""))]
