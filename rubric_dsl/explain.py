@@ -334,9 +334,30 @@ def _subject(scope: Scope, expr: ast.Expr) -> str:
     return format_expr(expr)
 
 
+LET_TEXT = 120  # characters: an unlabelled `let` worded longer than this is named, not spelt out
+
+
+class _Words(Wording):
+    """The sheet's wording, each unlabelled `let` worded once: a chain of lets that each use the one
+    before twice would otherwise be spelt out at twice the length per link."""
+
+    def __init__(self, scope: Scope) -> None:
+        super().__init__(scope)
+        self.lets: dict[str, str] = {}
+
+    def name(self, name: str) -> str:
+        let = self.scope.lets.get(name)
+        if name in self.scope.inputs or let is None or let.label:
+            return super().name(name)
+        if name not in self.lets:
+            text = self.expr(let.expr)
+            self.lets[name] = text if len(text) <= LET_TEXT else f"中间值{name}"
+        return self.lets[name]
+
+
 def explainer(scope: Scope, rule: ast.Rule, weight: Decimal) -> Explainer:
     """The explainer of `rule` in an indicator of `weight`, built once when the rubric is compiled."""
-    return _explainer(scope, Wording(scope), rule, weight)
+    return _explainer(scope, _Words(scope), rule, weight)
 
 
 def _zh(words: Wording, subject: ast.Expr, *parts: str) -> Zh:
