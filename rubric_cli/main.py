@@ -19,7 +19,7 @@ from typing import Any
 from rubric_cli.command import Command, UsageProblem
 from rubric_cli.commands import COMMANDS
 from rubric_dsl.diagnostics import Language, choose_language
-from rubric_dsl.errors import RubricDslError, RubricError
+from rubric_dsl.errors import InvalidFacts, RubricDslError, RubricError
 from rubric_dsl.files import read_source
 
 DISTRIBUTION = "rubric-engine"
@@ -90,6 +90,8 @@ def describe(problem: UsageProblem | RubricDslError, lang: Language) -> str:
         return problem.text(lang)
     if isinstance(problem, RubricError):  # it keeps no sources: its rubrics were read from these files
         return "\n".join(d.render(_source(d.span.path), lang) for d in problem.diagnostics)
+    if isinstance(problem, InvalidFacts):
+        return problem.text(lang)
     return str(problem)
 
 

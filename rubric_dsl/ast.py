@@ -224,6 +224,7 @@ class Constraint:
     message: str | None
     span: Span
     fact: str | None = None  # the fact a broken constraint blames; else the first input it reads
+    message_zh: str | None = None  # a generated constraint's message in Chinese (an author's is as written)
 
 
 @dataclass(frozen=True, slots=True)

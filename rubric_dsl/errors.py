@@ -40,6 +40,10 @@ class FactProblem:
     fact: str
     reason: str  # missing, unknown, wrong_type, out_of_range, not_finite, constraint
     message: str
+    message_zh: str = ""  # the same in Chinese (`rubric score --lang zh`)
+
+    def text(self, lang: str = "en") -> str:
+        return self.message_zh if lang == "zh" and self.message_zh else self.message
 
 
 class InvalidFacts(RubricDslError):
@@ -48,3 +52,10 @@ class InvalidFacts(RubricDslError):
         self.problems = list(problems)
         lines = "\n".join(f"  {p.fact}: {p.message}" for p in self.problems)
         super().__init__(f"invalid facts for rubric `{rubric}`:\n{lines}")
+
+    def text(self, lang: str = "en") -> str:
+        """`str(self)`, or in Chinese: each problem's Chinese message."""
+        if lang != "zh":
+            return str(self)
+        lines = "\n".join(f"  {p.fact}：{p.text(lang)}" for p in self.problems)
+        return f"评价表 `{self.rubric}` 的事实有误：\n{lines}"

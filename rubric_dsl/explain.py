@@ -17,6 +17,8 @@ from rubric_dsl.checker.bands import show as show_interval
 from rubric_dsl.checker.scope import Kind, Scope
 from rubric_dsl.diagnostics import fmt
 from rubric_dsl.printer import format_expr
+from rubric_dsl.wording import CMP as _CMP
+from rubric_dsl.wording import Wording, value_text
 
 
 def show(value: Any, percent: bool) -> str:
@@ -27,8 +29,44 @@ def show(value: Any, percent: bool) -> str:
     return str(value)
 
 
+def show_zh(value: Any, percent: bool, unit: str = "") -> str:
+    """A value as the score sheet prints it: `98.5%`, `70人`, 是/否, a choice in quotes."""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, Decimal):
+        return value_text(value, percent, unit)
+    return f"“{value}”"
+
+
+def got_zh(points: Decimal, weight: Decimal | None = None) -> str:
+    """`得5分`, `不得分`, or `得满分` where `weight` is given and reached."""
+    if points == 0:
+        return "不得分"
+    return "得满分" if points == weight else f"得{fmt(points)}分"
+
+
+def _clamped_zh(text: str, clause: clauses.Clamp, raw: Decimal, weight: Decimal) -> str:
+    if clause == clauses.Clamp.RAISED:
+        return f"{text}为{fmt(raw)}分，计算值小于0，按0分计"
+    if clause == clauses.Clamp.CAPPED:
+        return f"{text}为{fmt(raw)}分，超过分值，按满分计（{fmt(weight)}分）"
+    return f"{text}，得{fmt(raw)}分"
+
+
+@dataclass(frozen=True, slots=True)
+class Zh:
+    """What a Chinese explanation names, worded as the score sheet words it (`wording`): the subject's
+    label (an expression with labels for names), its unit, and the rule's limits with units."""
+
+    subject: str = ""
+    unit: str = ""
+    parts: tuple[str, ...] = ()  # per rule kind: band intervals, linear points, conditions, …
+
+
 class Explainer(Protocol):
     def explain(self, record: tuple[Any, ...]) -> str: ...
+
+    def explain_zh(self, record: tuple[Any, ...]) -> str: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +76,14 @@ class BandsExplainer:
     intervals: tuple[str, ...]
     points: tuple[Decimal, ...]
     otherwise: Decimal | None
+    zh: Zh = Zh()
+
+    def explain_zh(self, record: tuple[Any, ...]) -> str:
+        fired = clauses.BandsFired._make(record)
+        shown = f"{self.zh.subject}为{show_zh(fired.value, self.percent, self.zh.unit)}"
+        if fired.clause == clauses.Bands.OTHERWISE:
+            return f"{shown}，不在所列档次内，按“其余”{got_zh(self.otherwise or Decimal(0))}"
+        return f"{shown}，属“{self.zh.parts[fired.row]}”档，{got_zh(self.points[fired.row])}"
 
     def explain(self, record: tuple[Any, ...]) -> str:
         fired = clauses.BandsFired._make(record)
@@ -54,6 +100,18 @@ class ChecklistExplainer:
     deduct: Decimal
     weight: Decimal
     zero_when: str | None
+    zh: Zh = Zh()
+
+    def explain_zh(self, record: tuple[Any, ...]) -> str:
+        clause, failed, raw = clauses.ChecklistFired._make(record)
+        if clause == clauses.Checklist.ZEROED:
+            return f"存在严重不符情形（{self.zh.parts[0]}），不得分" if self.zh.parts else "存在严重不符情形，不得分"
+        if clause == clauses.Checklist.ALL_MET:
+            return f"不符项0项，得{fmt(self.weight)}分"
+        head = f"不符项{fmt(failed)}项，每项扣{fmt(self.deduct)}分，{fmt(self.weight)}−{fmt(failed * self.deduct)}"
+        if clause == clauses.Checklist.DEDUCTED:
+            return f"{head}={fmt(raw)}分"
+        return f"{head}<0，按0分计"
 
     def explain(self, record: tuple[Any, ...]) -> str:
         clause, failed, raw = clauses.ChecklistFired._make(record)
@@ -76,6 +134,23 @@ class StepsExplainer:
     deduct: Decimal
     weight: Decimal
     whole: bool
+    zh: Zh = Zh()
+
+    def explain_zh(self, record: tuple[Any, ...]) -> str:
+        clause, value, steps = clauses.StepsFired._make(record)
+        shown = f"{self.zh.subject}为{show_zh(value, self.percent, self.zh.unit)}"
+        limit, step = self.zh.parts
+        if clause == clauses.Steps.WITHIN:
+            return f"{shown}，{'未超过' if self.above else '不低于'}{limit}，得{fmt(self.weight)}分"
+        lost = steps * self.deduct
+        counted = "满" if self.whole else "不足一档按一档计，"
+        head = (
+            f"{shown}，{'超过' if self.above else '低于'}{limit}，每{'增加' if self.above else '减少'}{step}"
+            f"扣{fmt(self.deduct)}分（{counted}计{fmt(steps)}档），{fmt(self.weight)}−{fmt(lost)}"
+        )
+        if clause == clauses.Steps.DEDUCTED:
+            return f"{head}={fmt(self.weight - lost)}分"
+        return f"{head}<0，按0分计"
 
     def explain(self, record: tuple[Any, ...]) -> str:
         clause, value, steps = clauses.StepsFired._make(record)
@@ -108,6 +183,13 @@ class ProportionalExplainer:
     ratio: str
     percent: bool
     weight: Decimal
+    zh: Zh = Zh()
+
+    def explain_zh(self, record: tuple[Any, ...]) -> str:
+        clause, ratio, raw = clauses.ProportionalFired._make(record)
+        share = value_text(ratio, True)
+        text = f"{self.zh.subject}为{share}，按比例计算：{fmt(self.weight)}×{share}"
+        return _clamped_zh(text, clause, raw, self.weight)
 
     def explain(self, record: tuple[Any, ...]) -> str:
         clause, ratio, raw = clauses.ProportionalFired._make(record)
@@ -121,6 +203,22 @@ class LinearExplainer:
     percent: bool
     ats: tuple[Decimal, ...]
     points: tuple[Decimal, ...]
+    zh: Zh = Zh()
+
+    def explain_zh(self, record: tuple[Any, ...]) -> str:
+        clause, segment, value, raw = clauses.LinearFired._make(record)
+        shown = f"{self.zh.subject}为{show_zh(value, self.percent, self.zh.unit)}"
+        ats = self.zh.parts
+        if clause == clauses.Linear.BELOW:
+            return f"{shown}，不高于{ats[0]}，{got_zh(self.points[0])}"
+        if clause == clauses.Linear.ABOVE:
+            return f"{shown}，不低于{ats[-1]}，{got_zh(self.points[-1])}"
+        p0, p1 = self.points[segment - 1], self.points[segment]
+        way = "增" if p1 > p0 else "减"
+        return (
+            f"{shown}，介于{ats[segment - 1]}与{ats[segment]}之间，按比例得{fmt(raw)}分"
+            f"（由{fmt(p0)}分线性{way}至{fmt(p1)}分）"
+        )
 
     def explain(self, record: tuple[Any, ...]) -> str:
         clause, segment, value, raw = clauses.LinearFired._make(record)
@@ -148,6 +246,19 @@ class TargetExplainer:
     percent: bool
     weight: Decimal
     proportional: bool
+    zh: Zh = Zh()
+
+    def explain_zh(self, record: tuple[Any, ...]) -> str:
+        clause, actual, target = clauses.TargetFired._make(record)
+        shown = f"{self.zh.subject}为{show_zh(actual, self.percent, self.zh.unit)}"
+        goal = f"（{_CMP[self.op]}{show_zh(target, self.percent, self.zh.unit)}）"
+        if clause == clauses.Target.MET:
+            return f"{shown}，达到目标{goal}，得满分（{fmt(self.weight)}分）"
+        if clause == clauses.Target.MISSED:
+            return f"{shown}，未达到目标{goal}，不得分"
+        num, den = (actual, target) if self.op in (">=", ">") else (target, actual)
+        ratio = f"{show_zh(num, self.percent, self.zh.unit)}÷{show_zh(den, self.percent, self.zh.unit)}"
+        return f"{shown}，未达到目标{goal}，按比例得分：{fmt(self.weight)}×{ratio}"
 
     def explain(self, record: tuple[Any, ...]) -> str:
         clause, actual, target = clauses.TargetFired._make(record)
@@ -166,6 +277,11 @@ class JudgedExplainer:
     input: str
     tiers: tuple[str, ...] = ()
 
+    def explain_zh(self, record: tuple[Any, ...]) -> str:
+        fired = clauses.JudgedFired._make(record)
+        tier = f"，“{self.tiers[fired.tier]}”档" if fired.clause == clauses.Judged.TIER else ""
+        return f"由评价组评定（{self.input}{tier}），得{fmt(fired.value)}分"
+
     def explain(self, record: tuple[Any, ...]) -> str:
         fired = clauses.JudgedFired._make(record)
         tier = f", tier {self.tiers[fired.tier]}" if fired.clause == clauses.Judged.TIER else ""
@@ -176,6 +292,13 @@ class JudgedExplainer:
 class FormulaExplainer:
     expr: str
     weight: Decimal
+    zh: Zh = Zh()
+
+    def explain_zh(self, record: tuple[Any, ...]) -> str:
+        clause, raw = clauses.FormulaFired._make(record)
+        if self.expr == fmt(raw):
+            return got_zh(raw)
+        return _clamped_zh(f"按公式{self.zh.subject}计算", clause, raw, self.weight)
 
     def explain(self, record: tuple[Any, ...]) -> str:
         clause, raw = clauses.FormulaFired._make(record)
@@ -187,6 +310,12 @@ class FormulaExplainer:
 class ConditionalExplainer:
     conditions: tuple[str, ...]
     rules: tuple[Explainer, ...]  # one per arm, then the `otherwise` rule
+    zh: Zh = Zh()
+
+    def explain_zh(self, record: tuple[Any, ...]) -> str:
+        clause, arm, inner = clauses.ConditionalFired._make(record)
+        head = f"当{self.zh.parts[arm]}时" if clause == clauses.Conditional.ARM else "否则"
+        return f"{head}：{self.rules[arm].explain_zh(inner)}"
 
     def explain(self, record: tuple[Any, ...]) -> str:
         clause, arm, inner = clauses.ConditionalFired._make(record)
@@ -205,8 +334,38 @@ def _subject(scope: Scope, expr: ast.Expr) -> str:
     return format_expr(expr)
 
 
+LET_TEXT = 120  # characters: an unlabelled `let` worded longer than this is named, not spelt out
+
+
+class _Words(Wording):
+    """The sheet's wording, each unlabelled `let` worded once: a chain of lets that each use the one
+    before twice would otherwise be spelt out at twice the length per link."""
+
+    def __init__(self, scope: Scope) -> None:
+        super().__init__(scope)
+        self.lets: dict[str, str] = {}
+
+    def name(self, name: str) -> str:
+        let = self.scope.lets.get(name)
+        if name in self.scope.inputs or let is None or let.label:
+            return super().name(name)
+        if name not in self.lets:
+            text = self.expr(let.expr)
+            self.lets[name] = text if len(text) <= LET_TEXT else f"中间值{name}"
+        return self.lets[name]
+
+
 def explainer(scope: Scope, rule: ast.Rule, weight: Decimal) -> Explainer:
     """The explainer of `rule` in an indicator of `weight`, built once when the rubric is compiled."""
+    return _explainer(scope, _Words(scope), rule, weight)
+
+
+def _zh(words: Wording, subject: ast.Expr, *parts: str) -> Zh:
+    named = words.expr(subject) if isinstance(subject, ast.Name) else words.subject(subject)
+    return Zh(named, words.unit(subject), parts)
+
+
+def _explainer(scope: Scope, words: Wording, rule: ast.Rule, weight: Decimal) -> Explainer:
     match rule:
         case ast.Bands(subject=subject, rows=rows, otherwise=otherwise):
             percent = scope.kind_of(subject) == Kind.PERCENT
@@ -218,14 +377,18 @@ def explainer(scope: Scope, rule: ast.Rule, weight: Decimal) -> Explainer:
                 )
                 for r in rows
             )
+            zh = _zh(words, subject, *(words.interval(r, subject) for r in rows))
             return BandsExplainer(
-                _subject(scope, subject), percent, intervals, tuple(r.points for r in rows), otherwise
+                _subject(scope, subject), percent, intervals, tuple(r.points for r in rows), otherwise, zh
             )
         case ast.Checklist(failed=failed, deduct=deduct, zero_when=zero_when):
+            zh = Zh(words.expr(failed), "", (words.expr(zero_when),) if zero_when else ())
             return ChecklistExplainer(
-                _subject(scope, failed), deduct, weight, _subject(scope, zero_when) if zero_when else None
+                _subject(scope, failed), deduct, weight, _subject(scope, zero_when) if zero_when else None, zh
             )
         case ast.Steps():
+            step = rule.step
+            step_zh = f"{fmt(step.value * 100)}个百分点" if step.percent else words.num(step, rule.subject)
             return StepsExplainer(
                 _subject(scope, rule.subject),
                 scope.kind_of(rule.subject) == Kind.PERCENT,
@@ -235,9 +398,12 @@ def explainer(scope: Scope, rule: ast.Rule, weight: Decimal) -> Explainer:
                 rule.deduct,
                 weight,
                 rule.whole,
+                _zh(words, rule.subject, words.num(rule.threshold, rule.subject), step_zh),
             )
         case ast.Proportional(ratio=ratio):
-            return ProportionalExplainer(_subject(scope, ratio), scope.kind_of(ratio) == Kind.PERCENT, weight)
+            return ProportionalExplainer(
+                _subject(scope, ratio), scope.kind_of(ratio) == Kind.PERCENT, weight, Zh(words.ratio(ratio))
+            )
         case ast.Linear(subject=subject, points=points):
             ordered = sorted(points, key=lambda p: p.at.value)
             return LinearExplainer(
@@ -245,6 +411,7 @@ def explainer(scope: Scope, rule: ast.Rule, weight: Decimal) -> Explainer:
                 scope.kind_of(subject) == Kind.PERCENT,
                 tuple(p.at.value for p in ordered),
                 tuple(weight if p.points is None else p.points for p in ordered),
+                _zh(words, subject, *(words.num(p.at, subject) for p in ordered)),
             )
         case ast.Target(actual=actual, op=op, target=target, proportional=proportional):
             return TargetExplainer(
@@ -254,14 +421,16 @@ def explainer(scope: Scope, rule: ast.Rule, weight: Decimal) -> Explainer:
                 scope.kind_of(actual) == Kind.PERCENT,
                 weight,
                 proportional,
+                _zh(words, actual),
             )
         case ast.Judged(input=name, tiers=tiers):
             return JudgedExplainer(_subject(scope, name), tuple(t.label for t in tiers))
         case ast.Formula(expr=expr):
-            return FormulaExplainer(format_expr(expr), weight)
+            return FormulaExplainer(format_expr(expr), weight, Zh(words.expr(expr)))
         case ast.Conditional(arms=arms, otherwise=otherwise):
             return ConditionalExplainer(
                 tuple(format_expr(a.condition) for a in arms),
-                tuple(explainer(scope, r, weight) for r in (*(a.rule for a in arms), otherwise)),
+                tuple(_explainer(scope, words, r, weight) for r in (*(a.rule for a in arms), otherwise)),
+                Zh("", "", tuple(words.expr(a.condition) for a in arms)),
             )
     raise TypeError(f"not a rule: {rule!r}")

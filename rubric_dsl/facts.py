@@ -28,7 +28,7 @@ from functools import partial
 from typing import Any
 
 from rubric_dsl import limits
-from rubric_dsl.diagnostics import HINTED_NAMES, did_you_mean, fmt
+from rubric_dsl.diagnostics import HINTED_NAMES, did_you_mean, did_you_mean_zh, fmt
 from rubric_dsl.errors import FactProblem, InvalidFacts
 
 # A percent fact without a declared range must still be one that can be meant: within ±1000 %.
@@ -40,11 +40,12 @@ HUNDREDTH = Decimal("0.01")  # `x * HUNDREDTH` is `x.scaleb(-2)`, digit for digi
 class _Bad:
     """A conversion's failure: the reason and message, before the fact's name is known."""
 
-    __slots__ = ("message", "reason")
+    __slots__ = ("message", "message_zh", "reason")
 
-    def __init__(self, reason: str, message: str) -> None:
+    def __init__(self, reason: str, message: str, message_zh: str = "") -> None:
         self.reason = reason
         self.message = message
+        self.message_zh = message_zh
 
 
 Converter = Callable[[Any], Any]
@@ -71,9 +72,12 @@ class NumberRule:
     highest: Decimal  # Infinity when there is no upper end
     range_text: str  # the range as the rubric's author wrote it, for messages
     why: str  # said after an out-of-range message, when the range is not the declared one
+    why_zh: str = ""  # the same in Chinese
 
 
-def number_rule(kind: str, minimum: Decimal | None, maximum: Decimal | None, why: str = "") -> NumberRule:
+def number_rule(
+    kind: str, minimum: Decimal | None, maximum: Decimal | None, why: str = "", why_zh: str = ""
+) -> NumberRule:
     percent = kind == "percent"
     whole = kind == "count"
     if whole and (minimum is None or minimum < 0):
@@ -81,6 +85,7 @@ def number_rule(kind: str, minimum: Decimal | None, maximum: Decimal | None, why
     if percent and minimum is None and maximum is None:
         minimum, maximum = -PERCENT_SANITY, PERCENT_SANITY
         why = " (a percent is given in percent points: 98.02 means 98.02%)"
+        why_zh = "（百分比按百分点填写：98.02 即 98.02%）"
     low = _show(minimum, percent) if minimum is not None else "-∞"
     high = _show(maximum, percent) if maximum is not None else "∞"
     return NumberRule(
@@ -90,6 +95,7 @@ def number_rule(kind: str, minimum: Decimal | None, maximum: Decimal | None, why
         INFINITY if maximum is None else maximum,
         f"{low}..{high}",
         why,
+        why_zh,
     )
 
 
@@ -111,7 +117,9 @@ def _read(raw: Any, percent: bool) -> Decimal | _Bad:
     if kind is str:
         if len(raw) > limits.MAX_FACT_TEXT:
             return _Bad(
-                "wrong_type", f"the text has {len(raw)} characters, more than the {limits.MAX_FACT_TEXT} allowed"
+                "wrong_type",
+                f"the text has {len(raw)} characters, more than the {limits.MAX_FACT_TEXT} allowed",
+                f"文字有{len(raw)}个字符，超过允许的{limits.MAX_FACT_TEXT}个",
             )
         text = raw.strip()
         if percent and text.endswith(("%", "％")):
@@ -119,14 +127,16 @@ def _read(raw: Any, percent: bool) -> Decimal | _Bad:
         try:
             return Decimal(text)
         except InvalidOperation:
-            return _Bad("wrong_type", f"{_shown(raw)} is not a number")
+            return _Bad("wrong_type", f"{_shown(raw)} is not a number", f"{_shown(raw)} 不是数字")
     if kind is Decimal:
         return raw  # type: ignore[no-any-return]
     if kind is int:
         return Decimal(raw)
     if kind is float:
         return Decimal(repr(raw))
-    return _Bad("wrong_type", f"expected a number, got {type(raw).__name__} {_shown(raw)}")
+    return _Bad(
+        "wrong_type", f"expected a number, got {type(raw).__name__} {_shown(raw)}", f"应为数字，实为 {_shown(raw)}"
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,6 +150,7 @@ class Step:
     values: tuple[Any, ...] = ()
     reason: str | None = None
     message: str = ""
+    message_zh: str = ""
 
     def written(self, v: str, const: Callable[[Any], str]) -> str:
         return self.source.format(v=v, **{f"c{i}": const(value) for i, value in enumerate(self.values)})
@@ -154,34 +165,43 @@ class Step:
 def number_steps(rule: NumberRule) -> tuple[Step, ...]:
     """What a number goes through once read, in order: the one definition both readings follow."""
     steps = [
-        Step("{v}.is_finite()", (), "not_finite", "{shown} is not a finite number"),
-        Step("{v}.adjusted() <= {c0}", (limits.MAX_MAGNITUDE,), "out_of_range", "{shown} is too large to be meant"),
+        Step("{v}.is_finite()", (), "not_finite", "{shown} is not a finite number", "{shown} 不是有限数"),
+        Step(
+            "{v}.adjusted() <= {c0}",
+            (limits.MAX_MAGNITUDE,),
+            "out_of_range",
+            "{shown} is too large to be meant",
+            "{shown} 过大，不可能是实际取值",
+        ),
     ]
     if rule.percent:
         steps.append(Step("{v} * {c0}", (HUNDREDTH,)))
     if rule.whole:
         message = "{shown} is not a whole number; a count is 0, 1, 2, …"
-        steps.append(Step("{v} == {v}.to_integral_value()", (), "wrong_type", message))
+        message_zh = "{shown} 不是整数；计数为0、1、2……"
+        steps.append(Step("{v} == {v}.to_integral_value()", (), "wrong_type", message, message_zh))
     bounds = [("{c0} <= {v}", rule.lowest), ("{v} <= {c0}", rule.highest)]
     for source, end in bounds:
         if end.is_finite():
             message = "{shown} is outside " + rule.range_text + rule.why
-            steps.append(Step(source, (end,), "out_of_range", message))
+            message_zh = "{shown} 超出允许范围 " + rule.range_text + rule.why_zh
+            steps.append(Step(source, (end,), "out_of_range", message, message_zh))
     return tuple(steps)
 
 
 def number_converter(rule: NumberRule) -> Converter:
-    steps = [(step.compiled(), step.values, step.reason, step.message) for step in number_steps(rule)]
+    steps = [(step.compiled(), step.values, step.reason, step.message, step.message_zh) for step in number_steps(rule)]
 
     def convert(raw: Any) -> Decimal | _Bad:
         value = _read(raw, rule.percent)
         if isinstance(value, _Bad):
             return value
-        for test, values, reason, message in steps:
+        for test, values, reason, message, message_zh in steps:
             if reason is None:
                 value = test(value, *values)
             elif not test(value, *values):
-                return _Bad(reason, message.replace("{shown}", _shown(raw)))
+                shown = _shown(raw)
+                return _Bad(reason, message.replace("{shown}", shown), message_zh.replace("{shown}", shown))
         return value
 
     return convert
@@ -207,7 +227,9 @@ def flag_converter(raw: Any) -> bool | _Bad:
         return bool(raw)
     if isinstance(raw, str) and raw.strip().lower() in ("true", "false"):
         return raw.strip().lower() == "true"
-    return _Bad("wrong_type", f"expected true or false, got {_shown(raw)}")
+    return _Bad(
+        "wrong_type", f"expected true or false, got {_shown(raw)}", f"应为 true 或 false（是/否），实为 {_shown(raw)}"
+    )
 
 
 def flag_fast_lines(x: str, a: str, const: Callable[[Any], str]) -> list[str]:
@@ -226,11 +248,14 @@ def flag_fast_lines(x: str, a: str, const: Callable[[Any], str]) -> list[str]:
 
 def choice_converter(choices: tuple[str, ...]) -> Converter:
     options = ", ".join(f'"{c}"' for c in choices)
+    options_zh = "、".join(f"“{c}”" for c in choices)
 
     def convert(raw: Any) -> str | _Bad:
         if isinstance(raw, str) and raw in choices:
             return raw
-        return _Bad("wrong_type", f"{_shown(raw)} is not one of {options}")
+        return _Bad(
+            "wrong_type", f"{_shown(raw)} is not one of {options}", f"{_shown(raw)} 不是可选项（{options_zh}）之一"
+        )
 
     return convert
 
@@ -273,7 +298,15 @@ Constraints = Callable[[Sequence[Any]], list[int]]
 class FactValidator:
     """Validates facts against a rubric's inputs and constraints, all problems at once."""
 
-    __slots__ = ("_constraint_facts", "_constraint_messages", "_constraints", "_names", "_rubric", "_specs")
+    __slots__ = (
+        "_constraint_facts",
+        "_constraint_messages",
+        "_constraint_messages_zh",
+        "_constraints",
+        "_names",
+        "_rubric",
+        "_specs",
+    )
 
     def __init__(
         self,
@@ -282,6 +315,7 @@ class FactValidator:
         constraints: Constraints,
         constraint_messages: Sequence[str],
         constraint_facts: Sequence[str],
+        constraint_messages_zh: Sequence[str] = (),
     ) -> None:
         self._rubric = rubric
         self._specs = tuple((s.name, s.convert, s.default) for s in specs)
@@ -289,11 +323,13 @@ class FactValidator:
         self._constraints = constraints
         self._constraint_messages = tuple(constraint_messages)
         self._constraint_facts = tuple(constraint_facts)
+        self._constraint_messages_zh = tuple(constraint_messages_zh) or self._constraint_messages
 
     def validate(self, facts: Mapping[str, Any], allow_extra: bool = False) -> list[Any]:
         if len(facts) > limits.MAX_FACTS:
             message = f"the request has {len(facts)} facts, more than the {limits.MAX_FACTS} allowed"
-            raise InvalidFacts(self._rubric, [FactProblem("facts", "too_many", message)])
+            message_zh = f"请求有{len(facts)}项事实，超过允许的{limits.MAX_FACTS}项"
+            raise InvalidFacts(self._rubric, [FactProblem("facts", "too_many", message, message_zh)])
         values: list[Any] = []
         problems: list[FactProblem] = []
         found = 0
@@ -302,13 +338,13 @@ class FactValidator:
             raw = get(name, MISSING)
             if raw is MISSING:
                 if default is MISSING:
-                    problems.append(FactProblem(name, "missing", "required fact is missing"))
+                    problems.append(FactProblem(name, "missing", "required fact is missing", "缺少必填事实"))
                 values.append(default)
                 continue
             found += 1
             value = convert(raw)
             if type(value) is _Bad:
-                problems.append(FactProblem(name, value.reason, value.message))
+                problems.append(FactProblem(name, value.reason, value.message, value.message_zh))
             values.append(value)
         if found != len(facts) and not allow_extra:
             problems.extend(self._unknown(facts))
@@ -318,7 +354,15 @@ class FactValidator:
         if broken:
             raise InvalidFacts(
                 self._rubric,
-                [FactProblem(self._constraint_facts[i], "constraint", self._constraint_messages[i]) for i in broken],
+                [
+                    FactProblem(
+                        self._constraint_facts[i],
+                        "constraint",
+                        self._constraint_messages[i],
+                        self._constraint_messages_zh[i],
+                    )
+                    for i in broken
+                ],
             )
         return values
 
@@ -329,6 +373,7 @@ class FactValidator:
                 name,
                 "unknown",
                 "this rubric declares no such fact" + (did_you_mean(name, self._names) if k < HINTED_NAMES else ""),
+                "本评价表没有声明此事实" + (did_you_mean_zh(name, self._names) if k < HINTED_NAMES else ""),
             )
             for k, name in enumerate(unknown)
         ]

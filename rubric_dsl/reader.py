@@ -21,6 +21,7 @@ from rubric_dsl.checker.scope import Scope
 from rubric_dsl.diagnostics import fmt
 from rubric_dsl.facts import MISSING, FactSpec, FactValidator, NumberRule, fact_spec, number_rule
 from rubric_dsl.printer import format_expr
+from rubric_dsl.wording import Wording
 
 ZERO = Decimal(0)
 
@@ -43,8 +44,10 @@ class FactReader:
     def validator(self, scope: Scope, constraints: Callable[[Sequence[Any]], list[int]]) -> FactValidator:
         """The validating path; `constraints` is the generated check of `self.constraints`."""
         messages = [c.message or f"constraint `{format_expr(c.expr)}` does not hold" for c in self.constraints]
+        words = Wording(scope)
+        messages_zh = [c.message_zh or c.message or f"约束“{words.expr(c.expr)}”不成立" for c in self.constraints]
         facts = [c.fact or _first_input(scope, c.expr) for c in self.constraints]
-        return FactValidator(self.rubric, list(self.specs.values()), constraints, messages, facts)
+        return FactValidator(self.rubric, list(self.specs.values()), constraints, messages, facts, messages_zh)
 
 
 def fact_reader(checked: CheckedRubric) -> FactReader:
@@ -85,21 +88,22 @@ def _number_rules(rubric: ast.Rubric, scope: Scope) -> dict[str, NumberRule]:
             low = max(low, ZERO) if low is not None else ZERO
             high = min(high, judged[item.name]) if high is not None else judged[item.name]
             why = " (a judged score lies between 0 and the indicator's weight)"
-        rules[item.name] = number_rule(item.kind, low, high, why)
+            why_zh = "（评价组评分应在0与该指标分值之间）"
+        rules[item.name] = number_rule(item.kind, low, high, why, why_zh if why else "")
     return rules
 
 
 def _tier_constraints(scope: Scope) -> list[ast.Constraint]:
     """One constraint per tiered judged score: the score lies in the tier named."""
     return [
-        _tier_constraint(rule, rule.tier_input, indicator.weight)
+        _tier_constraint(rule, rule.tier_input, indicator.weight, scope.inputs[rule.tier_input.id].label)
         for indicator, _ in scope.indicators
         for rule in sub_rules(indicator.rule)
         if isinstance(rule, ast.Judged) and rule.tier_input is not None
     ]
 
 
-def _tier_constraint(rule: ast.Judged, tier_input: ast.Name, weight: Decimal) -> ast.Constraint:
+def _tier_constraint(rule: ast.Judged, tier_input: ast.Name, weight: Decimal, tier_label: str) -> ast.Constraint:
     span = rule.span
 
     def number(value: Decimal) -> ast.Num:
@@ -123,7 +127,9 @@ def _tier_constraint(rule: ast.Judged, tier_input: ast.Name, weight: Decimal) ->
         expr = ast.IfElse(condition, within, expr, span)
     shown = ", ".join(f"{label} {fmt(low)}..{fmt(high)}" for label, low, high in bounds)
     message = f"the score must lie in the tier named by `{tier_input.id}`: {shown} points"
-    return ast.Constraint(expr, message, span, fact=rule.input.id)
+    shown_zh = "，".join(f"{label} {fmt(low)}—{fmt(high)}分" for label, low, high in bounds)
+    message_zh = f"评分须在“{tier_label}”所选档次的分数范围内：{shown_zh}"
+    return ast.Constraint(expr, message, span, fact=rule.input.id, message_zh=message_zh)
 
 
 def _first_input(scope: Scope, expr: ast.Expr) -> str:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from rubric_dsl.diagnostics import fmt
+from rubric_dsl.diagnostics import Language, fmt
 from rubric_dsl.explain import Explainer
 
 
@@ -38,6 +38,10 @@ class LostPoints:
 
     def __str__(self) -> str:
         return f"{self.label} −{fmt(self.lost)}: {self.reason}"
+
+    def text(self, lang: Language = "en") -> str:
+        """`str(self)`, or in Chinese: `实际完成率 扣3分：…`."""
+        return f"{self.label} 扣{fmt(self.lost)}分：{self.reason}" if lang == "zh" else str(self)
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,10 +73,35 @@ class Plan:
     rounding: str
 
 
+ROUNDING_ZH = {
+    "half_up": "四舍五入",
+    "half_even": "四舍六入五成双",
+    "half_down": "五舍六入",
+    "up": "进位",
+    "down": "舍去尾数",
+}
+
+
+def rounding_zh(rounding: str) -> str:
+    """The plan's `round 0.01 half_up` as `四舍五入` (the step shows in the points)."""
+    mode = rounding.split()[-1] if rounding else ""
+    return ROUNDING_ZH.get(mode, "取舍")
+
+
 class Result:
     """The score of one set of facts under one rubric."""
 
-    __slots__ = ("_indicators", "_plan", "_points", "_raws", "_records", "_sections", "grade", "total")
+    __slots__ = (
+        "_indicators",
+        "_indicators_zh",
+        "_plan",
+        "_points",
+        "_raws",
+        "_records",
+        "_sections",
+        "grade",
+        "total",
+    )
 
     def __init__(
         self,
@@ -90,6 +119,7 @@ class Result:
         self._records = records
         self._sections = sections
         self._indicators: list[IndicatorResult] | None = None
+        self._indicators_zh: list[IndicatorResult] | None = None
         self.total = total
         self.grade = plan.grade_labels[grade]
 
@@ -138,26 +168,41 @@ class Result:
     @property
     def indicators(self) -> list[IndicatorResult]:
         if self._indicators is None:
-            plan = self._plan
-            self._indicators = [
-                IndicatorResult(
-                    plan.indicator_ids[i],
-                    plan.indicator_labels[i],
-                    points,
-                    plan.indicator_weights[i],
-                    self._explain(i),
-                    plan.indicator_sections[i],
-                )
-                for i, points in enumerate(self._points)
-            ]
+            self._indicators = self._build("en")
         return self._indicators
+
+    def indicators_in(self, lang: Language) -> list[IndicatorResult]:
+        """`indicators`, explained in `lang`."""
+        if lang == "en":
+            return self.indicators
+        if self._indicators_zh is None:
+            self._indicators_zh = self._build("zh")
+        return self._indicators_zh
+
+    def _build(self, lang: Language) -> list[IndicatorResult]:
+        plan = self._plan
+        return [
+            IndicatorResult(
+                plan.indicator_ids[i],
+                plan.indicator_labels[i],
+                points,
+                plan.indicator_weights[i],
+                self._explain(i) if lang == "en" else self._explain_zh(i),
+                plan.indicator_sections[i],
+            )
+            for i, points in enumerate(self._points)
+        ]
 
     @property
     def lost(self) -> list[LostPoints]:
         """Indicators that scored below their maximum, the largest loss first (ties in rubric order)."""
+        return self.lost_in("en")
+
+    def lost_in(self, lang: Language) -> list[LostPoints]:
+        """`lost`, its reasons in `lang`."""
         lost = [
             LostPoints(i.id, i.label, i.max_points - i.points, i.explanation)
-            for i in self.indicators
+            for i in self.indicators_in(lang)
             if i.points < i.max_points
         ]
         return sorted(lost, key=lambda item: -item.lost)
@@ -169,7 +214,14 @@ class Result:
             text += f" → {fmt(points)} ({self._plan.rounding})"
         return text
 
-    def to_dict(self) -> dict[str, Any]:
+    def _explain_zh(self, index: int) -> str:
+        text = self._plan.explainers[index].explain_zh(self._records[index])
+        points, raw = self._points[index], self._raws[index]
+        if points != raw:
+            text += f"，{rounding_zh(self._plan.rounding)}为{fmt(points)}分"
+        return text
+
+    def to_dict(self, lang: Language = "en") -> dict[str, Any]:
         """The CLI's `--format json` and the service's response, decimals as strings."""
         return {
             "rubric": self.rubric,
@@ -189,10 +241,10 @@ class Result:
                     "max_points": fmt(i.max_points),
                     "explanation": i.explanation,
                 }
-                for i in self.indicators
+                for i in self.indicators_in(lang)
             ],
             "lost": [
                 {"id": item.id, "label": item.label, "lost": fmt(item.lost), "reason": item.reason}
-                for item in self.lost
+                for item in self.lost_in(lang)
             ],
         }

@@ -18,6 +18,7 @@ from rubric_dsl.checker.scope import Kind, Scope
 from rubric_dsl.diagnostics import fmt
 
 _CMP = {">=": "≥", "<=": "≤", "==": "=", "!=": "≠", ">": ">", "<": "<"}
+CMP = _CMP  # the sheet's comparison signs, for the Chinese explanations (`explain`)
 _BINARY = {"+": "+", "-": "-", "*": "×", "/": "÷", "and": "且", "or": "或"}
 _ATOM = 8
 _LEVEL = {"if": 0, "or": 1, "and": 2, "not": 3, "cmp": 4, "+": 5, "-": 5, "*": 6, "/": 6, "neg": 7}
@@ -242,6 +243,9 @@ class _Wording:
             return f"{head}，未达到不得分"
         ratio = "实际值/目标值" if rule.op in (">=", ">") else "目标值/实际值"
         return f"{head}，未达到按完成比例得分（满分×{ratio}）"
+
+
+Wording = _Wording  # the sheet's wording of expressions and limits, for the Chinese explanations (`explain`)
 
 
 # --- why points were lost (the 扣分原因 column) ----------------------------------------------------------

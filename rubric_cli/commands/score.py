@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TextIO
 
 from rubric_cli.common import LOOKUP_HELP, add_lang_argument, find_rubric, read_facts, require_rubrics_dir
-from rubric_dsl.diagnostics import fmt
+from rubric_dsl.diagnostics import Language, choose_language, fmt
 from rubric_dsl.program import CompiledRubric
 from rubric_dsl.results import Result
 
@@ -33,10 +33,11 @@ def run(options: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     rubric = find_rubric(options.rubric, options.rubrics)
     facts = read_facts(options.facts)
     result = rubric.score(facts, allow_extra_facts=options.allow_extra_facts)
+    lang = choose_language(options.lang)
     if options.format == "json":
-        print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2), file=out)
+        print(json.dumps(result.to_dict(lang), ensure_ascii=False, indent=2), file=out)
     else:
-        print_table(rubric, result, options.explain, out)
+        print_table(rubric, result, options.explain, out, lang)
     return 0
 
 
@@ -81,17 +82,18 @@ def sheet_rows(rubric: CompiledRubric, result: Result) -> tuple[list[str], list[
     return header, rows
 
 
-def print_table(rubric: CompiledRubric, result: Result, explain: bool, out: TextIO) -> None:
+def print_table(rubric: CompiledRubric, result: Result, explain: bool, out: TextIO, lang: Language = "en") -> None:
     header, rows = sheet_rows(rubric, result)
     print(f"{rubric.title}  [{rubric.id} {rubric.version}]", file=out)
     widths = [max(_width(r[i]) for r in [header, *rows]) for i in range(len(header))]
     print("  ".join(_pad(h, w) for h, w in zip(header, widths, strict=True)).rstrip(), file=out)
-    for row, indicator in zip(rows, result.indicators, strict=True):
+    for row, indicator in zip(rows, result.indicators_in(lang), strict=True):
         print("  ".join(_pad(c, w) for c, w in zip(row, widths, strict=True)).rstrip(), file=out)
         if explain:
             print(" " * (sum(widths[:-3]) + 2 * (len(widths) - 3)) + "↳ " + indicator.explanation, file=out)
     print(f"总分 {fmt(result.total)} / {fmt(rubric.total)}    等次 {result.grade}", file=out)
-    if explain and result.lost:
-        print("失分（从大到小）:", file=out)
-        for item in result.lost:
-            print(f"  {item}", file=out)
+    lost = result.lost_in(lang) if explain else []
+    if lost:
+        print("失分（从大到小）：" if lang == "zh" else "失分（从大到小）:", file=out)
+        for item in lost:
+            print(f"  {item.text(lang)}", file=out)
