@@ -9,6 +9,7 @@ file:line:col; the tree is then None and later stages do not run.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from decimal import Decimal
 from functools import cache
 from importlib import resources
@@ -180,20 +181,8 @@ def _ascii_punctuation(source: SourceFile) -> tuple[str, list[Diagnostic]]:
     """
     chars = list(source.text)
     found: list[Diagnostic] = []
-    in_string = in_comment = escaped = False
-    for offset, char in enumerate(chars):
-        if char == "\n":
-            in_string = in_comment = escaped = False
-        elif in_comment:
-            continue
-        elif in_string:
-            in_string = escaped or char != '"'
-            escaped = not escaped and char == "\\"
-        elif char == '"':
-            in_string = True
-        elif char == "#":
-            in_comment = True
-        elif char in FULL_WIDTH and char not in "“”":
+    for offset, char in _code_chars(source.text):
+        if char in FULL_WIDTH and char not in "“”":
             span = source.span_at(offset)
             problem = (
                 diag.full_width_space(span)
@@ -293,11 +282,21 @@ def _unclosed_brace(text: str, offset: int) -> int | None:
     """The offset of the innermost `{` still open at `offset` (outside labels and comments), but the
     rubric's own."""
     stack: list[int] = []
+    for at, char in _code_chars(text, offset):
+        if char == "{":
+            stack.append(at)
+        elif char == "}" and stack:
+            stack.pop()
+    return stack[-1] if len(stack) > 1 else None
+
+
+def _code_chars(text: str, end: int | None = None) -> Iterator[tuple[int, str]]:
+    """Each character before `end` that is code: outside labels (`"…"`, with `\\` escapes) and comments."""
     in_string = in_comment = escaped = False
-    for at in range(offset):
-        char = text[at]
+    for offset, char in enumerate(text[:end]):
         if char == "\n":
             in_string = in_comment = escaped = False
+            yield offset, char
         elif in_comment:
             continue
         elif in_string:
@@ -307,11 +306,8 @@ def _unclosed_brace(text: str, offset: int) -> int | None:
             in_string = True
         elif char == "#":
             in_comment = True
-        elif char == "{":
-            stack.append(at)
-        elif char == "}" and stack:
-            stack.pop()
-    return stack[-1] if len(stack) > 1 else None
+        else:
+            yield offset, char
 
 
 def _token_words(token: Token) -> str:
