@@ -80,13 +80,18 @@ HINT_CANDIDATES = 1_000
 HINTED_NAMES = 20  # per file or request: the unknown names after these get no did-you-mean
 
 
-def closest(name: str, candidates: Iterable[str]) -> str | None:
+def nearest(name: str, candidates: Iterable[str], most: int = 1) -> list[str]:
+    """Up to `most` candidates like `name`, the closest first, at a bounded cost (see the limits above)."""
     if len(name) > HINT_NAME_LENGTH:
-        return None
+        return []
     spread = max(3, len(name) // 2)
     near = [c for c in candidates if abs(len(c) - len(name)) <= spread][:HINT_CANDIDATES]
-    close = difflib.get_close_matches(name, near, n=1, cutoff=0.6)
-    return close[0] if close else None
+    return difflib.get_close_matches(name, near, n=most, cutoff=0.6)
+
+
+def closest(name: str, candidates: Iterable[str]) -> str | None:
+    found = nearest(name, candidates)
+    return found[0] if found else None
 
 
 def did_you_mean(name: str, candidates: Iterable[str]) -> str:

@@ -23,11 +23,10 @@ Guarantees:
 
 from __future__ import annotations
 
-import difflib
 import os
 import re
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -35,7 +34,7 @@ from types import MappingProxyType
 import rubric_dsl
 from rubric_dsl import CompiledRubric, Diagnostic
 from rubric_dsl.api import RUBRIC_ID, RUBRIC_SUFFIX
-from rubric_dsl.diagnostics import HINT_CANDIDATES, HINT_NAME_LENGTH
+from rubric_dsl.diagnostics import nearest
 from rubric_service.logs import get_logger
 
 log = get_logger("rubric_service.registry")
@@ -57,18 +56,11 @@ class RubricNotFound(LookupError):
         self.suggestions = suggestions  # the nearest served ids, when no rubric has this one
         shown, wanted = _cut(rubric), _cut(version)  # a request's text echoed: cut, whatever its length
         if served_version is None:
-            nearest = f"; did you mean {' or '.join(repr(s) for s in suggestions)}?" if suggestions else ""
-            text = f"no rubric {shown!r} is being served{nearest}"
+            hint = f"; did you mean {' or '.join(repr(s) for s in suggestions)}?" if suggestions else ""
+            text = f"no rubric {shown!r} is being served{hint}"
         else:
             text = f"rubric {shown!r} is served at version {served_version!r}, not {wanted!r}"
         super().__init__(text)
-
-
-def nearest(name: str, ids: Sequence[str]) -> tuple[str, ...]:
-    """Up to three served ids like ``name`` (bounded as every did-you-mean is: see ``closest``)."""
-    if len(name) > HINT_NAME_LENGTH:
-        return ()
-    return tuple(difflib.get_close_matches(name, list(ids[:HINT_CANDIDATES]), n=3, cutoff=0.6))
 
 
 def _cut(text: str, limit: int = 200) -> str:
@@ -103,7 +95,7 @@ class Snapshot:
         """The served rubric ``rubric``; with ``version`` set, only if that version is served."""
         found = self.rubrics.get(rubric)
         if found is None:
-            raise RubricNotFound(rubric, version, None, nearest(rubric, self.ids))
+            raise RubricNotFound(rubric, version, None, tuple(nearest(rubric, self.ids, 3)))
         if version and found.version != version:
             raise RubricNotFound(rubric, version, found.version)
         return found

@@ -128,9 +128,9 @@ def test_an_unknown_rubric_gets_the_nearest_served_ids(stub: Any):
     assert "did you mean 'wuping.casework'" in (missing.value.details() or "")
 
 
-def test_check_rubric_reads_only_the_parent_chain_and_runs_two_at_a_time(stub: Any, server: ServerProcess):
-    # checked against the served texts (its parents), not by reading and parsing the directory; a third
-    # check while two run is refused at once, so checking in a loop never takes scoring's workers
+def test_check_rubric_finds_parents_and_answers_or_refuses_when_many_check_at_once(stub: Any, server: ServerProcess):
+    # a rubric that extends a served one checks clean; of many checks at once, those past the limit are
+    # refused RESOURCE_EXHAUSTED (never UNKNOWN), so checking in a loop never takes scoring's workers
     casework = Path(rubric_dsl.load_library(server.rubrics_dir).rubrics["wuping.casework"].path)
     source = casework.read_text(encoding="utf-8")
     assert stub.CheckRubric(pb.CheckRubricRequest(source=source, path="draft.rubric"), timeout=10).ok
