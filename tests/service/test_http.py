@@ -17,11 +17,11 @@ import grpc
 import pytest
 from google.protobuf import json_format
 from grpc_status import rpc_status
+from rubric_service.gen.rubric.v1 import rubric_service_pb2 as pb
+from rubric_service.gen.rubric.v1 import rubric_service_pb2_grpc as pb_grpc
 from service_harness import BUNDLED, INSPECTION_FACTS, ServerProcess, copy_rubrics
 
 from rubric_dsl.api import RUBRIC_ID
-from rubric_service.gen.rubric.v1 import rubric_service_pb2 as pb
-from rubric_service.gen.rubric.v1 import rubric_service_pb2_grpc as pb_grpc
 
 
 class Http:
@@ -275,7 +275,7 @@ def test_tokens_guard_http_as_they_guard_grpc(tmp_path: Path) -> None:
         assert status == 200 and good["total"] == "85.6"
         status, page, _ = Http(port).call("GET", "/")
         assert status == 200 and b"workbench.js" in page  # the page carries no data; its calls need the token
-        status, info = Http(port).json("GET", "/v1/studio/info")
+        status, _info = Http(port).json("GET", "/v1/studio/info")
         assert status == 401
     finally:
         assert process.terminate() == 0

@@ -165,14 +165,15 @@ async function analyze() {
   showDiagnostics();
   render();
   setStatus("");
-  const before = state.rubric ? JSON.stringify(state.rubric.inputs || []) : "";
-  state.rubric = reply.rubric;
-  showOutline();
-  if (state.rubric && JSON.stringify(state.rubric.inputs || []) !== before) buildFacts();
-  if (!state.rubric) {
+  state.broken = !reply.rubric;
+  if (state.broken) {  // the last good outline and form stay while the author fixes the draft
     $("result").innerHTML = `<p class="error">${escapeHtml(t("errorsFirst"))}</p>`;
     return;
   }
+  const before = state.rubric ? JSON.stringify(state.rubric.inputs || []) : "";
+  state.rubric = reply.rubric;
+  showOutline();
+  if (JSON.stringify(state.rubric.inputs || []) !== before) buildFacts();
   if (reply.sheet && !hasFacts()) $("sheet").srcdoc = reply.sheet;
   if (hasFacts()) scheduleScore();
 }
@@ -270,7 +271,7 @@ function scheduleScore() {
 }
 
 async function score() {
-  if (!state.rubric) return;
+  if (!state.rubric || state.broken) return;
   const seq = ++state.scoreSeq;
   let reply;
   try {
