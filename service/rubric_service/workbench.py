@@ -277,7 +277,8 @@ class Studio:
             result = _score(rubric, facts)
         except ServiceError as exc:
             return {"error": _status_json(exc)}
-        reply = convert.score_response(rubric, result, explain=True)
+        lang = "en" if body.get("lang") == "en" else "zh"
+        reply = json_format.ParseDict(result.to_dict(lang), pb.ScoreResponse(), ignore_unknown_fields=True)
         return {
             "result": json_format.MessageToDict(reply),
             "sheet": render_html(sheet_table(rubric, result, header)),

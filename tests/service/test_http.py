@@ -293,3 +293,39 @@ def test_a_shared_server_never_writes_drafts(both: tuple[Http, Any]) -> None:
     status, body = http.json("POST", "/v1/studio/analyze", {"path": "wuping/inspection.rubric", "source": draft})
     assert status == 200 and body["errors"] >= 1
     assert {d["code"] for d in body["diagnostics"]} and all(d["renderedZh"] for d in body["diagnostics"])
+
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+def test_readme_runs_http_and_its_curl_command_scores_the_seed(tmp_path: Path) -> None:
+    """README's run command turns HTTP on, and its `curl` line, run by a shell against a real server, gives 85.6 良."""
+    import shlex
+    import shutil
+    import subprocess
+
+    text = README.read_text(encoding="utf-8")
+    run = next(line for line in text.splitlines() if "rubric serve" in line and "pip install" in line)
+    serve = shlex.split(run.split("&&")[-1])
+    assert serve[1:3] == ["serve", "--http-port"]
+    port_given = serve[3]
+    curl = next(line for line in text.splitlines() if line.startswith("curl ") and "/v1/score" in line)
+    assert f"127.0.0.1:{port_given}/" in curl
+    if shutil.which("curl") is None:
+        pytest.fail("curl is missing: README's example needs it")
+    process = ServerProcess(copy_rubrics(tmp_path / "rubrics"), *serve[2:], "--http-port", "0")
+    try:
+        port = http_port(process)
+        done = subprocess.run(
+            ["bash", "-c", curl.replace(f"127.0.0.1:{port_given}", f"127.0.0.1:{port}")],
+            cwd=README.parent,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+        )
+        reply = json.loads(done.stdout)
+        assert (reply["rubric"], reply["total"], reply["grade"]) == ("wuping.inspection", "85.6", "良")
+        assert reply["lost"] and all(item["reason"] for item in reply["lost"])
+    finally:
+        assert process.terminate() == 0

@@ -275,7 +275,7 @@ async function score() {
   const seq = ++state.scoreSeq;
   let reply;
   try {
-    reply = await call("/v1/studio/score", { ...draft(), facts: currentFacts() });
+    reply = await call("/v1/studio/score", { ...draft(), facts: currentFacts(), lang: state.lang });
   } catch (error) {
     if (seq === state.scoreSeq) $("result").innerHTML = `<p class="error">${escapeHtml(error.message)}</p>`;
     return;
