@@ -329,3 +329,62 @@ def test_readme_runs_http_and_its_curl_command_scores_the_seed(tmp_path: Path) -
         assert reply["lost"] and all(item["reason"] for item in reply["lost"])
     finally:
         assert process.terminate() == 0
+
+
+def test_the_http_port_speaks_mutual_tls_with_the_grpc_port_files(tmp_path: Path) -> None:
+    import ssl
+
+    from certs import make_pki
+
+    pki = make_pki(tmp_path / "pki")
+    process = ServerProcess(
+        copy_rubrics(tmp_path / "rubrics"),
+        *("--http-port", "0", "--tls-cert", str(pki.server_cert), "--tls-key", str(pki.server_key)),
+        *("--tls-client-ca", str(pki.ca)),
+    )
+    try:
+        event = process.wait_for(lambda e: e.get("event") == "http_serving")
+        assert event["url"].startswith("https://")
+        url = f"https://127.0.0.1:{event['port']}/v1/score"
+        body = json.dumps({"rubric": "wuping.inspection", "facts": INSPECTION_FACTS}).encode()
+
+        def post(context: ssl.SSLContext | None, address: str = url) -> Any:
+            request = urllib.request.Request(address, data=body, method="POST")
+            with urllib.request.urlopen(request, timeout=30, context=context) as reply:
+                return json.loads(reply.read())
+
+        trusted = ssl.create_default_context(cafile=str(pki.ca))
+        trusted.load_cert_chain(str(pki.client_cert), str(pki.client_key))
+        assert post(trusted)["total"] == "85.6"
+        stranger = ssl.create_default_context(cafile=str(pki.ca))
+        stranger.load_cert_chain(str(pki.stranger_cert), str(pki.stranger_key))
+        for refused in (ssl.create_default_context(cafile=str(pki.ca)), stranger):
+            with pytest.raises((ssl.SSLError, urllib.error.URLError, ConnectionError)):
+                post(refused)
+        with pytest.raises((urllib.error.URLError, ConnectionError, http_client_errors())):
+            post(None, url.replace("https://", "http://"))
+    finally:
+        assert process.terminate() == 0
+
+
+def http_client_errors() -> type[Exception]:
+    import http.client
+
+    return http.client.HTTPException
+
+
+def test_a_batch_past_the_record_limit_is_refused_whole(tmp_path: Path) -> None:
+    process = ServerProcess(copy_rubrics(tmp_path / "rubrics"), "--http-port", "0", "--max-stream-records", "3")
+    try:
+        http = Http(http_port(process))
+        line = json.dumps({"rubric": "wuping.inspection", "facts": INSPECTION_FACTS})
+        status, raw, _ = http.call("POST", "/v1/score/batch", "\n".join([line] * 3).encode())
+        assert status == 200 and [json.loads(x)["total"] for x in raw.splitlines()] == ["85.6"] * 3
+        status, raw, _ = http.call("POST", "/v1/score/batch", "\n".join([line] * 4).encode())
+        assert status == 429 and json.loads(raw)["details"][0]["reason"] == "STREAM_TOO_LONG"
+        status, raw, _ = http.call("POST", "/v1/score/batch", f"{line}\nnot json\n{line}".encode())
+        replies = [json.loads(x) for x in raw.splitlines()]
+        assert status == 200 and [r.get("total") for r in replies] == ["85.6", None, "85.6"]
+        assert replies[1]["error"]["reason"] == "UNDECODABLE_REQUEST" and "line 2" in replies[1]["error"]["message"]
+    finally:
+        assert process.terminate() == 0
