@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from rubric_service.server import RubricServer
 
 NAME = "studio"
-HELP = "edit, check, score and test your rubrics in the browser (the workbench)"
+HELP = "the workbench page: edit, score and test rubrics"
 DESCRIPTION: str | None = __doc__
 
 
