@@ -16,6 +16,9 @@ Guarantees:
   (``facts.<name>`` for each bad fact; not cut to fit gRPC trailers);
 * the same tokens as gRPC (``Authorization: Bearer``) guard every ``/v1/`` route; the page and its
   assets carry no data and need none; once the server is shutting down ``/v1/`` answers 503;
+* a ``/v1/`` call sent by a browser from a page of another origin is refused (403 ``CROSS_ORIGIN``), and
+  ``rubric studio``, which writes files, answers only requests addressed to 127.0.0.1 or localhost (403
+  ``NOT_LOCAL``: a name rebound to this address cannot reach it);
 * a body larger than the gRPC message limit is refused 413 before it is parsed; a batch (NDJSON) holds at
   most the stream record limit of lines, each within the message limit, and lives at most the stream
   call limit; at most ``max_streams`` batches run at once (429 past that);
@@ -228,6 +231,9 @@ class Api:
             return error_response(exc)
         except Aborted as exc:
             return status_response(exc.status)
+        except Exception as exc:  # a bug must not look like an answer, nor leave a bare 500
+            log.exception("http_failed", path=request.url.path)
+            return error_response(errors.internal(exc))
         return JSONResponse(to_json(reply))
 
     async def _body(self, request: Request, message_type: type[Message]) -> Any:
@@ -396,6 +402,9 @@ class Api:
             return error_response(errors.too_much("MESSAGE_TOO_LARGE", "the body is too large", {}))
         except ServiceError as exc:
             return error_response(exc)
+        except Exception as exc:
+            log.exception("http_failed", path=request.url.path)
+            return error_response(errors.internal(exc))
         if isinstance(reply, workbench.Download):
             return Response(reply.content, media_type=reply.media_type, headers=_attachment(reply.name))
         return JSONResponse(reply)
@@ -420,9 +429,10 @@ def _attachment(name: str) -> dict[str, str]:
 class Guarded:
     """ASGI middleware: tokens and shutting down, for ``/v1/`` routes (the page and its assets are public)."""
 
-    def __init__(self, app: Any, guard: Guard) -> None:
+    def __init__(self, app: Any, guard: Guard, local_only: bool = False) -> None:
         self.app = app
         self.guard = guard
+        self.local_only = local_only  # `rubric studio`, which writes files: a Host other than 127.0.0.1 is refused
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] != "http" or not scope["path"].startswith("/v1/"):
@@ -435,6 +445,15 @@ class Guarded:
         await self.app(scope, receive, send)
 
     def _refusal(self, scope: dict[str, Any]) -> Response | None:
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
+        origin = headers.get("origin")
+        if origin is not None and origin.split("://", 1)[-1] != headers.get("host"):
+            # a page of another site (or a name rebound to this address) must not act here through the browser
+            return _denied(
+                grpc.StatusCode.PERMISSION_DENIED, "CROSS_ORIGIN", f"calls from pages of {origin[:100]} are refused"
+            )
+        if self.local_only and headers.get("host", "").rsplit(":", 1)[0] not in ("127.0.0.1", "localhost", "[::1]"):
+            return _denied(grpc.StatusCode.PERMISSION_DENIED, "NOT_LOCAL", "the studio answers 127.0.0.1 only")
         if self.guard.closing:
             return _denied(
                 grpc.StatusCode.UNAVAILABLE,
@@ -443,8 +462,7 @@ class Guarded:
             )
         if self.guard.tokens is None:
             return None
-        headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope.get("headers", [])]
-        token = bearer_token(headers)
+        token = bearer_token(list(headers.items()))
         if token is None:
             return _denied(
                 grpc.StatusCode.UNAUTHENTICATED,
@@ -475,7 +493,7 @@ def create_app(servicer: RubricServicer, guard: Guard, max_message_bytes: int, s
     }
     routes: list[Any] = [Route(r.path, handlers[r.name], methods=[r.method]) for r in ROUTES]
     routes.append(Mount("/static", StaticFiles(directory=STATIC), name="static"))
-    return Guarded(Starlette(routes=routes), guard)
+    return Guarded(Starlette(routes=routes), guard, local_only=studio.writable)
 
 
 # --- the server -------------------------------------------------------------------------------------------

@@ -185,7 +185,10 @@ class Studio:
         raw = body.get("path")
         if not isinstance(raw, str) or not raw or len(raw) > 500:
             raise errors.bad_fields({"path": "name a .rubric file of the directory, e.g. wuping/inspection.rubric"})
-        path = (self.root / raw).resolve()
+        try:
+            path = (self.root / raw).resolve()
+        except (OSError, ValueError):  # a NUL byte, a symlink loop
+            path = self.root
         if not path.is_relative_to(self.root) or path.suffix != ".rubric":
             raise errors.bad_fields({"path": f"{raw[:200]!r} is not a .rubric file inside the directory"})
         return path
@@ -199,12 +202,18 @@ class Studio:
             files.append({"path": real.relative_to(self.root).as_posix(), "id": served.get(str(real), "")})
         return {"mode": "studio" if self.writable else "server", "writable": self.writable, "files": files}
 
+    @staticmethod
+    def _read(path: Path, body: Mapping[str, Any]) -> str:
+        try:
+            return path.read_text(encoding="utf-8")
+        except (OSError, UnicodeError) as exc:
+            raise ServiceError(
+                grpc.StatusCode.NOT_FOUND, "NO_SUCH_FILE", f"{str(body['path'])[:200]}: cannot read it"
+            ) from exc
+
     def file(self, body: Mapping[str, Any]) -> dict[str, Any]:
         path = self._path(body)
-        try:
-            source = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeError) as exc:
-            raise ServiceError(grpc.StatusCode.NOT_FOUND, "NO_SUCH_FILE", f"{body['path']}: cannot read it") from exc
+        source = self._read(path, body)
         tests = path.with_name(path.name.removesuffix(".rubric") + TESTS_SUFFIX)
         return {"path": body["path"], "source": source, "hasTests": tests.is_file()}
 
@@ -218,6 +227,8 @@ class Studio:
             )
         path = self._path(body)
         source = _text(body, "source")
+        if not path.parent.is_dir():
+            raise errors.bad_fields({"path": f"{str(body['path'])[:200]}: its folder does not exist"})
         scratch = path.with_name(path.name + ".saving")
         scratch.write_text(source, encoding="utf-8")
         scratch.replace(path)
@@ -228,7 +239,7 @@ class Studio:
 
     def _library(self, body: Mapping[str, Any]) -> tuple[Library, str, str]:
         path = self._path(body)
-        source = _text(body, "source") if "source" in body else path.read_text(encoding="utf-8")
+        source = _text(body, "source") if "source" in body else self._read(path, body)
         library = build_library(sources_for({str(path): source}, [self.root]))
         return library, str(path), source
 

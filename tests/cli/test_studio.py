@@ -9,8 +9,11 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
+
+import pytest
 
 from tests.cli.helpers import copied_rubrics, run_cli
 from tests.conftest import ROOT
@@ -45,6 +48,11 @@ def test_studio_serves_the_directory_on_localhost_and_opens_the_browser(tmp_path
         assert {"path": "wuping/inspection.rubric", "id": "wuping.inspection"} in info["files"]
         with urllib.request.urlopen(url, timeout=WAIT) as reply:
             assert "工作台" in reply.read().decode("utf-8")
+        rebound = urllib.request.Request(url + "v1/studio/info", headers={"Host": "attacker.example"})
+        with pytest.raises(urllib.error.HTTPError) as refused:  # a name rebound to 127.0.0.1 cannot drive it
+            urllib.request.urlopen(rebound, timeout=WAIT)
+        assert refused.value.code == 403
+        assert json.loads(refused.value.read())["details"][0]["reason"] == "NOT_LOCAL"
     finally:
         proc.send_signal(signal.SIGTERM)
         out, err = proc.communicate(timeout=WAIT)

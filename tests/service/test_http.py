@@ -388,3 +388,19 @@ def test_a_batch_past_the_record_limit_is_refused_whole(tmp_path: Path) -> None:
         assert replies[1]["error"]["reason"] == "UNDECODABLE_REQUEST" and "line 2" in replies[1]["error"]["message"]
     finally:
         assert process.terminate() == 0
+
+
+def test_a_page_of_another_origin_cannot_call_through_the_browser(both: tuple[Http, Any]) -> None:
+    http, _ = both
+    body = json.dumps({"rubric": "wuping.inspection", "facts": INSPECTION_FACTS}).encode()
+    for origin, expected in (("http://evil.example", 403), (http.base, 200)):
+        request = urllib.request.Request(http.base + "/v1/score", data=body, method="POST")
+        request.add_header("content-type", "text/plain")  # a "simple" request: a browser sends it without asking
+        request.add_header("origin", origin)
+        try:
+            with urllib.request.urlopen(request, timeout=30) as reply:
+                status = reply.status
+        except urllib.error.HTTPError as error:
+            status = error.code
+            assert json.loads(error.read())["details"][0]["reason"] == "CROSS_ORIGIN"
+        assert status == expected
