@@ -18,6 +18,9 @@ Guarantees:
 * on SIGTERM or SIGINT: health turns NOT_SERVING for ``drain_seconds`` while
   requests are still answered (so balancers stop sending), then new RPCs are
   refused and in-flight ones get up to ``grace_seconds`` to finish; exit code 0;
+* with ``--http-port N`` the same servicer also answers JSON over HTTP, and serves the workbench page, on
+  port N (``rubric_service.http``), with the same tokens, TLS files, size limits and shutdown; once serving,
+  a line ``{"event": "http_serving", "port": N, "url": ...}`` follows the ``serving`` line;
 * once serving, one JSON log line ``{"event": "serving", "port": N, ...}`` goes to
   stdout (``run_server``'s ``out``), and the port is written to ``--port-file`` when given.
 

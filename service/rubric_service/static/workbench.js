@@ -39,9 +39,14 @@ async function call(path, body, raw) {
   const headers = { "content-type": "application/json" };
   const token = sessionStorage.getItem("rubric.token");
   if (token) headers.authorization = "Bearer " + token;
-  const response = await fetch(path, body === undefined ? { headers } : {
-    method: "POST", headers, body: JSON.stringify(body),
-  });
+  let response;
+  for (let attempt = 0; ; attempt++) {
+    response = await fetch(path, body === undefined ? { headers } : {
+      method: "POST", headers, body: JSON.stringify(body),
+    });
+    if (response.status !== 429 || attempt >= 20) break;  // the server is busy with other drafts: try again
+    await new Promise((resolve) => setTimeout(resolve, 150 * (attempt + 1)));
+  }
   if (response.status === 401) {
     $("token-box").hidden = false;
     setStatus(t("needToken"));
@@ -143,6 +148,21 @@ function syncScroll() {
 
 // --- analysis: diagnostics, outline, facts form, blank sheet ------------------------------------------------
 
+// One call of `work` at a time; asked again while it runs, it runs once more after, on what is then current.
+function serial(work) {
+  let running = false;
+  let again = false;
+  return async function run() {
+    if (running) { again = true; return; }
+    running = true;
+    try {
+      do { again = false; await work(); } while (again);
+    } finally {
+      running = false;
+    }
+  };
+}
+
 let analyzeTimer = null;
 function scheduleAnalyze() {
   clearTimeout(analyzeTimer);
@@ -150,7 +170,9 @@ function scheduleAnalyze() {
   analyzeTimer = setTimeout(analyze, 250);
 }
 
-async function analyze() {
+const analyze = serial(analyzeNow);
+
+async function analyzeNow() {
   const seq = ++state.analyzeSeq;
   let reply;
   try {
@@ -270,7 +292,9 @@ function scheduleScore() {
   scoreTimer = setTimeout(score, 200);
 }
 
-async function score() {
+const score = serial(scoreNow);
+
+async function scoreNow() {
   if (!state.rubric || state.broken) return;
   const seq = ++state.scoreSeq;
   let reply;
