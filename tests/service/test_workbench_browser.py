@@ -263,6 +263,7 @@ def test_on_a_shared_server_the_page_is_read_only_and_drafts_are_scored_unwritte
         page.wait_for_function(
             "document.querySelector('#grade') && document.querySelector('#grade').textContent == '良'"
         )
+        page.evaluate("window.scrollTo(0, 0)")
         shot(page, "shared-server-read-only")
     finally:
         context.close()
