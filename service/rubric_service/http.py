@@ -285,6 +285,9 @@ class Api:
             return error_response(errors.too_much("MESSAGE_TOO_LARGE", "the body is too large", {}))
         except ServiceError as exc:
             return error_response(exc)
+        except Exception as exc:
+            log.exception("http_failed", path=request.url.path)
+            return error_response(errors.internal(exc))
         return JSONResponse(reply)
 
     async def sheet(self, request: Request) -> Response:
@@ -303,6 +306,9 @@ class Api:
             return error_response(errors.too_much("MESSAGE_TOO_LARGE", "the body is too large", {}))
         except ServiceError as exc:
             return error_response(exc)
+        except Exception as exc:
+            log.exception("http_failed", path=request.url.path)
+            return error_response(errors.internal(exc))
         return Response(content, media_type=media, headers=_attachment(name) if sheet_format == "xlsx" else None)
 
     # -- batches: NDJSON in, NDJSON out ----------------------------------------------------------------------
