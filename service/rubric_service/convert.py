@@ -196,6 +196,7 @@ NOT_ENCODED: dict[str, str] = {
     _RESPONSE.fields_by_name["error"].full_name: "stream_error",
     _RESPONSE.fields_by_name["lost"].full_name: "explain",
     pb.IndicatorScore.DESCRIPTOR.fields_by_name["explanation"].full_name: "explain",
+    pb.Adjustment.DESCRIPTOR.fields_by_name["explanation"].full_name: "explain",
 }
 _ROW_CACHE = 256  # encoded rows kept per section or indicator (distinct point values seen)
 
