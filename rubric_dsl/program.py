@@ -140,6 +140,8 @@ class CompiledRubric:
                 LinePlan(a.id, a.label, a.kind, a.cap, line_explainer(scope, a, a.cap if a.cap else UNCAPPED))
                 for a in rubric.adjustments
             ),
+            final_range=final_bounds(scope),
+            final_declared=rubric.final_range is not None,
             vetoes=tuple(
                 VetoPlan(v.id, v.label, v.kind, v.grade, v.at_most, v.zero, condition_text(scope, v))
                 for v in rubric.vetoes

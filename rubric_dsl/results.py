@@ -37,11 +37,17 @@ class LostPoints:
     reason: str
 
     def __str__(self) -> str:
+        if not self.lost:  # a veto or cap that took no points: the grade is what it changed
+            return f"{self.label}: {self.reason}"
         return f"{self.label} −{fmt(self.lost)}: {self.reason}"
 
     def text(self, lang: Language = "en") -> str:
         """`str(self)`, or in Chinese: `实际完成率 扣3分：…`."""
-        return f"{self.label} 扣{fmt(self.lost)}分：{self.reason}" if lang == "zh" else str(self)
+        if lang == "zh":
+            return (
+                f"{self.label}：{self.reason}" if not self.lost else f"{self.label} 扣{fmt(self.lost)}分：{self.reason}"
+            )
+        return str(self)
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,6 +133,8 @@ class Plan:
     rounding: str
     lines: tuple[LinePlan, ...] = ()
     vetoes: tuple[VetoPlan, ...] = ()
+    final_range: tuple[Decimal, Decimal] = (Decimal(0), Decimal(100))
+    final_declared: bool = False  # False: the default 0 .. total
 
 
 ROUNDING_ZH = {
@@ -248,6 +256,31 @@ class Result:
             text += f" → {signed}" if lang == "en" else f"；{'加' if sign > 0 else '扣'}{fmt(amount)}分"
             found.append(AdjustmentResult(line.id, line.label, line.kind, sign, amount, line.cap, text))
         return found
+
+    def total_explanation(self, lang: Language = "en") -> str:
+        """How the total comes from the table's: `80 +3 −2 −3 = 78`, with the final range where it limited the
+        sum (saying when the range is the default 0 .. total) and a veto's `zero`."""
+        plan = self._plan
+        adjustments = self.adjustments_in(lang)
+        raw = self._base + sum((a.sign * a.amount for a in adjustments), Decimal(0))
+        terms = " ".join(a.signed if a.amount else f"{'+' if a.sign > 0 else '−'}0" for a in adjustments)
+        text = f"{fmt(self._base)} {terms} = {fmt(raw)}" if terms else fmt(raw)
+        low, high = plan.final_range
+        limited = min(max(raw, low), high)
+        if limited != raw:
+            if lang == "zh":
+                which = "最终得分范围" if plan.final_declared else "默认最终得分范围（0至总分）"
+                text += f"，超出{which}{fmt(low)}—{fmt(high)}，按{fmt(limited)}分计"
+            else:
+                which = "the final range" if plan.final_declared else "the default final range (0 .. total)"
+                text += f", limited to {which} {fmt(low)} .. {fmt(high)} → {fmt(limited)}"
+        zeroing = [v for v in self.vetoes_in(lang) if v.zeroed]
+        if zeroing:
+            names = "、".join(v.label for v in zeroing) if lang == "zh" else ", ".join(v.id for v in zeroing)
+            text += f"；因{names}，总分计为0分" if lang == "zh" else f"; zeroed by {names} → 0"
+        elif limited != self.total:
+            text += f"，{rounding_zh(plan.rounding)}为{fmt(self.total)}分" if lang == "zh" else f" → {fmt(self.total)}"
+        return text
 
     @property
     def vetoes(self) -> list[VetoResult]:
@@ -402,6 +435,7 @@ class Result:
             return {}
         return {
             "base_total": fmt(self._base),
+            "total_explanation": self.total_explanation(lang),
             "adjustments": [
                 {
                     "id": a.id,

@@ -275,6 +275,7 @@ def adjusted_fields(result: Result, *, explain: bool) -> pb.ScoreResponse:
     lang: Language = "en"
     return pb.ScoreResponse(
         base_total=decimal_text(result.base_total),
+        total_explanation=result.total_explanation(lang),
         adjustments=[
             pb.Adjustment(
                 id=a.id,

@@ -202,6 +202,7 @@ class ScoreResponse(_message.Message):
     BASE_TOTAL_FIELD_NUMBER: _builtins.int
     ADJUSTMENTS_FIELD_NUMBER: _builtins.int
     VETOES_FIELD_NUMBER: _builtins.int
+    TOTAL_EXPLANATION_FIELD_NUMBER: _builtins.int
     rubric: _builtins.str
     version: _builtins.str
     content_hash: _builtins.str
@@ -215,6 +216,10 @@ class ScoreResponse(_message.Message):
     base_total: _builtins.str
     """The weighted table's total before bonus/penalty lines, the final range and
     any veto's `zero`; set only for rubrics with lines, a final range or vetoes.
+    """
+    total_explanation: _builtins.str
+    """How the total comes from base_total: "80 +3 −2 −3 = 78", the final range where it
+    limited the sum, a veto's zero.
     """
     @_builtins.property
     def sections(self) -> _containers.RepeatedCompositeFieldContainer[Global___SectionScore]: ...
@@ -254,10 +259,11 @@ class ScoreResponse(_message.Message):
         base_total: _builtins.str = ...,
         adjustments: _abc.Iterable[Global___Adjustment] | None = ...,
         vetoes: _abc.Iterable[Global___Veto] | None = ...,
+        total_explanation: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["error", b"error"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["adjustments", b"adjustments", "base_total", b"base_total", "content_hash", b"content_hash", "error", b"error", "grade", b"grade", "indicators", b"indicators", "lost", b"lost", "request_id", b"request_id", "rubric", b"rubric", "sections", b"sections", "total", b"total", "version", b"version", "vetoes", b"vetoes"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["adjustments", b"adjustments", "base_total", b"base_total", "content_hash", b"content_hash", "error", b"error", "grade", b"grade", "indicators", b"indicators", "lost", b"lost", "request_id", b"request_id", "rubric", b"rubric", "sections", b"sections", "total", b"total", "total_explanation", b"total_explanation", "version", b"version", "vetoes", b"vetoes"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
