@@ -260,7 +260,7 @@ def sheet_table(
             reason = lost_text(indicator.rule, indicator.weight, scope, records[indicator.id], got)
         rows.append(SheetRow(labels, indicator.label, indicator.weight, criteria, got, reason))
     adjustments, vetoes, overridden = _adjusted_rows(rubric, result)
-    grades = f"自评等次：{grade_scale(rubric.grades)}"
+    grades = f"自评等次：{grade_scale(rubric.grades)}" if rubric.grades else "自评等次：本表不评等次"
     footer = (
         FooterRow("总分", rubric.total, result.total if result else None),
         FooterRow(grades, None, result.grade if result else None),
@@ -800,7 +800,7 @@ def _xlsx_sheet(sheet: Any, table: SheetTable) -> _Written:
                     done.cached[f"{points_col}{r}"] = cell.number
                 if cell.role == "footer":
                     total_cell = f"{points_col}{r}"
-            elif cell.grade and total_cell and not table.overridden:
+            elif cell.grade and total_cell and not table.overridden and table.grades:
                 value = _grade_formula(total_cell, table.grades)
                 if cell.text:
                     done.cached[f"{points_col}{r}"] = cell.text

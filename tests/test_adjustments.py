@@ -7,6 +7,8 @@ every expected number below is worked out by hand from its text, in the comment 
 from __future__ import annotations
 
 import io
+import shutil
+import subprocess
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -311,3 +313,37 @@ def test_grades_cover_the_final_range(total: Decimal) -> None:
     assert matched, f"no grade for {inside}"
     # the checker refuses a cutoff outside the range: every cutoff lies in it
     assert all(g.minimum is None or LOW <= g.minimum <= HIGH for g in grades)
+
+
+def test_a_sheet_without_grades_says_so(tmp_path: Path) -> None:
+    rubric = compile_text(NO_GRADES)
+    table = sheet_table(rubric, rubric.score({"rate": "5"}))
+    md = render_markdown(table)
+    assert "自评等次：本表不评等次" in md and "一票否决：执行率低于10%的，得分为0（已触发。" in md
+    path = tmp_path / "sheet.xlsx"
+    render_xlsx(table, path)
+    values = [c.value for row in load_workbook(path).active.iter_rows() for c in row]
+    assert 0 in values and not any(isinstance(v, str) and v.startswith("=IF(") and "优" in v for v in values)
+
+
+def test_the_html_sheet_renders_in_headless_chromium(rubric: rubric_dsl.CompiledRubric, tmp_path: Path) -> None:
+    """The page as a browser lays it out: the signed rows and the veto line are in the rendered DOM."""
+    chromium = shutil.which("chromium") or "/usr/bin/chromium"
+    if not Path(chromium).exists():
+        pytest.skip("no chromium on this machine")
+    page = tmp_path / "sheet.html"
+    page.write_text(render_html(sheet_table(rubric, score(rubric, serious_accidents="1"))), encoding="utf-8")
+    shot = tmp_path / "sheet.png"
+    flags = ["--headless", "--no-sandbox", "--disable-gpu", f"--user-data-dir={tmp_path / 'profile'}"]
+    dom = subprocess.run(
+        [chromium, *flags, "--dump-dom", page.as_uri()], capture_output=True, text=True, timeout=120, check=True
+    ).stdout
+    subprocess.run(
+        [chromium, *flags, f"--screenshot={shot}", "--window-size=1000,1400", page.as_uri()],
+        capture_output=True,
+        timeout=120,
+        check=True,
+    )
+    assert "扣分项：每发生一起较大事故扣1分" in dom and ">−2<" in dom and ">+3<" in dom
+    assert "一票否决：发生重大以上事故的" in dom and "已触发" in dom
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 20_000
