@@ -347,3 +347,46 @@ def test_the_html_sheet_renders_in_headless_chromium(rubric: rubric_dsl.Compiled
     assert "扣分项：每发生一起较大事故扣1分" in dom and ">−2<" in dom and ">+3<" in dom
     assert "一票否决：发生重大以上事故的" in dom and "已触发" in dom
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 20_000
+
+
+def test_the_editor_finds_what_points_and_a_veto_read(tmp_path: Path) -> None:
+    from rubric_cli.lsp.analysis import analyse, definition
+
+    path = tmp_path / "acceptance.rubric"
+    path.write_text(SOURCE, encoding="utf-8")
+    analysis = analyse(SOURCE, str(path))
+    lines = SOURCE.splitlines()
+    row = next(i for i, text in enumerate(lines, 1) if text.strip().startswith("cap weak_benefit"))
+    column = lines[row - 1].index("points(benefit)") + len("points(") + 2
+    target = definition(analysis, row, column)
+    benefit = next(i for i, text in enumerate(lines, 1) if 'indicator benefit "效益"' in text)
+    assert target is not None and (target.line, lines[benefit - 1][target.column - 1 : target.end_column - 1]) == (
+        benefit,
+        "benefit",
+    )
+    veto = next(i for i, text in enumerate(lines, 1) if text.strip().startswith("veto major_accident"))
+    column = lines[veto - 1].index("serious_accidents") + 3
+    found = definition(analysis, veto, column)
+    declared = next(i for i, text in enumerate(lines, 1) if "input serious_accidents" in text)
+    assert found is not None and found.line == declared
+
+
+def test_a_judged_line_lies_within_its_cap() -> None:
+    text = NO_GRADES.replace(
+        "  veto low",
+        '  input expert number "专家加分"\n  bonus judged_bonus "专家评定加分，最高3分" max 3 { judged expert }\n'
+        "  final range 0 .. 13\n  veto low",
+    )
+    rubric = compile_text(text)
+    assert rubric.score({"rate": "50", "expert": "2.5"}).total == Decimal("7.5")
+    with pytest.raises(rubric_dsl.InvalidFacts) as caught:
+        rubric.score({"rate": "50", "expert": "4"})
+    assert "expert" in str(caught.value)
+
+
+def test_rubric_test_reaches_every_line_and_veto_clause() -> None:
+    from tests.cli.helpers import run_cli
+
+    done = run_cli("test", "--coverage", "--fail-under", "100", str(DATA))
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "29/29 clauses (100.0%)" in done.stdout and "6 passed, 0 failed" in done.stdout
