@@ -390,3 +390,28 @@ def test_rubric_test_reaches_every_line_and_veto_clause() -> None:
     done = run_cli("test", "--coverage", "--fail-under", "100", str(DATA))
     assert done.returncode == 0, done.stdout + done.stderr
     assert "29/29 clauses (100.0%)" in done.stdout and "6 passed, 0 failed" in done.stdout
+
+
+def test_libreoffice_recomputes_the_xlsx_total_as_the_engine_does(
+    rubric: rubric_dsl.CompiledRubric, tmp_path: Path
+) -> None:
+    """The 总分 formula, recalculated by a real spreadsheet (LibreOffice, headless), gives the engine's total,
+    also where the final range limits the sum (0 − 10 − 3 → 0)."""
+    soffice = shutil.which("soffice")
+    if soffice is None:
+        pytest.skip("no LibreOffice on this machine")
+    cases = {
+        "plain": {},
+        "floored": {"completion_rate": "0", "satisfaction": "0", "benefit_score": "0", "major_accidents": "10"},
+        "recognised": {"recognition": "3", "major_accidents": "0", "photos_provided": True},
+    }
+    for name, changes in cases.items():
+        render_xlsx(sheet_table(rubric, score(rubric, **changes)), tmp_path / f"{name}.xlsx")
+    convert = [soffice, "--headless", f"-env:UserInstallation={(tmp_path / 'profile').as_uri()}"]
+    convert += ["--convert-to", "csv:Text - txt - csv (StarCalc):44,34,76", "--outdir", str(tmp_path)]
+    convert += [str(tmp_path / f"{name}.xlsx") for name in cases]
+    subprocess.run(convert, capture_output=True, timeout=300, check=True)
+    for name, changes in cases.items():
+        rows = (tmp_path / f"{name}.csv").read_text(encoding="utf-8").splitlines()
+        total_row = next(row for row in rows if row.startswith("总分,"))
+        assert Decimal(total_row.split(",")[4]) == score(rubric, **changes).total, name
