@@ -12,6 +12,9 @@ a `Frame` (the indentation, and the indicator being written) passed explicitly. 
   facts given (a division by zero on a branch the rubric guards) holds a `Poison` that raises
   that error where, and only if, the let is used: a let read only on a branch not taken costs
   nothing, as if it were written out where it is read;
+* where rules or lets read `points(ID)`, indicators, sections and those lets are computed once each, in an
+  order where each comes after what it reads (the checker refused cycles); bonus/penalty lines, the final
+  range, vetoes and caps come after the table's total (`visit_adjustments`, `visit_vetoes`);
 * a comment opens each indicator's code with its id and `file:line`, so the source can be
   audited against the rubric (`CompiledRubric.listing()` adds the constants);
 * each rule leaves the record of the clause that fired, laid out as in `clauses.py`;

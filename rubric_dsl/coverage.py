@@ -4,7 +4,8 @@ Takes compiled rubrics and the results of their test cases; gives, per rubric, e
 whether a case reached it. Clauses are what a person reads in the rubric: each band row and the
 `otherwise` row, a checklist's clean / deducted / deducted-to-zero / serious branches, a step
 rule's within / deducted / deducted-to-zero ranges, each stretch of a `linear`, a target met and
-missed, each `when` arm and `otherwise`, and each grade. The generated scoring function records
+missed, each `when` arm and `otherwise`, each grade, each bonus/penalty line applied and not (with its
+rule's clauses), and each veto or cap fired and not. The generated scoring function records
 which clause fired; this module names those records, by the clause enums of `clauses.py`.
 """
 

@@ -1,9 +1,10 @@
 """Results of a scoring run: total, grade, section and indicator points, and where points were lost.
 
 Takes what the generated scoring function returns (per indicator: points, points before rounding,
-and the record of the clause that fired) and the rubric's `Plan`; gives a `Result` whose
-explanations are built (by `explain`) only when someone reads them, so scoring without
-`explain` pays nothing for them.
+and the record of the clause that fired; for a rubric with bonus/penalty lines, a final range or vetoes
+also the table's total, each line's amount and record, and which vetoes fired) and the rubric's
+`Plan`; gives a `Result` whose explanations are built (by `explain`) only when someone reads them,
+so scoring without `explain` pays nothing for them.
 """
 
 from __future__ import annotations
