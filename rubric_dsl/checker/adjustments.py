@@ -94,6 +94,10 @@ def _final_range(scope: Scope) -> Iterator[Diagnostic]:
                 yield diag.bonus_limited_by_total(line.id, scope.total, line.span)
         return
     low, high = declared.minimum.value, declared.maximum.value
+    percent = next((end for end in (declared.minimum, declared.maximum) if end.percent), None)
+    if percent is not None:
+        yield diag.range_in_points(percent.text, percent.span)
+        return
     if low > high:
         yield diag.range_empty(low, high, declared.span)
         return
@@ -120,7 +124,7 @@ def _vetoes(scope: Scope) -> Iterator[Diagnostic]:
         if veto.grade is None:
             continue
         span = veto.grade_span or veto.span
-        if rubric.grades is None:
+        if rubric.grades is None and not rubric.abstract:  # an abstract rubric's grades may come from its child
             yield diag.veto_without_grades(veto.id, span)
         elif veto.grade not in labels:
             yield diag.unknown_veto_grade(veto.id, veto.grade, labels, span)

@@ -54,6 +54,15 @@ def range_empty(low: Decimal, high: Decimal, span: Span) -> Diagnostic:
     )
 
 
+def range_in_points(text: str, span: Span) -> Diagnostic:
+    return error(
+        codes.FINAL_RANGE,
+        f"the final range is in points, like `total`: write e.g. `final range 0 .. 105`, not `{text}`",
+        f"最终得分范围以分数表示（与 `total` 相同）：请写成例如 `final range 0 .. 105`，而不是 `{text}`",
+        span,
+    )
+
+
 def range_excludes_base(low: Decimal, high: Decimal, total: Decimal, span: Span) -> Diagnostic:
     return error(
         codes.FINAL_RANGE,
