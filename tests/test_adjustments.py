@@ -415,3 +415,23 @@ def test_libreoffice_recomputes_the_xlsx_total_as_the_engine_does(
         rows = (tmp_path / f"{name}.csv").read_text(encoding="utf-8").splitlines()
         total_row = next(row for row in rows if row.startswith("总分,"))
         assert Decimal(total_row.split(",")[4]) == score(rubric, **changes).total, name
+
+
+def test_a_fact_named_points_still_reads_as_a_name() -> None:
+    """`points(ID)` made `points` a keyword of expressions; a rubric whose fact is called `points` stays valid."""
+    text = """
+rubric test.points_fact "得分作为事实" {
+  version "1"
+  total 10
+  input points number "自评得分" range 0 .. 10
+  let half = points / 2
+  indicator it "指标" 10 {
+    points points - half
+  }
+  grades { 好 >= 5 差 otherwise }
+}
+"""
+    assert check_source(text, "t.rubric") == []
+    assert compile_text(text).score({"points": "8"}).total == 4
+    formatted, _ = format_source(text, "t.rubric")
+    assert formatted is not None and "points points - half" in formatted
