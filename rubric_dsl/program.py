@@ -151,8 +151,8 @@ class CompiledRubric:
         self.veto_rules = rubric.vetoes  # the vetoes and caps, as written
         self.final_minimum, self.final_maximum = final_bounds(scope)
         # what a failure names: an indicator, a line or a veto (the generated code's `_i`)
-        self._failing = (*(i.id for i in self.indicators), *(a.id for a in rubric.adjustments))
-        self._failing += tuple(v.id for v in rubric.vetoes)
+        self._failing = (*(("indicator", i.id) for i in self.indicators), *((a.kind, a.id) for a in rubric.adjustments))
+        self._failing += tuple((v.kind, v.id) for v in rubric.vetoes)
 
     @property
     def generated_source(self) -> str:
@@ -176,7 +176,8 @@ class CompiledRubric:
             if scored is None:  # not the usual spellings, or not good: the validator reads them or says why
                 scored = self._score_values(self._validator.validate(facts, allow_extra_facts))
         except Failed as failure:
-            raise EvaluationError(self.id, self._failing[failure.indicator], _cause(failure.cause)) from None
+            what, failing = self._failing[failure.indicator]
+            raise EvaluationError(self.id, failing, _cause(failure.cause), what) from None
         finally:
             setcontext(caller)
         return Result(self._plan, *scored)

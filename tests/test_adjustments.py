@@ -186,7 +186,7 @@ def test_a_failing_line_names_itself() -> None:
     )
     with pytest.raises(EvaluationError) as caught:
         compile_text(text).score({"rate": "50", "n": "0"})
-    assert "bad" in str(caught.value)
+    assert "penalty `bad`: division by zero" in str(caught.value)
 
 
 CHILD = """
