@@ -435,3 +435,56 @@ rubric test.points_fact "得分作为事实" {
     assert compile_text(text).score({"points": "8"}).total == 4
     formatted, _ = format_source(text, "t.rubric")
     assert formatted is not None and "points points - half" in formatted
+
+
+lines_strategy = st.lists(
+    st.tuples(
+        st.sampled_from(["bonus", "penalty"]),
+        st.one_of(st.none(), st.integers(1, 20)),  # max
+        st.integers(1, 5),  # amount per count
+        st.integers(0, 12),  # the count given
+    ),
+    min_size=1,
+    max_size=5,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(lines_strategy, st.integers(0, 10), st.integers(0, 30), st.integers(0, 30), st.decimals(0, 1, places=3))
+def test_random_lines_add_up_within_a_random_range(
+    lines: list[tuple[str, int | None, int, int]], below: int, above: int, pad: int, rate: Decimal
+) -> None:
+    """For any lines (capped or not, `each`), any final range holding 0..total: total = clamp(base ± lines)."""
+    low, high = -below, 10 + above
+    declared = [f"  final range {low} .. {high}"] if below or above else []
+    body = [f'  input n{k} count "次数{k}" range 0 .. 100' for k in range(len(lines))]
+    for k, (kind, cap, amount, _) in enumerate(lines):
+        cap_text = f" max {cap}" if cap is not None else ""
+        body.append(f'  {kind} line{k} "第{k}项"{cap_text} {{ each n{k} points {amount} }}')
+    text = "\n".join(
+        [
+            'rubric test.random_lines "随机调整项" {',
+            '  version "1"',
+            "  total 10",
+            *declared,
+            '  input rate percent "执行率" range 0% .. 100%',
+            *body,
+            '  indicator it "执行率" 10 {',
+            "    proportional rate",
+            "  }",
+            "}",
+        ]
+    )
+    rubric = compile_text(text)
+    facts: dict[str, Any] = {"rate": str(rate * 100)} | {f"n{k}": str(line[3]) for k, line in enumerate(lines)}
+    result = rubric.score(facts)
+    expected_lines = []
+    for kind, cap, amount, count in lines:
+        value = Decimal(amount * count)
+        value = min(value, cap) if cap is not None else value
+        expected_lines.append(value if kind == "bonus" else -value)
+    assert [a.sign * a.amount for a in result.adjustments] == expected_lines
+    base = (10 * rate).quantize(Decimal("0.01"))
+    bounds = (low, high) if declared else (0, 10)
+    assert result.base_total == base
+    assert result.total == min(max(base + sum(expected_lines, Decimal(0)), bounds[0]), bounds[1])
