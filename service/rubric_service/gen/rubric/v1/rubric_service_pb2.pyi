@@ -231,8 +231,9 @@ class ScoreResponse(_message.Message):
 
     @_builtins.property
     def lost(self) -> _containers.RepeatedCompositeFieldContainer[Global___LostPoints]:
-        """Indicators below their maximum, the largest loss first, each with its reason;
-        filled only when ScoreRequest.explain is set (the reason is the explanation).
+        """Indicators below their maximum, penalty lines that took points and the vetoes
+        that fired (a veto that took no points has lost "0"), the largest loss first,
+        each with its reason; filled only when ScoreRequest.explain is set.
         """
 
     @_builtins.property
