@@ -3,15 +3,19 @@ returns base_total, each line's signed amount and the vetoes that fired (never s
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from google.protobuf import json_format
 from rubric_service.gen.rubric.v1 import rubric_service_pb2 as pb
 from rubric_service.gen.rubric.v1 import rubric_service_pb2_grpc as pb_grpc
 from service_harness import ServerProcess
+
+import rubric_dsl
 
 ACCEPTANCE = Path(__file__).resolve().parents[1] / "testdata" / "adjust" / "acceptance.rubric"
 FACTS = {
@@ -78,3 +82,22 @@ def test_a_zeroing_veto_reaches_the_client(adjusted_stub: Any) -> None:
     assert (response.base_total, response.total, response.grade) == ("80", "0", "不达标")
     assert [(v.id, v.zeroed) for v in response.vetoes] == [("false_material", True)]
     assert [i.points for i in response.indicators] == ["36", "20", "24"]
+
+
+@pytest.mark.parametrize("explain", [True, False], ids=["explained", "plain"])
+def test_the_reply_carries_what_the_json_prints(adjusted_stub: Any, explain: bool) -> None:
+    facts = {**FACTS, "serious_accidents": "1", "serious_violation": "true"}
+    response = adjusted_stub.Score(pb.ScoreRequest(rubric="tests.acceptance", facts=facts, explain=explain), timeout=10)
+    wire = json_format.MessageToDict(
+        response, preserving_proto_field_name=True, always_print_fields_with_no_presence=True
+    )
+    del wire["request_id"]
+    for row in wire["adjustments"]:
+        row.setdefault("max_amount", None)  # an unset optional field is JSON's null
+    local = rubric_dsl.compile_source(ACCEPTANCE.read_text(encoding="utf-8"), "acceptance.rubric").score(facts)
+    expected = json.loads(json.dumps(local.to_dict()))
+    if not explain:  # explanations, and the reasons for lost points, only when asked for (a veto's why always)
+        for row in (*expected["indicators"], *expected["adjustments"]):
+            row["explanation"] = ""
+        expected["lost"] = []
+    assert wire == expected
