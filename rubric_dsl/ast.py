@@ -83,7 +83,15 @@ class Call:
     span: Span
 
 
-Expr = Num | Bool | Str | Name | Unary | Binary | Compare | IfElse | Call
+@dataclass(frozen=True, slots=True)
+class PointsOf:
+    """`points(ID)`: the points of an indicator or a section, after the rubric's rounding."""
+
+    id: str
+    span: Span
+
+
+Expr = Num | Bool | Str | Name | Unary | Binary | Compare | IfElse | Call | PointsOf
 
 # --- scoring rules ----------------------------------------------------------------------------
 
@@ -277,6 +285,62 @@ class Grades:
 
 
 @dataclass(frozen=True, slots=True)
+class Each:
+    """`each EXPR points N`, a rule of adjustment lines only: count × amount ("每发生一起扣1分")."""
+
+    count: Expr
+    amount: Decimal
+    span: Span
+
+
+LineRule = Rule | Each
+
+
+@dataclass(frozen=True, slots=True)
+class Adjustment:
+    """A bonus (加分) or penalty (扣分) line outside the weighted tree: its rule's value (>= 0), limited by
+    `max` when given, is added to or taken from the total."""
+
+    id: str
+    label: str
+    kind: Literal["bonus", "penalty"]
+    cap: Decimal | None  # `max N`; None: no cap of its own
+    rule: LineRule
+    override: bool
+    span: Span
+
+    @property
+    def sign(self) -> int:
+        return 1 if self.kind == "bonus" else -1
+
+
+@dataclass(frozen=True, slots=True)
+class Veto:
+    """`veto`/`cap ID "…" when COND grade [at most] G [zero]` or `… when COND zero`: fixes (or, with `at most`,
+    caps) the grade when the condition holds; every point stands unless `zero` is written."""
+
+    id: str
+    label: str
+    kind: Literal["veto", "cap"]
+    condition: Expr
+    grade: str | None
+    at_most: bool
+    zero: bool
+    override: bool
+    span: Span
+    grade_span: Span | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FinalRange:
+    """`final range a .. b`: the final score (base ± adjustments) is limited to it; default 0 .. total."""
+
+    minimum: Num
+    maximum: Num
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
 class HeaderField:
     key: Literal["version", "source", "region", "year", "total"]
     value: str
@@ -308,6 +372,9 @@ class Rubric:
     body: tuple[Node, ...]
     grades: Grades | None
     span: Span
+    adjustments: tuple[Adjustment, ...] = ()
+    vetoes: tuple[Veto, ...] = ()
+    final_range: FinalRange | None = None
 
 
 # --- shared walks: every pass that visits expressions or nested rules goes through these
@@ -353,6 +420,21 @@ def rule_exprs(rule: Rule) -> Iterator[Expr]:
                 yield arm.condition
                 yield from rule_exprs(arm.rule)
             yield from rule_exprs(otherwise)
+
+
+def line_exprs(rule: LineRule) -> Iterator[Expr]:
+    """The expressions an adjustment line's rule reads."""
+    if isinstance(rule, Each):
+        yield rule.count
+    else:
+        yield from rule_exprs(rule)
+
+
+def reads_points(expr: Expr) -> Iterator[PointsOf]:
+    """The `points(ID)` an expression reads directly."""
+    for node in walk_expr(expr):
+        if isinstance(node, PointsOf):
+            yield node
 
 
 def sub_rules(rule: Rule) -> Iterator[Rule]:

@@ -111,6 +111,14 @@ class FormulaFired(NamedTuple):
     raw: Decimal
 
 
+class EachFired(NamedTuple):
+    """`each COUNT points N` (adjustment lines): count × N, limited to 0..the line's cap."""
+
+    clause: Clamp
+    times: Decimal
+    raw: Decimal
+
+
 class ConditionalFired(NamedTuple):
     clause: Conditional
     arm: int
@@ -127,4 +135,5 @@ Fired = (
     | JudgedFired
     | FormulaFired
     | ConditionalFired
+    | EachFired
 )

@@ -12,6 +12,9 @@ a `Frame` (the indentation, and the indicator being written) passed explicitly. 
   facts given (a division by zero on a branch the rubric guards) holds a `Poison` that raises
   that error where, and only if, the let is used: a let read only on a branch not taken costs
   nothing, as if it were written out where it is read;
+* where rules or lets read `points(ID)`, indicators, sections and those lets are computed once each, in an
+  order where each comes after what it reads (the checker refused cycles); bonus/penalty lines, the final
+  range, vetoes and caps come after the table's total (`visit_adjustments`, `visit_vetoes`);
 * a comment opens each indicator's code with its id and `file:line`, so the source can be
   audited against the rubric (`CompiledRubric.listing()` adds the constants);
 * each rule leaves the record of the clause that fired, laid out as in `clauses.py`;
@@ -44,11 +47,12 @@ from decimal import (
     InvalidOperation,
     Overflow,
 )
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 from rubric_dsl import ast, clauses
 from rubric_dsl.ast import rule_exprs, walk_expr
 from rubric_dsl.checker import CheckedRubric
+from rubric_dsl.checker.adjustments import dependencies, final_bounds
 from rubric_dsl.reader import FactReader
 from rubric_dsl.source import Span
 
@@ -135,10 +139,16 @@ class CodeGenerator:
     inputs: dict[str, str] = field(default_factory=dict)  # input name -> variable
     lets: dict[str, str] = field(default_factory=dict)  # let name -> variable
     counter: Iterator[int] = field(default_factory=itertools.count)
+    points_of: dict[str, str] = field(default_factory=dict)  # indicator/section id -> its points' variable
+    late: set[str] = field(default_factory=set)  # lets that read points: computed among the indicators
 
     def __post_init__(self) -> None:
         self.inputs = {item.name: f"a{i}" for i, item in enumerate(self.checked.rubric.inputs)}
         self.lets = {name: f"l{i}" for i, name in enumerate(self.checked.scope.lets)}
+        scope = self.checked.scope
+        self.points_of = {i.id: f"p{k}" for k, (i, _) in enumerate(scope.indicators)}
+        self.points_of |= {section.id: f"s{j}" for j, (section, _) in enumerate(scope.sections)}
+        self.late = late_lets(self.checked)
 
     # --- writing
 
@@ -191,6 +201,8 @@ class CodeGenerator:
                 return f"({self.expr(t)} if {self.expr(c)} else {self.expr(o)})"
             case ast.Call(func=func, args=args):
                 return f"{func}({', '.join(self.expr(a) for a in args)})"
+            case ast.PointsOf(id=name):
+                return self.points_of[name]
         raise TypeError(f"not an expression: {node!r}")
 
     def bind(self, frame: Frame, var: str, node: ast.Expr) -> None:
@@ -211,9 +223,14 @@ class CodeGenerator:
         }
         needed: set[str] = set()
         pending = [n.id for e in reading for n in walk_expr(e) if isinstance(n, ast.Name) and n.id in lets]
+        passed: set[str] = set()  # lets that read points: computed in the body, but what they read is needed here
         while pending:
             name = pending.pop()
-            if name not in needed:
+            if name in self.late:
+                if name not in passed:
+                    passed.add(name)
+                    pending.extend(graph[name])
+            elif name not in needed:
                 needed.add(name)
                 pending.extend(graph[name])
         poison = self.const(Poison)
@@ -225,7 +242,10 @@ class CodeGenerator:
             self.writeline(frame.inner(), f"{self.lets[name]} = {poison}(error)")
 
     def rule_exprs(self) -> list[ast.Expr]:
-        return [e for indicator, _ in self.checked.scope.indicators for e in rule_exprs(indicator.rule)]
+        rubric = self.checked.rubric
+        found = [e for indicator, _ in self.checked.scope.indicators for e in rule_exprs(indicator.rule)]
+        found += [e for line in rubric.adjustments for e in ast.line_exprs(line.rule)]
+        return found + [veto.condition for veto in rubric.vetoes]
 
     # --- points
 
@@ -299,7 +319,7 @@ class CodeGenerator:
 
     # --- rules: each writes the raw and rounded points of `frame` and its record into `rv`
 
-    def visit_rule(self, node: ast.Rule, frame: Frame, rv: str) -> None:
+    def visit_rule(self, node: ast.LineRule, frame: Frame, rv: str) -> None:
         getattr(self, f"visit_{type(node).__name__}")(node, frame, rv)
 
     def visit_Bands(self, node: ast.Bands, frame: Frame, rv: str) -> None:
@@ -464,17 +484,6 @@ class CodeGenerator:
         rounding = {r.scope: r for r in rubric.rounding}
         indicator_rounding = rounding.get("indicator", DEFAULT_ROUNDING)
         total_rounding = rounding.get("total")
-        self.writeline(frame, "_i = -1")
-        self.writeline(frame, "try:")
-        for k, (indicator, _) in enumerate(scope.indicators):
-            at = f"{indicator.span.path}:{indicator.span.line}".encode("unicode_escape").decode("ascii")
-            inner = Frame(frame.indent + 1, self.const(indicator.weight), indicator.weight, f"q{k}", f"p{k}")
-            inner = replace(inner, rounding=indicator_rounding)
-            self.writeline(inner, f"# indicator {indicator.id} ({at})")
-            self.writeline(inner, f"_i = {k}")
-            self.visit_rule(indicator.rule, inner, f"r{k}")
-        self.writeline(frame, "except ArithmeticError as error:")
-        self.writeline(frame.inner(), f"raise {self.const(Failed)}(_i, error) from None")
         index = {indicator.id: k for k, (indicator, _) in enumerate(scope.indicators)}
         sections = {section.id: j for j, (section, _) in enumerate(scope.sections)}
 
@@ -485,12 +494,43 @@ class CodeGenerator:
             # no leading zero: rounded points have exponents <= 0, so `0 + p` would only cost an addition
             return " + ".join(map(term, nodes)) or self.const(ZERO)
 
-        for section, _ in reversed(scope.sections):
-            self.writeline(frame, f"s{sections[section.id]} = {add(section.children)}")
+        def indicator_code(k: int, indicator: ast.Indicator) -> None:
+            at = f"{indicator.span.path}:{indicator.span.line}".encode("unicode_escape").decode("ascii")
+            inner = Frame(frame.indent + 1, self.const(indicator.weight), indicator.weight, f"q{k}", f"p{k}")
+            inner = replace(inner, rounding=indicator_rounding)
+            self.writeline(inner, f"# indicator {indicator.id} ({at})")
+            self.writeline(inner, f"_i = {k}")
+            self.visit_rule(indicator.rule, inner, f"r{k}")
+
+        self.writeline(frame, "_i = -1")
+        self.writeline(frame, "try:")
+        order = points_order(self.checked)
+        if order is None:
+            for k, (indicator, _) in enumerate(scope.indicators):
+                indicator_code(k, indicator)
+        else:  # points read by rules, lets, lines or vetoes: each computed once, before what reads it
+            nodes: dict[str, ast.Node] = {n.id: n for n, _ in scope.sections} | {n.id: n for n, _ in scope.indicators}
+            for key in order:
+                kind, name = key.split(":", 1)
+                if kind == "let" and name in self.late:
+                    self.late_let(frame.inner(), name)
+                elif kind == "points" and isinstance(nodes[name], ast.Indicator):
+                    indicator_code(index[name], cast(ast.Indicator, nodes[name]))
+                elif kind == "points":
+                    section = cast(ast.Section, nodes[name])
+                    self.writeline(frame.inner(), f"s{sections[name]} = {add(section.children)}")
+        self.writeline(frame, "except ArithmeticError as error:")
+        self.writeline(frame.inner(), f"raise {self.const(Failed)}(_i, error) from None")
+        if order is None:
+            for section, _ in reversed(scope.sections):
+                self.writeline(frame, f"s{sections[section.id]} = {add(section.children)}")
         self.writeline(frame, f"total = {add(rubric.body)}")
         if total_rounding is not None:
             step, mode = self.const(total_rounding.step), self.const(MODES[total_rounding.mode])
             self.writeline(frame, f"total = total.quantize({step}, {mode})")
+        extended = bool(rubric.adjustments or rubric.vetoes or rubric.final_range)
+        if extended:
+            self.visit_adjustments(frame, indicator_rounding, total_rounding)
         rows = rubric.grades.rows if rubric.grades else ()
 
         def grade(g: int) -> Writer:
@@ -506,7 +546,86 @@ class CodeGenerator:
             return "(" + "".join(f"{prefix}{i}, " for i in range(count)) + ")"
 
         n, m = len(scope.indicators), len(scope.sections)
-        self.writeline(frame, f"return {tup('p', n)}, {tup('q', n)}, {tup('r', n)}, {tup('s', m)}, total, grade")
+        tail = ""
+        if extended:
+            self.visit_vetoes(frame)
+            lines, vetoes = len(rubric.adjustments), len(rubric.vetoes)
+            tail = f", base, {tup('b', lines)}, {tup('c', lines)}, {tup('e', lines)}, {tup('v', vetoes)}"
+        self.writeline(frame, f"return {tup('p', n)}, {tup('q', n)}, {tup('r', n)}, {tup('s', m)}, total, grade{tail}")
+
+    # --- adjustment lines, the final range, vetoes and caps (issue 11, section A)
+
+    def late_let(self, frame: Frame, name: str) -> None:
+        """A let that reads points, computed once, where the order of points puts it; a failure is a Poison."""
+        let = self.checked.scope.lets[name]
+        self.writeline(frame, "try:")
+        self.writeline(frame.inner(), f"{self.lets[name]} = {self.expr(let.expr)}")
+        self.writeline(frame, "except ArithmeticError as error:")
+        self.writeline(frame.inner(), f"{self.lets[name]} = {self.const(Poison)}(error)")
+
+    def visit_Each(self, node: ast.Each, frame: Frame, rv: str) -> None:
+        count, raw, clause = self.temp(), self.temp(), self.temp()
+        self.bind(frame, count, node.count)
+        self.writeline(frame, f"{raw} = {count} * {self.const(node.amount)}")
+        self.clamped(frame, raw, clause)
+        self.writeline(frame, f"{rv} = ({clause}, {count}, {raw})")
+
+    def visit_adjustments(self, frame: Frame, rounding: ast.Rounding, total_rounding: ast.Rounding | None) -> None:
+        """`base` is the table's total; each line's amount `b{k}` (raw `c{k}`, record `e{k}`) is added or taken
+        off, and the sum limited to the final range."""
+        rubric, scope = self.checked.rubric, self.checked.scope
+        n = len(scope.indicators)
+        self.writeline(frame, "base = total")
+        terms = []
+        self.writeline(frame, "try:")
+        for k, line in enumerate(rubric.adjustments):
+            cap = line.cap if line.cap is not None else UNCAPPED
+            inner = Frame(frame.indent + 1, self.const(cap), cap, f"c{k}", f"b{k}", rounding)
+            self.writeline(inner, f"# {line.kind} {line.id}")
+            self.writeline(inner, f"_i = {n + k}")
+            self.visit_rule(line.rule, inner, f"e{k}")
+            terms.append(f"{'+' if line.kind == 'bonus' else '-'} b{k}")
+        self.writeline(frame.inner(), "pass")
+        self.writeline(frame, "except ArithmeticError as error:")
+        self.writeline(frame.inner(), f"raise {self.const(Failed)}(_i, error) from None")
+        if terms:
+            self.writeline(frame, f"total = base {' '.join(terms)}")
+            if total_rounding is not None:
+                step, mode = self.const(total_rounding.step), self.const(MODES[total_rounding.mode])
+                self.writeline(frame, f"total = total.quantize({step}, {mode})")
+        low, high = final_bounds(scope)
+        self.writeline(frame, f"if total < {self.const(low)}:")
+        self.writeline(frame.inner(), f"total = {self.const(low)}")
+        self.writeline(frame, f"elif total > {self.const(high)}:")
+        self.writeline(frame.inner(), f"total = {self.const(high)}")
+        self.writeline(frame, "try:")
+        for k, veto in enumerate(rubric.vetoes):
+            self.writeline(frame.inner(), f"_i = {n + len(rubric.adjustments) + k}")
+            self.writeline(frame.inner(), f"v{k} = True if {self.expr(veto.condition)} else False")
+        self.writeline(frame.inner(), "pass")
+        self.writeline(frame, "except ArithmeticError as error:")
+        self.writeline(frame.inner(), f"raise {self.const(Failed)}(_i, error) from None")
+        zeroing = [f"v{k}" for k, veto in enumerate(rubric.vetoes) if veto.zero]
+        if zeroing:
+            self.writeline(frame, f"if {' or '.join(zeroing)}:")
+            self.writeline(frame.inner(), f"total = {self.const(ZERO)}")
+
+    def visit_vetoes(self, frame: Frame) -> None:
+        """The grade as the vetoes and caps that fired leave it: a fixed grade replaces the total's grade, a cap
+        (`at most`) only lowers it; the worst of them wins."""
+        rubric = self.checked.rubric
+        rows = [row.label for row in rubric.grades.rows] if rubric.grades else []
+        graded = [(k, v) for k, v in enumerate(rubric.vetoes) if v.grade is not None and v.grade in rows]
+        if not graded:
+            return
+        self.writeline(frame, "fixed = -1")
+        self.writeline(frame, "ceiling = -1")
+        for k, veto in graded:
+            at = rows.index(cast(str, veto.grade))
+            target = "ceiling" if veto.at_most else "fixed"
+            self.writeline(frame, f"if v{k} and {target} < {at}:")
+            self.writeline(frame.inner(), f"{target} = {at}")
+        self.writeline(frame, "grade = max(fixed if fixed >= 0 else grade, ceiling)")
 
     # --- reading facts
 
@@ -603,6 +722,42 @@ class CodeGenerator:
         exec(compile(source, f"<rubric {self.checked.rubric.id}>", "exec"), namespace)
         score_values, score_facts, constraints = namespace["_make"](*(value for _, value in self.constants.values()))
         return Generated(score_values, score_facts, constraints, source, tuple(self.constants.values()))
+
+
+UNCAPPED = Decimal("Infinity")  # the "weight" of a line without `max`: its rule is never capped
+
+
+def late_lets(checked: CheckedRubric) -> set[str]:
+    """The lets that read points, directly or through other lets."""
+    graph = dependencies(checked.scope)
+    late: set[str] = set()
+    changed = True
+    while changed:
+        changed = False
+        for key, reads in graph.items():
+            reads_points = any(r.startswith("points:") or (r.startswith("let:") and r[4:] in late) for r in reads)
+            if key.startswith("let:") and key[4:] not in late and reads_points:
+                late.add(key[4:])
+                changed = True
+    return late
+
+
+def points_order(checked: CheckedRubric) -> list[str] | None:
+    """When a rule or a let reads points: every indicator, section and let in an order where each comes after
+    what it reads (rubric order where free); else None, and indicators go in rubric order."""
+    scope = checked.scope
+    reads = any(
+        isinstance(node, ast.PointsOf)
+        for root in [
+            *(let.expr for let in scope.lets.values()),
+            *(e for i, _ in scope.indicators for e in rule_exprs(i.rule)),
+        ]
+        for node in walk_expr(root)
+    )
+    if not reads:
+        return None
+    graph = dependencies(scope)
+    return list(graphlib.TopologicalSorter(graph).static_order())
 
 
 def generate(checked: CheckedRubric, reader: FactReader) -> Generated:

@@ -4,7 +4,8 @@ Takes compiled rubrics and the results of their test cases; gives, per rubric, e
 whether a case reached it. Clauses are what a person reads in the rubric: each band row and the
 `otherwise` row, a checklist's clean / deducted / deducted-to-zero / serious branches, a step
 rule's within / deducted / deducted-to-zero ranges, each stretch of a `linear`, a target met and
-missed, each `when` arm and `otherwise`, and each grade. The generated scoring function records
+missed, each `when` arm and `otherwise`, each grade, each bonus/penalty line applied and not (with its
+rule's clauses), and each veto or cap fired and not. The generated scoring function records
 which clause fired; this module names those records, by the clause enums of `clauses.py`.
 """
 
@@ -93,6 +94,20 @@ def reached_key(rule: ast.Rule, record: tuple[Any, ...], prefix: Key) -> Key:
     return (*prefix, type(rule).__name__.lower())
 
 
+def adjusted_clauses(tree: ast.Rubric) -> Iterator[Clause]:
+    """Each bonus or penalty line applied (a non-zero amount) and not applied, the clauses of its rule, and each
+    veto or cap fired and not fired."""
+    for line in tree.adjustments:
+        word = "bonus added" if line.kind == "bonus" else "penalty taken"
+        yield Clause(("line", line.id, True), f"{line.kind} {line.id}: {word}", line.span)
+        yield Clause(("line", line.id, False), f"{line.kind} {line.id}: nothing {word.split()[1]}", line.span)
+        if not isinstance(line.rule, ast.Each):
+            yield from rule_clauses(line.rule, (line.id,))
+    for veto in tree.vetoes:
+        yield Clause(("veto", veto.id, True), f"{veto.kind} {veto.id}: fired", veto.span)
+        yield Clause(("veto", veto.id, False), f"{veto.kind} {veto.id}: not fired", veto.span)
+
+
 @dataclass(slots=True)
 class Coverage:
     rubric: CompiledRubric
@@ -100,6 +115,7 @@ class Coverage:
 
     def clauses(self) -> list[Clause]:
         found = [c for i in self._indicators() for c in rule_clauses(i.rule, (i.id,))]
+        found.extend(adjusted_clauses(self.rubric.tree))
         grades = self.rubric.tree.grades
         if grades is not None:
             found.extend(Clause(("grade", row.label), f"grade {row.label}", row.span) for row in grades.rows)
@@ -118,6 +134,13 @@ class Coverage:
     def add(self, result: Result) -> None:
         for indicator, record in zip(self._indicators(), result.records, strict=True):
             self.reached.add(reached_key(indicator.rule, record, (indicator.id,)))
+        tree = self.rubric.tree
+        for line, amount, record in zip(tree.adjustments, result.amounts, result.line_records, strict=True):
+            self.reached.add(("line", line.id, amount > 0))
+            if not isinstance(line.rule, ast.Each):
+                self.reached.add(reached_key(line.rule, record, (line.id,)))
+        for veto, fired in zip(tree.vetoes, result.vetoes_fired, strict=True):
+            self.reached.add(("veto", veto.id, fired))
         self.reached.add(("grade", result.grade))
 
     def missed(self) -> list[Clause]:

@@ -434,3 +434,39 @@ def _explainer(scope: Scope, words: Wording, rule: ast.Rule, weight: Decimal) ->
                 Zh("", "", tuple(words.expr(a.condition) for a in arms)),
             )
     raise TypeError(f"not a rule: {rule!r}")
+
+
+# --- adjustment lines, vetoes and caps (issue 11, section A) ----------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class EachExplainer:
+    """`each COUNT points N`: `较大事故次数 2 × 1 = 2`."""
+
+    count: str
+    amount: Decimal
+    cap: Decimal
+    zh: Zh = Zh()
+
+    def explain_zh(self, record: tuple[Any, ...]) -> str:
+        clause, count, raw = clauses.EachFired._make(record)
+        text = f"{self.zh.subject}为{fmt(count)}，每次{fmt(self.amount)}分：{fmt(count)}×{fmt(self.amount)}"
+        return _clamped_zh(text, clause, raw, self.cap).replace("超过分值，按满分计", "超过上限，按上限计")
+
+    def explain(self, record: tuple[Any, ...]) -> str:
+        clause, count, raw = clauses.EachFired._make(record)
+        return _clamped(f"{self.count} {fmt(count)} × {fmt(self.amount)} = {fmt(raw)}", clause, self.cap)
+
+
+def line_explainer(scope: Scope, line: ast.Adjustment, cap: Decimal) -> Explainer:
+    """The explainer of an adjustment line's rule; `cap` is its `max`, or infinity."""
+    words = _Words(scope)
+    if isinstance(line.rule, ast.Each):
+        count = line.rule.count
+        return EachExplainer(_subject(scope, count), line.rule.amount, cap, _zh(words, count))
+    return _explainer(scope, words, line.rule, cap)
+
+
+def condition_text(scope: Scope, veto: ast.Veto) -> tuple[str, str]:
+    """A veto's condition in rubric notation and in the sheet's Chinese wording."""
+    return format_expr(veto.condition), _Words(scope).expr(veto.condition)

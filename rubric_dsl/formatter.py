@@ -83,16 +83,38 @@ class _Printer:
             self.put(1, f"{field.key} {value}", field.span.line)
         for rounding in sorted(rubric.rounding, key=lambda r: r.scope != "indicator"):
             self.put(1, f"round {rounding.scope} {rounding.step} {rounding.mode}", rounding.span.line)
+        if rubric.final_range is not None:
+            low, high = rubric.final_range.minimum.text, rubric.final_range.maximum.text
+            self.put(1, f"final range {low} .. {high}", rubric.final_range.span.line)
         self._group([(self._input_text(i), i.span.line) for i in rubric.inputs])
         self._group([(self._constraint_text(c), c.span.line) for c in rubric.constraints])
         self._group([(self._let_text(let), let.span.line) for let in rubric.lets])
         for node in rubric.body:
             self.blank()
             self.node(node, 1)
+        self.adjusted(rubric)
         if rubric.grades is not None:
             self.blank()
             self.grades(rubric.grades)
         self.put(0, "}")
+
+    def adjusted(self, rubric: ast.Rubric) -> None:
+        """The bonus and penalty lines, the vetoes and caps (after the tree, before grades)."""
+        for line in rubric.adjustments:
+            self.blank()
+            cap = f" max {line.cap}" if line.cap is not None else ""
+            head = f"{'override ' if line.override else ''}{line.kind} {line.id} {quote(line.label)}{cap} {{"
+            self.put(1, head, line.span.line)
+            if isinstance(line.rule, ast.Each):
+                each = line.rule
+                self.put(2, f"each {format_expr(each.count)} points {each.amount}", each.span.line)
+            else:
+                self.rule(line.rule, 2)
+            self.put(1, "}")
+        if rubric.vetoes:
+            self.blank()
+        for veto in rubric.vetoes:
+            self.put(1, f"{'override ' if veto.override else ''}{veto_text(veto)}", veto.span.line)
 
     def _group(self, items: list[tuple[str, int]]) -> None:
         if items:
@@ -184,6 +206,15 @@ class _Printer:
             tail = "otherwise" if row.minimum is None else f"{row.op} {row.minimum}"
             self.put(2, f"{label}{' ' * (column - display_width(label))} {tail}", row.span.line)
         self.put(1, "}")
+
+
+def veto_text(veto: ast.Veto) -> str:
+    """`veto ID "…" when COND grade [at most] G [zero]`, or `… when COND zero`."""
+    text = f"{veto.kind} {veto.id} {quote(veto.label)} when {format_expr(veto.condition)}"
+    if veto.grade is not None:
+        label = veto.grade if veto.grade.isidentifier() else quote(veto.grade)
+        text += f" grade {'at most ' if veto.at_most else ''}{label}"
+    return text + (" zero" if veto.zero else "")
 
 
 def rule_text(rule: ast.Rule) -> str:

@@ -88,7 +88,23 @@ FULL_WIDTH = {
 # A number written with its unit, as a sheet writes it (`80分`): the language writes the number alone.
 UNIT_AFTER_NUMBER = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)(万元|分|元|人|次|个|项|天|户|家|件|年)")
 # Tokens that start an item of the rubric itself: met inside a block, a `}` is missing before them.
-RUBRIC_ITEMS = {"GRADES", "INPUT", "LET", "CONSTRAINT", "ROUND", "VERSION", "TOTAL", "SOURCE", "REGION", "YEAR"}
+RUBRIC_ITEMS = {
+    "GRADES",
+    "BONUS",
+    "PENALTY",
+    "VETO",
+    "CAP",
+    "FINAL",
+    "INPUT",
+    "LET",
+    "CONSTRAINT",
+    "ROUND",
+    "VERSION",
+    "TOTAL",
+    "SOURCE",
+    "REGION",
+    "YEAR",
+}
 # Listed first when a syntax error names what could come next: the usual fixes.
 LIKELY = ("RBRACE", "NUMBER", "INT_NUMBER", "STRING", "NAME", "PERCENT", "LBRACE")
 MOST_EXPECTED = 8
@@ -396,6 +412,7 @@ class _ToAst(Transformer[Token, Any]):
         body = items[2:] if extends is not None else items[1:]
         title = _unquote(_tokens(children, "STRING")[0])
         grades = [i for i in body if isinstance(i, ast.Grades)]
+        final_range = [i for i in body if isinstance(i, ast.FinalRange)]
         return ast.Rubric(
             id=rubric_id.id,
             title=title,
@@ -409,6 +426,9 @@ class _ToAst(Transformer[Token, Any]):
             body=tuple(i for i in body if isinstance(i, ast.Section | ast.Indicator)),
             grades=grades[-1] if grades else None,
             span=self._span(meta),
+            adjustments=tuple(i for i in body if isinstance(i, ast.Adjustment)),
+            vetoes=tuple(i for i in body if isinstance(i, ast.Veto)),
+            final_range=final_range[-1] if final_range else None,
         )
 
     def rubric_id(self, meta: Any, children: list[Any]) -> ast.Name:
@@ -649,6 +669,51 @@ class _ToAst(Transformer[Token, Any]):
     def arm(self, meta: Any, children: list[Any]) -> Any:
         return _nodes(children)[0]
 
+    # --- adjustments, the final range, vetoes
+
+    def final_range(self, meta: Any, children: list[Any]) -> ast.FinalRange:
+        low, high = _nodes(children)
+        return ast.FinalRange(low, high, self._span(meta))
+
+    def adjustment(self, meta: Any, children: list[Any]) -> ast.Adjustment:
+        nodes = _nodes(children)
+        return ast.Adjustment(
+            id=str(_tokens(children, "NAME")[0]),
+            label=_unquote(_tokens(children, "STRING")[0]),
+            kind="bonus" if _tokens(children, "BONUS") else "penalty",
+            cap=nodes[0] if len(nodes) > 1 else None,
+            rule=nodes[-1],
+            override=bool(_tokens(children, "OVERRIDE")),
+            span=self._span(meta),
+        )
+
+    def each_rule(self, meta: Any, children: list[Any]) -> ast.Each:
+        count, amount = _nodes(children)
+        return ast.Each(count, amount, self._span(meta))
+
+    def veto_rule(self, meta: Any, children: list[Any]) -> ast.Veto:
+        condition, outcome = _nodes(children)
+        grade, at_most, zero, grade_span = outcome
+        return ast.Veto(
+            id=str(_tokens(children, "NAME")[0]),
+            label=_unquote(_tokens(children, "STRING")[0]),
+            kind="veto" if _tokens(children, "VETO") else "cap",
+            condition=condition,
+            grade=grade,
+            at_most=at_most,
+            zero=zero,
+            override=bool(_tokens(children, "OVERRIDE")),
+            span=self._span(meta),
+            grade_span=grade_span,
+        )
+
+    def veto_grade(self, meta: Any, children: list[Any]) -> tuple[str, bool, bool, Span]:
+        label = next(t for t in children if t.type in ("NAME", "STRING"))
+        return self._label(label), bool(_tokens(children, "MOST")), bool(_tokens(children, "ZERO")), self._tspan(label)
+
+    def veto_zero(self, meta: Any, children: list[Any]) -> tuple[None, bool, bool, None]:
+        return None, False, True, None
+
     # --- grades
 
     def grades(self, meta: Any, children: list[Any]) -> ast.Grades:
@@ -692,6 +757,9 @@ class _ToAst(Transformer[Token, Any]):
     def call(self, meta: Any, children: list[Any]) -> ast.Call:
         func = cast(Any, str(children[0]))
         return ast.Call(func, tuple(_nodes(children)), self._span(meta))
+
+    def points_of(self, meta: Any, children: list[Any]) -> ast.PointsOf:
+        return ast.PointsOf(str(_tokens(children, "NAME")[0]), self._span(meta))
 
     def atom(self, meta: Any, children: list[Any]) -> Any:
         return _nodes(children)[0]

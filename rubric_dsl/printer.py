@@ -50,6 +50,8 @@ def format_expr(expr: ast.Expr) -> str:
             return f"if {format_expr(c)} then {format_expr(t)} else {format_expr(o)}"
         case ast.Call(func=func, args=args):
             return f"{func}({', '.join(format_expr(a) for a in args)})"
+        case ast.PointsOf(id=name):
+            return f"points({name})"
     raise TypeError(f"not an expression: {expr!r}")
 
 

@@ -16,12 +16,13 @@ from typing import Any
 
 from rubric_dsl import ast
 from rubric_dsl.checker import CheckedRubric
-from rubric_dsl.codegen import CONTEXT, DEFAULT_ROUNDING, Failed, NoBand, generate
+from rubric_dsl.checker.adjustments import final_bounds
+from rubric_dsl.codegen import CONTEXT, DEFAULT_ROUNDING, UNCAPPED, Failed, NoBand, generate
 from rubric_dsl.errors import EvaluationError
-from rubric_dsl.explain import explainer
+from rubric_dsl.explain import condition_text, explainer, line_explainer
 from rubric_dsl.printer import format_expr
 from rubric_dsl.reader import fact_reader
-from rubric_dsl.results import Plan, Result
+from rubric_dsl.results import LinePlan, Plan, Result, VetoPlan
 
 
 class _ThreadContext(threading.local):
@@ -135,7 +136,23 @@ class CompiledRubric:
             section_parents=tuple(s.parent for s in self.sections),
             grade_labels=tuple(g.label for g in self.grades),
             rounding=f"round {indicator_rounding.step} {indicator_rounding.mode}",
+            lines=tuple(
+                LinePlan(a.id, a.label, a.kind, a.cap, line_explainer(scope, a, a.cap if a.cap else UNCAPPED))
+                for a in rubric.adjustments
+            ),
+            final_range=final_bounds(scope),
+            final_declared=rubric.final_range is not None,
+            vetoes=tuple(
+                VetoPlan(v.id, v.label, v.kind, v.grade, v.at_most, v.zero, condition_text(scope, v))
+                for v in rubric.vetoes
+            ),
         )
+        self.adjustment_lines = rubric.adjustments  # the bonus and penalty lines, as written
+        self.veto_rules = rubric.vetoes  # the vetoes and caps, as written
+        self.final_minimum, self.final_maximum = final_bounds(scope)
+        # what a failure names: an indicator, a line or a veto (the generated code's `_i`)
+        self._failing = (*(("indicator", i.id) for i in self.indicators), *((a.kind, a.id) for a in rubric.adjustments))
+        self._failing += tuple((v.kind, v.id) for v in rubric.vetoes)
 
     @property
     def generated_source(self) -> str:
@@ -159,7 +176,8 @@ class CompiledRubric:
             if scored is None:  # not the usual spellings, or not good: the validator reads them or says why
                 scored = self._score_values(self._validator.validate(facts, allow_extra_facts))
         except Failed as failure:
-            raise EvaluationError(self.id, self.indicators[failure.indicator].id, _cause(failure.cause)) from None
+            what, failing = self._failing[failure.indicator]
+            raise EvaluationError(self.id, failing, _cause(failure.cause), what) from None
         finally:
             setcontext(caller)
         return Result(self._plan, *scored)

@@ -66,11 +66,16 @@ def _default(item: ast.Input) -> Any:
 
 def _judged_limits(scope: Scope) -> dict[str, Decimal]:
     limits: dict[str, Decimal] = {}
-    for indicator, _ in scope.indicators:
-        for rule in sub_rules(indicator.rule):
+    weighted: list[tuple[ast.LineRule, Decimal]] = [(i.rule, i.weight) for i, _ in scope.indicators]
+    # a judged bonus or penalty line lies within 0..its `max` (the checker requires one)
+    weighted += [(line.rule, line.cap) for line in scope.rubric.adjustments if line.cap is not None]
+    for rule_of, weight in weighted:
+        if isinstance(rule_of, ast.Each):
+            continue
+        for rule in sub_rules(rule_of):
             if isinstance(rule, ast.Judged):
                 name = rule.input.id
-                limits[name] = min(limits.get(name, indicator.weight), indicator.weight)
+                limits[name] = min(limits.get(name, weight), weight)
     return limits
 
 

@@ -29,6 +29,11 @@ def criteria_text(rule: ast.Rule, weight: Decimal, scope: Scope) -> str:
     return _Wording(scope).rule(rule, weight)
 
 
+def criteria_words(scope: Scope, expr: ast.Expr) -> str:
+    """An expression in the sheet's wording (labels for names), e.g. for `each COUNT points N`."""
+    return _Wording(scope).expr(expr)
+
+
 def value_text(value: Decimal, percent: bool, unit: str = "") -> str:
     """A number as the sheet prints it: `95%`, `2.5`, `70人`; zero is plain `0`, or `0%` for a percent."""
     if value == 0:
@@ -75,7 +80,17 @@ class _Wording:
                 return f"{self.wrap(arg, _ATOM)}的绝对值"
             case ast.Call(func=func, args=args):
                 return self.extreme(func, args, ratio=False)
+            case ast.PointsOf(id=name):
+                return f"{self.node_label(name)}得分"
         raise TypeError(f"not an expression: {node!r}")
+
+    def node_label(self, node_id: str) -> str:
+        """An indicator's or section's label, for `points(ID)`."""
+        nodes: list[ast.Node] = [n for n, _ in self.scope.indicators] + [n for n, _ in self.scope.sections]
+        for node in nodes:
+            if node.id == node_id:
+                return f"“{node.label}”"
+        return node_id
 
     def extreme(self, func: str, args: tuple[ast.Expr, ...], ratio: bool) -> str:
         """`min(1, a / b)` as `a÷b（最多按1计）` (`100%` where the value is a ratio); else 较小值/较大值."""

@@ -91,7 +91,17 @@ def print_table(rubric: CompiledRubric, result: Result, explain: bool, out: Text
         print("  ".join(_pad(c, w) for c, w in zip(row, widths, strict=True)).rstrip(), file=out)
         if explain:
             print(" " * (sum(widths[:-3]) + 2 * (len(widths) - 3)) + "↳ " + indicator.explanation, file=out)
-    print(f"总分 {fmt(result.total)} / {fmt(rubric.total)}    等次 {result.grade}", file=out)
+    for line in result.adjustments_in(lang):
+        word = "加分项" if line.sign > 0 else "扣分项"
+        print(f"{word} {line.label}  {line.signed}", file=out)
+        if explain:
+            print(f"  ↳ {line.explanation}", file=out)
+    if rubric.adjustment_lines or rubric.veto_rules:
+        print(f"{'总分计算' if lang == 'zh' else 'total'}: {result.total_explanation(lang)}", file=out)
+    grade = f"    等次 {result.grade}" if result.grade else ""
+    print(f"总分 {fmt(result.total)} / {fmt(rubric.total)}{grade}", file=out)
+    for veto in result.vetoes_in(lang):  # never silent, with or without --explain
+        print(f"{veto.label}：{veto.why}" if lang == "zh" else f"{veto.label}: {veto.why}", file=out)
     lost = result.lost_in(lang) if explain else []
     if lost:
         print("失分（从大到小）：" if lang == "zh" else "失分（从大到小）:", file=out)

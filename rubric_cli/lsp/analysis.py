@@ -107,6 +107,34 @@ def _names(rubric: ast.Rubric) -> Iterator[ast.Name]:
         for expr in ast.walk_expr(root):
             if isinstance(expr, ast.Name):
                 yield expr
+    yield from _line_names(rubric)
+
+
+def _line_expressions(rubric: ast.Rubric) -> list[ast.Expr]:
+    """The expressions of the bonus/penalty lines and the vetoes and caps."""
+    roots = [e for line in rubric.adjustments for e in ast.line_exprs(line.rule)]
+    return roots + [veto.condition for veto in rubric.vetoes]
+
+
+def _line_names(rubric: ast.Rubric) -> Iterator[ast.Name]:
+    for root in _line_expressions(rubric):
+        for expr in ast.walk_expr(root):
+            if isinstance(expr, ast.Name):
+                yield expr
+
+
+def _points_at(analysis: Analysis, line: int, column: int) -> ast.PointsOf | None:
+    """A `points(ID)` at (line, column) in this file."""
+    if analysis.merged is None:
+        return None
+    rubric = analysis.merged
+    roots: list[ast.Expr] = [let.expr for let in rubric.lets] + _line_expressions(rubric)
+    roots += [e for node, _ in _walk(rubric.body) if isinstance(node, ast.Indicator) for e in ast.rule_exprs(node.rule)]
+    for root in roots:
+        for found in ast.reads_points(root):
+            if found.span.path == analysis.path and _contains(found.span, line, column):
+                return found
+    return None
 
 
 def _name_at(analysis: Analysis, line: int, column: int) -> ast.Name | None:
@@ -243,6 +271,11 @@ def definition(analysis: Analysis, line: int, column: int) -> Span | None:
         return word_span(analysis.sources[parent], parent_tree.span, parent_tree.id)
     name = _name_at(analysis, line, column)
     scope = analysis.scope
+    points = _points_at(analysis, line, column)
+    if points is not None and scope is not None:  # `points(ID)`: the indicator or section named
+        nodes = [n for n, _ in scope.indicators] + [n for n, _ in scope.sections]
+        node = next((n for n in nodes if n.id == points.id), None)
+        return None if node is None else word_span(analysis.sources.get(node.span.path, ""), node.span, node.id)
     if name is None or scope is None:
         return None
     declared: ast.Input | ast.Let | None = scope.inputs.get(name.id) or scope.lets.get(name.id)

@@ -128,3 +128,6 @@ def _mistyped(scope: Scope, rule: ast.Bands) -> bool:
     kind = scope.kind_of(rule.subject)
     ends = [end for row in rule.rows for end in (row.low, row.high) if end is not None]
     return any(literal_problem(kind, end, BAND_END) for end in ends)
+
+
+check_bands = _check_bands  # also checks the band tables of adjustment lines (checker/adjustments.py)

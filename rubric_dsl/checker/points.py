@@ -55,6 +55,9 @@ def _rule_shape(indicator: ast.Indicator, rule: ast.Rule) -> Iterator[Diagnostic
             yield from _linear_shape(indicator, rule, points)
 
 
+rule_shape = _rule_shape  # also checks the rules of capped adjustment lines (checker/adjustments.py)
+
+
 def _linear_shape(
     indicator: ast.Indicator, rule: ast.Linear, points: tuple[ast.LinearPoint, ...]
 ) -> Iterator[Diagnostic]:

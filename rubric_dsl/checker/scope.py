@@ -14,7 +14,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from rubric_dsl import ast
-from rubric_dsl.ast import rule_exprs
+from rubric_dsl.ast import line_exprs, rule_exprs
 
 
 class Kind(StrEnum):
@@ -101,6 +101,8 @@ def _kind(scope: Scope, expr: ast.Expr) -> Kind | None:
             return Kind.NUMBER
         case ast.IfElse(then=then, otherwise=otherwise):
             return join(_kind(scope, then), _kind(scope, otherwise))
+        case ast.PointsOf():
+            return Kind.NUMBER
         case ast.Call(func="abs", args=args):
             return _kind(scope, args[0]) if args else None
         case ast.Call(args=args):
@@ -141,3 +143,7 @@ def all_exprs(scope: Scope) -> Iterator[ast.Expr]:
         yield constraint.expr
     for indicator, _ in scope.indicators:
         yield from rule_exprs(indicator.rule)
+    for line in scope.rubric.adjustments:
+        yield from line_exprs(line.rule)
+    for veto in scope.rubric.vetoes:
+        yield veto.condition

@@ -325,15 +325,6 @@ def grade_out_of_range(label: str, minimum: Decimal, total: Decimal, span: Span)
     )
 
 
-def missing_grades(span: Span) -> Diagnostic:
-    return error(
-        codes.MISSING_GRADES,
-        "the rubric has no `grades { ... }`; add e.g. `grades { 优 >= 90  良 >= 80  中 >= 60  差 otherwise }`",
-        "评分规则缺少等次；请添加，例如 `grades { 优 >= 90  良 >= 80  中 >= 60  差 otherwise }`",
-        span,
-    )
-
-
 def kinds_mismatch(op: str, left: str, left_kind: str, right: str, right_kind: str, span: Span) -> Diagnostic:
     return error(
         codes.TYPE_ERROR,

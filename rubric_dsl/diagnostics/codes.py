@@ -20,7 +20,6 @@ INVALID_ROUNDING: Final = "rubric_invalid_rounding"
 INVALID_RULE: Final = "rubric_invalid_rule"
 LET_CYCLE: Final = "rubric_let_cycle"
 LIMIT_EXCEEDED: Final = "rubric_limit_exceeded"
-MISSING_GRADES: Final = "rubric_missing_grades"
 MISSING_HEADER: Final = "rubric_missing_header"
 OVERRIDE_MISSING: Final = "rubric_override_missing"
 PARENT_HAS_ERRORS: Final = "rubric_parent_has_errors"
@@ -32,6 +31,13 @@ UNKNOWN_NAME: Final = "rubric_unknown_name"
 UNKNOWN_PARENT: Final = "rubric_unknown_parent"
 UNUSED_INPUT: Final = "rubric_unused_input"
 WEIGHT_MISMATCH: Final = "rubric_weight_mismatch"
+
+# issue 11 (adjustment lines, the final range, vetoes and caps, points(ID))
+ADJUSTMENT_INVALID: Final = "rubric_adjustment_invalid"
+FINAL_RANGE: Final = "rubric_final_range"
+POINTS_CYCLE: Final = "rubric_points_cycle"
+POINTS_UNKNOWN: Final = "rubric_points_unknown"
+VETO_GRADE: Final = "rubric_veto_grade"
 
 ALL: Final = frozenset(
     {
@@ -52,7 +58,6 @@ ALL: Final = frozenset(
         INVALID_RULE,
         LET_CYCLE,
         LIMIT_EXCEEDED,
-        MISSING_GRADES,
         MISSING_HEADER,
         OVERRIDE_MISSING,
         PARENT_HAS_ERRORS,
@@ -64,5 +69,10 @@ ALL: Final = frozenset(
         UNKNOWN_PARENT,
         UNUSED_INPUT,
         WEIGHT_MISMATCH,
+        ADJUSTMENT_INVALID,
+        FINAL_RANGE,
+        POINTS_CYCLE,
+        POINTS_UNKNOWN,
+        VETO_GRADE,
     }
 )

@@ -23,7 +23,8 @@ from google.protobuf.descriptor import Descriptor, FieldDescriptor
 from google.protobuf.message import DecodeError, Message
 
 from rubric_dsl import CompiledRubric, Diagnostic, Result
-from rubric_dsl.diagnostics import fmt
+from rubric_dsl.diagnostics import Language, fmt
+from rubric_dsl.printer import format_expr
 from rubric_service.gen.rubric.v1 import rubric_service_pb2 as pb
 
 Fact = str | int | bool | Decimal
@@ -195,6 +196,7 @@ NOT_ENCODED: dict[str, str] = {
     _RESPONSE.fields_by_name["error"].full_name: "stream_error",
     _RESPONSE.fields_by_name["lost"].full_name: "explain",
     pb.IndicatorScore.DESCRIPTOR.fields_by_name["explanation"].full_name: "explain",
+    pb.Adjustment.DESCRIPTOR.fields_by_name["explanation"].full_name: "explain",
 }
 _ROW_CACHE = 256  # encoded rows kept per section or indicator (distinct point values seen)
 
@@ -248,6 +250,7 @@ class ScoreEncoder:
         ]
         self.tables = [row.encoded for row in self.rows]
         self.grades = {g.label: _string_field(_GRADE, g.label) for g in rubric.grades}
+        self.adjusted = bool(rubric.adjustment_lines or rubric.veto_rules or rubric.tree.final_range)
 
     def encode(self, result: Result, total: str, request_id: str = "") -> bytes:
         """The reply to ``result`` of this rubric; ``total`` is ``decimal_text(result.total)``."""
@@ -259,7 +262,46 @@ class ScoreEncoder:
         except KeyError:
             rows = [row.encoded.get(key) or row.encode(key) for row, key in zip(self.rows, keys, strict=True)]
         grade = self.grades.get(result.grade) or _string_field(_GRADE, result.grade)
-        return b"".join((self.head, _string_field(_TOTAL, total), grade, *rows, _string_field(_REQUEST_ID, request_id)))
+        # fields 11-13 (lines, vetoes) follow request_id in number order: appended as protobuf writes them
+        tail = adjusted_fields(result, explain=False).SerializeToString() if self.adjusted else b""
+        return b"".join(
+            (self.head, _string_field(_TOTAL, total), grade, *rows, _string_field(_REQUEST_ID, request_id), tail)
+        )
+
+
+def adjusted_fields(result: Result, *, explain: bool) -> pb.ScoreResponse:
+    """A response holding only `base_total`, `adjustments` and `vetoes` (the reasons a veto fired always; a line's
+    explanation only when asked for)."""
+    lang: Language = "en"
+    return pb.ScoreResponse(
+        base_total=decimal_text(result.base_total),
+        total_explanation=result.total_explanation(lang),
+        adjustments=[
+            pb.Adjustment(
+                id=a.id,
+                label=a.label,
+                kind=a.kind,
+                sign=a.sign,
+                amount=decimal_text(a.amount),
+                signed=a.signed,
+                explanation=a.explanation if explain else "",
+                **_present(max_amount=_text(a.max_amount)),
+            )
+            for a in result.adjustments_in(lang)
+        ],
+        vetoes=[
+            pb.Veto(
+                id=v.id,
+                label=v.label,
+                kind=v.kind,
+                at_most=v.at_most,
+                zeroed=v.zeroed,
+                why=v.why,
+                **_present(grade=v.grade),
+            )
+            for v in result.vetoes_in(lang)
+        ],
+    )
 
 
 def section_points(result: Result) -> Sequence[Decimal]:
@@ -295,17 +337,20 @@ def score_response(rubric: CompiledRubric, result: Result, *, explain: bool, req
 
 def _explained_response(result: Result, request_id: str) -> pb.ScoreResponse:
     data = result.to_dict()
-    return pb.ScoreResponse(
+    response = pb.ScoreResponse(
         rubric=data["rubric"],
         version=data["version"],
         content_hash=data["content_hash"],
         total=data["total"],
-        grade=data["grade"],
+        grade=data["grade"] or "",
         sections=[pb.SectionScore(**s) for s in data["sections"]],
         indicators=[pb.IndicatorScore(**i) for i in data["indicators"]],
         lost=[pb.LostPoints(**item) for item in data["lost"]],
         request_id=request_id,
     )
+    if "base_total" in data:
+        response.MergeFrom(adjusted_fields(result, explain=True))
+    return response
 
 
 def _text(value: object) -> str | None:
@@ -371,6 +416,26 @@ def rubric_message(rubric: CompiledRubric) -> pb.Rubric:
         )
     for g in rubric.grades:
         message.grades.add(label=g.label, **_present(minimum=_text(g.minimum)))
+    for line in rubric.adjustment_lines:
+        message.adjustment_lines.add(
+            id=line.id,
+            label=line.label,
+            kind=line.kind,
+            rule=type(line.rule).__name__.lower(),
+            **_present(max_amount=_text(line.cap)),
+        )
+    for veto in rubric.veto_rules:
+        message.vetoes.add(
+            id=veto.id,
+            label=veto.label,
+            kind=veto.kind,
+            condition=format_expr(veto.condition),
+            at_most=veto.at_most,
+            zero=veto.zero,
+            **_present(grade=veto.grade),
+        )
+    message.final_minimum = decimal_text(rubric.final_minimum)
+    message.final_maximum = decimal_text(rubric.final_maximum)
     return message
 
 

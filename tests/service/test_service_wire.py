@@ -33,6 +33,8 @@ from rubric_service.servicer import RubricServicer, add_to_server
 from service_harness import BUNDLED, CASEWORK_FACTS, INSPECTION_FACTS, rich_error
 
 import rubric_dsl
+from tests.service.test_service_adjustments import ACCEPTANCE
+from tests.service.test_service_adjustments import FACTS as ACCEPTANCE_FACTS
 from tests.test_properties import wuping_facts
 
 RUBRICS = rubric_dsl.load_dir(BUNDLED)
@@ -42,7 +44,7 @@ def fill(message: Message, data: Mapping[str, Any], skip: Container[str] = ()) -
     """``message`` with every field its descriptor declares that ``data`` has a value for (by field
     name, messages from nested mappings), except the fields whose full names are in ``skip``."""
     for field in message.DESCRIPTOR.fields:
-        if field.full_name in skip or field.name not in data:
+        if field.full_name in skip or data.get(field.name) is None:  # JSON's null: an unset optional field
             continue
         value = data[field.name]
         if field.message_type is None:
@@ -126,6 +128,13 @@ SAMPLES = [
     (RUBRICS[rubric_id], RUBRICS[rubric_id].score(facts), request_id)
     for rubric_id, facts in (("wuping.casework", CASEWORK_FACTS), ("wuping.inspection", INSPECTION_FACTS))
     for request_id in ("", "r-1")
+]
+# a rubric with bonus/penalty lines and vetoes (tests/testdata/adjust): base_total, adjustments, vetoes
+ADJUSTED = rubric_dsl.compile_source(ACCEPTANCE.read_text(encoding="utf-8"), "acceptance.rubric")
+SAMPLES += [
+    (ADJUSTED, ADJUSTED.score({**ACCEPTANCE_FACTS, **changes}), request_id)
+    for changes in ({}, {"serious_accidents": "1", "false_material": "true", "serious_violation": "true"})
+    for request_id in ("", "r-2")
 ]
 
 

@@ -199,6 +199,10 @@ class ScoreResponse(_message.Message):
     REQUEST_ID_FIELD_NUMBER: _builtins.int
     ERROR_FIELD_NUMBER: _builtins.int
     LOST_FIELD_NUMBER: _builtins.int
+    BASE_TOTAL_FIELD_NUMBER: _builtins.int
+    ADJUSTMENTS_FIELD_NUMBER: _builtins.int
+    VETOES_FIELD_NUMBER: _builtins.int
+    TOTAL_EXPLANATION_FIELD_NUMBER: _builtins.int
     rubric: _builtins.str
     version: _builtins.str
     content_hash: _builtins.str
@@ -209,6 +213,14 @@ class ScoreResponse(_message.Message):
     """Grade label, e.g. "良"."""
     request_id: _builtins.str
     """Echo of ScoreRequest.request_id."""
+    base_total: _builtins.str
+    """The weighted table's total before bonus/penalty lines, the final range and
+    any veto's `zero`; set only for rubrics with lines, a final range or vetoes.
+    """
+    total_explanation: _builtins.str
+    """How the total comes from base_total: "80 +3 −2 −3 = 78", the final range where it
+    limited the sum, a veto's zero.
+    """
     @_builtins.property
     def sections(self) -> _containers.RepeatedCompositeFieldContainer[Global___SectionScore]: ...
     @_builtins.property
@@ -219,9 +231,18 @@ class ScoreResponse(_message.Message):
 
     @_builtins.property
     def lost(self) -> _containers.RepeatedCompositeFieldContainer[Global___LostPoints]:
-        """Indicators below their maximum, the largest loss first, each with its reason;
-        filled only when ScoreRequest.explain is set (the reason is the explanation).
+        """Indicators below their maximum, penalty lines that took points and the vetoes
+        that fired (a veto that took no points has lost "0"), the largest loss first,
+        each with its reason; filled only when ScoreRequest.explain is set.
         """
+
+    @_builtins.property
+    def adjustments(self) -> _containers.RepeatedCompositeFieldContainer[Global___Adjustment]:
+        """Bonus (加分) and penalty (扣分) lines, in rubric order, each with its amount."""
+
+    @_builtins.property
+    def vetoes(self) -> _containers.RepeatedCompositeFieldContainer[Global___Veto]:
+        """The vetoes (一票否决) and grade caps that fired, in rubric order."""
 
     def __init__(
         self,
@@ -236,14 +257,109 @@ class ScoreResponse(_message.Message):
         request_id: _builtins.str = ...,
         error: Global___ScoreError | None = ...,
         lost: _abc.Iterable[Global___LostPoints] | None = ...,
+        base_total: _builtins.str = ...,
+        adjustments: _abc.Iterable[Global___Adjustment] | None = ...,
+        vetoes: _abc.Iterable[Global___Veto] | None = ...,
+        total_explanation: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["error", b"error"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["content_hash", b"content_hash", "error", b"error", "grade", b"grade", "indicators", b"indicators", "lost", b"lost", "request_id", b"request_id", "rubric", b"rubric", "sections", b"sections", "total", b"total", "version", b"version"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["adjustments", b"adjustments", "base_total", b"base_total", "content_hash", b"content_hash", "error", b"error", "grade", b"grade", "indicators", b"indicators", "lost", b"lost", "request_id", b"request_id", "rubric", b"rubric", "sections", b"sections", "total", b"total", "total_explanation", b"total_explanation", "version", b"version", "vetoes", b"vetoes"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___ScoreResponse: _TypeAlias = ScoreResponse  # noqa: Y015
+
+@_typing.final
+class Adjustment(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ID_FIELD_NUMBER: _builtins.int
+    LABEL_FIELD_NUMBER: _builtins.int
+    KIND_FIELD_NUMBER: _builtins.int
+    SIGN_FIELD_NUMBER: _builtins.int
+    AMOUNT_FIELD_NUMBER: _builtins.int
+    SIGNED_FIELD_NUMBER: _builtins.int
+    MAX_AMOUNT_FIELD_NUMBER: _builtins.int
+    EXPLANATION_FIELD_NUMBER: _builtins.int
+    id: _builtins.str
+    label: _builtins.str
+    kind: _builtins.str
+    """"bonus" or "penalty"."""
+    sign: _builtins.int
+    """+1 for a bonus, -1 for a penalty."""
+    amount: _builtins.str
+    """What the line added or took off, >= 0, e.g. "3"."""
+    signed: _builtins.str
+    """With its sign, as the score sheet prints it: "+3", "−2", "0"."""
+    max_amount: _builtins.str
+    """The line's `max`; unset when it has none."""
+    explanation: _builtins.str
+    """Filled only when ScoreRequest.explain is set."""
+    def __init__(
+        self,
+        *,
+        id: _builtins.str = ...,
+        label: _builtins.str = ...,
+        kind: _builtins.str = ...,
+        sign: _builtins.int = ...,
+        amount: _builtins.str = ...,
+        signed: _builtins.str = ...,
+        max_amount: _builtins.str | None = ...,
+        explanation: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["_max_amount", b"_max_amount", "max_amount", b"max_amount"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_max_amount", b"_max_amount", "amount", b"amount", "explanation", b"explanation", "id", b"id", "kind", b"kind", "label", b"label", "max_amount", b"max_amount", "sign", b"sign", "signed", b"signed"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    _WhichOneofReturnType__max_amount: _TypeAlias = _typing.Literal["max_amount"]  # noqa: Y015
+    _WhichOneofArgType__max_amount: _TypeAlias = _typing.Literal["_max_amount", b"_max_amount"]  # noqa: Y015
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__max_amount) -> _WhichOneofReturnType__max_amount | None: ...
+
+Global___Adjustment: _TypeAlias = Adjustment  # noqa: Y015
+
+@_typing.final
+class Veto(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ID_FIELD_NUMBER: _builtins.int
+    LABEL_FIELD_NUMBER: _builtins.int
+    KIND_FIELD_NUMBER: _builtins.int
+    GRADE_FIELD_NUMBER: _builtins.int
+    AT_MOST_FIELD_NUMBER: _builtins.int
+    ZEROED_FIELD_NUMBER: _builtins.int
+    WHY_FIELD_NUMBER: _builtins.int
+    id: _builtins.str
+    label: _builtins.str
+    kind: _builtins.str
+    """"veto" (一票否决) or "cap" (等次限制)."""
+    grade: _builtins.str
+    """The grade it fixed, or (at_most) the best grade it allows; unset for a `zero`-only veto."""
+    at_most: _builtins.bool
+    zeroed: _builtins.bool
+    """The total was set to 0 (the rubric wrote `zero`); else every point stands."""
+    why: _builtins.str
+    """Why it fired and what it did, always filled: a veto is never silent."""
+    def __init__(
+        self,
+        *,
+        id: _builtins.str = ...,
+        label: _builtins.str = ...,
+        kind: _builtins.str = ...,
+        grade: _builtins.str | None = ...,
+        at_most: _builtins.bool = ...,
+        zeroed: _builtins.bool = ...,
+        why: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["_grade", b"_grade", "grade", b"grade"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_grade", b"_grade", "at_most", b"at_most", "grade", b"grade", "id", b"id", "kind", b"kind", "label", b"label", "why", b"why", "zeroed", b"zeroed"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    _WhichOneofReturnType__grade: _TypeAlias = _typing.Literal["grade"]  # noqa: Y015
+    _WhichOneofArgType__grade: _TypeAlias = _typing.Literal["_grade", b"_grade"]  # noqa: Y015
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__grade) -> _WhichOneofReturnType__grade | None: ...
+
+Global___Veto: _TypeAlias = Veto  # noqa: Y015
 
 @_typing.final
 class SectionScore(_message.Message):
@@ -553,6 +669,10 @@ class Rubric(_message.Message):
     INDICATORS_FIELD_NUMBER: _builtins.int
     GRADES_FIELD_NUMBER: _builtins.int
     SOURCE_TEXT_FIELD_NUMBER: _builtins.int
+    ADJUSTMENT_LINES_FIELD_NUMBER: _builtins.int
+    VETOES_FIELD_NUMBER: _builtins.int
+    FINAL_MINIMUM_FIELD_NUMBER: _builtins.int
+    FINAL_MAXIMUM_FIELD_NUMBER: _builtins.int
     id: _builtins.str
     title: _builtins.str
     version: _builtins.str
@@ -562,6 +682,9 @@ class Rubric(_message.Message):
     """Rounding policy, e.g. "indicator 0.1 half_up"."""
     source_text: _builtins.str
     """The rubric file's text."""
+    final_minimum: _builtins.str
+    """The final score's range (`final range`, default 0 .. total)."""
+    final_maximum: _builtins.str
     @_builtins.property
     def metadata(self) -> _containers.ScalarMap[_builtins.str, _builtins.str]:
         """source, region, year when declared."""
@@ -575,6 +698,14 @@ class Rubric(_message.Message):
     @_builtins.property
     def grades(self) -> _containers.RepeatedCompositeFieldContainer[Global___Grade]:
         """Best first; the last one usually has no minimum ("otherwise")."""
+
+    @_builtins.property
+    def adjustment_lines(self) -> _containers.RepeatedCompositeFieldContainer[Global___AdjustmentLine]:
+        """Bonus and penalty lines outside the weighted tree, in rubric order."""
+
+    @_builtins.property
+    def vetoes(self) -> _containers.RepeatedCompositeFieldContainer[Global___VetoRule]:
+        """Vetoes and grade caps, in rubric order."""
 
     def __init__(
         self,
@@ -591,14 +722,95 @@ class Rubric(_message.Message):
         indicators: _abc.Iterable[Global___Indicator] | None = ...,
         grades: _abc.Iterable[Global___Grade] | None = ...,
         source_text: _builtins.str = ...,
+        adjustment_lines: _abc.Iterable[Global___AdjustmentLine] | None = ...,
+        vetoes: _abc.Iterable[Global___VetoRule] | None = ...,
+        final_minimum: _builtins.str = ...,
+        final_maximum: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["content_hash", b"content_hash", "grades", b"grades", "id", b"id", "indicators", b"indicators", "inputs", b"inputs", "metadata", b"metadata", "rounding", b"rounding", "sections", b"sections", "source_text", b"source_text", "title", b"title", "total", b"total", "version", b"version"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["adjustment_lines", b"adjustment_lines", "content_hash", b"content_hash", "final_maximum", b"final_maximum", "final_minimum", b"final_minimum", "grades", b"grades", "id", b"id", "indicators", b"indicators", "inputs", b"inputs", "metadata", b"metadata", "rounding", b"rounding", "sections", b"sections", "source_text", b"source_text", "title", b"title", "total", b"total", "version", b"version", "vetoes", b"vetoes"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___Rubric: _TypeAlias = Rubric  # noqa: Y015
+
+@_typing.final
+class AdjustmentLine(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ID_FIELD_NUMBER: _builtins.int
+    LABEL_FIELD_NUMBER: _builtins.int
+    KIND_FIELD_NUMBER: _builtins.int
+    MAX_AMOUNT_FIELD_NUMBER: _builtins.int
+    RULE_FIELD_NUMBER: _builtins.int
+    id: _builtins.str
+    label: _builtins.str
+    kind: _builtins.str
+    """"bonus" or "penalty"."""
+    max_amount: _builtins.str
+    """The line's `max`; unset when it has none."""
+    rule: _builtins.str
+    """The kind of the line's rule, as Indicator.rule: "each", "bands", "formula", …."""
+    def __init__(
+        self,
+        *,
+        id: _builtins.str = ...,
+        label: _builtins.str = ...,
+        kind: _builtins.str = ...,
+        max_amount: _builtins.str | None = ...,
+        rule: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["_max_amount", b"_max_amount", "max_amount", b"max_amount"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_max_amount", b"_max_amount", "id", b"id", "kind", b"kind", "label", b"label", "max_amount", b"max_amount", "rule", b"rule"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    _WhichOneofReturnType__max_amount: _TypeAlias = _typing.Literal["max_amount"]  # noqa: Y015
+    _WhichOneofArgType__max_amount: _TypeAlias = _typing.Literal["_max_amount", b"_max_amount"]  # noqa: Y015
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__max_amount) -> _WhichOneofReturnType__max_amount | None: ...
+
+Global___AdjustmentLine: _TypeAlias = AdjustmentLine  # noqa: Y015
+
+@_typing.final
+class VetoRule(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ID_FIELD_NUMBER: _builtins.int
+    LABEL_FIELD_NUMBER: _builtins.int
+    KIND_FIELD_NUMBER: _builtins.int
+    CONDITION_FIELD_NUMBER: _builtins.int
+    GRADE_FIELD_NUMBER: _builtins.int
+    AT_MOST_FIELD_NUMBER: _builtins.int
+    ZERO_FIELD_NUMBER: _builtins.int
+    id: _builtins.str
+    label: _builtins.str
+    kind: _builtins.str
+    """"veto" or "cap"."""
+    condition: _builtins.str
+    """The condition as written, e.g. "serious_accidents > 0"."""
+    grade: _builtins.str
+    at_most: _builtins.bool
+    zero: _builtins.bool
+    def __init__(
+        self,
+        *,
+        id: _builtins.str = ...,
+        label: _builtins.str = ...,
+        kind: _builtins.str = ...,
+        condition: _builtins.str = ...,
+        grade: _builtins.str | None = ...,
+        at_most: _builtins.bool = ...,
+        zero: _builtins.bool = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["_grade", b"_grade", "grade", b"grade"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_grade", b"_grade", "at_most", b"at_most", "condition", b"condition", "grade", b"grade", "id", b"id", "kind", b"kind", "label", b"label", "zero", b"zero"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    _WhichOneofReturnType__grade: _TypeAlias = _typing.Literal["grade"]  # noqa: Y015
+    _WhichOneofArgType__grade: _TypeAlias = _typing.Literal["_grade", b"_grade"]  # noqa: Y015
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__grade) -> _WhichOneofReturnType__grade | None: ...
+
+Global___VetoRule: _TypeAlias = VetoRule  # noqa: Y015
 
 @_typing.final
 class Input(_message.Message):
