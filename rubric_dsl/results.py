@@ -378,13 +378,14 @@ class Result:
         return sorted(lost, key=lambda item: -item.lost)
 
     def _before_zero(self) -> Decimal:
-        """The total a `zero` veto took away: the table's total with the lines, before the veto."""
+        """The total a `zero` veto took away: the table's total with the lines, in the final range."""
         plan = self._plan
         total = self._base + sum(
             (a if line.kind == "bonus" else -a for line, a in zip(plan.lines, self._amounts, strict=True)),
             Decimal(0),
         )
-        return max(total, Decimal(0))
+        low, high = plan.final_range
+        return min(max(total, low), high)
 
     def _explain(self, index: int) -> str:
         text = self._plan.explainers[index].explain(self._records[index])

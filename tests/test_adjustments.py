@@ -112,6 +112,9 @@ def test_zero_is_explicit_and_zeroes_only_the_total(rubric: rubric_dsl.CompiledR
     assert veto.zeroed and "total zeroed" in veto.why
     lost = next(item for item in result.lost if item.id == "false_material")
     assert lost.lost == 78  # what the zero took: 80 + 3 − 2 − 3
+    full = {"completion_rate": "100", "satisfaction": "100", "benefit_score": "30", "recognition": "3"}
+    top = score(rubric, **full, major_accidents="0", photos_provided=True, false_material=True)
+    assert next(item.lost for item in top.lost if item.id == "false_material") == 105  # 100 + 5, in 0 .. 105
 
 
 def test_a_cap_only_lowers_the_grade(rubric: rubric_dsl.CompiledRubric) -> None:
