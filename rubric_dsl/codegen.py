@@ -550,7 +550,8 @@ class CodeGenerator:
         if extended:
             self.visit_vetoes(frame)
             lines, vetoes = len(rubric.adjustments), len(rubric.vetoes)
-            tail = f", base, {tup('b', lines)}, {tup('c', lines)}, {tup('e', lines)}, {tup('v', vetoes)}"
+            read = "(" + "".join(f"({', '.join(self.veto_reads(v))},), " for v in rubric.vetoes) + ")"
+            tail = f", base, {tup('b', lines)}, {tup('c', lines)}, {tup('e', lines)}, {tup('v', vetoes)}, {read}"
         self.writeline(frame, f"return {tup('p', n)}, {tup('q', n)}, {tup('r', n)}, {tup('s', m)}, total, grade{tail}")
 
     # --- adjustment lines, the final range, vetoes and caps (issue 11, section A)
@@ -609,6 +610,16 @@ class CodeGenerator:
         if zeroing:
             self.writeline(frame, f"if {' or '.join(zeroing)}:")
             self.writeline(frame.inner(), f"total = {self.const(ZERO)}")
+
+    def veto_reads(self, veto: ast.Veto) -> list[str]:
+        """The variables of what a veto's condition reads (facts, lets, points), as `read_by` lists them."""
+        found = []
+        for node in read_by(veto.condition):
+            if isinstance(node, ast.PointsOf):
+                found.append(self.points_of[node.id])
+            else:
+                found.append(self.inputs[node.id] if node.id in self.inputs else self.lets[node.id])
+        return found
 
     def visit_vetoes(self, frame: Frame) -> None:
         """The grade as the vetoes and caps that fired leave it: a fixed grade replaces the total's grade, a cap
@@ -725,6 +736,16 @@ class CodeGenerator:
 
 
 UNCAPPED = Decimal("Infinity")  # the "weight" of a line without `max`: its rule is never capped
+
+
+def read_by(expr: ast.Expr) -> list[ast.Name | ast.PointsOf]:
+    """The facts, lets and points an expression reads, each once, in the order written (a veto's why shows
+    their values)."""
+    found: dict[tuple[str, str], ast.Name | ast.PointsOf] = {}
+    for node in walk_expr(expr):
+        if isinstance(node, ast.Name | ast.PointsOf):
+            found.setdefault((type(node).__name__, node.id), node)
+    return list(found.values())
 
 
 def late_lets(checked: CheckedRubric) -> set[str]:

@@ -467,6 +467,19 @@ def line_explainer(scope: Scope, line: ast.Adjustment, cap: Decimal) -> Explaine
     return _explainer(scope, words, line.rule, cap)
 
 
+def veto_reads(scope: Scope, veto: ast.Veto) -> tuple[tuple[str, str, bool, str], ...]:
+    """What a veto's condition reads, in the generated code's order (`codegen.read_by`): per fact, let or
+    points, its name in rubric notation, its Chinese wording, whether it is a percent, and its unit."""
+    words, found = _Words(scope), []
+    seen: set[tuple[str, str]] = set()
+    for node in ast.walk_expr(veto.condition):
+        if isinstance(node, ast.Name | ast.PointsOf) and (type(node).__name__, node.id) not in seen:
+            seen.add((type(node).__name__, node.id))
+            percent = scope.kind_of(node) == Kind.PERCENT
+            found.append((format_expr(node), words.expr(node), percent, words.unit(node)))
+    return tuple(found)
+
+
 def condition_text(scope: Scope, veto: ast.Veto) -> tuple[str, str]:
     """A veto's condition in rubric notation and in the sheet's Chinese wording."""
     return format_expr(veto.condition), _Words(scope).expr(veto.condition)

@@ -19,7 +19,7 @@ from rubric_dsl.checker import CheckedRubric
 from rubric_dsl.checker.adjustments import final_bounds
 from rubric_dsl.codegen import CONTEXT, DEFAULT_ROUNDING, UNCAPPED, Failed, NoBand, generate
 from rubric_dsl.errors import EvaluationError
-from rubric_dsl.explain import condition_text, explainer, line_explainer
+from rubric_dsl.explain import condition_text, explainer, line_explainer, veto_reads
 from rubric_dsl.printer import format_expr
 from rubric_dsl.reader import fact_reader
 from rubric_dsl.results import LinePlan, Plan, Result, VetoPlan
@@ -143,7 +143,9 @@ class CompiledRubric:
             final_range=final_bounds(scope),
             final_declared=rubric.final_range is not None,
             vetoes=tuple(
-                VetoPlan(v.id, v.label, v.kind, v.grade, v.at_most, v.zero, condition_text(scope, v))
+                VetoPlan(
+                    v.id, v.label, v.kind, v.grade, v.at_most, v.zero, condition_text(scope, v), veto_reads(scope, v)
+                )
                 for v in rubric.vetoes
             ),
         )

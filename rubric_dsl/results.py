@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from rubric_dsl.diagnostics import Language, fmt
-from rubric_dsl.explain import Explainer
+from rubric_dsl.explain import Explainer, show, show_zh
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +112,7 @@ class VetoPlan:
     at_most: bool
     zero: bool
     condition: tuple[str, str]  # in rubric notation, in Chinese
+    reads: tuple[tuple[str, str, bool, str], ...] = ()  # what it reads: (name, Chinese label, percent, unit)
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,6 +168,7 @@ class Result:
         "_plan",
         "_points",
         "_raws",
+        "_read",
         "_records",
         "_sections",
         "grade",
@@ -187,6 +189,7 @@ class Result:
         line_raws: Sequence[Decimal] = (),
         line_records: Sequence[tuple[Any, ...]] = (),
         fired: Sequence[bool] = (),
+        read: Sequence[tuple[Any, ...]] = (),
     ) -> None:
         self._plan = plan
         self._points = points
@@ -202,6 +205,7 @@ class Result:
         self._line_raws = line_raws
         self._line_records = line_records
         self._fired = fired
+        self._read = read or tuple(() for _ in fired)
 
     @property
     def rubric(self) -> str:
@@ -290,8 +294,8 @@ class Result:
     def vetoes_in(self, lang: Language) -> list[VetoResult]:
         """The vetoes and caps that fired, in rubric order, each saying why in `lang`."""
         return [
-            VetoResult(v.id, v.label, v.kind, v.grade, v.at_most, v.zero, _why(v, lang))
-            for v, fired in zip(self._plan.vetoes, self._fired, strict=True)
+            VetoResult(v.id, v.label, v.kind, v.grade, v.at_most, v.zero, _why(v, values, lang))
+            for v, fired, values in zip(self._plan.vetoes, self._fired, self._read, strict=True)
             if fired
         ]
 
@@ -378,13 +382,14 @@ class Result:
         return sorted(lost, key=lambda item: -item.lost)
 
     def _before_zero(self) -> Decimal:
-        """The total a `zero` veto took away: the table's total with the lines, before the veto."""
+        """The total a `zero` veto took away: the table's total with the lines, in the final range."""
         plan = self._plan
         total = self._base + sum(
             (a if line.kind == "bonus" else -a for line, a in zip(plan.lines, self._amounts, strict=True)),
             Decimal(0),
         )
-        return max(total, Decimal(0))
+        low, high = plan.final_range
+        return min(max(total, low), high)
 
     def _explain(self, index: int) -> str:
         text = self._plan.explainers[index].explain(self._records[index])
@@ -465,17 +470,28 @@ class Result:
         }
 
 
-def _why(veto: VetoPlan, lang: Language) -> str:
-    """Why a veto or cap fired and what it did, e.g. `serious_accidents > 0 holds: grade 不达标 (points stand)`."""
+def _why(veto: VetoPlan, values: Sequence[Any], lang: Language) -> str:
+    """Why a veto or cap fired and what it did, with the values it read, e.g.
+    `serious_accidents = 1; serious_accidents > 0 holds; grade 不达标; points stand`."""
     condition, condition_zh = veto.condition
+    shown = [(read, value) for read, value in zip(veto.reads, values, strict=False) if _plain(value)]
+    if [read[0] for read, _ in shown] == [condition]:  # `when false_material`: the value is the condition
+        shown = []
     if lang == "zh":
-        parts = [f"{condition_zh}成立"]
+        parts = [f"{label}为{show_zh(value, percent, unit)}" for (_, label, percent, unit), value in shown]
+        parts.append(f"{condition_zh}成立")
         if veto.grade is not None:
             parts.append(f"等次{'最高为' if veto.at_most else '定为'}“{veto.grade}”")
         parts.append("总分计为0分" if veto.zero else "各项得分不变")
         return f"{'一票否决' if veto.kind == 'veto' else '等次限制'}：{'，'.join(parts)}"
-    parts = [f"{condition} holds"]
+    parts = [f"{name} = {show(value, percent)}" for (name, _, percent, _), value in shown]
+    parts.append(f"{condition} holds")
     if veto.grade is not None:
         parts.append(f"grade {'at most ' if veto.at_most else ''}{veto.grade}")
     parts.append("total zeroed" if veto.zero else "points stand")
     return f"{veto.kind}: {'; '.join(parts)}"
+
+
+def _plain(value: Any) -> bool:
+    """A value to show (a let that failed, a `Poison`, is not one)."""
+    return isinstance(value, Decimal | bool | str)

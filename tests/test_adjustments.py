@@ -100,7 +100,11 @@ def test_a_veto_fixes_the_grade_and_every_point_stands(rubric: rubric_dsl.Compil
     # never silent: it is among the reasons, in both languages
     assert any(item.id == "major_accident" and item.lost == 0 for item in vetoed.lost)
     zh = vetoed.to_dict("zh")
-    assert zh["vetoes"][0]["why"] == "一票否决：重大以上事故次数>0成立，等次定为“不达标”，各项得分不变"
+    assert (
+        zh["vetoes"][0]["why"]
+        == "一票否决：重大以上事故次数为1，重大以上事故次数>0成立，等次定为“不达标”，各项得分不变"
+    )
+    assert veto.why == "veto: serious_accidents = 1; serious_accidents > 0 holds; grade 不达标; points stand"
     assert any(item["id"] == "major_accident" for item in zh["lost"])
 
 
@@ -112,6 +116,9 @@ def test_zero_is_explicit_and_zeroes_only_the_total(rubric: rubric_dsl.CompiledR
     assert veto.zeroed and "total zeroed" in veto.why
     lost = next(item for item in result.lost if item.id == "false_material")
     assert lost.lost == 78  # what the zero took: 80 + 3 − 2 − 3
+    full = {"completion_rate": "100", "satisfaction": "100", "benefit_score": "30", "recognition": "3"}
+    top = score(rubric, **full, major_accidents="0", photos_provided=True, false_material=True)
+    assert next(item.lost for item in top.lost if item.id == "false_material") == 105  # 100 + 5, in 0 .. 105
 
 
 def test_a_cap_only_lowers_the_grade(rubric: rubric_dsl.CompiledRubric) -> None:
@@ -129,6 +136,8 @@ def test_points_of_indicators_and_sections_are_read_after_rounding(rubric: rubri
     result = score(rubric, benefit_score="10")
     assert result.points["satisfied"] == 0
     assert {v.id for v in result.vetoes} == {"weak_benefit", "part_one_low"}
+    assert "points(part_one) = 46; points(part_one) < 56 holds" in result.vetoes[1].why
+    assert "“第一部分 产出与效益”得分为46" in result.vetoes_in("zh")[1].why
     assert result.grade == "不达标"  # the worst of a fixed grade and a cap wins
     assert (result.base_total, result.total) == (46, 44)  # 46 + 3 − 2 − 3
 
