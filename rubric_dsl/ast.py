@@ -122,8 +122,9 @@ class Steps:
     threshold: Num
     deduct: Decimal
     step: Num
-    whole: bool  # True: only whole steps count; False: a started step counts
+    whole: bool  # True: only whole steps count; False: a started step counts (unless `prorata`)
     span: Span
+    prorata: bool = False  # `prorata`: the distance over the step exactly, no step rounding
 
 
 @dataclass(frozen=True, slots=True)

@@ -348,9 +348,13 @@ class CodeGenerator:
         self.writeline(frame, "else:")
         inner = frame.inner()
         # Decimal `//` truncates toward zero, so a started step is a ceiling taken explicitly
-        rounding = self.const(ROUND_FLOOR if node.whole else ROUND_CEILING)
-        self.writeline(inner, f"{n} = ({over} / {step}).to_integral_value({rounding})")
-        self.writeline(inner, f"{raw} = {w} - {n} * {self.const(node.deduct)}")
+        if node.prorata:  # the distance in steps, exactly: no whole or started rounding; multiplied first
+            self.writeline(inner, f"{n} = {over} / {step}")
+            self.writeline(inner, f"{raw} = {w} - {over} * {self.const(node.deduct)} / {step}")
+        else:
+            rounding = self.const(ROUND_FLOOR if node.whole else ROUND_CEILING)
+            self.writeline(inner, f"{n} = ({over} / {step}).to_integral_value({rounding})")
+            self.writeline(inner, f"{raw} = {w} - {n} * {self.const(node.deduct)}")
         self.branch(inner, f"{raw} < {zero}", zero, self.record(fired, clause.FLOORED, x, n), rv)
         self.branch(inner, "", raw, self.record(fired, clause.DEDUCTED, x, n), rv, "else")
 

@@ -15,17 +15,17 @@ from rubric_dsl import ast, clauses
 from rubric_dsl.checker.bands import end_key, start_key
 from rubric_dsl.checker.bands import show as show_interval
 from rubric_dsl.checker.scope import Kind, Scope
-from rubric_dsl.diagnostics import fmt
 from rubric_dsl.printer import format_expr
 from rubric_dsl.wording import CMP as _CMP
 from rubric_dsl.wording import Wording, value_text
+from rubric_dsl.wording import readable as fmt  # numbers shown at a readable precision (see `readable`)
 
 
 def show(value: Any, percent: bool) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, Decimal):
-        return f"{fmt(value * 100)}%" if percent else fmt(value)
+        return f"{fmt(value * 100, 2)}%" if percent else fmt(value)
     return str(value)
 
 
@@ -135,6 +135,7 @@ class StepsExplainer:
     weight: Decimal
     whole: bool
     zh: Zh = Zh()
+    prorata: bool = False
 
     def explain_zh(self, record: tuple[Any, ...]) -> str:
         clause, value, steps = clauses.StepsFired._make(record)
@@ -143,7 +144,7 @@ class StepsExplainer:
         if clause == clauses.Steps.WITHIN:
             return f"{shown}，{'未超过' if self.above else '不低于'}{limit}，得{fmt(self.weight)}分"
         lost = steps * self.deduct
-        counted = "满" if self.whole else "不足一档按一档计，"
+        counted = "按比例" if self.prorata else "满" if self.whole else "不足一档按一档计，"
         head = (
             f"{shown}，{'超过' if self.above else '低于'}{limit}，每{'增加' if self.above else '减少'}{step}"
             f"扣{fmt(self.deduct)}分（{counted}计{fmt(steps)}档），{fmt(self.weight)}−{fmt(lost)}"
@@ -158,12 +159,13 @@ class StepsExplainer:
         limit = show(self.threshold, self.percent)
         if clause == clauses.Steps.WITHIN:
             return f"{shown} {'≤' if self.above else '≥'} {limit} → {fmt(self.weight)}"
-        kind = "whole" if self.whole else "started"
+        kind = "" if self.prorata else " whole" if self.whole else " started"
         plural = "step" if steps == 1 else "steps"
         lost = steps * self.deduct
         head = (
-            f"{shown} {'>' if self.above else '<'} {limit}: {fmt(steps)} {kind} {plural} of "
-            f"{show(self.step, self.percent)} × {fmt(self.deduct)} → {fmt(self.weight)} − {fmt(lost)}"
+            f"{shown} {'>' if self.above else '<'} {limit}: {fmt(steps)}{kind} {plural} of "
+            f"{show(self.step, self.percent)}{' pro rata' if self.prorata else ''} × {fmt(self.deduct)} → "
+            f"{fmt(self.weight)} − {fmt(lost)}"
         )
         if clause == clauses.Steps.DEDUCTED:
             return f"{head} = {fmt(self.weight - lost)}"
@@ -399,6 +401,7 @@ def _explainer(scope: Scope, words: Wording, rule: ast.Rule, weight: Decimal) ->
                 weight,
                 rule.whole,
                 _zh(words, rule.subject, words.num(rule.threshold, rule.subject), step_zh),
+                rule.prorata,
             )
         case ast.Proportional(ratio=ratio):
             return ProportionalExplainer(

@@ -186,6 +186,10 @@ class _Printer:
         self.put(1, "}")
 
 
+def steps_mode(rule: ast.Steps) -> str:
+    return "prorata" if rule.prorata else "whole" if rule.whole else "started"
+
+
 def rule_text(rule: ast.Rule) -> str:
     """One-line rules (every kind but bands and conditionals)."""
     match rule:
@@ -195,7 +199,7 @@ def rule_text(rule: ast.Rule) -> str:
         case ast.Steps():
             return (
                 f"steps {format_expr(rule.subject)} {rule.direction} {rule.threshold.text} deduct {rule.deduct} "
-                f"per {rule.step.text} {'whole' if rule.whole else 'started'}"
+                f"per {rule.step.text} {steps_mode(rule)}"
             )
         case ast.Proportional(ratio=ratio):
             return f"proportional {format_expr(ratio)}"

@@ -601,6 +601,7 @@ class _ToAst(Transformer[Token, Any]):
             step=step,
             whole=bool(_tokens(children, "WHOLE")),
             span=self._span(meta),
+            prorata=bool(_tokens(children, "PRORATA")),
         )
 
     def proportional(self, meta: Any, children: list[Any]) -> ast.Proportional:

@@ -10,7 +10,7 @@ Plain inputs and labelled `let` values are named by their labels, never by fact 
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Context, Decimal
 from typing import Any
 
 from rubric_dsl import ast, clauses
@@ -29,11 +29,26 @@ def criteria_text(rule: ast.Rule, weight: Decimal, scope: Scope) -> str:
     return _Wording(scope).rule(rule, weight)
 
 
+READABLE_PLACES = 6  # a shown number with more decimal places than this is rounded (see `readable`)
+_READABLE = Context(prec=80)
+
+
+def readable(value: Decimal | int, places: int = 4) -> str:
+    """A number as a person reads it: every digit when it has at most six decimal places (`8.017625`),
+    else rounded half up to `places` (`1.804833…` → `1.8048`; a percent, in percent points, to two:
+    `103.030303…%` → `103.03%`). Only for showing: scores are computed and rounded exactly, by the
+    rubric's policy, before any number is shown."""
+    value = Decimal(value)
+    if value.is_finite() and value.normalize(_READABLE).as_tuple().exponent < -READABLE_PLACES:  # type: ignore[operator]
+        value = value.quantize(Decimal(1).scaleb(-places), ROUND_HALF_UP, _READABLE)
+    return fmt(value)
+
+
 def value_text(value: Decimal, percent: bool, unit: str = "") -> str:
     """A number as the sheet prints it: `95%`, `2.5`, `70人`; zero is plain `0`, or `0%` for a percent."""
     if value == 0:
         return "0%" if percent else "0"
-    return f"{fmt(value * 100)}%" if percent else f"{fmt(value)}{unit}"
+    return f"{readable(value * 100, 2)}%" if percent else f"{readable(value)}{unit}"
 
 
 def _points(points: Decimal, weight: Decimal | None) -> str:
@@ -201,7 +216,9 @@ class _Wording:
         step = f"{fmt(rule.step.value * 100)}个百分点" if rule.step.percent else self.num(rule.step, subject)
         head = f"{self.subject(subject)}{'小于等于' if above else '大于等于'}{limit}得满分"
         deduct = f"每{'增加' if above else '减少'}{step}扣{fmt(rule.deduct)}分"
-        if not rule.whole:
+        if rule.prorata:
+            deduct += "（不足部分按比例扣分）"
+        elif not rule.whole:
             deduct += f"（不足{step}按{step}计）"
         return f"{head}，{deduct}，直到扣完为止"
 
@@ -341,7 +358,7 @@ class _Reasons(_Wording):
         floor = "，扣完为止" if fired.clause == clauses.Steps.FLOORED else ""
         return (
             f"{shown}，{'超过' if above else '低于'}{limit}，每{'增加' if above else '减少'}{step}"
-            f"扣{fmt(rule.deduct)}分，计{fmt(fired.steps)}次{floor}，{got}"
+            f"扣{fmt(rule.deduct)}分，计{readable(fired.steps)}次{floor}，{got}"
         )
 
     @staticmethod

@@ -97,6 +97,8 @@ def _kind(scope: Scope, expr: ast.Expr) -> Kind | None:
             return Kind.FLAG
         case ast.Binary(op="+" | "-", left=left, right=right):
             return join(_kind(scope, left), _kind(scope, right))
+        case ast.Binary(op="/", left=left, right=right):
+            return ratio(_kind(scope, left), _kind(scope, right))
         case ast.Binary():
             return Kind.NUMBER
         case ast.IfElse(then=then, otherwise=otherwise):
@@ -117,6 +119,12 @@ def _let_kind(scope: Scope, name: str) -> Kind | None:
         scope._let_kinds[name] = None  # guards a let cycle; cycles.py reports it
         scope._let_kinds[name] = _kind(scope, scope.lets[name].expr)
     return scope._let_kinds[name]
+
+
+def ratio(left: Kind | None, right: Kind | None) -> Kind:
+    """The kind of `left / right`: two values of one kind (money by money, count by count, number by
+    number, percent by percent) make a ratio, which is a percent (`expense / budget >= 95%`); else a number."""
+    return Kind.PERCENT if left == right and left in NUMERIC else Kind.NUMBER
 
 
 def join(left: Kind | None, right: Kind | None) -> Kind | None:

@@ -43,7 +43,10 @@ def mismatch(op: str, left: ast.Expr, left_kind: str, right: ast.Expr, right_kin
     span = ast_span(left, right)
     if "percent" in pair and len(pair) == 2 and "literal" in pair:
         percent, number = (left, right) if left_kind == "percent" else (right, left)
-        return diag.percent_with_plain_number(op, format_expr(percent), format_expr(number), span)
+        if op in ("min", "max") and isinstance(number, ast.Num) and number.value == 1:
+            return None  # `min(1, done / planned)`: 1 is the whole, 100%, whichever way it is read
+        value = number.value if isinstance(number, ast.Num) else None
+        return diag.percent_with_plain_number(op, format_expr(percent), format_expr(number), span, value)
     if ("percent" in pair and pair & {"count", "money"}) or pair == {"count", "money"}:
         return diag.kinds_mismatch(op, format_expr(left), left_kind, format_expr(right), right_kind, span)
     return None
@@ -80,7 +83,7 @@ def literal_problem(subject: str | None, literal: ast.Num, what: Phrase) -> Diag
     if subject is None or (literal.value == 0 and not literal.percent):
         return None
     if subject == "percent" and not literal.percent:
-        return diag.literal_needs_percent(what, literal.text, literal.span)
+        return diag.literal_needs_percent(what, literal.text, literal.span, literal.value)
     if subject != "percent" and literal.percent:
         return diag.literal_not_percent(what, literal.text, subject, literal.span)
     return None

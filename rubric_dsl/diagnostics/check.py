@@ -344,12 +344,25 @@ def kinds_mismatch(op: str, left: str, left_kind: str, right: str, right_kind: s
     )
 
 
-def percent_with_plain_number(op: str, percent: str, number: str, span: Span) -> Diagnostic:
+def _as_percent(text: str, value: Decimal | None) -> tuple[str, str]:
+    """How to write a plain number as a percent, both readings when a share may be meant (`0.95`)."""
+    if value is None or abs(value) > 1:
+        return f"e.g. `{text}%`", f"例如 `{text}%`"
+    share = f"{fmt(value * 100)}%"
+    return (
+        f"`{share}` if the share {text} is meant, or `{text}%` if {text} percent points are",
+        f"如指比例 {text}，写 `{share}`；如指 {text} 个百分点，写 `{text}%`",
+    )
+
+
+def percent_with_plain_number(
+    op: str, percent: str, number: str, span: Span, value: Decimal | None = None
+) -> Diagnostic:
+    en, zh = _as_percent(number, value)
     return error(
         codes.TYPE_ERROR,
-        f"`{op}` puts the percent `{percent}` with the plain number `{number}`; write the number as a percent, "
-        f"e.g. `{number}%`",
-        f"`{op}` 把百分比 `{percent}` 与普通数字 `{number}` 放在一起；请把数字写成百分比，例如 `{number}%`",
+        f"`{op}` puts the percent `{percent}` with the plain number `{number}`; write the number as a percent, {en}",
+        f"`{op}` 把百分比 `{percent}` 与普通数字 `{number}` 放在一起；请把数字写成百分比，{zh}",
         span,
     )
 
@@ -398,16 +411,28 @@ def unknown_choice(value: str, name: str, choices: tuple[str, ...], span: Span) 
     )
 
 
-def literal_needs_percent(what: Phrase, text: str, span: Span) -> Diagnostic:
+def literal_needs_percent(what: Phrase, text: str, span: Span, value: Decimal | None = None) -> Diagnostic:
+    en, zh = _as_percent(text, value)
     return error(
         codes.TYPE_ERROR,
-        f"{what[0]} `{text}` is compared with a percent; write it as a percent, e.g. `{text}%`",
-        f"{what[1]} `{text}` 与百分比比较；请写成百分比，例如 `{text}%`",
+        f"{what[0]} `{text}` is compared with a percent; write it as a percent, {en}",
+        f"{what[1]} `{text}` 与百分比比较；请写成百分比，{zh}",
         span,
     )
 
 
 def literal_not_percent(what: Phrase, text: str, kind: str, span: Span) -> Diagnostic:
+    if kind == "number":  # a plain number may be a share or percent points: removing the `%` may be wrong
+        share = fmt(Decimal(text.rstrip("%")) / 100)
+        return error(
+            codes.TYPE_ERROR,
+            f"{what[0]} `{text}` is a percent but the value it is compared with is a plain number; write `{share}` "
+            f"if the value is a share, `{text.rstrip('%')}` if it is in percent points, or declare the input "
+            "`percent` (a ratio of two amounts of one kind, `a / b`, is a percent already)",
+            f"{what[1]} `{text}` 是百分比，但比较的对象是普通数值；如该值是比例，写 `{share}`；如是百分点数，写 "
+            f"`{text.rstrip('%')}`；或把输入声明为 `percent`（同类两数之比 `a / b` 本身即百分比）",
+            span,
+        )
     return error(
         codes.TYPE_ERROR,
         f"{what[0]} `{text}` is a percent but the value it is compared with is {KIND_EN[kind]}; remove the `%`",
