@@ -403,6 +403,9 @@ class CodeGenerator:
         if not node.proportional:
             self.branch(frame, "", zero, self.record(fired, clauses.Target.MISSED, a, t), rv, "else")
             return
+        target = node.target.value if isinstance(node.target, ast.Num) else None
+        if target is None or target <= 0:  # credit in proportion needs a target above 0: else missed, never ÷ 0
+            self.branch(frame, f"{t} <= {zero}", zero, self.record(fired, clauses.Target.MISSED, a, t), rv, "elif")
         self.writeline(frame, "else:")
         inner = frame.inner()
         num, den = (a, t) if node.op in (">=", ">") else (t, a)  # higher is better: actual/target

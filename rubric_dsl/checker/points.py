@@ -11,6 +11,7 @@ from rubric_dsl.ast import sub_rules
 from rubric_dsl.checker.scope import Scope
 from rubric_dsl.diagnostics import Diagnostic
 from rubric_dsl.diagnostics import check as diag
+from rubric_dsl.printer import format_expr
 from rubric_dsl.source import Span
 
 
@@ -51,6 +52,8 @@ def _rule_shape(indicator: ast.Indicator, rule: ast.Rule) -> Iterator[Diagnostic
                 yield diag.checklist_deduction(indicator.id, deduct, indicator.weight, rule.span)
         case ast.Target(op="==", proportional=True):
             yield diag.target_equal_proportional(rule.span)
+        case ast.Target(op=op, actual=actual, target=ast.Num(value=value) as target, proportional=True) if value <= 0:
+            yield diag.target_not_positive(op, format_expr(actual), target.text, value, indicator.weight, target.span)
         case ast.Linear(points=points):
             yield from _linear_shape(indicator, rule, points)
 

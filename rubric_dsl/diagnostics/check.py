@@ -230,6 +230,37 @@ def target_equal_proportional(span: Span) -> Diagnostic:
     )
 
 
+def target_not_positive(
+    op: str, actual: str, target: str, target_value: Decimal, weight: Decimal, span: Span
+) -> Diagnostic:
+    """A proportional target at or below 0: `actual / target` has no meaning there (and 0 divides by zero)."""
+    if op in ("<=", "<"):
+        rule = (
+            f"linear {actual} {{ {target} -> {fmt(weight)}  0% -> 0 }}"
+            if target_value < 0
+            else f"target {actual} {op} {target}"
+        )
+        en = (
+            f"full points at {target} or below, none at 0 or above, in proportion between: `{rule}`"
+            if target_value < 0
+            else f"met or missed, without `proportional`: `{rule}`, or a `steps` deduction"
+        )
+        zh = (
+            f"不高于{target}得满分，不低于0不得分，其间按比例：`{rule}`"
+            if target_value < 0
+            else f"只有达到与未达到，去掉 `proportional`：`{rule}`，或用 `steps` 扣分"
+        )
+    else:
+        rule = f"linear {actual} from <the value that earns 0> to {target}"
+        en, zh = f"where credit starts: `{rule}`", f"从何值起得分：`{rule}`"
+    return error(
+        codes.TARGET_NOT_POSITIVE,
+        f"proportional credit divides by the target, which must be above 0, not `{target}`; for this target say {en}",
+        f"按比例得分要除以目标值，目标值须大于0，而不是 `{target}`；此目标请写明{zh}",
+        span,
+    )
+
+
 def judged_needs_number_input(name: str, kind: str | None, span: Span) -> Diagnostic:
     what_en = f"not {KIND_EN.get(kind, kind)}" if kind else "not an input"
     what_zh = f"而不是{KIND_ZH.get(kind, kind)}" if kind else "但它不是已声明的输入"
