@@ -425,6 +425,27 @@ class CodeGenerator:
         tier = f"{self.const(positions)}[{self.inputs[node.tier_input.id]}]"
         self.writeline(frame, f"{rv} = {self.record(fired, clauses.Judged.TIER, tier, value)}")
 
+    def visit_JudgedBy(self, node: ast.JudgedBy, frame: Frame, rv: str) -> None:
+        """The judged score as given (the reader has refused one outside the range the measure picks);
+        the record names the row the measure lies in."""
+        value, m, fired = self.inputs[node.input.id], self.temp(), clauses.JudgedByFired
+        self.bind(frame, m, node.measure)
+        arms = []
+        for index, row in enumerate(r for r in node.ranges if not r.otherwise):
+            low = f"{self.const(row.low.value)} {'<=' if row.low_closed else '<'} " if row.low else ""
+            high = f" {'<=' if row.high_closed else '<'} {self.const(row.high.value)}" if row.high else ""
+            test = f"{low}{m}{high}" if low or high else "True"
+            arms.append((test, self.scored(value, self.record(fired, clauses.JudgedBy.ROW, str(index), m, value), rv)))
+        if node.ranges[-1].otherwise:
+            record = self.record(fired, clauses.JudgedBy.OTHERWISE, str(len(arms)), m, value)
+            otherwise = self.scored(value, record, rv)
+        else:
+
+            def otherwise(inner: Frame) -> None:
+                self.writeline(inner, f"raise {self.const(NoBand)}({m})")
+
+        self.chain(frame, arms, otherwise)
+
     def visit_Formula(self, node: ast.Formula, frame: Frame, rv: str) -> None:
         value = self.expr(node.expr)
         constant = self.values.get(value)

@@ -64,6 +64,11 @@ def rule_clauses(rule: ast.Rule, prefix: Key) -> Iterator[Clause]:
         case ast.Judged(tiers=tiers) if tiers:
             for index, tier in enumerate(tiers):
                 yield Clause((*prefix, clauses.Judged.TIER, index), f"judged: tier {tier.label}", tier.span)
+        case ast.JudgedBy(ranges=ranges):
+            for index, judged_row in enumerate(ranges):
+                clause = clauses.JudgedBy.OTHERWISE if judged_row.otherwise else clauses.JudgedBy.ROW
+                text = "otherwise" if judged_row.otherwise else interval_text(judged_row)
+                yield Clause((*prefix, clause, index), f"judged by: {text}", judged_row.span)
         case ast.Conditional(arms=arms, otherwise=otherwise):
             for index, arm in enumerate(arms):
                 yield from rule_clauses(arm.rule, (*prefix, clauses.Conditional.ARM, index))
@@ -88,6 +93,9 @@ def reached_key(rule: ast.Rule, record: tuple[Any, ...], prefix: Key) -> Key:
         case ast.Judged(tiers=tiers) if tiers:
             judged = clauses.JudgedFired._make(record)
             return (*prefix, judged.clause, judged.tier)
+        case ast.JudgedBy():
+            judged_by = clauses.JudgedByFired._make(record)
+            return (*prefix, judged_by.clause, judged_by.row)
         case ast.Checklist() | ast.Steps() | ast.Target():
             return (*prefix, record[0])
     return (*prefix, type(rule).__name__.lower())

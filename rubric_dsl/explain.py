@@ -291,6 +291,36 @@ class JudgedExplainer:
 
 
 @dataclass(frozen=True, slots=True)
+class JudgedByExplainer:
+    input: str
+    measure: str
+    percent: bool
+    intervals: tuple[str, ...]  # each row's interval; "otherwise" for the `otherwise` row
+    ranges: tuple[tuple[Decimal, Decimal], ...]  # each row's range, in points
+    zh: Zh = Zh()
+
+    def explain_zh(self, record: tuple[Any, ...]) -> str:
+        fired = clauses.JudgedByFired._make(record)
+        low, high = self.ranges[fired.row]
+        shown = f"{self.zh.subject}为{show_zh(fired.measure, self.percent, self.zh.unit)}"
+        where = "不在所列档次内" if fired.clause == clauses.JudgedBy.OTHERWISE else f"属“{self.zh.parts[fired.row]}”档"
+        return f"{shown}，{where}，由评价组在{fmt(low)}—{fmt(high)}分内评定（{self.input}），得{fmt(fired.value)}分"
+
+    def explain(self, record: tuple[Any, ...]) -> str:
+        fired = clauses.JudgedByFired._make(record)
+        low, high = self.ranges[fired.row]
+        row = (
+            "matches no band: otherwise"
+            if fired.clause == clauses.JudgedBy.OTHERWISE
+            else f"∈ {self.intervals[fired.row]}"
+        )
+        return (
+            f"{self.measure} {show(fired.measure, self.percent)} {row} → judged by the evaluation group "
+            f"({self.input}) within {fmt(low)}..{fmt(high)} → {fmt(fired.value)}"
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class FormulaExplainer:
     expr: str
     weight: Decimal
@@ -428,6 +458,27 @@ def _explainer(scope: Scope, words: Wording, rule: ast.Rule, weight: Decimal) ->
             )
         case ast.Judged(input=name, tiers=tiers):
             return JudgedExplainer(_subject(scope, name), tuple(t.label for t in tiers))
+        case ast.JudgedBy(input=name, measure=measure, ranges=ranges):
+            percent = scope.kind_of(measure) == Kind.PERCENT
+            intervals = tuple(
+                "otherwise"
+                if r.otherwise
+                else show_interval(
+                    start_key(r.low.value if r.low else None, r.low_closed, False),
+                    end_key(r.high.value if r.high else None, r.high_closed, False),
+                    percent,
+                )
+                for r in ranges
+            )
+            zh = _zh(words, measure, *("其余" if r.otherwise else words.judged_interval(r, measure) for r in ranges))
+            return JudgedByExplainer(
+                _subject(scope, name),
+                _subject(scope, measure),
+                percent,
+                intervals,
+                tuple(ast.range_points(r.least, r.most, weight) for r in ranges),
+                zh,
+            )
         case ast.Formula(expr=expr):
             return FormulaExplainer(format_expr(expr), weight, Zh(words.expr(expr)))
         case ast.Conditional(arms=arms, otherwise=otherwise):

@@ -313,9 +313,9 @@ class FactValidator:
         rubric: str,
         specs: Sequence[FactSpec],
         constraints: Constraints,
-        constraint_messages: Sequence[str],
+        constraint_messages: Sequence[str | Callable[[Sequence[Any]], str]],
         constraint_facts: Sequence[str],
-        constraint_messages_zh: Sequence[str] = (),
+        constraint_messages_zh: Sequence[str | Callable[[Sequence[Any]], str]] = (),
     ) -> None:
         self._rubric = rubric
         self._specs = tuple((s.name, s.convert, s.default) for s in specs)
@@ -358,8 +358,8 @@ class FactValidator:
                     FactProblem(
                         self._constraint_facts[i],
                         "constraint",
-                        self._constraint_messages[i],
-                        self._constraint_messages_zh[i],
+                        _worded(self._constraint_messages[i], values),
+                        _worded(self._constraint_messages_zh[i], values),
                     )
                     for i in broken
                 ],
@@ -377,3 +377,8 @@ class FactValidator:
             )
             for k, name in enumerate(unknown)
         ]
+
+
+def _worded(message: str | Callable[[Sequence[Any]], str], values: Sequence[Any]) -> str:
+    """A constraint's message: as written, or worded from the values given (it names them)."""
+    return message if isinstance(message, str) else message(values)

@@ -154,6 +154,16 @@ class _Printer:
                     pad = " " * (column - display_width(label))
                     self.put(indent + 1, f"{label}{pad} {tier.low.text} .. {tier.high.text}", tier.span.line)
                 self.put(indent, "}")
+            case ast.JudgedBy(input=name, measure=measure, ranges=ranges):
+                self.put(indent, f"{lead}judged {name.id} by {format_expr(measure)} {{", rule.span.line)
+                rows = [
+                    ("otherwise" if r.otherwise else interval_text(r), f"{r.least.text} .. {r.most.text}", r.span.line)
+                    for r in ranges
+                ]
+                column = max(display_width(text) for text, _, _ in rows)
+                for text, points, line in rows:
+                    self.put(indent + 1, f"{text}{' ' * (column - display_width(text))} {points}", line)
+                self.put(indent, "}")
             case ast.Conditional(arms=arms, otherwise=otherwise):
                 if lead:
                     self.put(indent, lead + "{", rule.span.line)

@@ -632,6 +632,28 @@ class _ToAst(Transformer[Token, Any]):
         tiers = tuple(n for n in _nodes(children) if isinstance(n, ast.Tier))
         return ast.Judged(names[0], names[1] if len(names) > 1 else None, tiers, self._span(meta))
 
+    def judged_by(self, meta: Any, children: list[Any]) -> ast.JudgedBy:
+        name = _tokens(children, "NAME")[0]
+        nodes = _nodes(children)
+        ranges = tuple(n for n in nodes if isinstance(n, ast.JudgedRange))
+        return ast.JudgedBy(ast.Name(str(name), self._tspan(name)), nodes[0], ranges, self._span(meta))
+
+    def judged_range(self, meta: Any, children: list[Any]) -> ast.JudgedRange:
+        low, high, least, most = _nodes(children)
+        return ast.JudgedRange(
+            low=low,
+            low_closed=children[0].type == "LSQB",
+            high=high,
+            high_closed=children[4].type == "RSQB",
+            least=least,
+            most=most,
+            span=self._span(meta),
+        )
+
+    def judged_otherwise(self, meta: Any, children: list[Any]) -> ast.JudgedRange:
+        least, most = _nodes(children)
+        return ast.JudgedRange(None, False, None, False, least, most, self._span(meta), otherwise=True)
+
     def tier(self, meta: Any, children: list[Any]) -> ast.Tier:
         low, high = _nodes(children)
         return ast.Tier(_unquote(_tokens(children, "STRING")[0]), low, high, self._span(meta))

@@ -168,11 +168,23 @@ class _Wording:
                 return self.target(rule)
             case ast.Judged(tiers=tiers) if tiers:
                 shares = "；".join(
-                    f"{t.label}得{fmt(t.low.value * weight)}—{fmt(t.high.value * weight)}分"
-                    f"（分值的{value_text(t.low.value, True)}—{value_text(t.high.value, True)}）"
+                    f"{t.label}得{fmt(low)}—{fmt(high)}分"
+                    + (
+                        f"（分值的{value_text(t.low.value, True)}—{value_text(t.high.value, True)}）"
+                        if t.low.percent
+                        else ""
+                    )
                     for t in tiers
+                    for low, high in [ast.range_points(t.low, t.high, weight)]
                 )
                 return f"由评价组按档次评定：{shares}"
+            case ast.JudgedBy(measure=measure, ranges=ranges):
+                parts = []
+                for row in ranges:
+                    low, high = ast.range_points(row.least, row.most, weight)
+                    where = "其余" if row.otherwise else self.judged_interval(row, measure)
+                    parts.append(f"{where}得{fmt(low)}—{fmt(high)}分")
+                return f"{self.subject(measure)}{'；'.join(parts)}，由评价组在区间内评定"
             case ast.Judged():
                 return f"由评价组评定，0至{fmt(weight)}分"
             case ast.Formula(expr=ast.Num(value=value, percent=False)):
@@ -209,6 +221,12 @@ class _Wording:
         if row.low_closed:
             return f"{low}（含）—{high}"
         return f"{low}—{high}（含）" if row.high_closed else f"{low}—{high}（均不含）"
+
+    def judged_interval(self, row: ast.JudgedRange, subject: ast.Expr) -> str:
+        """A `judged … by` row's interval, worded as a band row's."""
+        return self.interval(
+            ast.BandRow(row.low, row.low_closed, row.high, row.high_closed, Decimal(0), row.span), subject
+        )
 
     def steps(self, rule: ast.Steps) -> str:
         subject, above = rule.subject, rule.direction == "above"
@@ -334,6 +352,15 @@ class _Reasons(_Wording):
                 fired_j = clauses.JudgedFired._make(record)
                 tier = f"（{tiers[fired_j.tier].label}档）" if fired_j.clause == clauses.Judged.TIER else ""
                 return f"评价组评定{tier}{got}"
+            case ast.JudgedBy(measure=measure, ranges=ranges):
+                fired_b = clauses.JudgedByFired._make(record)
+                judged_row = ranges[fired_b.row]
+                least, most = ast.range_points(judged_row.least, judged_row.most, self.weight)
+                picked = (
+                    "不在所列档次内" if judged_row.otherwise else f"属“{self.judged_interval(judged_row, measure)}”档"
+                )
+                shown = f"{self.named(measure)}为{self.value(fired_b.measure, measure)}"
+                return f"{shown}，{picked}，由评价组在{fmt(least)}—{fmt(most)}分内评定，{got}"
             case ast.Formula(expr=expr):
                 fired_f = clauses.FormulaFired._make(record)
                 if isinstance(expr, ast.Num):

@@ -56,6 +56,24 @@ def _rule_shape(indicator: ast.Indicator, rule: ast.Rule) -> Iterator[Diagnostic
             yield diag.target_not_positive(op, format_expr(actual), target.text, value, indicator.weight, target.span)
         case ast.Linear(points=points):
             yield from _linear_shape(indicator, rule, points)
+        case ast.Judged(tiers=tiers):
+            for tier in tiers:
+                if not tier.low.percent and not tier.high.percent and tier.high.value > indicator.weight:
+                    yield diag.judged_range_invalid(
+                        indicator.id, tier.low.text, tier.high.text, indicator.weight, tier.span
+                    )
+        case ast.JudgedBy(ranges=ranges):
+            for row in ranges:
+                if not _range_valid(row.least, row.most, indicator.weight):
+                    yield diag.judged_range_invalid(
+                        indicator.id, row.least.text, row.most.text, indicator.weight, row.span
+                    )
+
+
+def _range_valid(least: ast.Num, most: ast.Num, weight: Decimal) -> bool:
+    if least.percent != most.percent or least.value > most.value or least.value < 0:
+        return False
+    return most.value <= (1 if most.percent else weight)
 
 
 def _linear_shape(

@@ -129,6 +129,16 @@ def rule_problems(scope: Scope, rule: ast.Rule) -> Iterator[Diagnostic]:
                 yield diag.judged_needs_number_input(name.id, item.kind if item else None, name.span)
             if tier_input is not None:
                 yield from _tier_problems(scope, tier_input, tiers)
+        case ast.JudgedBy(input=name, measure=measure, ranges=ranges):
+            item = scope.inputs.get(name.id)
+            if item is None or item.kind != "number":
+                yield diag.judged_needs_number_input(name.id, item.kind if item else None, name.span)
+            yield from expect(scope, measure, "numeric", keyword("judged … by"))
+            kind = scope.kind_of(measure)
+            for judged_row in ranges:
+                for end in (judged_row.low, judged_row.high):
+                    if end is not None and (problem := literal_problem(kind, end, BAND_END)):
+                        yield problem
         case ast.Conditional(arms=arms, otherwise=otherwise):
             for arm in arms:
                 yield from expect(scope, arm.condition, "flag", keyword("when"))
@@ -144,7 +154,9 @@ def _tier_problems(scope: Scope, tier_input: ast.Name, tiers: tuple[ast.Tier, ..
         yield diag.tier_input_mismatch(tier_input.id, labels, tier_input.span)
     for tier in tiers:
         ends = (tier.low, tier.high)
-        if not all(e.percent and 0 <= e.value <= 1 for e in ends) or tier.low.value > tier.high.value:
+        shares = all(e.percent and 0 <= e.value <= 1 for e in ends)
+        points = all(not e.percent and e.value >= 0 for e in ends)  # in points: the weight is checked in points.py
+        if not (shares or points) or tier.low.value > tier.high.value:
             yield diag.tier_range_invalid(tier.label, tier.span)
 
 

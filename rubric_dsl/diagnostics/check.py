@@ -285,8 +285,20 @@ def tier_input_mismatch(name: str, labels: tuple[str, ...], span: Span) -> Diagn
 def tier_range_invalid(label: str, span: Span) -> Diagnostic:
     return error(
         codes.INVALID_RULE,
-        f'tier "{label}" must be a share of the weight from low to high, e.g. `"{label}" 60% .. 80%`',
-        f'档次 "{label}" 应写成占分值的比例，从低到高，例如 `"{label}" 60% .. 80%`',
+        f'tier "{label}" must be a share of the weight from low to high, e.g. `"{label}" 60% .. 80%`, '
+        f'or points from low to high, e.g. `"{label}" 12 .. 15`',
+        f'档次 "{label}" 应写成占分值的比例，从低到高，例如 `"{label}" 60% .. 80%`；或写成分数，例如 `"{label}" 12 .. 15`',
+        span,
+    )
+
+
+def judged_range_invalid(indicator: str, least: str, most: str, weight: Decimal, span: Span) -> Diagnostic:
+    return error(
+        codes.JUDGED_RANGE,
+        f"the judged range `{least} .. {most}` of `{indicator}` must go from low to high within 0 .. {fmt(weight)} "
+        f"points (plain numbers) or 0% .. 100% of the weight (percents), both ends written alike",
+        f"`{indicator}` 的评定区间 `{least} .. {most}` 应从低到高，在 0 .. {fmt(weight)} 分之内（写分数），"
+        "或在分值的 0% .. 100% 之内（写百分比），两端写法一致",
         span,
     )
 

@@ -1,0 +1,185 @@
+"""The rules of issue 11 (docs/rules-more.md): expert ranges chosen by a measurement (`judged … by`),
+judged tiers in points, pro-rata steps, ratios of two amounts, targets at or below 0, readable numbers."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import rubric_dsl
+from rubric_dsl.coverage import Coverage
+from rubric_dsl.errors import InvalidFacts
+from rubric_dsl.formatter import format_source
+from rubric_dsl.wording import readable
+from tests.conftest import compile_text, one_indicator
+
+RATE = 'input rate percent "完成率" range 0% .. 100%'
+
+# --- judged … by: the measure picks the range -------------------------------------------------------
+
+JUDGED_BY = """judged quality_score by rate {
+      [90%, ∞)   16 .. 20
+      [70%, 90%) 10 .. 15
+      otherwise  0 .. 9
+    }"""
+JUDGED_INPUTS = f'{RATE}\n  input quality_score number "质量评分"'
+RANGES = [
+    ((Decimal("0.9"), None), (16, 20)),
+    ((Decimal("0.7"), Decimal("0.9")), (10, 15)),
+    ((None, Decimal("0.7")), (0, 9)),
+]
+
+
+def _expected_range(rate: Decimal) -> tuple[int, int]:
+    for (low, high), points in RANGES:
+        if (low is None or rate >= low) and (high is None or rate < high):
+            return points
+    raise AssertionError(rate)
+
+
+@pytest.fixture(scope="module")
+def judged_by() -> rubric_dsl.CompiledRubric:
+    return compile_text(one_indicator(JUDGED_BY, JUDGED_INPUTS, "20"))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(0, 1000), st.integers(0, 80))
+def test_judged_by_accepts_exactly_the_scores_inside_the_picked_range(rate_tenths: int, score_quarters: int) -> None:
+    rubric = compile_text(one_indicator(JUDGED_BY, JUDGED_INPUTS, "20"))
+    rate, score = Decimal(rate_tenths) / 10, Decimal(score_quarters) / 4
+    low, high = _expected_range(rate / 100)
+    facts = {"rate": str(rate), "quality_score": str(score)}
+    if low <= score <= high:
+        result = rubric.score(facts)
+        assert result.total == score  # the judged score stands as given (rounded to the cent, as every score)
+    else:
+        with pytest.raises(InvalidFacts) as refused:
+            rubric.score(facts)
+        [problem] = refused.value.problems
+        assert problem.fact == "quality_score" and problem.reason == "constraint"
+        assert f"`quality_score` = {rubric_dsl.diagnostics.fmt(score)}" in problem.message
+        assert f"rate = {rubric_dsl.diagnostics.fmt(rate)}%" in problem.message
+        assert f"{low}..{high} points" in problem.message
+        assert "完成率" in problem.message_zh and f"{low}—{high}分" in problem.message_zh
+
+
+def test_judged_by_explains_the_range_and_the_score(judged_by: rubric_dsl.CompiledRubric) -> None:
+    result = judged_by.score({"rate": "80", "quality_score": "12"})
+    [indicator] = result.indicators
+    assert indicator.explanation == (
+        "完成率 80% ∈ [70%, 90%) → judged by the evaluation group (质量评分) within 10..15 → 12"
+    )
+    [zh] = result.indicators_in("zh")
+    assert zh.explanation == "完成率为80%，属“70%（含）—90%”档，由评价组在10—15分内评定（质量评分），得12分"
+    [lost] = result.lost_in("zh")
+    assert lost.reason == zh.explanation
+    coverage = Coverage(judged_by)
+    for facts in ({"rate": "95", "quality_score": "20"}, {"rate": "80", "quality_score": "10"}):
+        coverage.add(judged_by.score(facts))
+    assert [c.label for c in coverage.missed()] == ["judged by: otherwise"]
+    coverage.add(judged_by.score({"rate": "10", "quality_score": "0"}))
+    assert coverage.missed() == []
+
+
+def test_judged_by_refuses_a_score_past_the_weight_before_the_range(judged_by: rubric_dsl.CompiledRubric) -> None:
+    with pytest.raises(InvalidFacts) as refused:
+        judged_by.score({"rate": "95", "quality_score": "21"})
+    assert [p.reason for p in refused.value.problems] == ["out_of_range"]
+
+
+def test_tiers_may_be_written_in_points() -> None:
+    rule = 'judged s tiers tier { "优" 16 .. 20  "良" 12 .. 15  "差" 0 .. 11 }'
+    inputs = 'input s number "评分"\n  input tier choice("优", "良", "差") "档次"'
+    rubric = compile_text(one_indicator(rule, inputs, "20"))
+    assert rubric.score({"s": "13", "tier": "良"}).total == 13
+    with pytest.raises(InvalidFacts, match=r"良 12\.\.15"):
+        rubric.score({"s": "16", "tier": "良"})
+
+
+# --- steps … prorata ---------------------------------------------------------------------------------
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(0, 10000), st.sampled_from(["0.5", "1", "2", "3"]), st.sampled_from(["0.5", "1", "2"]))
+def test_prorata_steps_equal_the_exact_formula(rate_hundredths: int, step: str, deduct: str) -> None:
+    rule = f"steps rate below 100% deduct {deduct} per {step}% prorata"
+    rubric = compile_text(one_indicator(rule, RATE, "10"))
+    rate = Decimal(rate_hundredths) / 100
+    exact = Decimal(10) - (Decimal(100) - rate) * Decimal(deduct) / Decimal(step)
+    expected = max(exact, Decimal(0)).quantize(Decimal("0.01"), "ROUND_HALF_UP")
+    assert rubric.score({"rate": str(rate)}).total == expected
+
+
+def test_prorata_reads_as_written_and_round_trips() -> None:
+    text = one_indicator("steps rate below 100% deduct 1 per 1% prorata", RATE)
+    rubric = compile_text(text)
+    result = rubric.score({"rate": "99.5"})
+    assert result.total == Decimal("9.5")
+    assert result.indicators[0].explanation == "完成率 99.5% < 100%: 0.5 steps of 1% pro rata × 1 → 10 − 0.5 = 9.5"
+    formatted, problems = format_source(text)
+    assert problems == [] and formatted is not None and "per 1% prorata" in formatted
+    assert format_source(formatted)[0] == formatted
+
+
+# --- ratios of two amounts --------------------------------------------------------------------------
+
+MONEY = 'input expense money "支出" unit "万元"\n  input budget money "预算" unit "万元"'
+
+
+def test_a_ratio_of_two_amounts_compares_with_percents_as_written() -> None:
+    rule = "bands expense / budget { [95%, 100%] 5  otherwise 0 }"
+    rubric = compile_text(one_indicator(rule, MONEY, "5"))
+    assert rubric.score({"expense": "96", "budget": "100"}).total == 5
+    assert rubric.score({"expense": "130", "budget": "100"}).total == 0  # 130% is above 100%, not 1.3 ≤ 100
+    explanation = rubric.score({"expense": "102", "budget": "99"}).indicators[0].explanation
+    assert "103.03%" in explanation
+
+
+@pytest.mark.parametrize(
+    ("rule", "wanted"),
+    [
+        ("bands expense / budget { [95, ∞) 5  otherwise 0 }", "e.g. `95%`"),
+        ("bands expense / budget { [0.95, ∞) 5  otherwise 0 }", "`95%` if the share 0.95 is meant"),
+        ("points if expense / budget >= 1.2 then 5 else 0", "write the number as a percent, e.g. `1.2%`"),
+    ],
+)
+def test_a_ratio_compared_with_a_plain_number_is_refused_with_readings_that_are_right(rule: str, wanted: str) -> None:
+    messages = [d.message for d in rubric_dsl.check_source(one_indicator(rule, MONEY, "5"), "r.rubric")]
+    assert any(wanted in m for m in messages), messages
+    assert not any("remove the `%`" in m for m in messages)
+
+
+def test_min_of_one_and_a_ratio_is_the_whole() -> None:
+    rubric = compile_text(one_indicator("proportional min(1, expense / budget)", MONEY, "5"))
+    assert rubric.score({"expense": "120", "budget": "100"}).total == 5
+
+
+def test_numbers_are_shown_at_a_readable_precision() -> None:
+    assert readable(Decimal("8.017625")) == "8.017625"
+    assert readable(Decimal(1) / 3) == "0.3333"
+    assert readable(Decimal(10300) / 99, 2) == "104.04"
+
+
+# --- targets at or below 0 ------------------------------------------------------------------------------
+
+
+def test_a_literal_target_at_or_below_zero_with_proportional_credit_is_refused_with_the_rule_to_write() -> None:
+    inputs = 'input change percent "三公经费变动率" range -100% .. 100%'
+    found = rubric_dsl.check_source(one_indicator("target change <= -30% proportional", inputs, "4"), "r.rubric")
+    assert [d.code for d in found] == ["rubric_target_not_positive"]
+    fixed = one_indicator("linear change { -30% -> 4  0% -> 0 }", inputs, "4")
+    rubric = compile_text(fixed)
+    assert [rubric.score({"change": c}).total for c in ("-40", "-30", "-15", "0", "20")] == [4, 4, 2, 0, 0]
+
+
+@pytest.mark.parametrize("op", ["<=", ">="])
+def test_a_target_known_at_scoring_time_never_divides_by_zero(op: str) -> None:
+    inputs = 'input actual number "实际"\n  input goal number "目标"'
+    rubric = compile_text(one_indicator(f"target actual {op} goal proportional", inputs, "4"))
+    for actual, goal in (("0", "-1"), ("1", "0"), ("0", "0"), ("-2", "-1"), ("3", "-5")):
+        result = rubric.score({"actual": actual, "goal": goal})
+        met = Decimal(actual) <= Decimal(goal) if op == "<=" else Decimal(actual) >= Decimal(goal)
+        assert result.total == (4 if met else 0)
