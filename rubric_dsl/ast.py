@@ -278,6 +278,7 @@ class Indicator:
     rule: Rule
     override: bool
     span: Span
+    applicable: Expr | None = None  # `applicable when COND`: not applicable (不适用) when COND is false
 
 
 @dataclass(frozen=True, slots=True)
@@ -288,6 +289,15 @@ class Section:
     children: tuple[Section | Indicator, ...]
     abstract: bool
     override: bool
+    span: Span
+    applicable: Expr | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NotApplicable:
+    """`not_applicable share | rescale | full`: what the weight of an item that is not applicable becomes."""
+
+    mode: Literal["share", "rescale", "full"]
     span: Span
 
 
@@ -342,6 +352,7 @@ class Rubric:
     body: tuple[Node, ...]
     grades: Grades | None
     span: Span
+    not_applicable: NotApplicable | None = None
 
 
 # --- shared walks: every pass that visits expressions or nested rules goes through these

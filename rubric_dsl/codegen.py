@@ -47,8 +47,10 @@ from decimal import (
 from typing import Any, NamedTuple
 
 from rubric_dsl import ast, clauses
+from rubric_dsl.applicable import Reweigher
 from rubric_dsl.ast import rule_exprs, walk_expr
 from rubric_dsl.checker import CheckedRubric
+from rubric_dsl.checker.scope import applicable_exprs
 from rubric_dsl.reader import FactReader
 from rubric_dsl.source import Span
 
@@ -225,7 +227,8 @@ class CodeGenerator:
             self.writeline(frame.inner(), f"{self.lets[name]} = {poison}(error)")
 
     def rule_exprs(self) -> list[ast.Expr]:
-        return [e for indicator, _ in self.checked.scope.indicators for e in rule_exprs(indicator.rule)]
+        scope = self.checked.scope
+        return [*(e for indicator, _ in scope.indicators for e in rule_exprs(indicator.rule)), *applicable_exprs(scope)]
 
     # --- points
 
@@ -494,13 +497,26 @@ class CodeGenerator:
         total_rounding = rounding.get("total")
         self.writeline(frame, "_i = -1")
         self.writeline(frame, "try:")
+        policy = rubric.not_applicable
+        if policy is not None:
+            self.visit_applicable_flags(frame.inner())
         for k, (indicator, _) in enumerate(scope.indicators):
             at = f"{indicator.span.path}:{indicator.span.line}".encode("unicode_escape").decode("ascii")
             inner = Frame(frame.indent + 1, self.const(indicator.weight), indicator.weight, f"q{k}", f"p{k}")
             inner = replace(inner, rounding=indicator_rounding)
             self.writeline(inner, f"# indicator {indicator.id} ({at})")
             self.writeline(inner, f"_i = {k}")
-            self.visit_rule(indicator.rule, inner, f"r{k}")
+            if policy is None:
+                self.visit_rule(indicator.rule, inner, f"r{k}")
+                continue
+            self.writeline(inner, f"if c{k}:")
+            self.visit_rule(indicator.rule, inner.inner(), f"r{k}")
+            self.writeline(inner, "else:")  # not applicable: never scored, its facts never read
+            unscored = inner.weight if policy.mode == "full" else self.const(ZERO)
+            self.writeline(inner.inner(), f"q{k} = p{k} = {unscored}")
+            self.writeline(inner.inner(), f"r{k} = None")
+        if policy is not None:
+            self.visit_reweigh(frame.inner(), indicator_rounding)
         self.writeline(frame, "except ArithmeticError as error:")
         self.writeline(frame.inner(), f"raise {self.const(Failed)}(_i, error) from None")
         index = {indicator.id: k for k, (indicator, _) in enumerate(scope.indicators)}
@@ -534,7 +550,50 @@ class CodeGenerator:
             return "(" + "".join(f"{prefix}{i}, " for i in range(count)) + ")"
 
         n, m = len(scope.indicators), len(scope.sections)
-        self.writeline(frame, f"return {tup('p', n)}, {tup('q', n)}, {tup('r', n)}, {tup('s', m)}, total, grade")
+        applied = ", applied" if rubric.not_applicable is not None else ""
+        self.writeline(
+            frame, f"return {tup('p', n)}, {tup('q', n)}, {tup('r', n)}, {tup('s', m)}, total, grade{applied}"
+        )
+
+    def visit_applicable_flags(self, frame: Frame) -> None:
+        """`b{j}` per section and `c{k}` per indicator: whether its own `applicable when` holds (True without one)."""
+        scope = self.checked.scope
+        for j, (section, _) in enumerate(scope.sections):
+            self.writeline(frame, f"b{j} = {self.condition(section.applicable)}")
+        sections = {section.id: j for j, (section, _) in enumerate(scope.sections)}
+        for j, (_, parent) in enumerate(scope.sections):  # a parent before its children
+            if parent is not None:
+                self.writeline(frame, f"b{j} = b{j} and b{sections[parent.id]}")
+        for k, (indicator, parent) in enumerate(scope.indicators):
+            own = self.condition(indicator.applicable)
+            self.writeline(frame, f"c{k} = {own}" if parent is None else f"c{k} = {own} and b{sections[parent.id]}")
+
+    def condition(self, expr: ast.Expr | None) -> str:
+        return "True" if expr is None else self.expr(expr)
+
+    def visit_reweigh(self, frame: Frame, rounding: ast.Rounding) -> None:
+        """The points and weights once the items that are not applicable are taken out (see `applicable.py`)."""
+        scope, policy = self.checked.scope, self.checked.rubric.not_applicable
+        assert policy is not None
+        sections = {section.id: j for j, (section, _) in enumerate(scope.sections)}
+        reweigh = Reweigher(
+            policy.mode,
+            scope.total,
+            rounding.step,
+            MODES[rounding.mode],
+            tuple(i.weight for i, _ in scope.indicators),
+            tuple(sections[p.id] if p else None for _, p in scope.indicators),
+            tuple(s.weight for s, _ in scope.sections),
+            tuple(sections[p.id] if p else None for _, p in scope.sections),
+        )
+        n, m = len(scope.indicators), len(scope.sections)
+        ps = "".join(f"p{k}, " for k in range(n))
+        self.writeline(frame, f"_i = {max(n - 1, 0)}")
+        self.writeline(
+            frame,
+            f"({ps}), applied = {self.const(reweigh)}(({''.join(f'b{j}, ' for j in range(m))}), "
+            f"({''.join(f'c{k}, ' for k in range(n))}), ({''.join(f'q{k}, ' for k in range(n))}), ({ps}))",
+        )
 
     # --- reading facts
 

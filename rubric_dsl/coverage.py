@@ -108,6 +108,11 @@ class Coverage:
 
     def clauses(self) -> list[Clause]:
         found = [c for i in self._indicators() for c in rule_clauses(i.rule, (i.id,))]
+        found.extend(
+            Clause((node.id, "not applicable"), f"{node.id} not applicable", node.applicable.span)
+            for node in self._conditional()
+            if node.applicable is not None
+        )
         grades = self.rubric.tree.grades
         if grades is not None:
             found.extend(Clause(("grade", row.label), f"grade {row.label}", row.span) for row in grades.rows)
@@ -123,9 +128,28 @@ class Coverage:
 
         return walk(self.rubric.tree.body)
 
+    def _conditional(self) -> Iterator[ast.Node]:
+        """Every section and indicator, in rubric order, for their `applicable when` clauses."""
+
+        def walk(nodes: Iterable[ast.Node]) -> Iterator[ast.Node]:
+            for node in nodes:
+                yield node
+                if isinstance(node, ast.Section):
+                    yield from walk(node.children)
+
+        return walk(self.rubric.tree.body)
+
     def add(self, result: Result) -> None:
         for indicator, record in zip(self._indicators(), result.records, strict=True):
+            if record is None:  # not applicable (不适用): its rule did not run
+                self.reached.add((indicator.id, "not applicable"))
+                continue
             self.reached.add(reached_key(indicator.rule, record, (indicator.id,)))
+        if result.applied is not None:
+            sections = [s for s in self._conditional() if isinstance(s, ast.Section)]
+            for section, applicable in zip(sections, result.applied.section_applicable, strict=True):
+                if not applicable:
+                    self.reached.add((section.id, "not applicable"))
         self.reached.add(("grade", result.grade))
 
     def missed(self) -> list[Clause]:

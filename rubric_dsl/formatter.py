@@ -83,6 +83,8 @@ class _Printer:
             self.put(1, f"{field.key} {value}", field.span.line)
         for rounding in sorted(rubric.rounding, key=lambda r: r.scope != "indicator"):
             self.put(1, f"round {rounding.scope} {rounding.step} {rounding.mode}", rounding.span.line)
+        if rubric.not_applicable is not None:
+            self.put(1, f"not_applicable {rubric.not_applicable.mode}", rubric.not_applicable.span.line)
         self._group([(self._input_text(i), i.span.line) for i in rubric.inputs])
         self._group([(self._constraint_text(c), c.span.line) for c in rubric.constraints])
         self._group([(self._let_text(let), let.span.line) for let in rubric.lets])
@@ -128,8 +130,9 @@ class _Printer:
 
     def node(self, node: ast.Node, indent: int) -> None:
         prefix = "override " if node.override else ""
+        when = f" applicable when {format_expr(node.applicable)}" if node.applicable is not None else ""
         if isinstance(node, ast.Section):
-            head = f"{prefix}section {node.id} {quote(node.label)} {node.weight}"
+            head = f"{prefix}section {node.id} {quote(node.label)} {node.weight}{when}"
             if node.abstract:
                 self.put(indent, f"{head} abstract", node.span.line)
                 return
@@ -138,7 +141,7 @@ class _Printer:
                 self.node(child, indent + 1)
             self.put(indent, "}")
             return
-        self.put(indent, f"{prefix}indicator {node.id} {quote(node.label)} {node.weight} {{", node.span.line)
+        self.put(indent, f"{prefix}indicator {node.id} {quote(node.label)} {node.weight}{when} {{", node.span.line)
         self.rule(node.rule, indent + 1)
         self.put(indent, "}")
 

@@ -165,6 +165,7 @@ def merge(parent: ast.Rubric, child: ast.Rubric) -> tuple[ast.Rubric, list[Diagn
         lets=lets,
         body=body,
         grades=grades,
+        not_applicable=child.not_applicable or parent.not_applicable,
     )
     return merged, problems
 

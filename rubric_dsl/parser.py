@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
 from importlib import resources
@@ -358,6 +359,13 @@ def _unquote(token: Token) -> str:
 _CMP = {"≥": ">=", "≤": "<=", "≠": "!="}
 
 
+@dataclass(frozen=True, slots=True)
+class _Applicable:
+    """`applicable when COND`, until its indicator or section takes it."""
+
+    expr: ast.Expr
+
+
 @v_args(meta=True)
 class _ToAst(Transformer[Token, Any]):
     """Builds the syntax tree; it judges nothing but the length of numbers (all semantic errors are the
@@ -409,6 +417,7 @@ class _ToAst(Transformer[Token, Any]):
             body=tuple(i for i in body if isinstance(i, ast.Section | ast.Indicator)),
             grades=grades[-1] if grades else None,
             span=self._span(meta),
+            not_applicable=next((i for i in reversed(body) if isinstance(i, ast.NotApplicable)), None),
         )
 
     def rubric_id(self, meta: Any, children: list[Any]) -> ast.Name:
@@ -524,7 +533,8 @@ class _ToAst(Transformer[Token, Any]):
     # --- tree
 
     def section(self, meta: Any, children: list[Any]) -> ast.Section:
-        nodes = _nodes(children)
+        applicable = [n.expr for n in _nodes(children) if isinstance(n, _Applicable)]
+        nodes = [n for n in _nodes(children) if not isinstance(n, _Applicable)]
         weight, body = nodes[0], nodes[1]
         return ast.Section(
             id=str(_tokens(children, "NAME")[0]),
@@ -534,6 +544,7 @@ class _ToAst(Transformer[Token, Any]):
             abstract=body is None,
             override=bool(_tokens(children, "OVERRIDE")),
             span=self._span(meta),
+            applicable=applicable[0] if applicable else None,
         )
 
     def section_children(self, meta: Any, children: list[Any]) -> list[Any]:
@@ -543,7 +554,8 @@ class _ToAst(Transformer[Token, Any]):
         return None
 
     def indicator(self, meta: Any, children: list[Any]) -> ast.Indicator:
-        nodes = _nodes(children)
+        applicable = [n.expr for n in _nodes(children) if isinstance(n, _Applicable)]
+        nodes = [n for n in _nodes(children) if not isinstance(n, _Applicable)]
         return ast.Indicator(
             id=str(_tokens(children, "NAME")[0]),
             label=_unquote(_tokens(children, "STRING")[0]),
@@ -551,7 +563,14 @@ class _ToAst(Transformer[Token, Any]):
             rule=nodes[1],
             override=bool(_tokens(children, "OVERRIDE")),
             span=self._span(meta),
+            applicable=applicable[0] if applicable else None,
         )
+
+    def applicable(self, meta: Any, children: list[Any]) -> _Applicable:
+        return _Applicable(_nodes(children)[0])
+
+    def not_applicable(self, meta: Any, children: list[Any]) -> ast.NotApplicable:
+        return ast.NotApplicable(cast(Any, str(children[1])), self._span(meta))
 
     def weight(self, meta: Any, children: list[Any]) -> Decimal:
         return self._decimal(children[0])

@@ -15,10 +15,12 @@ from decimal import Decimal, DivisionByZero, InvalidOperation, getcontext, setco
 from typing import Any
 
 from rubric_dsl import ast
+from rubric_dsl.applicable import NothingApplicable
 from rubric_dsl.checker import CheckedRubric
 from rubric_dsl.codegen import CONTEXT, DEFAULT_ROUNDING, Failed, NoBand, generate
-from rubric_dsl.errors import EvaluationError
+from rubric_dsl.errors import EvaluationError, InvalidFacts
 from rubric_dsl.explain import explainer
+from rubric_dsl.facts import NotGiven
 from rubric_dsl.printer import format_expr
 from rubric_dsl.reader import fact_reader
 from rubric_dsl.results import Plan, Result
@@ -55,6 +57,7 @@ class SectionInfo:
     weight: Decimal
     parent: str | None
     depth: int
+    applicable: str | None = None  # the `applicable when` condition as written
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +67,7 @@ class IndicatorInfo:
     weight: Decimal
     section: str | None
     rule: str
+    applicable: str | None = None  # the `applicable when` condition as written
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,11 +113,16 @@ class CompiledRubric:
         for section, parent in scope.sections:
             parent_id = parent.id if parent else None
             depth[section.id] = depth[parent_id] + 1
-            self.sections.append(SectionInfo(section.id, section.label, section.weight, parent_id, depth[section.id]))
+            self.sections.append(
+                SectionInfo(
+                    section.id, section.label, section.weight, parent_id, depth[section.id], _condition(section)
+                )
+            )
         self.indicators = [
-            IndicatorInfo(i.id, i.label, i.weight, p.id if p else None, type(i.rule).__name__.lower())
+            IndicatorInfo(i.id, i.label, i.weight, p.id if p else None, type(i.rule).__name__.lower(), _condition(i))
             for i, p in scope.indicators
         ]
+        self.not_applicable = rubric.not_applicable.mode if rubric.not_applicable else None
         self.grades = [GradeInfo(r.label, r.minimum) for r in rubric.grades.rows] if rubric.grades else []
         reader = fact_reader(checked)
         self._program = generate(checked, reader)
@@ -135,6 +144,7 @@ class CompiledRubric:
             section_parents=tuple(s.parent for s in self.sections),
             grade_labels=tuple(g.label for g in self.grades),
             rounding=f"round {indicator_rounding.step} {indicator_rounding.mode}",
+            not_applicable=rubric.not_applicable.mode if rubric.not_applicable else None,
         )
 
     @property
@@ -159,6 +169,8 @@ class CompiledRubric:
             if scored is None:  # not the usual spellings, or not good: the validator reads them or says why
                 scored = self._score_values(self._validator.validate(facts, allow_extra_facts))
         except Failed as failure:
+            if isinstance(failure.cause, NotGiven):  # a fact left out, read by an item that is applicable after all
+                raise InvalidFacts(self.id, [failure.cause.problem()]) from None
             raise EvaluationError(self.id, self.indicators[failure.indicator].id, _cause(failure.cause)) from None
         finally:
             setcontext(caller)
@@ -172,7 +184,13 @@ def _cause(error: BaseException) -> str:
         return "division by zero with these facts; guard it, e.g. `when x == 0 => points 0`"
     if isinstance(error, NoBand):
         return f"value {error.args[0]} matches no band"
+    if isinstance(error, NothingApplicable):
+        return "no indicator is applicable with these facts: there is no weight to score"
     return f"arithmetic failed ({type(error).__name__}) with these facts"
+
+
+def _condition(node: ast.Node) -> str | None:
+    return format_expr(node.applicable) if node.applicable is not None else None
 
 
 def _input_info(item: ast.Input) -> InputInfo:

@@ -9,19 +9,19 @@ judged score within the tier its record names (one added constraint per tiered r
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from rubric_dsl import ast
-from rubric_dsl.ast import sub_rules, walk_expr
+from rubric_dsl.ast import rule_exprs, sub_rules, walk_expr
 from rubric_dsl.checker import CheckedRubric
 from rubric_dsl.checker.bands import end_key, start_key
 from rubric_dsl.checker.bands import show as show_interval
-from rubric_dsl.checker.scope import Kind, Scope
+from rubric_dsl.checker.scope import Kind, Scope, applicable_exprs
 from rubric_dsl.diagnostics import fmt
-from rubric_dsl.facts import MISSING, FactSpec, FactValidator, NumberRule, fact_spec, number_rule
+from rubric_dsl.facts import MISSING, Absent, FactSpec, FactValidator, NumberRule, fact_spec, number_rule
 from rubric_dsl.printer import format_expr
 from rubric_dsl.wording import Wording
 
@@ -62,20 +62,66 @@ class FactReader:
 def fact_reader(checked: CheckedRubric) -> FactReader:
     rubric, scope = checked.rubric, checked.scope
     rules = _number_rules(rubric, scope)
-    specs = {
-        item.name: fact_spec(item.name, item.kind, rules.get(item.name), item.choices, _default(item))
-        for item in rubric.inputs
-    }
     constraints = [*rubric.constraints, *_tier_constraints(scope)]
     worded: dict[int, tuple[Message, Message]] = {}
-    names = list(specs)
+    names = [item.name for item in rubric.inputs]
     for indicator, _ in scope.indicators:
         for rule in sub_rules(indicator.rule):
             if isinstance(rule, ast.JudgedBy):
                 constraint, en, zh = _judged_by_constraint(scope, rule, indicator.weight, names)
                 worded[len(constraints)] = (en, zh)
                 constraints.append(constraint)
+    optional = _read_only_where_applicable(scope, constraints)
+    specs = {
+        item.name: fact_spec(
+            item.name,
+            item.kind,
+            rules.get(item.name),
+            item.choices,
+            Absent(item.name) if item.name in optional and item.default is None else _default(item),
+        )
+        for item in rubric.inputs
+    }
     return FactReader(rubric.id, specs, tuple(constraints), worded=worded)
+
+
+def _read_only_where_applicable(scope: Scope, constraints: list[ast.Constraint]) -> set[str]:
+    """The inputs that only items which may be not applicable read (through lets too): a request may leave
+    them out, and is refused naming one only if an applicable item reads it (`facts.Absent`)."""
+
+    def read(exprs: Iterable[ast.Expr]) -> set[str]:
+        found: set[str] = set()
+        pending = list(exprs)
+        seen: set[str] = set()
+        while pending:
+            for node in walk_expr(pending.pop()):
+                if isinstance(node, ast.Name) and node.id in scope.inputs:
+                    found.add(node.id)
+                elif isinstance(node, ast.Name) and node.id in scope.lets and node.id not in seen:
+                    seen.add(node.id)
+                    pending.append(scope.lets[node.id].expr)
+        return found
+
+    if scope.rubric.not_applicable is None:
+        return set()
+    parents = {section.id: parent for section, parent in scope.sections}
+
+    def conditional(node: ast.Indicator, parent: ast.Section | None) -> bool:
+        while parent is not None:
+            if parent.applicable is not None:
+                return True
+            parent = parents[parent.id]
+        return node.applicable is not None
+
+    always = read([*(c.expr for c in constraints), *applicable_exprs(scope)])
+    sometimes: set[str] = set()
+    for indicator, parent in scope.indicators:
+        names = read(rule_exprs(indicator.rule))
+        if conditional(indicator, parent):
+            sometimes |= names
+        else:
+            always |= names
+    return sometimes - always
 
 
 def _default(item: ast.Input) -> Any:

@@ -13,8 +13,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from rubric_dsl.applicable import Applied
 from rubric_dsl.diagnostics import Language, fmt
 from rubric_dsl.explain import Explainer
+from rubric_dsl.wording import readable
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +27,8 @@ class IndicatorResult:
     max_points: Decimal
     explanation: str
     section: str | None
+    applicable: bool = True  # False: not applicable (不适用); `max_points` is then the weight it was given
+    weight: Decimal | None = None  # the nominal weight, when the rubric declares `not_applicable`
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +55,8 @@ class SectionResult:
     points: Decimal
     max_points: Decimal
     parent: str | None
+    applicable: bool = True
+    weight: Decimal | None = None  # the nominal weight, when the rubric declares `not_applicable`
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +77,7 @@ class Plan:
     section_parents: tuple[str | None, ...]
     grade_labels: tuple[str, ...]
     rounding: str
+    not_applicable: str | None = None  # the rubric's policy: share, rescale or full
 
 
 ROUNDING_ZH = {
@@ -99,6 +106,7 @@ class Result:
         "_raws",
         "_records",
         "_sections",
+        "applied",
         "grade",
         "total",
     )
@@ -112,8 +120,10 @@ class Result:
         sections: Sequence[Decimal],
         total: Decimal,
         grade: int,
+        applied: Applied | None = None,
     ) -> None:
         self._plan = plan
+        self.applied = applied  # the weights actually used, when the rubric declares `not_applicable`
         self._points = points
         self._raws = raws
         self._records = records
@@ -159,8 +169,10 @@ class Result:
                 plan.section_ids,
                 plan.section_labels,
                 self._sections,
-                plan.section_weights,
+                plan.section_weights if self.applied is None else self.applied.section_weights,
                 plan.section_parents,
+                (True,) * len(plan.section_ids) if self.applied is None else self.applied.section_applicable,
+                (None,) * len(plan.section_ids) if self.applied is None else plan.section_weights,
                 strict=True,
             )
         ]
@@ -180,7 +192,21 @@ class Result:
         return self._indicators_zh
 
     def _build(self, lang: Language) -> list[IndicatorResult]:
-        plan = self._plan
+        plan, applied = self._plan, self.applied
+        if applied is not None:
+            return [
+                IndicatorResult(
+                    plan.indicator_ids[i],
+                    plan.indicator_labels[i],
+                    points,
+                    applied.indicator_weights[i],
+                    self._explain(i) if lang == "en" else self._explain_zh(i),
+                    plan.indicator_sections[i],
+                    applied.indicator_applicable[i],
+                    plan.indicator_weights[i],
+                )
+                for i, points in enumerate(self._points)
+            ]
         return [
             IndicatorResult(
                 plan.indicator_ids[i],
@@ -208,18 +234,55 @@ class Result:
         return sorted(lost, key=lambda item: -item.lost)
 
     def _explain(self, index: int) -> str:
+        if self._records[index] is None:
+            return self._not_applicable(index, "en")
         text = self._plan.explainers[index].explain(self._records[index])
         points, raw = self._points[index], self._raws[index]
+        nominal = self._plan.indicator_weights[index]
+        if self.applied is not None and self.applied.indicator_weights[index] != nominal:
+            weight = self.applied.indicator_weights[index]
+            return (
+                f"{text}; re-weighted {fmt(nominal)} → {fmt(weight)} "
+                f"(not applicable items: {self._plan.not_applicable}): "
+                f"{readable(raw)} × {fmt(weight)} / {fmt(nominal)} → {fmt(points)} ({self._plan.rounding})"
+            )
         if points != raw:
             text += f" → {fmt(points)} ({self._plan.rounding})"
         return text
 
     def _explain_zh(self, index: int) -> str:
+        if self._records[index] is None:
+            return self._not_applicable(index, "zh")
         text = self._plan.explainers[index].explain_zh(self._records[index])
         points, raw = self._points[index], self._raws[index]
+        nominal = self._plan.indicator_weights[index]
+        if self.applied is not None and self.applied.indicator_weights[index] != nominal:
+            weight = self.applied.indicator_weights[index]
+            how = "分摊" if self._plan.not_applicable == "share" else "折算"
+            return (
+                f"{text}；因有不适用项，本项分值由{fmt(nominal)}分按比例{how}为{fmt(weight)}分，"
+                f"得分{readable(raw)}×{fmt(weight)}÷{fmt(nominal)}，{rounding_zh(self._plan.rounding)}为{fmt(points)}分"
+            )
         if points != raw:
             text += f"，{rounding_zh(self._plan.rounding)}为{fmt(points)}分"
         return text
+
+    def _not_applicable(self, index: int, lang: Language) -> str:
+        weight = self._plan.indicator_weights[index]
+        policy = self._plan.not_applicable
+        if lang == "zh":
+            then = {
+                "share": "其分值按比例分摊到同级其他指标",
+                "rescale": "总分按适用指标的分值折算为满分制",
+                "full": f"按满分计（{fmt(weight)}分）",
+            }
+            return f"不适用，{then.get(policy or '', '')}"
+        then_en = {
+            "share": f"its weight {fmt(weight)} is shared among its siblings",
+            "rescale": "the total is rescaled over the applicable weight",
+            "full": f"full marks → {fmt(weight)}",
+        }
+        return f"not applicable: {then_en.get(policy or '', '')}"
 
     def to_dict(self, lang: Language = "en") -> dict[str, Any]:
         """The CLI's `--format json` and the service's response, decimals as strings."""
@@ -231,6 +294,7 @@ class Result:
             "grade": self.grade,
             "sections": [
                 {"id": s.id, "label": s.label, "points": fmt(s.points), "max_points": fmt(s.max_points)}
+                | _weights(s.applicable, s.weight)
                 for s in self.sections
             ],
             "indicators": [
@@ -241,6 +305,7 @@ class Result:
                     "max_points": fmt(i.max_points),
                     "explanation": i.explanation,
                 }
+                | _weights(i.applicable, i.weight)
                 for i in self.indicators_in(lang)
             ],
             "lost": [
@@ -248,3 +313,9 @@ class Result:
                 for item in self.lost_in(lang)
             ],
         }
+
+
+def _weights(applicable: bool, weight: Decimal | None) -> dict[str, Any]:
+    """What a rubric that declares `not_applicable` adds to a row: whether it applied, its nominal weight
+    (`max_points` is the weight actually used)."""
+    return {} if weight is None else {"applicable": applicable, "weight": fmt(weight)}

@@ -24,6 +24,12 @@ _ATOM = 8
 _LEVEL = {"if": 0, "or": 1, "and": 2, "not": 3, "cmp": 4, "+": 5, "-": 5, "*": 6, "/": 6, "neg": 7}
 
 
+def applicable_text(condition: ast.Expr, policy: str, scope: Scope) -> str:
+    """What the 评分标准 adds for an item that may be not applicable: `（如不符合“…”，不适用：…）`."""
+    then = {"share": "该项分值按比例分摊到同级其他指标", "rescale": "得分折算为百分制", "full": "该项按满分计"}
+    return f"（适用条件：{_Wording(scope).expr(condition)}；不适用时{then[policy]}）"
+
+
 def criteria_text(rule: ast.Rule, weight: Decimal, scope: Scope) -> str:
     """The 评分标准 of one indicator: `rule` scored out of `weight` in the rubric `scope`."""
     return _Wording(scope).rule(rule, weight)

@@ -149,3 +149,12 @@ def all_exprs(scope: Scope) -> Iterator[ast.Expr]:
         yield constraint.expr
     for indicator, _ in scope.indicators:
         yield from rule_exprs(indicator.rule)
+    yield from applicable_exprs(scope)
+
+
+def applicable_exprs(scope: Scope) -> Iterator[ast.Expr]:
+    """The `applicable when` conditions of sections and indicators."""
+    nodes: list[ast.Node] = [*(s for s, _ in scope.sections), *(i for i, _ in scope.indicators)]
+    for node in nodes:
+        if node.applicable is not None:
+            yield node.applicable

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from typing import Any, cast
 
 from rubric_dsl import ast
-from rubric_dsl.checker.scope import NUMERIC, Scope
+from rubric_dsl.checker.scope import NUMERIC, Scope, applicable_exprs
 from rubric_dsl.diagnostics import Diagnostic, Phrase
 from rubric_dsl.diagnostics import check as diag
 from rubric_dsl.printer import format_expr
@@ -64,6 +64,8 @@ def check(scope: Scope) -> Iterator[Diagnostic]:
         yield from expect(scope, constraint.expr, "flag", CONSTRAINT)
     for indicator, _ in scope.indicators:
         yield from rule_problems(scope, indicator.rule)
+    for condition in applicable_exprs(scope):
+        yield from expect(scope, condition, "flag", keyword("applicable when"))
 
 
 def expect(scope: Scope, expr: ast.Expr, wanted: str, what: Phrase) -> Iterator[Diagnostic]:

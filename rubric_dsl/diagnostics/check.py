@@ -261,6 +261,19 @@ def target_not_positive(
     )
 
 
+def not_applicable_policy_missing(node: str, span: Span) -> Diagnostic:
+    return error(
+        codes.NOT_APPLICABLE_POLICY,
+        f"`{node}` may be not applicable, but the rubric does not say what then happens to its weight; declare "
+        "`not_applicable share` (shared among its siblings in proportion to their weights), `not_applicable "
+        "rescale` (the total rescaled to the full score over the applicable weight) or `not_applicable full` "
+        "(full marks)",
+        f"`{node}` 可能不适用，但评分规则未说明其分值如何处理；请声明 `not_applicable share`（按比例分摊到同级其他指标）、"
+        "`not_applicable rescale`（得分按适用分值折算为满分制）或 `not_applicable full`（按满分计）",
+        span,
+    )
+
+
 def judged_needs_number_input(name: str, kind: str | None, span: Span) -> Diagnostic:
     what_en = f"not {KIND_EN.get(kind, kind)}" if kind else "not an input"
     what_zh = f"而不是{KIND_ZH.get(kind, kind)}" if kind else "但它不是已声明的输入"
