@@ -183,3 +183,124 @@ def test_a_target_known_at_scoring_time_never_divides_by_zero(op: str) -> None:
         result = rubric.score({"actual": actual, "goal": goal})
         met = Decimal(actual) <= Decimal(goal) if op == "<=" else Decimal(actual) >= Decimal(goal)
         assert result.total == (4 if met else 0)
+
+
+# --- not applicable (不适用) --------------------------------------------------------------------------------
+
+NA_TREE = """not_applicable {mode}
+  input a_on flag "甲适用"
+  input b_on flag "乙适用"
+  input s_on flag "部分适用"
+  input a percent "甲" range 0% .. 100%
+  input b percent "乙" range 0% .. 100%
+  input c percent "丙" range 0% .. 100%
+  input d percent "丁" range 0% .. 100%
+  section part "部分" {part} applicable when s_on {{
+    indicator ia "甲" {wa} applicable when a_on {{ proportional a }}
+    indicator ib "乙" {wb} applicable when b_on {{ proportional b }}
+    indicator ic "丙" {wc} {{ proportional c }}
+  }}
+  indicator id "丁" {wd} {{ proportional d }}"""
+
+
+def na_rubric(mode: str, weights: tuple[int, int, int, int], step: str = "0.01") -> str:
+    wa, wb, wc, wd = weights
+    total = wa + wb + wc + wd
+    body = NA_TREE.format(mode=mode, part=wa + wb + wc, wa=wa, wb=wb, wc=wc, wd=wd)
+    return f"""rubric test.na "不适用" {{
+  version "1"
+  total {total}
+  round indicator {step} half_up
+  {body}
+  grades {{ 好 >= {total} 差 otherwise }}
+}}"""
+
+
+@settings(max_examples=120, deadline=None)
+@given(
+    st.sampled_from(["share", "rescale", "full"]),
+    st.tuples(st.integers(1, 9), st.integers(1, 9), st.integers(1, 9), st.integers(1, 9)),
+    st.tuples(st.booleans(), st.booleans(), st.booleans()),
+    st.lists(st.integers(0, 10000), min_size=4, max_size=4),
+    st.sampled_from(["0.01", "0.1", "1"]),
+)
+def test_reweighted_parts_add_up(
+    mode: str, weights: tuple[int, int, int, int], flags: tuple[bool, bool, bool], rates: list[int], step: str
+) -> None:
+    rubric = compile_text(na_rubric(mode, weights, step))
+    a_on, b_on, s_on = flags
+    facts = {"a_on": a_on, "b_on": b_on, "s_on": s_on, "d": str(Decimal(rates[3]) / 100)}
+    for name, on, rate in (("a", a_on and s_on, rates[0]), ("b", b_on and s_on, rates[1]), ("c", s_on, rates[2])):
+        if on:  # a fact read only by an item that does not apply may be left out
+            facts[name] = str(Decimal(rate) / 100)
+    result = rubric.score(facts)
+    indicators, [part] = result.indicators, result.sections
+    total = sum(weights)
+    assert sum(i.max_points for i in indicators) == total  # the weights used add up to the total
+    assert part.points == sum(i.points for i in indicators[:3])  # a section is the sum of its parts
+    assert result.total == sum(i.points for i in indicators)
+    assert part.max_points == sum(i.max_points for i in indicators[:3])
+    for indicator in indicators:
+        assert 0 <= indicator.points <= indicator.max_points
+        assert indicator.points == indicator.points.quantize(Decimal(step))  # rounded by the rubric's policy
+        if not indicator.applicable:
+            assert indicator.max_points == (indicator.weight if mode == "full" else 0)
+    if mode == "share" and s_on:
+        assert result.sections[0].max_points == weights[0] + weights[1] + weights[2]  # shared within the section
+    if all(i.applicable for i in indicators):
+        assert [i.max_points for i in indicators] == list(weights)
+
+
+def test_a_fact_read_by_an_applicable_item_is_still_required() -> None:
+    rubric = compile_text(na_rubric("share", (2, 3, 5, 10)))
+    facts = {"a_on": True, "b_on": False, "s_on": True, "c": "50", "d": "50"}
+    with pytest.raises(InvalidFacts) as refused:
+        rubric.score(facts)
+    assert [(p.fact, p.reason) for p in refused.value.problems] == [("a", "missing")]
+    assert "适用" in refused.value.problems[0].message_zh
+
+
+def test_share_explains_the_weight_used_and_the_json_shows_it() -> None:
+    rubric = compile_text(na_rubric("share", (2, 3, 5, 10)))
+    result = rubric.score({"a_on": False, "b_on": True, "s_on": True, "b": "100", "c": "100", "d": "50"})
+    ia, ib, ic, _ = result.indicators
+    assert (ia.max_points, ib.max_points, ic.max_points) == (Decimal(0), Decimal("3.75"), Decimal("6.25"))
+    assert ia.explanation == "not applicable: its weight 2 is shared among its siblings"
+    assert "re-weighted 3 → 3.75" in ib.explanation
+    zh = result.indicators_in("zh")
+    assert zh[0].explanation == "不适用，其分值按比例分摊到同级其他指标"
+    assert "本项分值由3分按比例分摊为3.75分" in zh[1].explanation
+    data = result.to_dict()
+    assert data["indicators"][0] | {"explanation": ""} == {
+        "id": "ia",
+        "label": "甲",
+        "points": "0",
+        "max_points": "0",
+        "explanation": "",
+        "applicable": False,
+        "weight": "2",
+    }
+
+
+def test_nothing_applicable_is_refused_not_scored_out_of_nothing() -> None:
+    text = one_indicator("proportional a", 'input on flag "适用"\n  input a percent "甲"', "5", "not_applicable share")
+    text = text.replace('indicator it "指标" 5 {', 'indicator it "指标" 5 applicable when on {')
+    rubric = compile_text(text)
+    with pytest.raises(rubric_dsl.errors.EvaluationError, match="no indicator is applicable"):
+        rubric.score({"on": False})
+
+
+def test_not_applicable_round_trips_and_covers(tmp_path: object) -> None:
+    from pathlib import Path
+
+    source = (Path(__file__).parent / "testdata" / "rules_more" / "procurement.rubric").read_text(encoding="utf-8")
+    formatted, problems = format_source(source)
+    assert problems == [] and formatted == source
+    rubric = compile_text(source)
+    coverage = Coverage(rubric)
+    base = {"expense": "99", "budget": "100", "completion_rate": "95", "quality_score": "18"}
+    coverage.add(rubric.score({**base, "involves_procurement": False}))
+    missed = {c.label for c in coverage.missed()}
+    assert "procurement not applicable" not in missed and "proportional" in missed
+    coverage.add(rubric.score({**base, "involves_procurement": True, "procurement_rate": "80"}))
+    assert "proportional" not in {c.label for c in coverage.missed()}

@@ -257,6 +257,8 @@ class ScoreEncoder:
 
     def encode(self, result: Result, total: str, request_id: str = "") -> bytes:
         """The reply to ``result`` of this rubric; ``total`` is ``decimal_text(result.total)``."""
+        if result.applied is not None:  # items not applicable: the weights change per record, no cached rows
+            return _explained_response(result, request_id, explain=False).SerializeToString()
         keys = [*map(str, section_points(result)), *map(str, result.points.values())]
         if len(keys) != len(self.rows):
             raise ValueError(f"a result of {len(keys)} rows for a rubric of {len(self.rows)}")
@@ -287,15 +289,15 @@ def encoder(rubric: CompiledRubric) -> ScoreEncoder:
 
 def score_response_bytes(rubric: CompiledRubric, result: Result, *, explain: bool, request_id: str = "") -> bytes:
     """The serialized reply for one scored record; explanations are only formatted when asked for."""
-    if explain or result.applied is not None:
-        return _explained_response(result, request_id, explain).SerializeToString()
+    if explain:
+        return _explained_response(result, request_id).SerializeToString()
     return encoder(rubric).encode(result, decimal_text(result.total), request_id)
 
 
 def score_response(rubric: CompiledRubric, result: Result, *, explain: bool, request_id: str = "") -> pb.ScoreResponse:
     """The reply for one scored record, as a message (``score_response_bytes`` parsed)."""
-    if explain or result.applied is not None:
-        return _explained_response(result, request_id, explain)
+    if explain:
+        return _explained_response(result, request_id)
     return pb.ScoreResponse.FromString(score_response_bytes(rubric, result, explain=False, request_id=request_id))
 
 
