@@ -25,8 +25,12 @@ _LEVEL = {"if": 0, "or": 1, "and": 2, "not": 3, "cmp": 4, "+": 5, "-": 5, "*": 6
 
 
 def applicable_text(condition: ast.Expr, policy: str, scope: Scope) -> str:
-    """What the 评分标准 adds for an item that may be not applicable: `（如不符合“…”，不适用：…）`."""
-    then = {"share": "该项分值按比例分摊到同级其他指标", "rescale": "得分折算为百分制", "full": "该项按满分计"}
+    """What the 评分标准 adds for an item that may be not applicable: `（适用条件：…；不适用时…）`."""
+    then = {
+        "share": "该项分值按比例分摊到同级其他指标",
+        "rescale": "总分按适用指标的分值折算为满分",
+        "full": "该项按满分计",
+    }
     return f"（适用条件：{_Wording(scope).expr(condition)}；不适用时{then[policy]}）"
 
 

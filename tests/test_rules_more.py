@@ -304,3 +304,66 @@ def test_not_applicable_round_trips_and_covers(tmp_path: object) -> None:
     assert "procurement not applicable" not in missed and "proportional" in missed
     coverage.add(rubric.score({**base, "involves_procurement": True, "procurement_rate": "80"}))
     assert "proportional" not in {c.label for c in coverage.missed()}
+
+
+# --- the 评分表 of a rubric with items that do not apply ---------------------------------------------------
+
+
+def test_the_sheet_shows_the_weights_used_and_what_does_not_apply(tmp_path: object) -> None:
+    from pathlib import Path
+
+    import openpyxl
+
+    from rubric_dsl.sheet import render_html, render_markdown, render_xlsx, sheet_table
+
+    source = (Path(__file__).parent / "testdata" / "rules_more" / "procurement.rubric").read_text(encoding="utf-8")
+    rubric = compile_text(source)
+    facts = {
+        "involves_procurement": False,
+        "expense": "98.5",
+        "budget": "100",
+        "completion_rate": "80",
+        "quality_score": "12",
+    }
+    table = sheet_table(rubric, rubric.score(facts))
+    rows = {row.indicator: row for row in table.rows}
+    procurement, execution = rows["政府采购执行率"], rows["预算执行率"]
+    assert (procurement.weight, procurement.points, procurement.reason) == (0, 0, "不适用")
+    assert "适用条件：“是否涉及政府采购”；不适用时该项分值按比例分摊到同级其他指标" in procurement.criteria
+    assert (execution.weight, execution.points) == (20, 18)
+    assert execution.reason.startswith("扣2分：") and execution.reason.endswith("（分值按不适用项调整为20分）")
+    markdown = render_markdown(table)
+    assert "| 过程（20分） | 政府采购执行率 | 0 |" in markdown
+    assert "不适用" in render_html(table)
+    path = Path(str(tmp_path)) / "sheet.xlsx"
+    render_xlsx(table, path)
+    values = openpyxl.load_workbook(path, data_only=True).active
+    cells = [tuple(c.value for c in row) for row in values.iter_rows()]
+    assert any(r[1] == "政府采购执行率" and r[2] == 0 and r[5] == "不适用" for r in cells)
+    assert any(r[0] == "总分" and r[4] == 30 for r in cells)
+    blank = sheet_table(rubric)  # a blank form: nominal weights, the condition in the criteria
+    assert {row.indicator: row.weight for row in blank.rows}["政府采购执行率"] == 5
+    # rescaled: 15 and 20 of the 35 applicable points become 17.14 and 22.86 of 40 (largest remainder)
+    rescaled = compile_text(source.replace("not_applicable share", "not_applicable rescale"))
+    markdown = render_markdown(sheet_table(rescaled, rescaled.score(facts)))
+    assert "| 过程（17.14分） | 政府采购执行率 | 0 |" in markdown and "| 预算执行率 | 17.14 |" in markdown
+    assert "不适用时总分按适用指标的分值折算为满分" in markdown
+    assert "| 产出质量" in markdown and "| 22.86 |" in markdown
+
+
+def test_the_example_scheme_passes_its_cases_at_full_coverage() -> None:
+    from pathlib import Path
+
+    from rubric_dsl.api import load_library
+    from rubric_dsl.testcases import run_file
+
+    folder = Path(__file__).parent / "testdata" / "rules_more"
+    library = load_library(folder)
+    outcomes = run_file(folder / "procurement.tests.toml", library)
+    assert [o.failures for o in outcomes] == [()] * 4
+    rubric = library.rubrics["demo.rules_more"]
+    coverage = Coverage(rubric)
+    for outcome in outcomes:
+        assert outcome.result is not None
+        coverage.add(outcome.result)
+    assert coverage.missed() == []
