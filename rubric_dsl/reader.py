@@ -10,7 +10,7 @@ judged score within the tier its record names (one added constraint per tiered r
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
@@ -62,16 +62,32 @@ class FactReader:
 def fact_reader(checked: CheckedRubric) -> FactReader:
     rubric, scope = checked.rubric, checked.scope
     rules = _number_rules(rubric, scope)
-    constraints = [*rubric.constraints, *_tier_constraints(scope)]
+    constraints = list(rubric.constraints)
     worded: dict[int, tuple[Message, Message]] = {}
+    conditional: set[int] = set()  # constraints of items that may be not applicable: checked only where they apply
     names = [item.name for item in rubric.inputs]
-    for indicator, _ in scope.indicators:
+    generated: list[tuple[ast.Constraint, ast.Expr | None, tuple[Message, Message] | None]] = []
+    for indicator, parent in scope.indicators:  # one per tiered judged score, then one per `judged … by`
+        condition = _applicable_condition(scope, indicator, parent)
+        for rule in sub_rules(indicator.rule):
+            if isinstance(rule, ast.Judged) and rule.tier_input is not None:
+                label = scope.inputs[rule.tier_input.id].label
+                generated.append((_tier_constraint(rule, rule.tier_input, indicator.weight, label), condition, None))
+    for indicator, parent in scope.indicators:
+        condition = _applicable_condition(scope, indicator, parent)
         for rule in sub_rules(indicator.rule):
             if isinstance(rule, ast.JudgedBy):
                 constraint, en, zh = _judged_by_constraint(scope, rule, indicator.weight, names)
-                worded[len(constraints)] = (en, zh)
-                constraints.append(constraint)
-    optional = _read_only_where_applicable(scope, constraints)
+                generated.append((constraint, condition, (en, zh)))
+    for constraint, condition, messages in generated:
+        if messages is not None:
+            worded[len(constraints)] = messages
+        if condition is not None:
+            conditional.add(len(constraints))
+            holds = ast.Bool(True, condition.span)
+            constraint = replace(constraint, expr=ast.IfElse(condition, constraint.expr, holds, condition.span))
+        constraints.append(constraint)
+    optional = _read_only_where_applicable(scope, constraints, conditional)
     specs = {
         item.name: fact_spec(
             item.name,
@@ -85,7 +101,25 @@ def fact_reader(checked: CheckedRubric) -> FactReader:
     return FactReader(rubric.id, specs, tuple(constraints), worded=worded)
 
 
-def _read_only_where_applicable(scope: Scope, constraints: list[ast.Constraint]) -> set[str]:
+def _applicable_condition(scope: Scope, indicator: ast.Indicator, parent: ast.Section | None) -> ast.Expr | None:
+    """When an indicator applies: its own `applicable when` and its sections', joined by `and`; None: always."""
+    if scope.rubric.not_applicable is None:
+        return None
+    parents = {section.id: above for section, above in scope.sections}
+    found = [indicator.applicable] if indicator.applicable is not None else []
+    while parent is not None:
+        if parent.applicable is not None:
+            found.append(parent.applicable)
+        parent = parents[parent.id]
+    if not found:
+        return None
+    condition = found[0]
+    for more in found[1:]:
+        condition = ast.Binary("and", condition, more, more.span)
+    return condition
+
+
+def _read_only_where_applicable(scope: Scope, constraints: list[ast.Constraint], conditional: set[int]) -> set[str]:
     """The inputs that only items which may be not applicable read (through lets too): a request may leave
     them out, and is refused naming one only if an applicable item reads it (`facts.Absent`)."""
 
@@ -106,18 +140,18 @@ def _read_only_where_applicable(scope: Scope, constraints: list[ast.Constraint])
         return set()
     parents = {section.id: parent for section, parent in scope.sections}
 
-    def conditional(node: ast.Indicator, parent: ast.Section | None) -> bool:
+    def may_not_apply(node: ast.Indicator, parent: ast.Section | None) -> bool:
         while parent is not None:
             if parent.applicable is not None:
                 return True
             parent = parents[parent.id]
         return node.applicable is not None
 
-    always = read([*(c.expr for c in constraints), *applicable_exprs(scope)])
-    sometimes: set[str] = set()
+    always = read([*(c.expr for i, c in enumerate(constraints) if i not in conditional), *applicable_exprs(scope)])
+    sometimes = read(c.expr for i, c in enumerate(constraints) if i in conditional)
     for indicator, parent in scope.indicators:
         names = read(rule_exprs(indicator.rule))
-        if conditional(indicator, parent):
+        if may_not_apply(indicator, parent):
             sometimes |= names
         else:
             always |= names
@@ -155,16 +189,6 @@ def _number_rules(rubric: ast.Rubric, scope: Scope) -> dict[str, NumberRule]:
             why_zh = "（评价组评分应在0与该指标分值之间）"
         rules[item.name] = number_rule(item.kind, low, high, why, why_zh if why else "")
     return rules
-
-
-def _tier_constraints(scope: Scope) -> list[ast.Constraint]:
-    """One constraint per tiered judged score: the score lies in the tier named."""
-    return [
-        _tier_constraint(rule, rule.tier_input, indicator.weight, scope.inputs[rule.tier_input.id].label)
-        for indicator, _ in scope.indicators
-        for rule in sub_rules(indicator.rule)
-        if isinstance(rule, ast.Judged) and rule.tier_input is not None
-    ]
 
 
 def _tier_constraint(rule: ast.Judged, tier_input: ast.Name, weight: Decimal, tier_label: str) -> ast.Constraint:

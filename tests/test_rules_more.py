@@ -367,3 +367,18 @@ def test_the_example_scheme_passes_its_cases_at_full_coverage() -> None:
         assert outcome.result is not None
         coverage.add(outcome.result)
     assert coverage.missed() == []
+
+
+def test_a_judged_score_of_an_item_that_does_not_apply_is_not_required() -> None:
+    rule = 'judged s tiers tier { "优" 4 .. 5  "差" 0 .. 3 }'
+    inputs = (
+        'input on flag "适用"\n  input s number "评分"\n  input tier choice("优", "差") "档次"\n  input x percent "乙"'
+    )
+    text = one_indicator(rule, inputs, "5", "not_applicable share")
+    text = text.replace('indicator it "指标" 5 {', 'indicator it "指标" 5 applicable when on {')
+    text = text.replace("total 5", "total 10").replace("好 >= 5", "好 >= 9")
+    text = text.replace("\n}\n", '\n  indicator other "乙" 5 { proportional x }\n}\n')
+    rubric = compile_text(text)
+    assert rubric.score({"on": False, "x": "80"}).total == 8  # 5 × 80% shared up to 10 × 80%
+    with pytest.raises(InvalidFacts, match=r"优 4\.\.5"):
+        rubric.score({"on": True, "s": "2", "tier": "优", "x": "80"})
