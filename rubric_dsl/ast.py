@@ -130,8 +130,9 @@ class Steps:
     threshold: Num
     deduct: Decimal
     step: Num
-    whole: bool  # True: only whole steps count; False: a started step counts
+    whole: bool  # True: only whole steps count; False: a started step counts (unless `prorata`)
     span: Span
+    prorata: bool = False  # `prorata`: the distance over the step exactly, no step rounding
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,6 +189,39 @@ class Judged:
 
 
 @dataclass(frozen=True, slots=True)
+class JudgedRange:
+    """A row of `judged … by`: where the measure lies, and the range the judged score must lie in
+    (`least .. most`, in points, or as shares of the weight when written with `%`). The `otherwise`
+    row has no interval (`otherwise` True)."""
+
+    low: Num | None  # None: -∞
+    low_closed: bool
+    high: Num | None  # None: +∞
+    high_closed: bool
+    least: Num
+    most: Num
+    span: Span
+    otherwise: bool = False
+
+
+def range_points(least: Num, most: Num, weight: Decimal) -> tuple[Decimal, Decimal]:
+    """A judged range (a tier or a `judged … by` row) in points: plain numbers are points, `%` shares
+    of the indicator's weight."""
+    return tuple(e.value * weight if e.percent else e.value for e in (least, most))  # type: ignore[return-value]
+
+
+@dataclass(frozen=True, slots=True)
+class JudgedBy:
+    """`judged SCORE by MEASURE { [90%, ∞) 16 .. 20 … otherwise 0 .. 9 }`: the measure picks the range
+    the evaluation group's score must lie in."""
+
+    input: Name
+    measure: Expr
+    ranges: tuple[JudgedRange, ...]  # the rows with an interval, then the `otherwise` row if any
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
 class Formula:
     expr: Expr
     span: Span
@@ -207,7 +241,7 @@ class Conditional:
     span: Span
 
 
-Rule = Bands | Checklist | Steps | Proportional | Linear | Target | Judged | Formula | Conditional
+Rule = Bands | Checklist | Steps | Proportional | Linear | Target | Judged | JudgedBy | Formula | Conditional
 
 # --- declarations -----------------------------------------------------------------------------
 
@@ -252,6 +286,7 @@ class Indicator:
     rule: Rule
     override: bool
     span: Span
+    applicable: Expr | None = None  # `applicable when COND`: not applicable (不适用) when COND is false
 
 
 @dataclass(frozen=True, slots=True)
@@ -262,6 +297,15 @@ class Section:
     children: tuple[Section | Indicator, ...]
     abstract: bool
     override: bool
+    span: Span
+    applicable: Expr | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NotApplicable:
+    """`not_applicable share | rescale | full`: what the weight of an item that is not applicable becomes."""
+
+    mode: Literal["share", "rescale", "full"]
     span: Span
 
 
@@ -375,6 +419,7 @@ class Rubric:
     adjustments: tuple[Adjustment, ...] = ()
     vetoes: tuple[Veto, ...] = ()
     final_range: FinalRange | None = None
+    not_applicable: NotApplicable | None = None
 
 
 # --- shared walks: every pass that visits expressions or nested rules goes through these
@@ -415,6 +460,9 @@ def rule_exprs(rule: Rule) -> Iterator[Expr]:
             yield name
             if tier_input is not None:
                 yield tier_input
+        case JudgedBy(input=name, measure=measure):
+            yield name
+            yield measure
         case Conditional(arms=arms, otherwise=otherwise):
             for arm in arms:
                 yield arm.condition

@@ -58,6 +58,11 @@ class Judged(IntEnum):
     TIER = 1  # the judged score within tier `tier`
 
 
+class JudgedBy(IntEnum):
+    ROW = 0  # the measure lies in row `row`: the judged score within its range
+    OTHERWISE = 1  # in no row: the `otherwise` range
+
+
 class Conditional(IntEnum):
     ARM = 0  # `when` arm `arm` held
     OTHERWISE = 1  # no arm held
@@ -106,6 +111,13 @@ class JudgedFired(NamedTuple):
     value: Decimal
 
 
+class JudgedByFired(NamedTuple):
+    clause: JudgedBy
+    row: int
+    measure: Decimal
+    value: Decimal
+
+
 class FormulaFired(NamedTuple):
     clause: Clamp
     raw: Decimal
@@ -133,6 +145,7 @@ Fired = (
     | LinearFired
     | TargetFired
     | JudgedFired
+    | JudgedByFired
     | FormulaFired
     | ConditionalFired
     | EachFired

@@ -50,9 +50,11 @@ from decimal import (
 from typing import Any, NamedTuple, cast
 
 from rubric_dsl import ast, clauses
+from rubric_dsl.applicable import Reweigher
 from rubric_dsl.ast import rule_exprs, walk_expr
 from rubric_dsl.checker import CheckedRubric
 from rubric_dsl.checker.adjustments import dependencies, final_bounds
+from rubric_dsl.checker.scope import applicable_exprs
 from rubric_dsl.reader import FactReader
 from rubric_dsl.source import Span
 
@@ -242,10 +244,10 @@ class CodeGenerator:
             self.writeline(frame.inner(), f"{self.lets[name]} = {poison}(error)")
 
     def rule_exprs(self) -> list[ast.Expr]:
-        rubric = self.checked.rubric
-        found = [e for indicator, _ in self.checked.scope.indicators for e in rule_exprs(indicator.rule)]
+        rubric, scope = self.checked.rubric, self.checked.scope
+        found = [e for indicator, _ in scope.indicators for e in rule_exprs(indicator.rule)]
         found += [e for line in rubric.adjustments for e in ast.line_exprs(line.rule)]
-        return found + [veto.condition for veto in rubric.vetoes]
+        return [*found, *(veto.condition for veto in rubric.vetoes), *applicable_exprs(scope)]
 
     # --- points
 
@@ -368,9 +370,13 @@ class CodeGenerator:
         self.writeline(frame, "else:")
         inner = frame.inner()
         # Decimal `//` truncates toward zero, so a started step is a ceiling taken explicitly
-        rounding = self.const(ROUND_FLOOR if node.whole else ROUND_CEILING)
-        self.writeline(inner, f"{n} = ({over} / {step}).to_integral_value({rounding})")
-        self.writeline(inner, f"{raw} = {w} - {n} * {self.const(node.deduct)}")
+        if node.prorata:  # the distance in steps, exactly: no whole or started rounding; multiplied first
+            self.writeline(inner, f"{n} = {over} / {step}")
+            self.writeline(inner, f"{raw} = {w} - {over} * {self.const(node.deduct)} / {step}")
+        else:
+            rounding = self.const(ROUND_FLOOR if node.whole else ROUND_CEILING)
+            self.writeline(inner, f"{n} = ({over} / {step}).to_integral_value({rounding})")
+            self.writeline(inner, f"{raw} = {w} - {n} * {self.const(node.deduct)}")
         self.branch(inner, f"{raw} < {zero}", zero, self.record(fired, clause.FLOORED, x, n), rv)
         self.branch(inner, "", raw, self.record(fired, clause.DEDUCTED, x, n), rv, "else")
 
@@ -419,6 +425,9 @@ class CodeGenerator:
         if not node.proportional:
             self.branch(frame, "", zero, self.record(fired, clauses.Target.MISSED, a, t), rv, "else")
             return
+        target = node.target.value if isinstance(node.target, ast.Num) else None
+        if target is None or target <= 0:  # credit in proportion needs a target above 0: else missed, never ÷ 0
+            self.branch(frame, f"{t} <= {zero}", zero, self.record(fired, clauses.Target.MISSED, a, t), rv, "elif")
         self.writeline(frame, "else:")
         inner = frame.inner()
         num, den = (a, t) if node.op in (">=", ">") else (t, a)  # higher is better: actual/target
@@ -437,6 +446,27 @@ class CodeGenerator:
         positions = {t.label: index for index, t in enumerate(node.tiers)}
         tier = f"{self.const(positions)}[{self.inputs[node.tier_input.id]}]"
         self.writeline(frame, f"{rv} = {self.record(fired, clauses.Judged.TIER, tier, value)}")
+
+    def visit_JudgedBy(self, node: ast.JudgedBy, frame: Frame, rv: str) -> None:
+        """The judged score as given (the reader has refused one outside the range the measure picks);
+        the record names the row the measure lies in."""
+        value, m, fired = self.inputs[node.input.id], self.temp(), clauses.JudgedByFired
+        self.bind(frame, m, node.measure)
+        arms = []
+        for index, row in enumerate(r for r in node.ranges if not r.otherwise):
+            low = f"{self.const(row.low.value)} {'<=' if row.low_closed else '<'} " if row.low else ""
+            high = f" {'<=' if row.high_closed else '<'} {self.const(row.high.value)}" if row.high else ""
+            test = f"{low}{m}{high}" if low or high else "True"
+            arms.append((test, self.scored(value, self.record(fired, clauses.JudgedBy.ROW, str(index), m, value), rv)))
+        if node.ranges[-1].otherwise:
+            record = self.record(fired, clauses.JudgedBy.OTHERWISE, str(len(arms)), m, value)
+            otherwise = self.scored(value, record, rv)
+        else:
+
+            def otherwise(inner: Frame) -> None:
+                self.writeline(inner, f"raise {self.const(NoBand)}({m})")
+
+        self.chain(frame, arms, otherwise)
 
     def visit_Formula(self, node: ast.Formula, frame: Frame, rv: str) -> None:
         value = self.expr(node.expr)
@@ -500,10 +530,21 @@ class CodeGenerator:
             inner = replace(inner, rounding=indicator_rounding)
             self.writeline(inner, f"# indicator {indicator.id} ({at})")
             self.writeline(inner, f"_i = {k}")
-            self.visit_rule(indicator.rule, inner, f"r{k}")
+            if policy is None:
+                self.visit_rule(indicator.rule, inner, f"r{k}")
+                return
+            self.writeline(inner, f"if ia{k}:")
+            self.visit_rule(indicator.rule, inner.inner(), f"r{k}")
+            self.writeline(inner, "else:")  # not applicable: never scored, its facts never read
+            unscored = inner.weight if policy.mode == "full" else self.const(ZERO)
+            self.writeline(inner.inner(), f"q{k} = p{k} = {unscored}")
+            self.writeline(inner.inner(), f"r{k} = None")
 
+        policy = rubric.not_applicable
         self.writeline(frame, "_i = -1")
         self.writeline(frame, "try:")
+        if policy is not None:
+            self.visit_applicable_flags(frame.inner())
         order = points_order(self.checked)
         if order is None:
             for k, (indicator, _) in enumerate(scope.indicators):
@@ -519,6 +560,8 @@ class CodeGenerator:
                 elif kind == "points":
                     section = cast(ast.Section, nodes[name])
                     self.writeline(frame.inner(), f"s{sections[name]} = {add(section.children)}")
+        if policy is not None:  # the checker refuses points() read by rules or lets beside `not_applicable`
+            self.visit_reweigh(frame.inner(), indicator_rounding)
         self.writeline(frame, "except ArithmeticError as error:")
         self.writeline(frame.inner(), f"raise {self.const(Failed)}(_i, error) from None")
         if order is None:
@@ -552,7 +595,10 @@ class CodeGenerator:
             lines, vetoes = len(rubric.adjustments), len(rubric.vetoes)
             read = "(" + "".join(f"({', '.join(self.veto_reads(v))},), " for v in rubric.vetoes) + ")"
             tail = f", base, {tup('b', lines)}, {tup('c', lines)}, {tup('e', lines)}, {tup('v', vetoes)}, {read}"
-        self.writeline(frame, f"return {tup('p', n)}, {tup('q', n)}, {tup('r', n)}, {tup('s', m)}, total, grade{tail}")
+        applied = ", applied" if rubric.not_applicable is not None else ", None" if tail else ""
+        self.writeline(
+            frame, f"return {tup('p', n)}, {tup('q', n)}, {tup('r', n)}, {tup('s', m)}, total, grade{applied}{tail}"
+        )
 
     # --- adjustment lines, the final range, vetoes and caps (issue 11, section A)
 
@@ -637,6 +683,46 @@ class CodeGenerator:
             self.writeline(frame, f"if v{k} and {target} < {at}:")
             self.writeline(frame.inner(), f"{target} = {at}")
         self.writeline(frame, "grade = max(fixed if fixed >= 0 else grade, ceiling)")
+
+    def visit_applicable_flags(self, frame: Frame) -> None:
+        """`sa{j}` per section and `ia{k}` per indicator: whether its own `applicable when` holds (True without one)."""
+        scope = self.checked.scope
+        for j, (section, _) in enumerate(scope.sections):
+            self.writeline(frame, f"sa{j} = {self.condition(section.applicable)}")
+        sections = {section.id: j for j, (section, _) in enumerate(scope.sections)}
+        for j, (_, parent) in enumerate(scope.sections):  # a parent before its children
+            if parent is not None:
+                self.writeline(frame, f"sa{j} = sa{j} and sa{sections[parent.id]}")
+        for k, (indicator, parent) in enumerate(scope.indicators):
+            own = self.condition(indicator.applicable)
+            self.writeline(frame, f"ia{k} = {own}" if parent is None else f"ia{k} = {own} and sa{sections[parent.id]}")
+
+    def condition(self, expr: ast.Expr | None) -> str:
+        return "True" if expr is None else self.expr(expr)
+
+    def visit_reweigh(self, frame: Frame, rounding: ast.Rounding) -> None:
+        """The points and weights once the items that are not applicable are taken out (see `applicable.py`)."""
+        scope, policy = self.checked.scope, self.checked.rubric.not_applicable
+        assert policy is not None
+        sections = {section.id: j for j, (section, _) in enumerate(scope.sections)}
+        reweigh = Reweigher(
+            policy.mode,
+            scope.total,
+            rounding.step,
+            MODES[rounding.mode],
+            tuple(i.weight for i, _ in scope.indicators),
+            tuple(sections[p.id] if p else None for _, p in scope.indicators),
+            tuple(s.weight for s, _ in scope.sections),
+            tuple(sections[p.id] if p else None for _, p in scope.sections),
+        )
+        n, m = len(scope.indicators), len(scope.sections)
+        ps = "".join(f"p{k}, " for k in range(n))
+        self.writeline(frame, f"_i = {max(n - 1, 0)}")
+        self.writeline(
+            frame,
+            f"({ps}), applied = {self.const(reweigh)}(({''.join(f'sa{j}, ' for j in range(m))}), "
+            f"({''.join(f'ia{k}, ' for k in range(n))}), ({''.join(f'q{k}, ' for k in range(n))}), ({ps}))",
+        )
 
     # --- reading facts
 

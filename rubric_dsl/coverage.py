@@ -65,6 +65,11 @@ def rule_clauses(rule: ast.Rule, prefix: Key) -> Iterator[Clause]:
         case ast.Judged(tiers=tiers) if tiers:
             for index, tier in enumerate(tiers):
                 yield Clause((*prefix, clauses.Judged.TIER, index), f"judged: tier {tier.label}", tier.span)
+        case ast.JudgedBy(ranges=ranges):
+            for index, judged_row in enumerate(ranges):
+                clause = clauses.JudgedBy.OTHERWISE if judged_row.otherwise else clauses.JudgedBy.ROW
+                text = "otherwise" if judged_row.otherwise else interval_text(judged_row)
+                yield Clause((*prefix, clause, index), f"judged by: {text}", judged_row.span)
         case ast.Conditional(arms=arms, otherwise=otherwise):
             for index, arm in enumerate(arms):
                 yield from rule_clauses(arm.rule, (*prefix, clauses.Conditional.ARM, index))
@@ -89,6 +94,9 @@ def reached_key(rule: ast.Rule, record: tuple[Any, ...], prefix: Key) -> Key:
         case ast.Judged(tiers=tiers) if tiers:
             judged = clauses.JudgedFired._make(record)
             return (*prefix, judged.clause, judged.tier)
+        case ast.JudgedBy():
+            judged_by = clauses.JudgedByFired._make(record)
+            return (*prefix, judged_by.clause, judged_by.row)
         case ast.Checklist() | ast.Steps() | ast.Target():
             return (*prefix, record[0])
     return (*prefix, type(rule).__name__.lower())
@@ -116,6 +124,11 @@ class Coverage:
     def clauses(self) -> list[Clause]:
         found = [c for i in self._indicators() for c in rule_clauses(i.rule, (i.id,))]
         found.extend(adjusted_clauses(self.rubric.tree))
+        found.extend(
+            Clause((node.id, "not applicable"), f"{node.id} not applicable", node.applicable.span)
+            for node in self._conditional()
+            if node.applicable is not None
+        )
         grades = self.rubric.tree.grades
         if grades is not None:
             found.extend(Clause(("grade", row.label), f"grade {row.label}", row.span) for row in grades.rows)
@@ -131,8 +144,22 @@ class Coverage:
 
         return walk(self.rubric.tree.body)
 
+    def _conditional(self) -> Iterator[ast.Node]:
+        """Every section and indicator, in rubric order, for their `applicable when` clauses."""
+
+        def walk(nodes: Iterable[ast.Node]) -> Iterator[ast.Node]:
+            for node in nodes:
+                yield node
+                if isinstance(node, ast.Section):
+                    yield from walk(node.children)
+
+        return walk(self.rubric.tree.body)
+
     def add(self, result: Result) -> None:
         for indicator, record in zip(self._indicators(), result.records, strict=True):
+            if record is None:  # not applicable (不适用): its rule did not run
+                self.reached.add((indicator.id, "not applicable"))
+                continue
             self.reached.add(reached_key(indicator.rule, record, (indicator.id,)))
         tree = self.rubric.tree
         for line, amount, record in zip(tree.adjustments, result.amounts, result.line_records, strict=True):
@@ -141,6 +168,11 @@ class Coverage:
                 self.reached.add(reached_key(line.rule, record, (line.id,)))
         for veto, fired in zip(tree.vetoes, result.vetoes_fired, strict=True):
             self.reached.add(("veto", veto.id, fired))
+        if result.applied is not None:
+            sections = [s for s in self._conditional() if isinstance(s, ast.Section)]
+            for section, applicable in zip(sections, result.applied.section_applicable, strict=True):
+                if not applicable:
+                    self.reached.add((section.id, "not applicable"))
         self.reached.add(("grade", result.grade))
 
     def missed(self) -> list[Clause]:

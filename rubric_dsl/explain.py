@@ -15,17 +15,17 @@ from rubric_dsl import ast, clauses
 from rubric_dsl.checker.bands import end_key, start_key
 from rubric_dsl.checker.bands import show as show_interval
 from rubric_dsl.checker.scope import Kind, Scope
-from rubric_dsl.diagnostics import fmt
 from rubric_dsl.printer import format_expr
 from rubric_dsl.wording import CMP as _CMP
 from rubric_dsl.wording import Wording, value_text
+from rubric_dsl.wording import readable as fmt  # numbers shown at a readable precision (see `readable`)
 
 
 def show(value: Any, percent: bool) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, Decimal):
-        return f"{fmt(value * 100)}%" if percent else fmt(value)
+        return f"{fmt(value * 100, 2)}%" if percent else fmt(value)
     return str(value)
 
 
@@ -135,6 +135,7 @@ class StepsExplainer:
     weight: Decimal
     whole: bool
     zh: Zh = Zh()
+    prorata: bool = False
 
     def explain_zh(self, record: tuple[Any, ...]) -> str:
         clause, value, steps = clauses.StepsFired._make(record)
@@ -143,7 +144,7 @@ class StepsExplainer:
         if clause == clauses.Steps.WITHIN:
             return f"{shown}，{'未超过' if self.above else '不低于'}{limit}，得{fmt(self.weight)}分"
         lost = steps * self.deduct
-        counted = "满" if self.whole else "不足一档按一档计，"
+        counted = "按比例" if self.prorata else "满" if self.whole else "不足一档按一档计，"
         head = (
             f"{shown}，{'超过' if self.above else '低于'}{limit}，每{'增加' if self.above else '减少'}{step}"
             f"扣{fmt(self.deduct)}分（{counted}计{fmt(steps)}档），{fmt(self.weight)}−{fmt(lost)}"
@@ -158,12 +159,13 @@ class StepsExplainer:
         limit = show(self.threshold, self.percent)
         if clause == clauses.Steps.WITHIN:
             return f"{shown} {'≤' if self.above else '≥'} {limit} → {fmt(self.weight)}"
-        kind = "whole" if self.whole else "started"
+        kind = "" if self.prorata else " whole" if self.whole else " started"
         plural = "step" if steps == 1 else "steps"
         lost = steps * self.deduct
         head = (
-            f"{shown} {'>' if self.above else '<'} {limit}: {fmt(steps)} {kind} {plural} of "
-            f"{show(self.step, self.percent)} × {fmt(self.deduct)} → {fmt(self.weight)} − {fmt(lost)}"
+            f"{shown} {'>' if self.above else '<'} {limit}: {fmt(steps)}{kind} {plural} of "
+            f"{show(self.step, self.percent)}{' pro rata' if self.prorata else ''} × {fmt(self.deduct)} → "
+            f"{fmt(self.weight)} − {fmt(lost)}"
         )
         if clause == clauses.Steps.DEDUCTED:
             return f"{head} = {fmt(self.weight - lost)}"
@@ -289,6 +291,36 @@ class JudgedExplainer:
 
 
 @dataclass(frozen=True, slots=True)
+class JudgedByExplainer:
+    input: str
+    measure: str
+    percent: bool
+    intervals: tuple[str, ...]  # each row's interval; "otherwise" for the `otherwise` row
+    ranges: tuple[tuple[Decimal, Decimal], ...]  # each row's range, in points
+    zh: Zh = Zh()
+
+    def explain_zh(self, record: tuple[Any, ...]) -> str:
+        fired = clauses.JudgedByFired._make(record)
+        low, high = self.ranges[fired.row]
+        shown = f"{self.zh.subject}为{show_zh(fired.measure, self.percent, self.zh.unit)}"
+        where = "不在所列档次内" if fired.clause == clauses.JudgedBy.OTHERWISE else f"属“{self.zh.parts[fired.row]}”档"
+        return f"{shown}，{where}，由评价组在{fmt(low)}—{fmt(high)}分内评定（{self.input}），得{fmt(fired.value)}分"
+
+    def explain(self, record: tuple[Any, ...]) -> str:
+        fired = clauses.JudgedByFired._make(record)
+        low, high = self.ranges[fired.row]
+        row = (
+            "matches no band: otherwise"
+            if fired.clause == clauses.JudgedBy.OTHERWISE
+            else f"∈ {self.intervals[fired.row]}"
+        )
+        return (
+            f"{self.measure} {show(fired.measure, self.percent)} {row} → judged by the evaluation group "
+            f"({self.input}) within {fmt(low)}..{fmt(high)} → {fmt(fired.value)}"
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class FormulaExplainer:
     expr: str
     weight: Decimal
@@ -399,6 +431,7 @@ def _explainer(scope: Scope, words: Wording, rule: ast.Rule, weight: Decimal) ->
                 weight,
                 rule.whole,
                 _zh(words, rule.subject, words.num(rule.threshold, rule.subject), step_zh),
+                rule.prorata,
             )
         case ast.Proportional(ratio=ratio):
             return ProportionalExplainer(
@@ -425,6 +458,27 @@ def _explainer(scope: Scope, words: Wording, rule: ast.Rule, weight: Decimal) ->
             )
         case ast.Judged(input=name, tiers=tiers):
             return JudgedExplainer(_subject(scope, name), tuple(t.label for t in tiers))
+        case ast.JudgedBy(input=name, measure=measure, ranges=ranges):
+            percent = scope.kind_of(measure) == Kind.PERCENT
+            intervals = tuple(
+                "otherwise"
+                if r.otherwise
+                else show_interval(
+                    start_key(r.low.value if r.low else None, r.low_closed, False),
+                    end_key(r.high.value if r.high else None, r.high_closed, False),
+                    percent,
+                )
+                for r in ranges
+            )
+            zh = _zh(words, measure, *("其余" if r.otherwise else words.judged_interval(r, measure) for r in ranges))
+            return JudgedByExplainer(
+                _subject(scope, name),
+                _subject(scope, measure),
+                percent,
+                intervals,
+                tuple(ast.range_points(r.least, r.most, weight) for r in ranges),
+                zh,
+            )
         case ast.Formula(expr=expr):
             return FormulaExplainer(format_expr(expr), weight, Zh(words.expr(expr)))
         case ast.Conditional(arms=arms, otherwise=otherwise):

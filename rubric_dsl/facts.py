@@ -61,6 +61,47 @@ class _Missing:
 MISSING: Any = _Missing()
 
 
+class NotGiven(ArithmeticError):
+    """A fact left out of a request because the item that reads it may be not applicable, read after all."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(name)
+        self.name = name
+
+    def problem(self) -> FactProblem:
+        return FactProblem(
+            self.name,
+            "missing",
+            "required fact is missing (the item that reads it is applicable)",
+            "缺少必填事实（读取它的指标适用）",
+        )
+
+
+class Absent:
+    """The value of a fact that only items which may be not applicable read, when the request leaves it out:
+    any use of it raises `NotGiven`, which refuses the request naming the fact."""
+
+    __slots__ = ("name",)
+    __hash__ = None  # type: ignore[assignment]
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __repr__(self) -> str:
+        return f"ABSENT({self.name})"
+
+    def _raise(self, *_: object) -> Any:
+        raise NotGiven(self.name)
+
+    def __getattr__(self, _: str) -> Any:
+        raise NotGiven(self.name)
+
+    __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = _raise
+    __truediv__ = __rtruediv__ = __floordiv__ = __rfloordiv__ = __mod__ = __rmod__ = _raise
+    __neg__ = __pos__ = __abs__ = __bool__ = _raise
+    __lt__ = __le__ = __gt__ = __ge__ = __eq__ = __ne__ = _raise
+
+
 @dataclass(frozen=True, slots=True)
 class NumberRule:
     """What a numeric fact must be: finite, whole for a count, and within lowest..highest
@@ -313,9 +354,9 @@ class FactValidator:
         rubric: str,
         specs: Sequence[FactSpec],
         constraints: Constraints,
-        constraint_messages: Sequence[str],
+        constraint_messages: Sequence[str | Callable[[Sequence[Any]], str]],
         constraint_facts: Sequence[str],
-        constraint_messages_zh: Sequence[str] = (),
+        constraint_messages_zh: Sequence[str | Callable[[Sequence[Any]], str]] = (),
     ) -> None:
         self._rubric = rubric
         self._specs = tuple((s.name, s.convert, s.default) for s in specs)
@@ -358,8 +399,8 @@ class FactValidator:
                     FactProblem(
                         self._constraint_facts[i],
                         "constraint",
-                        self._constraint_messages[i],
-                        self._constraint_messages_zh[i],
+                        _worded(self._constraint_messages[i], values),
+                        _worded(self._constraint_messages_zh[i], values),
                     )
                     for i in broken
                 ],
@@ -377,3 +418,8 @@ class FactValidator:
             )
             for k, name in enumerate(unknown)
         ]
+
+
+def _worded(message: str | Callable[[Sequence[Any]], str], values: Sequence[Any]) -> str:
+    """A constraint's message: as written, or worded from the values given (it names them)."""
+    return message if isinstance(message, str) else message(values)

@@ -86,6 +86,8 @@ class _Printer:
         if rubric.final_range is not None:
             low, high = rubric.final_range.minimum.text, rubric.final_range.maximum.text
             self.put(1, f"final range {low} .. {high}", rubric.final_range.span.line)
+        if rubric.not_applicable is not None:
+            self.put(1, f"not_applicable {rubric.not_applicable.mode}", rubric.not_applicable.span.line)
         self._group([(self._input_text(i), i.span.line) for i in rubric.inputs])
         self._group([(self._constraint_text(c), c.span.line) for c in rubric.constraints])
         self._group([(self._let_text(let), let.span.line) for let in rubric.lets])
@@ -150,8 +152,9 @@ class _Printer:
 
     def node(self, node: ast.Node, indent: int) -> None:
         prefix = "override " if node.override else ""
+        when = f" applicable when {format_expr(node.applicable)}" if node.applicable is not None else ""
         if isinstance(node, ast.Section):
-            head = f"{prefix}section {node.id} {quote(node.label)} {node.weight}"
+            head = f"{prefix}section {node.id} {quote(node.label)} {node.weight}{when}"
             if node.abstract:
                 self.put(indent, f"{head} abstract", node.span.line)
                 return
@@ -160,7 +163,7 @@ class _Printer:
                 self.node(child, indent + 1)
             self.put(indent, "}")
             return
-        self.put(indent, f"{prefix}indicator {node.id} {quote(node.label)} {node.weight} {{", node.span.line)
+        self.put(indent, f"{prefix}indicator {node.id} {quote(node.label)} {node.weight}{when} {{", node.span.line)
         self.rule(node.rule, indent + 1)
         self.put(indent, "}")
 
@@ -175,6 +178,16 @@ class _Printer:
                 for label, tier in zip(labels, tiers, strict=True):
                     pad = " " * (column - display_width(label))
                     self.put(indent + 1, f"{label}{pad} {tier.low.text} .. {tier.high.text}", tier.span.line)
+                self.put(indent, "}")
+            case ast.JudgedBy(input=name, measure=measure, ranges=ranges):
+                self.put(indent, f"{lead}judged {name.id} by {format_expr(measure)} {{", rule.span.line)
+                rows = [
+                    ("otherwise" if r.otherwise else interval_text(r), f"{r.least.text} .. {r.most.text}", r.span.line)
+                    for r in ranges
+                ]
+                column = max(display_width(text) for text, _, _ in rows)
+                for text, points, line in rows:
+                    self.put(indent + 1, f"{text}{' ' * (column - display_width(text))} {points}", line)
                 self.put(indent, "}")
             case ast.Conditional(arms=arms, otherwise=otherwise):
                 if lead:
@@ -217,6 +230,10 @@ def veto_text(veto: ast.Veto) -> str:
     return text + (" zero" if veto.zero else "")
 
 
+def steps_mode(rule: ast.Steps) -> str:
+    return "prorata" if rule.prorata else "whole" if rule.whole else "started"
+
+
 def rule_text(rule: ast.Rule) -> str:
     """One-line rules (every kind but bands and conditionals)."""
     match rule:
@@ -226,7 +243,7 @@ def rule_text(rule: ast.Rule) -> str:
         case ast.Steps():
             return (
                 f"steps {format_expr(rule.subject)} {rule.direction} {rule.threshold.text} deduct {rule.deduct} "
-                f"per {rule.step.text} {'whole' if rule.whole else 'started'}"
+                f"per {rule.step.text} {steps_mode(rule)}"
             )
         case ast.Proportional(ratio=ratio):
             return f"proportional {format_expr(ratio)}"

@@ -170,6 +170,7 @@ def merge(parent: ast.Rubric, child: ast.Rubric) -> tuple[ast.Rubric, list[Diagn
         adjustments=adjustments,
         vetoes=vetoes,
         final_range=child.final_range or parent.final_range,
+        not_applicable=child.not_applicable or parent.not_applicable,
     )
     return merged, problems
 

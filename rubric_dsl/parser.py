@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
 from importlib import resources
@@ -374,6 +375,13 @@ def _unquote(token: Token) -> str:
 _CMP = {"≥": ">=", "≤": "<=", "≠": "!="}
 
 
+@dataclass(frozen=True, slots=True)
+class _Applicable:
+    """`applicable when COND`, until its indicator or section takes it."""
+
+    expr: ast.Expr
+
+
 @v_args(meta=True)
 class _ToAst(Transformer[Token, Any]):
     """Builds the syntax tree; it judges nothing but the length of numbers (all semantic errors are the
@@ -429,6 +437,7 @@ class _ToAst(Transformer[Token, Any]):
             adjustments=tuple(i for i in body if isinstance(i, ast.Adjustment)),
             vetoes=tuple(i for i in body if isinstance(i, ast.Veto)),
             final_range=final_range[-1] if final_range else None,
+            not_applicable=next((i for i in reversed(body) if isinstance(i, ast.NotApplicable)), None),
         )
 
     def rubric_id(self, meta: Any, children: list[Any]) -> ast.Name:
@@ -544,7 +553,8 @@ class _ToAst(Transformer[Token, Any]):
     # --- tree
 
     def section(self, meta: Any, children: list[Any]) -> ast.Section:
-        nodes = _nodes(children)
+        applicable = [n.expr for n in _nodes(children) if isinstance(n, _Applicable)]
+        nodes = [n for n in _nodes(children) if not isinstance(n, _Applicable)]
         weight, body = nodes[0], nodes[1]
         return ast.Section(
             id=str(_tokens(children, "NAME")[0]),
@@ -554,6 +564,7 @@ class _ToAst(Transformer[Token, Any]):
             abstract=body is None,
             override=bool(_tokens(children, "OVERRIDE")),
             span=self._span(meta),
+            applicable=applicable[0] if applicable else None,
         )
 
     def section_children(self, meta: Any, children: list[Any]) -> list[Any]:
@@ -563,7 +574,8 @@ class _ToAst(Transformer[Token, Any]):
         return None
 
     def indicator(self, meta: Any, children: list[Any]) -> ast.Indicator:
-        nodes = _nodes(children)
+        applicable = [n.expr for n in _nodes(children) if isinstance(n, _Applicable)]
+        nodes = [n for n in _nodes(children) if not isinstance(n, _Applicable)]
         return ast.Indicator(
             id=str(_tokens(children, "NAME")[0]),
             label=_unquote(_tokens(children, "STRING")[0]),
@@ -571,7 +583,14 @@ class _ToAst(Transformer[Token, Any]):
             rule=nodes[1],
             override=bool(_tokens(children, "OVERRIDE")),
             span=self._span(meta),
+            applicable=applicable[0] if applicable else None,
         )
+
+    def applicable(self, meta: Any, children: list[Any]) -> _Applicable:
+        return _Applicable(_nodes(children)[0])
+
+    def not_applicable(self, meta: Any, children: list[Any]) -> ast.NotApplicable:
+        return ast.NotApplicable(cast(Any, str(children[1])), self._span(meta))
 
     def weight(self, meta: Any, children: list[Any]) -> Decimal:
         return self._decimal(children[0])
@@ -621,6 +640,7 @@ class _ToAst(Transformer[Token, Any]):
             step=step,
             whole=bool(_tokens(children, "WHOLE")),
             span=self._span(meta),
+            prorata=bool(_tokens(children, "PRORATA")),
         )
 
     def proportional(self, meta: Any, children: list[Any]) -> ast.Proportional:
@@ -650,6 +670,28 @@ class _ToAst(Transformer[Token, Any]):
         names = [ast.Name(str(t), self._tspan(t)) for t in _tokens(children, "NAME")]
         tiers = tuple(n for n in _nodes(children) if isinstance(n, ast.Tier))
         return ast.Judged(names[0], names[1] if len(names) > 1 else None, tiers, self._span(meta))
+
+    def judged_by(self, meta: Any, children: list[Any]) -> ast.JudgedBy:
+        name = _tokens(children, "NAME")[0]
+        nodes = _nodes(children)
+        ranges = tuple(n for n in nodes if isinstance(n, ast.JudgedRange))
+        return ast.JudgedBy(ast.Name(str(name), self._tspan(name)), nodes[0], ranges, self._span(meta))
+
+    def judged_range(self, meta: Any, children: list[Any]) -> ast.JudgedRange:
+        low, high, least, most = _nodes(children)
+        return ast.JudgedRange(
+            low=low,
+            low_closed=children[0].type == "LSQB",
+            high=high,
+            high_closed=children[4].type == "RSQB",
+            least=least,
+            most=most,
+            span=self._span(meta),
+        )
+
+    def judged_otherwise(self, meta: Any, children: list[Any]) -> ast.JudgedRange:
+        least, most = _nodes(children)
+        return ast.JudgedRange(None, False, None, False, least, most, self._span(meta), otherwise=True)
 
     def tier(self, meta: Any, children: list[Any]) -> ast.Tier:
         low, high = _nodes(children)

@@ -64,7 +64,7 @@ def quote(value: str) -> str:
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
 
 
-def interval_text(row: ast.BandRow) -> str:
+def interval_text(row: ast.BandRow | ast.JudgedRange) -> str:
     low = row.low.text if row.low is not None else "-∞"
     high = row.high.text if row.high is not None else "∞"
     return f"{'[' if row.low_closed else '('}{low}, {high}{']' if row.high_closed else ')'}"

@@ -15,11 +15,13 @@ from decimal import Decimal, DivisionByZero, InvalidOperation, getcontext, setco
 from typing import Any
 
 from rubric_dsl import ast
+from rubric_dsl.applicable import NothingApplicable
 from rubric_dsl.checker import CheckedRubric
 from rubric_dsl.checker.adjustments import final_bounds
 from rubric_dsl.codegen import CONTEXT, DEFAULT_ROUNDING, UNCAPPED, Failed, NoBand, generate
-from rubric_dsl.errors import EvaluationError
+from rubric_dsl.errors import EvaluationError, InvalidFacts
 from rubric_dsl.explain import condition_text, explainer, line_explainer, veto_reads
+from rubric_dsl.facts import NotGiven
 from rubric_dsl.printer import format_expr
 from rubric_dsl.reader import fact_reader
 from rubric_dsl.results import LinePlan, Plan, Result, VetoPlan
@@ -56,6 +58,7 @@ class SectionInfo:
     weight: Decimal
     parent: str | None
     depth: int
+    applicable: str | None = None  # the `applicable when` condition as written
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +68,7 @@ class IndicatorInfo:
     weight: Decimal
     section: str | None
     rule: str
+    applicable: str | None = None  # the `applicable when` condition as written
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,11 +114,16 @@ class CompiledRubric:
         for section, parent in scope.sections:
             parent_id = parent.id if parent else None
             depth[section.id] = depth[parent_id] + 1
-            self.sections.append(SectionInfo(section.id, section.label, section.weight, parent_id, depth[section.id]))
+            self.sections.append(
+                SectionInfo(
+                    section.id, section.label, section.weight, parent_id, depth[section.id], _condition(section)
+                )
+            )
         self.indicators = [
-            IndicatorInfo(i.id, i.label, i.weight, p.id if p else None, type(i.rule).__name__.lower())
+            IndicatorInfo(i.id, i.label, i.weight, p.id if p else None, type(i.rule).__name__.lower(), _condition(i))
             for i, p in scope.indicators
         ]
+        self.not_applicable = rubric.not_applicable.mode if rubric.not_applicable else None
         self.grades = [GradeInfo(r.label, r.minimum) for r in rubric.grades.rows] if rubric.grades else []
         reader = fact_reader(checked)
         self._program = generate(checked, reader)
@@ -148,6 +157,7 @@ class CompiledRubric:
                 )
                 for v in rubric.vetoes
             ),
+            not_applicable=rubric.not_applicable.mode if rubric.not_applicable else None,
         )
         self.adjustment_lines = rubric.adjustments  # the bonus and penalty lines, as written
         self.veto_rules = rubric.vetoes  # the vetoes and caps, as written
@@ -178,6 +188,8 @@ class CompiledRubric:
             if scored is None:  # not the usual spellings, or not good: the validator reads them or says why
                 scored = self._score_values(self._validator.validate(facts, allow_extra_facts))
         except Failed as failure:
+            if isinstance(failure.cause, NotGiven):  # a fact left out, read by an item that is applicable after all
+                raise InvalidFacts(self.id, [failure.cause.problem()]) from None
             what, failing = self._failing[failure.indicator]
             raise EvaluationError(self.id, failing, _cause(failure.cause), what) from None
         finally:
@@ -192,7 +204,13 @@ def _cause(error: BaseException) -> str:
         return "division by zero with these facts; guard it, e.g. `when x == 0 => points 0`"
     if isinstance(error, NoBand):
         return f"value {error.args[0]} matches no band"
+    if isinstance(error, NothingApplicable):
+        return "no indicator is applicable with these facts: there is no weight to score"
     return f"arithmetic failed ({type(error).__name__}) with these facts"
+
+
+def _condition(node: ast.Node) -> str | None:
+    return format_expr(node.applicable) if node.applicable is not None else None
 
 
 def _input_info(item: ast.Input) -> InputInfo:

@@ -9,29 +9,34 @@ judged score within the tier its record names (one added constraint per tiered r
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
 from rubric_dsl import ast
-from rubric_dsl.ast import sub_rules, walk_expr
+from rubric_dsl.ast import rule_exprs, sub_rules, walk_expr
 from rubric_dsl.checker import CheckedRubric
-from rubric_dsl.checker.scope import Scope
+from rubric_dsl.checker.bands import end_key, start_key
+from rubric_dsl.checker.bands import show as show_interval
+from rubric_dsl.checker.scope import Kind, Scope, applicable_exprs
 from rubric_dsl.diagnostics import fmt
-from rubric_dsl.facts import MISSING, FactSpec, FactValidator, NumberRule, fact_spec, number_rule
+from rubric_dsl.facts import MISSING, Absent, FactSpec, FactValidator, NumberRule, fact_spec, number_rule
 from rubric_dsl.printer import format_expr
 from rubric_dsl.wording import Wording
 
 ZERO = Decimal(0)
+Message = Callable[[Sequence[Any]], str]  # a constraint's message worded from the values given
 
 
 @dataclass(frozen=True, slots=True)
 class FactReader:
     rubric: str
     specs: dict[str, FactSpec]  # by input name, in input order
-    constraints: tuple[ast.Constraint, ...]  # the rubric's, then one per tiered judged score
+    constraints: tuple[ast.Constraint, ...]  # the rubric's, then one per tiered judged score, then per `judged … by`
     missing: Any = MISSING
+    # the messages of constraints that name the values given (`judged … by`), by constraint index
+    worded: dict[int, tuple[Message, Message]] = field(default_factory=dict)
 
     @property
     def required(self) -> list[FactSpec]:
@@ -47,17 +52,119 @@ class FactReader:
         words = Wording(scope)
         messages_zh = [c.message_zh or c.message or f"约束“{words.expr(c.expr)}”不成立" for c in self.constraints]
         facts = [c.fact or _first_input(scope, c.expr) for c in self.constraints]
-        return FactValidator(self.rubric, list(self.specs.values()), constraints, messages, facts, messages_zh)
+        en: list[str | Message] = [*messages]
+        zh: list[str | Message] = [*messages_zh]
+        for index, (message, message_zh) in self.worded.items():
+            en[index], zh[index] = message, message_zh
+        return FactValidator(self.rubric, list(self.specs.values()), constraints, en, facts, zh)
 
 
 def fact_reader(checked: CheckedRubric) -> FactReader:
     rubric, scope = checked.rubric, checked.scope
     rules = _number_rules(rubric, scope)
+    constraints = list(rubric.constraints)
+    worded: dict[int, tuple[Message, Message]] = {}
+    conditional: set[int] = set()  # constraints of items that may be not applicable: checked only where they apply
+    names = [item.name for item in rubric.inputs]
+    generated: list[tuple[ast.Constraint, ast.Expr | None, tuple[Message, Message] | None]] = []
+    for indicator, parent in scope.indicators:  # one per tiered judged score, then one per `judged … by`
+        condition = _applicable_condition(scope, indicator, parent)
+        for rule in sub_rules(indicator.rule):
+            if isinstance(rule, ast.Judged) and rule.tier_input is not None:
+                label = scope.inputs[rule.tier_input.id].label
+                generated.append((_tier_constraint(rule, rule.tier_input, indicator.weight, label), condition, None))
+    for indicator, parent in scope.indicators:
+        condition = _applicable_condition(scope, indicator, parent)
+        for rule in sub_rules(indicator.rule):
+            if isinstance(rule, ast.JudgedBy):
+                constraint, en, zh = _judged_by_constraint(scope, rule, indicator.weight, names)
+                generated.append((constraint, condition, (en, zh)))
+    for constraint, condition, messages in generated:
+        if messages is not None:
+            worded[len(constraints)] = messages
+        if condition is not None:
+            conditional.add(len(constraints))
+            holds = ast.Bool(True, condition.span)
+            constraint = replace(constraint, expr=ast.IfElse(condition, constraint.expr, holds, condition.span))
+        constraints.append(constraint)
+    optional = _read_only_where_applicable(scope, constraints, conditional)
     specs = {
-        item.name: fact_spec(item.name, item.kind, rules.get(item.name), item.choices, _default(item))
+        item.name: fact_spec(
+            item.name,
+            item.kind,
+            rules.get(item.name),
+            item.choices,
+            Absent(item.name) if item.name in optional and item.default is None else _default(item),
+        )
         for item in rubric.inputs
     }
-    return FactReader(rubric.id, specs, (*rubric.constraints, *_tier_constraints(scope)))
+    return FactReader(rubric.id, specs, tuple(constraints), worded=worded)
+
+
+def _applicable_condition(scope: Scope, indicator: ast.Indicator, parent: ast.Section | None) -> ast.Expr | None:
+    """When an indicator applies: its own `applicable when` and its sections', joined by `and`; None: always."""
+    if scope.rubric.not_applicable is None:
+        return None
+    parents = {section.id: above for section, above in scope.sections}
+    found = [indicator.applicable] if indicator.applicable is not None else []
+    while parent is not None:
+        if parent.applicable is not None:
+            found.append(parent.applicable)
+        parent = parents[parent.id]
+    if not found:
+        return None
+    condition = found[0]
+    for more in found[1:]:
+        condition = ast.Binary("and", condition, more, more.span)
+    return condition
+
+
+def _read_only_where_applicable(scope: Scope, constraints: list[ast.Constraint], conditional: set[int]) -> set[str]:
+    """The inputs that only items which may be not applicable read (through lets too): a request may leave
+    them out, and is refused naming one only if an applicable item reads it (`facts.Absent`)."""
+
+    def read(exprs: Iterable[ast.Expr]) -> set[str]:
+        found: set[str] = set()
+        pending = list(exprs)
+        seen: set[str] = set()
+        while pending:
+            for node in walk_expr(pending.pop()):
+                if isinstance(node, ast.Name) and node.id in scope.inputs:
+                    found.add(node.id)
+                elif isinstance(node, ast.Name) and node.id in scope.lets and node.id not in seen:
+                    seen.add(node.id)
+                    pending.append(scope.lets[node.id].expr)
+        return found
+
+    if scope.rubric.not_applicable is None:
+        return set()
+    parents = {section.id: parent for section, parent in scope.sections}
+
+    def may_not_apply(node: ast.Indicator, parent: ast.Section | None) -> bool:
+        while parent is not None:
+            if parent.applicable is not None:
+                return True
+            parent = parents[parent.id]
+        return node.applicable is not None
+
+    lines = [e for line in scope.rubric.adjustments for e in ast.line_exprs(line.rule)]
+    vetoes = [veto.condition for veto in scope.rubric.vetoes]
+    always = read(
+        [
+            *(c.expr for i, c in enumerate(constraints) if i not in conditional),
+            *applicable_exprs(scope),
+            *lines,
+            *vetoes,
+        ]
+    )
+    sometimes = read(c.expr for i, c in enumerate(constraints) if i in conditional)
+    for indicator, parent in scope.indicators:
+        names = read(rule_exprs(indicator.rule))
+        if may_not_apply(indicator, parent):
+            sometimes |= names
+        else:
+            always |= names
+    return sometimes - always
 
 
 def _default(item: ast.Input) -> Any:
@@ -73,7 +180,7 @@ def _judged_limits(scope: Scope) -> dict[str, Decimal]:
         if isinstance(rule_of, ast.Each):
             continue
         for rule in sub_rules(rule_of):
-            if isinstance(rule, ast.Judged):
+            if isinstance(rule, ast.Judged | ast.JudgedBy):
                 name = rule.input.id
                 limits[name] = min(limits.get(name, weight), weight)
     return limits
@@ -98,23 +205,13 @@ def _number_rules(rubric: ast.Rubric, scope: Scope) -> dict[str, NumberRule]:
     return rules
 
 
-def _tier_constraints(scope: Scope) -> list[ast.Constraint]:
-    """One constraint per tiered judged score: the score lies in the tier named."""
-    return [
-        _tier_constraint(rule, rule.tier_input, indicator.weight, scope.inputs[rule.tier_input.id].label)
-        for indicator, _ in scope.indicators
-        for rule in sub_rules(indicator.rule)
-        if isinstance(rule, ast.Judged) and rule.tier_input is not None
-    ]
-
-
 def _tier_constraint(rule: ast.Judged, tier_input: ast.Name, weight: Decimal, tier_label: str) -> ast.Constraint:
     span = rule.span
 
     def number(value: Decimal) -> ast.Num:
         return ast.Num(value, False, fmt(value), span)
 
-    bounds = [(t.label, t.low.value * weight, t.high.value * weight) for t in rule.tiers]
+    bounds = [(t.label, *ast.range_points(t.low, t.high, weight)) for t in rule.tiers]
     checks = [
         (
             ast.Compare("==", tier_input, ast.Str(label, span), span),
@@ -135,6 +232,97 @@ def _tier_constraint(rule: ast.Judged, tier_input: ast.Name, weight: Decimal, ti
     shown_zh = "，".join(f"{label} {fmt(low)}—{fmt(high)}分" for label, low, high in bounds)
     message_zh = f"评分须在“{tier_label}”所选档次的分数范围内：{shown_zh}"
     return ast.Constraint(expr, message, span, fact=rule.input.id, message_zh=message_zh)
+
+
+def _judged_by_constraint(
+    scope: Scope, rule: ast.JudgedBy, weight: Decimal, names: list[str]
+) -> tuple[ast.Constraint, Message, Message]:
+    """The judged score lies in the range its measure picks; the messages name both facts and values."""
+    span, score = rule.span, rule.input
+
+    def number(value: Decimal) -> ast.Num:
+        return ast.Num(value, False, fmt(value), span)
+
+    def inside(row: ast.JudgedRange) -> ast.Expr:
+        low, high = ast.range_points(row.least, row.most, weight)
+        return ast.Binary(
+            "and", ast.Compare(">=", score, number(low), span), ast.Compare("<=", score, number(high), span), span
+        )
+
+    def where(row: ast.JudgedRange) -> ast.Expr:
+        tests: list[ast.Expr] = []
+        if row.low is not None:
+            tests.append(ast.Compare(">=" if row.low_closed else ">", rule.measure, row.low, span))
+        if row.high is not None:
+            tests.append(ast.Compare("<=" if row.high_closed else "<", rule.measure, row.high, span))
+        if not tests:
+            return ast.Bool(True, span)
+        return tests[0] if len(tests) == 1 else ast.Binary("and", tests[0], tests[1], span)
+
+    rows = [r for r in rule.ranges if not r.otherwise]
+    rest = [r for r in rule.ranges if r.otherwise]
+    expr: ast.Expr = inside(rest[0]) if rest else ast.Bool(True, span)  # no row, no otherwise: the band check
+    for row in reversed(rows):
+        expr = ast.IfElse(where(row), inside(row), expr, span)
+    words = Wording(scope)
+    percent = scope.kind_of(rule.measure) == Kind.PERCENT
+    read = [n.id for n in walk_expr(rule.measure) if isinstance(n, ast.Name) and n.id in scope.inputs]
+    label = scope.inputs[score.id].label
+    measure_zh = words.expr(rule.measure)
+    table = [(row, _interval(row, percent), *ast.range_points(row.least, row.most, weight)) for row in rule.ranges]
+    score_at = names.index(score.id)
+
+    def facts_shown(values: Sequence[Any], zh: bool) -> str:
+        shown = [f"{n} = {_value(values[names.index(n)], scope.inputs[n].kind)}" for n in read]
+        return ("，" if zh else ", ").join(shown)
+
+    def picked(values: Sequence[Any]) -> list[tuple[ast.JudgedRange, str, Decimal, Decimal]]:
+        if not (isinstance(rule.measure, ast.Name) and rule.measure.id in scope.inputs):
+            return table  # a computed measure: every range is listed
+        value = values[names.index(rule.measure.id)]
+        for entry in table:
+            if entry[0].otherwise or _within(entry[0], value):
+                return [entry]
+        return table
+
+    def message(values: Sequence[Any]) -> str:
+        ranges = "; ".join(f"{shown} → {fmt(low)}..{fmt(high)} points" for _, shown, low, high in picked(values))
+        return (
+            f"the judged score `{score.id}` = {_value(values[score_at], 'number')} lies outside the range that "
+            f"`{format_expr(rule.measure)}` picks ({facts_shown(values, False)}): {ranges}"
+        )
+
+    def message_zh(values: Sequence[Any]) -> str:
+        ranges = "；".join(f"{shown}时{fmt(low)}—{fmt(high)}分" for _, shown, low, high in picked(values))
+        return (
+            f"评价组评分“{label}”（{score.id}）为{_value(values[score_at], 'number')}分，不在“{measure_zh}”"
+            f"（{facts_shown(values, True)}）所对应的评分区间内：{ranges}"
+        )
+
+    return ast.Constraint(expr, None, span, fact=score.id), message, message_zh
+
+
+def _interval(row: ast.JudgedRange, percent: bool) -> str:
+    if row.otherwise:
+        return "otherwise"
+    return show_interval(
+        start_key(row.low.value if row.low else None, row.low_closed, False),
+        end_key(row.high.value if row.high else None, row.high_closed, False),
+        percent,
+    )
+
+
+def _within(row: ast.JudgedRange, value: Any) -> bool:
+    low, high = row.low, row.high
+    if low is not None and (value < low.value or (value == low.value and not row.low_closed)):
+        return False
+    return not (high is not None and (value > high.value or (value == high.value and not row.high_closed)))
+
+
+def _value(value: Any, kind: str) -> str:
+    if isinstance(value, Decimal):
+        return f"{fmt(value * 100)}%" if kind == "percent" else fmt(value)
+    return str(value)
 
 
 def _first_input(scope: Scope, expr: ast.Expr) -> str:

@@ -14,8 +14,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from rubric_dsl.applicable import Applied
 from rubric_dsl.diagnostics import Language, fmt
 from rubric_dsl.explain import Explainer, show, show_zh
+from rubric_dsl.wording import readable
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +28,8 @@ class IndicatorResult:
     max_points: Decimal
     explanation: str
     section: str | None
+    applicable: bool = True  # False: not applicable (不适用); `max_points` is then the weight it was given
+    weight: Decimal | None = None  # the nominal weight, when the rubric declares `not_applicable`
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +62,8 @@ class SectionResult:
     points: Decimal
     max_points: Decimal
     parent: str | None
+    applicable: bool = True
+    weight: Decimal | None = None  # the nominal weight, when the rubric declares `not_applicable`
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +143,7 @@ class Plan:
     vetoes: tuple[VetoPlan, ...] = ()
     final_range: tuple[Decimal, Decimal] = (Decimal(0), Decimal(100))
     final_declared: bool = False  # False: the default 0 .. total
+    not_applicable: str | None = None  # the rubric's policy: share, rescale or full
 
 
 ROUNDING_ZH = {
@@ -171,6 +178,7 @@ class Result:
         "_read",
         "_records",
         "_sections",
+        "applied",
         "grade",
         "total",
     )
@@ -184,6 +192,7 @@ class Result:
         sections: Sequence[Decimal],
         total: Decimal,
         grade: int,
+        applied: Applied | None = None,
         base: Decimal | None = None,
         amounts: Sequence[Decimal] = (),
         line_raws: Sequence[Decimal] = (),
@@ -192,6 +201,7 @@ class Result:
         read: Sequence[tuple[Any, ...]] = (),
     ) -> None:
         self._plan = plan
+        self.applied = applied  # the weights actually used, when the rubric declares `not_applicable`
         self._points = points
         self._raws = raws
         self._records = records
@@ -323,8 +333,10 @@ class Result:
                 plan.section_ids,
                 plan.section_labels,
                 self._sections,
-                plan.section_weights,
+                plan.section_weights if self.applied is None else self.applied.section_weights,
                 plan.section_parents,
+                (True,) * len(plan.section_ids) if self.applied is None else self.applied.section_applicable,
+                (None,) * len(plan.section_ids) if self.applied is None else plan.section_weights,
                 strict=True,
             )
         ]
@@ -344,7 +356,21 @@ class Result:
         return self._indicators_zh
 
     def _build(self, lang: Language) -> list[IndicatorResult]:
-        plan = self._plan
+        plan, applied = self._plan, self.applied
+        if applied is not None:
+            return [
+                IndicatorResult(
+                    plan.indicator_ids[i],
+                    plan.indicator_labels[i],
+                    points,
+                    applied.indicator_weights[i],
+                    self._explain(i) if lang == "en" else self._explain_zh(i),
+                    plan.indicator_sections[i],
+                    applied.indicator_applicable[i],
+                    plan.indicator_weights[i],
+                )
+                for i, points in enumerate(self._points)
+            ]
         return [
             IndicatorResult(
                 plan.indicator_ids[i],
@@ -392,18 +418,55 @@ class Result:
         return min(max(total, low), high)
 
     def _explain(self, index: int) -> str:
+        if self._records[index] is None:
+            return self._not_applicable(index, "en")
         text = self._plan.explainers[index].explain(self._records[index])
         points, raw = self._points[index], self._raws[index]
+        nominal = self._plan.indicator_weights[index]
+        if self.applied is not None and self.applied.indicator_weights[index] != nominal:
+            weight = self.applied.indicator_weights[index]
+            return (
+                f"{text}; re-weighted {fmt(nominal)} → {fmt(weight)} "
+                f"(not applicable items: {self._plan.not_applicable}): "
+                f"{readable(raw)} × {fmt(weight)} / {fmt(nominal)} → {fmt(points)} ({self._plan.rounding})"
+            )
         if points != raw:
             text += f" → {fmt(points)} ({self._plan.rounding})"
         return text
 
     def _explain_zh(self, index: int) -> str:
+        if self._records[index] is None:
+            return self._not_applicable(index, "zh")
         text = self._plan.explainers[index].explain_zh(self._records[index])
         points, raw = self._points[index], self._raws[index]
+        nominal = self._plan.indicator_weights[index]
+        if self.applied is not None and self.applied.indicator_weights[index] != nominal:
+            weight = self.applied.indicator_weights[index]
+            how = "分摊" if self._plan.not_applicable == "share" else "折算"
+            return (
+                f"{text}；因有不适用项，本项分值由{fmt(nominal)}分按比例{how}为{fmt(weight)}分，"
+                f"得分{readable(raw)}×{fmt(weight)}÷{fmt(nominal)}，{rounding_zh(self._plan.rounding)}为{fmt(points)}分"
+            )
         if points != raw:
             text += f"，{rounding_zh(self._plan.rounding)}为{fmt(points)}分"
         return text
+
+    def _not_applicable(self, index: int, lang: Language) -> str:
+        weight = self._plan.indicator_weights[index]
+        policy = self._plan.not_applicable
+        if lang == "zh":
+            then = {
+                "share": "其分值按比例分摊到同级其他指标",
+                "rescale": "总分按适用指标的分值折算为满分制",
+                "full": f"按满分计（{fmt(weight)}分）",
+            }
+            return f"不适用，{then.get(policy or '', '')}"
+        then_en = {
+            "share": f"its weight {fmt(weight)} is shared among its siblings",
+            "rescale": "the total is rescaled over the applicable weight",
+            "full": f"full marks → {fmt(weight)}",
+        }
+        return f"not applicable: {then_en.get(policy or '', '')}"
 
     def to_dict(self, lang: Language = "en") -> dict[str, Any]:
         """The CLI's `--format json` and the service's response, decimals as strings."""
@@ -415,6 +478,7 @@ class Result:
             "grade": self.grade or None,
             "sections": [
                 {"id": s.id, "label": s.label, "points": fmt(s.points), "max_points": fmt(s.max_points)}
+                | _weights(s.applicable, s.weight)
                 for s in self.sections
             ],
             "indicators": [
@@ -425,6 +489,7 @@ class Result:
                     "max_points": fmt(i.max_points),
                     "explanation": i.explanation,
                 }
+                | _weights(i.applicable, i.weight)
                 for i in self.indicators_in(lang)
             ],
             "lost": [
@@ -495,3 +560,9 @@ def _why(veto: VetoPlan, values: Sequence[Any], lang: Language) -> str:
 def _plain(value: Any) -> bool:
     """A value to show (a let that failed, a `Poison`, is not one)."""
     return isinstance(value, Decimal | bool | str)
+
+
+def _weights(applicable: bool, weight: Decimal | None) -> dict[str, Any]:
+    """What a rubric that declares `not_applicable` adds to a row: whether it applied, its nominal weight
+    (`max_points` is the weight actually used)."""
+    return {} if weight is None else {"applicable": applicable, "weight": fmt(weight)}

@@ -41,7 +41,7 @@ from rubric_dsl.diagnostics import fmt
 from rubric_dsl.errors import RubricDslError
 from rubric_dsl.program import CompiledRubric, GradeInfo, SectionInfo
 from rubric_dsl.results import Result
-from rubric_dsl.wording import criteria_text, criteria_words, lost_text
+from rubric_dsl.wording import applicable_text, criteria_text, criteria_words, lost_text
 
 Format = Literal["md", "html", "xlsx"]
 FORMATS: tuple[Format, ...] = ("md", "html", "xlsx")
@@ -249,16 +249,24 @@ def sheet_table(
     levels = max((len(p) for p in paths.values()), default=0)
     points = result.points if result is not None else {}
     records = dict(zip(points, result.records, strict=True)) if result is not None else {}
+    used = _weights_used(rubric, result)
     rows = []
     for indicator, _ in scope.indicators:
         path = paths[indicator.id]
-        labels = tuple(_section_label(path[k]) if k < len(path) else "" for k in range(levels))
+        labels = tuple(_section_label(path[k], used) if k < len(path) else "" for k in range(levels))
         criteria = criteria_text(indicator.rule, indicator.weight, scope)
+        if indicator.applicable is not None and rubric.tree.not_applicable is not None:
+            criteria += applicable_text(indicator.applicable, rubric.tree.not_applicable.mode, scope)
+        weight = used.get(indicator.id, indicator.weight)
         got = points.get(indicator.id)
         reason = ""
-        if got is not None and got < indicator.weight:
+        if got is not None and records[indicator.id] is None:
+            reason = "不适用" + ("，按满分计" if weight == got and got else "")
+        elif got is not None and got < weight:
             reason = lost_text(indicator.rule, indicator.weight, scope, records[indicator.id], got)
-        rows.append(SheetRow(labels, indicator.label, indicator.weight, criteria, got, reason))
+            if weight != indicator.weight:  # the points lost out of the weight used; the rule's own wording
+                reason = f"扣{fmt(weight - got)}分：{reason.split('：', 1)[1]}（分值按不适用项调整为{fmt(weight)}分）"
+        rows.append(SheetRow(labels, indicator.label, weight, criteria, got, reason))
     adjustments, vetoes, overridden = _adjusted_rows(rubric, result)
     grades = f"自评等次：{grade_scale(rubric.grades)}" if rubric.grades else "自评等次：本表不评等次"
     footer = (
@@ -341,8 +349,18 @@ def _grade_bound(low: Decimal | None, high: Decimal | None) -> str:
     return f"S≥{fmt(low)}" if high is None else f"{fmt(low)}≤S<{fmt(high)}"
 
 
-def _section_label(section: SectionInfo) -> str:
-    return f"{section.label}（{fmt(section.weight)}分）"
+def _section_label(section: SectionInfo, used: Mapping[str, Decimal]) -> str:
+    return f"{section.label}（{fmt(used.get(section.id, section.weight))}分）"
+
+
+def _weights_used(rubric: CompiledRubric, result: Result | None) -> dict[str, Decimal]:
+    """Sections' and indicators' weights actually used where items were not applicable (不适用), by id."""
+    if result is None or result.applied is None:
+        return {}
+    applied = result.applied
+    used = dict(zip((i.id for i in rubric.indicators), applied.indicator_weights, strict=True))
+    used.update(zip((s.id for s in rubric.sections), applied.section_weights, strict=True))
+    return used
 
 
 def _level_headers(levels: int) -> tuple[str, ...]:
@@ -389,13 +407,13 @@ def _subtotals(
 ) -> list[Subtotal]:
     """The outer two levels of sections (共性/个性 and 一级指标 in the seeds), in the sheet's order."""
     scored = {s.id: s.points for s in result.sections} if result is not None else {}
+    used = _weights_used(rubric, result)
     found = []
     for section in rubric.sections:
         rows = _rows_of(section, paths)
         if rows and section.depth < min(2, levels):
-            found.append(
-                Subtotal(section.label, section.depth, section.weight, scored.get(section.id), rows[0], rows[-1])
-            )
+            weight = used.get(section.id, section.weight)
+            found.append(Subtotal(section.label, section.depth, weight, scored.get(section.id), rows[0], rows[-1]))
     return sorted(found, key=lambda s: (s.first, s.depth))
 
 

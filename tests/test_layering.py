@@ -27,6 +27,7 @@ STAGES: dict[str, int] = {
     "facts": 7,
     "wording": 7,  # the sheet's Chinese wording: the 评分表, the Chinese explanations and fact messages
     "reader": 8,
+    "applicable": 8,  # the weights once items are not applicable (不适用), which the generated code calls
     "codegen": 9,
     "explain": 10,
     "results": 11,

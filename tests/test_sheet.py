@@ -83,11 +83,11 @@ WORDING = [
     ),
     (
         "bands-expression",
-        "bands done / planned { [1, ∞) 5  otherwise 0 }",
+        "bands done / planned { [100%, ∞) 5  otherwise 0 }",  # a count by a count is a ratio: a percent
         UNITS,
         "5",
         "",
-        "(完成数÷计划数)1以上（含1）得5分；其余不得分",
+        "(完成数÷计划数)100%以上（含100%）得5分；其余不得分",
     ),
     (
         "checklist-serious",

@@ -14,7 +14,20 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from rubric_dsl import ast
-from rubric_dsl.checker import adjustments, bands, cycles, grades, header, inputs, names, points, types, usage, weights
+from rubric_dsl.checker import (
+    adjustments,
+    applicable,
+    bands,
+    cycles,
+    grades,
+    header,
+    inputs,
+    names,
+    points,
+    types,
+    usage,
+    weights,
+)
 from rubric_dsl.checker.scope import Scope
 from rubric_dsl.diagnostics import Diagnostic, has_errors, sort_diagnostics
 
@@ -32,6 +45,7 @@ CHECKS: tuple[Check, ...] = (
     grades.check,
     usage.check,
     adjustments.check,
+    applicable.check,
 )
 
 

@@ -97,6 +97,8 @@ def _kind(scope: Scope, expr: ast.Expr) -> Kind | None:
             return Kind.FLAG
         case ast.Binary(op="+" | "-", left=left, right=right):
             return join(_kind(scope, left), _kind(scope, right))
+        case ast.Binary(op="/", left=left, right=right):
+            return ratio(_kind(scope, left), _kind(scope, right))
         case ast.Binary():
             return Kind.NUMBER
         case ast.IfElse(then=then, otherwise=otherwise):
@@ -119,6 +121,12 @@ def _let_kind(scope: Scope, name: str) -> Kind | None:
         scope._let_kinds[name] = None  # guards a let cycle; cycles.py reports it
         scope._let_kinds[name] = _kind(scope, scope.lets[name].expr)
     return scope._let_kinds[name]
+
+
+def ratio(left: Kind | None, right: Kind | None) -> Kind:
+    """The kind of `left / right`: two values of one kind (money by money, count by count, number by
+    number, percent by percent) make a ratio, which is a percent (`expense / budget >= 95%`); else a number."""
+    return Kind.PERCENT if left == right and left in NUMERIC else Kind.NUMBER
 
 
 def join(left: Kind | None, right: Kind | None) -> Kind | None:
@@ -147,3 +155,12 @@ def all_exprs(scope: Scope) -> Iterator[ast.Expr]:
         yield from line_exprs(line.rule)
     for veto in scope.rubric.vetoes:
         yield veto.condition
+    yield from applicable_exprs(scope)
+
+
+def applicable_exprs(scope: Scope) -> Iterator[ast.Expr]:
+    """The `applicable when` conditions of sections and indicators."""
+    nodes: list[ast.Node] = [*(s for s, _ in scope.sections), *(i for i, _ in scope.indicators)]
+    for node in nodes:
+        if node.applicable is not None:
+            yield node.applicable

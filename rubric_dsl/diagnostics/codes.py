@@ -18,13 +18,16 @@ GRADES_UNCOVERED: Final = "rubric_grades_uncovered"
 INVALID_INPUT: Final = "rubric_invalid_input"
 INVALID_ROUNDING: Final = "rubric_invalid_rounding"
 INVALID_RULE: Final = "rubric_invalid_rule"
+JUDGED_RANGE: Final = "rubric_judged_range"
 LET_CYCLE: Final = "rubric_let_cycle"
 LIMIT_EXCEEDED: Final = "rubric_limit_exceeded"
 MISSING_HEADER: Final = "rubric_missing_header"
+NOT_APPLICABLE_POLICY: Final = "rubric_not_applicable_policy"
 OVERRIDE_MISSING: Final = "rubric_override_missing"
 PARENT_HAS_ERRORS: Final = "rubric_parent_has_errors"
 POINTS_EXCEED_WEIGHT: Final = "rubric_points_exceed_weight"
 SYNTAX_ERROR: Final = "rubric_syntax_error"
+TARGET_NOT_POSITIVE: Final = "rubric_target_not_positive"
 TOTAL_MISMATCH: Final = "rubric_total_mismatch"
 TYPE_ERROR: Final = "rubric_type_error"
 UNKNOWN_NAME: Final = "rubric_unknown_name"
@@ -56,13 +59,16 @@ ALL: Final = frozenset(
         INVALID_INPUT,
         INVALID_ROUNDING,
         INVALID_RULE,
+        JUDGED_RANGE,
         LET_CYCLE,
         LIMIT_EXCEEDED,
         MISSING_HEADER,
+        NOT_APPLICABLE_POLICY,
         OVERRIDE_MISSING,
         PARENT_HAS_ERRORS,
         POINTS_EXCEED_WEIGHT,
         SYNTAX_ERROR,
+        TARGET_NOT_POSITIVE,
         TOTAL_MISMATCH,
         TYPE_ERROR,
         UNKNOWN_NAME,

@@ -197,6 +197,12 @@ NOT_ENCODED: dict[str, str] = {
     _RESPONSE.fields_by_name["lost"].full_name: "explain",
     pb.IndicatorScore.DESCRIPTOR.fields_by_name["explanation"].full_name: "explain",
     pb.Adjustment.DESCRIPTOR.fields_by_name["explanation"].full_name: "explain",
+    # a rubric that declares `not_applicable`: its weights change per record, so its reply is built as a message
+    **{
+        message.DESCRIPTOR.fields_by_name[name].full_name: "not_applicable"
+        for message in (pb.IndicatorScore, pb.SectionScore)
+        for name in ("not_applicable", "weight")
+    },
 }
 _ROW_CACHE = 256  # encoded rows kept per section or indicator (distinct point values seen)
 
@@ -254,6 +260,8 @@ class ScoreEncoder:
 
     def encode(self, result: Result, total: str, request_id: str = "") -> bytes:
         """The reply to ``result`` of this rubric; ``total`` is ``decimal_text(result.total)``."""
+        if result.applied is not None:  # items not applicable: the weights change per record, no cached rows
+            return _explained_response(result, request_id, explain=False).SerializeToString()
         keys = [*map(str, section_points(result)), *map(str, result.points.values())]
         if len(keys) != len(self.rows):
             raise ValueError(f"a result of {len(keys)} rows for a rubric of {len(self.rows)}")
@@ -335,22 +343,35 @@ def score_response(rubric: CompiledRubric, result: Result, *, explain: bool, req
     return pb.ScoreResponse.FromString(score_response_bytes(rubric, result, explain=False, request_id=request_id))
 
 
-def _explained_response(result: Result, request_id: str) -> pb.ScoreResponse:
+def _explained_response(result: Result, request_id: str, explain: bool = True) -> pb.ScoreResponse:
+    """The reply built as a message: with explanations, or for a rubric that declares `not_applicable`
+    (whose weights, and so each row's maximum, change from one record to the next)."""
     data = result.to_dict()
+    if not explain:
+        for row in data["indicators"]:
+            del row["explanation"]
     response = pb.ScoreResponse(
         rubric=data["rubric"],
         version=data["version"],
         content_hash=data["content_hash"],
         total=data["total"],
         grade=data["grade"] or "",
-        sections=[pb.SectionScore(**s) for s in data["sections"]],
-        indicators=[pb.IndicatorScore(**i) for i in data["indicators"]],
-        lost=[pb.LostPoints(**item) for item in data["lost"]],
+        sections=[pb.SectionScore(**_applicability(s)) for s in data["sections"]],
+        indicators=[pb.IndicatorScore(**_applicability(i)) for i in data["indicators"]],
+        lost=[pb.LostPoints(**item) for item in data["lost"]] if explain else [],
         request_id=request_id,
     )
     if "base_total" in data:
-        response.MergeFrom(adjusted_fields(result, explain=True))
+        response.MergeFrom(adjusted_fields(result, explain=explain))
     return response
+
+
+def _applicability(row: dict[str, Any]) -> dict[str, Any]:
+    """A `to_dict` row in the message's fields: `applicable` is sent as `not_applicable` (false by default)."""
+    if "applicable" in row:
+        row = {**row, "not_applicable": not row["applicable"]}
+        del row["applicable"]
+    return row
 
 
 def _text(value: object) -> str | None:
@@ -408,12 +429,23 @@ def rubric_message(rubric: CompiledRubric) -> pb.Rubric:
         )
     for s in rubric.sections:
         message.sections.add(
-            id=s.id, label=s.label, weight=decimal_text(s.weight), parent=s.parent or "", depth=s.depth
+            id=s.id,
+            label=s.label,
+            weight=decimal_text(s.weight),
+            parent=s.parent or "",
+            depth=s.depth,
+            applicable_when=s.applicable or "",
         )
     for ind in rubric.indicators:
         message.indicators.add(
-            id=ind.id, label=ind.label, weight=decimal_text(ind.weight), section=ind.section or "", rule=ind.rule
+            id=ind.id,
+            label=ind.label,
+            weight=decimal_text(ind.weight),
+            section=ind.section or "",
+            rule=ind.rule,
+            applicable_when=ind.applicable or "",
         )
+    message.not_applicable = rubric.not_applicable or ""
     for g in rubric.grades:
         message.grades.add(label=g.label, **_present(minimum=_text(g.minimum)))
     for line in rubric.adjustment_lines:

@@ -167,8 +167,32 @@ def test_every_field_is_written_by_the_encoder_or_left_to_protobuf(
         bad = pb.ScoreRequest(request_id="b", rubric="wuping.casework", facts={"on_time": "maybe"})
         (reply,) = stub.ScoreStream(iter([bad]), timeout=10)
         assert holds(reply, field) and reply.request_id == "b"
+    elif reason == "not_applicable":  # only a rubric that declares `not_applicable` has it, built as a message
+        rubric = rubric_dsl.compile_source(NOT_APPLICABLE, "na.rubric")
+        result = rubric.score({"on": False, "a": "50"})
+        wire = encoded(rubric, result, "r-1")
+        reply = pb.ScoreResponse.FromString(wire)
+        assert holds(reply, field) and reply.request_id == "r-1"
+        assert wire == reply.SerializeToString(deterministic=True)
+        assert reply.indicators[0].explanation == "" and not reply.lost
     else:
         pytest.fail(f"NOT_ENCODED gives {field.full_name} a reason no test knows: {reason}")
+
+
+NOT_APPLICABLE = """
+rubric test.na "不适用" {
+  version "1"
+  total 10
+  not_applicable full
+  input on flag "适用"
+  input a percent "甲" range 0% .. 100%
+  section part "部分" 4 applicable when on {
+    indicator ia "甲" 4 { proportional a }
+  }
+  indicator ib "乙" 6 { proportional a }
+  grades { 好 >= 9 差 otherwise }
+}
+"""
 
 
 def test_the_walk_reaches_the_rows() -> None:

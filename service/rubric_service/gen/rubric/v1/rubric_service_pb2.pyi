@@ -369,10 +369,17 @@ class SectionScore(_message.Message):
     LABEL_FIELD_NUMBER: _builtins.int
     POINTS_FIELD_NUMBER: _builtins.int
     MAX_POINTS_FIELD_NUMBER: _builtins.int
+    NOT_APPLICABLE_FIELD_NUMBER: _builtins.int
+    WEIGHT_FIELD_NUMBER: _builtins.int
     id: _builtins.str
     label: _builtins.str
     points: _builtins.str
     max_points: _builtins.str
+    """The weight actually used: the nominal weight, unless items were not applicable (不适用)."""
+    not_applicable: _builtins.bool
+    """Set when the rubric declares `not_applicable` and this section did not apply."""
+    weight: _builtins.str
+    """The nominal weight, set only when the rubric declares `not_applicable`."""
     def __init__(
         self,
         *,
@@ -380,10 +387,12 @@ class SectionScore(_message.Message):
         label: _builtins.str = ...,
         points: _builtins.str = ...,
         max_points: _builtins.str = ...,
+        not_applicable: _builtins.bool = ...,
+        weight: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["id", b"id", "label", b"label", "max_points", b"max_points", "points", b"points"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["id", b"id", "label", b"label", "max_points", b"max_points", "not_applicable", b"not_applicable", "points", b"points", "weight", b"weight"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -398,12 +407,20 @@ class IndicatorScore(_message.Message):
     POINTS_FIELD_NUMBER: _builtins.int
     MAX_POINTS_FIELD_NUMBER: _builtins.int
     EXPLANATION_FIELD_NUMBER: _builtins.int
+    NOT_APPLICABLE_FIELD_NUMBER: _builtins.int
+    WEIGHT_FIELD_NUMBER: _builtins.int
     id: _builtins.str
     label: _builtins.str
     points: _builtins.str
     max_points: _builtins.str
     explanation: _builtins.str
     """How the points came about; empty unless ScoreRequest.explain is set."""
+    not_applicable: _builtins.bool
+    """Set when the rubric declares `not_applicable` and this indicator did not apply
+    (max_points is then the weight it was given: 0, or its weight under `full`).
+    """
+    weight: _builtins.str
+    """The nominal weight, set only when the rubric declares `not_applicable`."""
     def __init__(
         self,
         *,
@@ -412,10 +429,12 @@ class IndicatorScore(_message.Message):
         points: _builtins.str = ...,
         max_points: _builtins.str = ...,
         explanation: _builtins.str = ...,
+        not_applicable: _builtins.bool = ...,
+        weight: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["explanation", b"explanation", "id", b"id", "label", b"label", "max_points", b"max_points", "points", b"points"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["explanation", b"explanation", "id", b"id", "label", b"label", "max_points", b"max_points", "not_applicable", b"not_applicable", "points", b"points", "weight", b"weight"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -673,6 +692,7 @@ class Rubric(_message.Message):
     VETOES_FIELD_NUMBER: _builtins.int
     FINAL_MINIMUM_FIELD_NUMBER: _builtins.int
     FINAL_MAXIMUM_FIELD_NUMBER: _builtins.int
+    NOT_APPLICABLE_FIELD_NUMBER: _builtins.int
     id: _builtins.str
     title: _builtins.str
     version: _builtins.str
@@ -685,6 +705,10 @@ class Rubric(_message.Message):
     final_minimum: _builtins.str
     """The final score's range (`final range`, default 0 .. total)."""
     final_maximum: _builtins.str
+    not_applicable: _builtins.str
+    """What an item that is not applicable does to the weights: "share", "rescale",
+    "full", or empty when the rubric declares no `not_applicable`.
+    """
     @_builtins.property
     def metadata(self) -> _containers.ScalarMap[_builtins.str, _builtins.str]:
         """source, region, year when declared."""
@@ -726,10 +750,11 @@ class Rubric(_message.Message):
         vetoes: _abc.Iterable[Global___VetoRule] | None = ...,
         final_minimum: _builtins.str = ...,
         final_maximum: _builtins.str = ...,
+        not_applicable: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["adjustment_lines", b"adjustment_lines", "content_hash", b"content_hash", "final_maximum", b"final_maximum", "final_minimum", b"final_minimum", "grades", b"grades", "id", b"id", "indicators", b"indicators", "inputs", b"inputs", "metadata", b"metadata", "rounding", b"rounding", "sections", b"sections", "source_text", b"source_text", "title", b"title", "total", b"total", "version", b"version", "vetoes", b"vetoes"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["adjustment_lines", b"adjustment_lines", "content_hash", b"content_hash", "final_maximum", b"final_maximum", "final_minimum", b"final_minimum", "grades", b"grades", "id", b"id", "indicators", b"indicators", "inputs", b"inputs", "metadata", b"metadata", "not_applicable", b"not_applicable", "rounding", b"rounding", "sections", b"sections", "source_text", b"source_text", "title", b"title", "total", b"total", "version", b"version", "vetoes", b"vetoes"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -883,6 +908,7 @@ class Section(_message.Message):
     WEIGHT_FIELD_NUMBER: _builtins.int
     PARENT_FIELD_NUMBER: _builtins.int
     DEPTH_FIELD_NUMBER: _builtins.int
+    APPLICABLE_WHEN_FIELD_NUMBER: _builtins.int
     id: _builtins.str
     label: _builtins.str
     weight: _builtins.str
@@ -890,6 +916,8 @@ class Section(_message.Message):
     """Empty for a top-level section."""
     depth: _builtins.int
     """1 for a top-level section."""
+    applicable_when: _builtins.str
+    """The `applicable when` condition as written; empty when it always applies."""
     def __init__(
         self,
         *,
@@ -898,10 +926,11 @@ class Section(_message.Message):
         weight: _builtins.str = ...,
         parent: _builtins.str = ...,
         depth: _builtins.int = ...,
+        applicable_when: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["depth", b"depth", "id", b"id", "label", b"label", "parent", b"parent", "weight", b"weight"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["applicable_when", b"applicable_when", "depth", b"depth", "id", b"id", "label", b"label", "parent", b"parent", "weight", b"weight"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -916,6 +945,7 @@ class Indicator(_message.Message):
     WEIGHT_FIELD_NUMBER: _builtins.int
     SECTION_FIELD_NUMBER: _builtins.int
     RULE_FIELD_NUMBER: _builtins.int
+    APPLICABLE_WHEN_FIELD_NUMBER: _builtins.int
     id: _builtins.str
     label: _builtins.str
     weight: _builtins.str
@@ -923,6 +953,8 @@ class Indicator(_message.Message):
     """Empty when the indicator sits at the top level."""
     rule: _builtins.str
     """The scoring rule in words."""
+    applicable_when: _builtins.str
+    """The `applicable when` condition as written; empty when it always applies."""
     def __init__(
         self,
         *,
@@ -931,10 +963,11 @@ class Indicator(_message.Message):
         weight: _builtins.str = ...,
         section: _builtins.str = ...,
         rule: _builtins.str = ...,
+        applicable_when: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["id", b"id", "label", b"label", "rule", b"rule", "section", b"section", "weight", b"weight"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["applicable_when", b"applicable_when", "id", b"id", "label", b"label", "rule", b"rule", "section", b"section", "weight", b"weight"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
