@@ -18,9 +18,9 @@ def check(scope: Scope) -> Iterator[Diagnostic]:
         roots = [*(let.expr for let in scope.lets.values())]
         roots += [e for indicator, _ in scope.indicators for e in rule_exprs(indicator.rule)]
         for root in roots:
-            for node in walk_expr(root):
-                if isinstance(node, ast.PointsOf):
-                    yield diag.points_before_reweighing(node.id, node.span)
+            for part in walk_expr(root):
+                if isinstance(part, ast.PointsOf):
+                    yield diag.points_before_reweighing(part.id, part.span)
         return
     nodes: list[ast.Node] = [*(s for s, _ in scope.sections), *(i for i, _ in scope.indicators)]
     for node in nodes:
