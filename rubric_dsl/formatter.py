@@ -83,7 +83,7 @@ class _Printer:
             self.put(1, f"{field.key} {value}", field.span.line)
         for rounding in sorted(rubric.rounding, key=lambda r: r.scope != "indicator"):
             self.put(1, f"round {rounding.scope} {rounding.step} {rounding.mode}", rounding.span.line)
-        self._group([(self._input_text(i), i.span.line) for i in rubric.inputs])
+        self._inputs(rubric.inputs)
         self._group([(self._constraint_text(c), c.span.line) for c in rubric.constraints])
         self._group([(self._let_text(let), let.span.line) for let in rubric.lets])
         for node in rubric.body:
@@ -100,10 +100,25 @@ class _Printer:
         for text, line in items:
             self.put(1, text, line)
 
+    def _inputs(self, inputs: tuple[ast.Input, ...]) -> None:
+        """The inputs; a `records` input opens a block of its fields, one a line."""
+        if inputs:
+            self.blank()
+        for item in inputs:
+            if item.kind != "records":
+                self.put(1, self._input_text(item), item.span.line)
+                continue
+            self.put(1, self._input_text(item) + " {", item.span.line)
+            for field in item.fields:
+                self.put(2, self._input_text(field).removeprefix("input "), field.span.line)
+            self.put(1, "}")
+
     @staticmethod
     def _input_text(item: ast.Input) -> str:
         kind = item.kind if item.kind != "choice" else f"choice({', '.join(quote(c) for c in item.choices)})"
         text = f"{'override ' if item.override else ''}input {item.name} {kind} {quote(item.label)}"
+        if item.optional:
+            text += " optional"
         if item.minimum is not None or item.maximum is not None:
             low = f"{item.minimum.text} " if item.minimum is not None else ""
             high = f" {item.maximum.text}" if item.maximum is not None else ""

@@ -16,9 +16,10 @@ from typing import Any
 
 from rubric_dsl import ast
 from rubric_dsl.checker import CheckedRubric
-from rubric_dsl.codegen import CONTEXT, DEFAULT_ROUNDING, Failed, NoBand, generate
-from rubric_dsl.errors import EvaluationError
+from rubric_dsl.codegen import CONTEXT, DEFAULT_ROUNDING, EmptyMean, Failed, NoBand, generate
+from rubric_dsl.errors import EvaluationError, FactProblem, InvalidFacts
 from rubric_dsl.explain import explainer
+from rubric_dsl.facts import FactAbsent
 from rubric_dsl.printer import format_expr
 from rubric_dsl.reader import fact_reader
 from rubric_dsl.results import Plan, Result
@@ -46,6 +47,8 @@ class InputInfo:
     unit: str | None
     choices: tuple[str, ...]
     required: bool
+    optional: bool = False  # declared `optional`: `given(NAME)` tests it
+    fields: tuple[InputInfo, ...] = ()  # a `records` input's fields
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,7 +106,9 @@ class CompiledRubric:
         self.rounding = "; ".join(
             f"round {r.scope} {r.step} {r.mode}" for r in (indicator_rounding, total_rounding) if r
         )
-        self.inputs = [_input_info(i) for i in rubric.inputs]
+        reader = fact_reader(checked)
+        required = {spec.name for spec in reader.required}
+        self.inputs = [_input_info(i, i.name in required) for i in rubric.inputs]
         depth: dict[str | None, int] = {None: -1}
         self.sections = []
         for section, parent in scope.sections:
@@ -115,7 +120,6 @@ class CompiledRubric:
             for i, p in scope.indicators
         ]
         self.grades = [GradeInfo(r.label, r.minimum) for r in rubric.grades.rows] if rubric.grades else []
-        reader = fact_reader(checked)
         self._program = generate(checked, reader)
         self._validator = reader.validator(scope, self._program.constraints)
         self._score_values = self._program.score_values
@@ -159,10 +163,35 @@ class CompiledRubric:
             if scored is None:  # not the usual spellings, or not good: the validator reads them or says why
                 scored = self._score_values(self._validator.validate(facts, allow_extra_facts))
         except Failed as failure:
+            if isinstance(failure.cause, FactAbsent | EmptyMean):
+                raise InvalidFacts(self.id, [self._fact_problem(failure)]) from None
             raise EvaluationError(self.id, self.indicators[failure.indicator].id, _cause(failure.cause)) from None
         finally:
             setcontext(caller)
         return Result(self._plan, *scored)
+
+    def _fact_problem(self, failure: Failed) -> FactProblem:
+        """A fact left out but read on the path the facts take, or a mean over no records: the request is
+        refused naming the fact (the list) and the indicator that read it."""
+        indicator = self.indicators[failure.indicator]
+        cause = failure.cause
+        if isinstance(cause, FactAbsent):
+            return FactProblem(
+                cause.name,
+                "missing",
+                f"required fact is missing: with these facts, indicator `{indicator.id}` reads it",
+                f"缺少必填事实：按所给事实，指标“{indicator.label}”需要用到它",
+            )
+        assert isinstance(cause, EmptyMean)
+        what = "the weights of its records add up to 0" if cause.weighted else "it has no records to average"
+        what_zh = "参与平均的记录权重之和为0" if cause.weighted else "没有可参与平均的记录"
+        return FactProblem(
+            cause.records,
+            "empty",
+            f"indicator `{indicator.id}` takes a mean over this list, but {what} (none given, or none where "
+            "its condition holds)",
+            f"指标“{indicator.label}”需要对该列表求平均，但{what_zh}（未给出记录，或没有符合条件的记录）",
+        )
 
 
 def _cause(error: BaseException) -> str:
@@ -175,7 +204,7 @@ def _cause(error: BaseException) -> str:
     return f"arithmetic failed ({type(error).__name__}) with these facts"
 
 
-def _input_info(item: ast.Input) -> InputInfo:
+def _input_info(item: ast.Input, required: bool) -> InputInfo:
     default = None
     if item.default is not None:
         default = format_expr(item.default) if not isinstance(item.default, ast.Str) else item.default.value
@@ -188,5 +217,7 @@ def _input_info(item: ast.Input) -> InputInfo:
         default,
         item.unit,
         item.choices,
-        item.default is None,
+        required,
+        item.optional,
+        tuple(_input_info(field, field.default is None) for field in item.fields),
     )

@@ -15,11 +15,20 @@ from decimal import Decimal
 from typing import Any
 
 from rubric_dsl import ast
-from rubric_dsl.ast import sub_rules, walk_expr
+from rubric_dsl.ast import rule_exprs, sub_rules, walk_expr
 from rubric_dsl.checker import CheckedRubric
 from rubric_dsl.checker.scope import Scope
 from rubric_dsl.diagnostics import fmt
-from rubric_dsl.facts import MISSING, FactSpec, FactValidator, NumberRule, fact_spec, number_rule
+from rubric_dsl.facts import (
+    MISSING,
+    Absent,
+    FactSpec,
+    FactValidator,
+    NumberRule,
+    fact_spec,
+    number_rule,
+    records_spec,
+)
 from rubric_dsl.printer import format_expr
 from rubric_dsl.wording import Wording
 
@@ -53,15 +62,94 @@ class FactReader:
 def fact_reader(checked: CheckedRubric) -> FactReader:
     rubric, scope = checked.rubric, checked.scope
     rules = _number_rules(rubric, scope)
-    specs = {
-        item.name: fact_spec(item.name, item.kind, rules.get(item.name), item.choices, _default(item))
-        for item in rubric.inputs
-    }
+    absentable = may_be_absent(scope)
+    specs = {}
+    for item in rubric.inputs:
+        default = Absent(item.name) if item.name in absentable else _default(item)
+        if item.kind == "records":
+            fields = [_field_spec(field) for field in item.fields]
+            specs[item.name] = records_spec(item.name, fields, [f.label for f in item.fields], default)
+        else:
+            specs[item.name] = fact_spec(item.name, item.kind, rules.get(item.name), item.choices, default)
     return FactReader(rubric.id, specs, (*rubric.constraints, *_tier_constraints(scope)))
 
 
 def _default(item: ast.Input) -> Any:
     return MISSING if item.default is None else item.default.value
+
+
+def _field_spec(field: ast.Input) -> FactSpec:
+    """A record field's spec: read and checked exactly as an input of its kind, range and choices."""
+    rule = None
+    if field.kind not in ("flag", "choice"):
+        low = field.minimum.value if field.minimum else None
+        high = field.maximum.value if field.maximum else None
+        rule = number_rule(field.kind, low, high)
+    return fact_spec(field.name, field.kind, rule, field.choices, _default(field))
+
+
+def may_be_absent(scope: Scope) -> set[str]:
+    """The inputs a request may leave out: those declared `optional`, and those without a default that are
+    read only on some paths (a `when` arm's rule, a condition after the first, `otherwise`), never on every
+    path (a rule outside any `when`, a constraint, a first condition, a let read on every path). An input is required
+    only where it is read on the path the facts take: left out and read there, it refuses the request (see
+    `facts.Absent`). `given(NAME)` reads no value. An input read nowhere stays required, as declared."""
+    always: set[str] = set()
+    sometimes: set[str] = set()
+    for constraint in scope.rubric.constraints:
+        _reads(constraint.expr, always, sometimes)
+    for indicator, _ in scope.indicators:
+        _rule_reads(indicator.rule, always, sometimes)
+    lets = scope.lets
+    settled: set[tuple[str, bool]] = set()
+    pending = [(name, True) for name in always if name in lets] + [(name, False) for name in sometimes if name in lets]
+    while pending:
+        name, certain = pending.pop()
+        if (name, certain) in settled:
+            continue
+        settled.add((name, certain))
+        now_always: set[str] = set()
+        now_sometimes: set[str] = set()
+        _reads(lets[name].expr, now_always, now_sometimes)
+        if not certain:
+            now_sometimes |= now_always
+            now_always = set()
+        always |= now_always
+        sometimes |= now_sometimes
+        pending.extend((n, True) for n in now_always if n in lets)
+        pending.extend((n, False) for n in now_sometimes if n in lets)
+    optional = {item.name for item in scope.rubric.inputs if item.optional}
+    conditional = {
+        item.name for item in scope.rubric.inputs if item.default is None and item.name in sometimes - always
+    }
+    return optional | conditional
+
+
+def _rule_reads(rule: ast.Rule, always: set[str], sometimes: set[str]) -> None:
+    if not isinstance(rule, ast.Conditional):
+        for expr in rule_exprs(rule):
+            _reads(expr, always, sometimes)
+        return
+    _reads(rule.arms[0].condition, always, sometimes)
+    later: set[str] = set()
+    for index, arm in enumerate(rule.arms):
+        if index:
+            _reads(arm.condition, later, later)
+        _rule_reads(arm.rule, later, later)
+    _rule_reads(rule.otherwise, later, later)
+    sometimes |= later
+
+
+def _reads(expr: ast.Expr, always: set[str], sometimes: set[str]) -> None:
+    """The names `expr` reads (`given(NAME)` reads no value) into `always`; an expression has no path of its
+    own: an `if` or `and`/`or` inside it still requires what it reads (only `when` arms choose a path)."""
+    for node in walk_expr(expr):
+        if isinstance(node, ast.Name) and not _in_given(expr, node):
+            always.add(node.id)
+
+
+def _in_given(root: ast.Expr, name: ast.Name) -> bool:
+    return any(isinstance(n, ast.Given) and n.name is name for n in walk_expr(root))
 
 
 def _judged_limits(scope: Scope) -> dict[str, Decimal]:
@@ -79,7 +167,7 @@ def _number_rules(rubric: ast.Rubric, scope: Scope) -> dict[str, NumberRule]:
     judged = _judged_limits(scope)
     rules = {}
     for item in rubric.inputs:
-        if item.kind in ("flag", "choice"):
+        if item.kind in ("flag", "choice", "records"):
             continue
         low = item.minimum.value if item.minimum else None
         high = item.maximum.value if item.maximum else None

@@ -58,8 +58,15 @@ class _Wording:
                 return "是" if value else "否"
             case ast.Str(value=value):
                 return f"“{value}”"
+            case ast.Name() if id(node) in self.scope.fields_read:
+                field = self.scope.fields_read[id(node)]
+                return f"“{field.label}”" if field.kind == "flag" else field.label
             case ast.Name(id=name):
                 return self.name(name)
+            case ast.Given(name=name):
+                return f"已填报{self.name(name.id)}"
+            case ast.Aggregate():
+                return self.aggregate(node)
             case ast.Unary(op="not", operand=operand):
                 return f"非{self.wrap(operand, _LEVEL['not'])}"
             case ast.Unary(operand=operand):
@@ -76,6 +83,21 @@ class _Wording:
             case ast.Call(func=func, args=args):
                 return self.extreme(func, args, ratio=False)
         raise TypeError(f"not an expression: {node!r}")
+
+    def aggregate(self, node: ast.Aggregate) -> str:
+        """`count(projects where self_evaluated)` as `部门项目中“已开展绩效自评”的个数`."""
+        records = self.scope.inputs.get(node.records.id)
+        label = records.label if records is not None else node.records.id
+        fields = {f.name: f.label for f in self.scope.record_fields(node.records.id)}
+        head = f"{label}中{self.expr(node.where)}的" if node.where is not None else f"{label}的"
+        if node.func == "count":
+            return f"{head}个数" if node.where is not None else f"{label}个数"
+        field = fields.get(node.field.id, node.field.id) if node.field is not None else ""
+        if node.func == "sum":
+            return f"{head}{field}合计"
+        if node.weight is not None:
+            return f"{head}{field}（按{fields.get(node.weight.id, node.weight.id)}加权平均）"
+        return f"{head}{field}平均值"
 
     def extreme(self, func: str, args: tuple[ast.Expr, ...], ratio: bool) -> str:
         """`min(1, a / b)` as `a÷b（最多按1计）` (`100%` where the value is a ratio); else 较小值/较大值."""

@@ -14,7 +14,19 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from rubric_dsl import ast
-from rubric_dsl.checker import bands, cycles, grades, header, inputs, names, points, types, usage, weights
+from rubric_dsl.checker import (
+    bands,
+    cycles,
+    grades,
+    header,
+    inputs,
+    names,
+    points,
+    records,
+    types,
+    usage,
+    weights,
+)
 from rubric_dsl.checker.scope import Scope
 from rubric_dsl.diagnostics import Diagnostic, has_errors, sort_diagnostics
 
@@ -25,6 +37,7 @@ CHECKS: tuple[Check, ...] = (
     names.check,
     cycles.check,
     inputs.check,
+    records.check,
     types.check,
     weights.check,
     points.check,

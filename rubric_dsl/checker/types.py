@@ -148,8 +148,11 @@ def _tier_problems(scope: Scope, tier_input: ast.Name, tiers: tuple[ast.Tier, ..
 def expr_problems(scope: Scope, expr: ast.Expr) -> Iterator[Diagnostic]:
     """Problems inside an expression; the first problem in a subtree hides those above it."""
     match expr:
-        case ast.Num() | ast.Bool() | ast.Str() | ast.Name():
+        case ast.Num() | ast.Bool() | ast.Str() | ast.Name() | ast.Given():
             return
+        case ast.Aggregate(where=where):
+            if where is not None:
+                yield from expect(scope, where, "flag", keyword("where"))
         case ast.Unary(op=op, operand=operand):
             yield from expect(scope, operand, "flag" if op == "not" else "numeric", keyword(op))
         case ast.Binary(op="and" | "or", left=left, right=right):
