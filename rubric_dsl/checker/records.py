@@ -3,8 +3,9 @@
 A `records` input has fields (plain inputs: number, percent, count, money, flag, choice) and no
 range, default or unit of its own; a field's name is not that of an input or let (inside `where`
 it would hide it). A list is read only through `count`, `sum` and `mean`, whose field and weight
-are numeric fields of that list; inside `where`, a name is a field of the list, or else an input
-or let. `given(NAME)` tests an `optional` input, and an optional input has no default.
+are numeric fields of that list (a weight declared never negative); inside `where`, a name is a
+field of the list, or else an input or let. `given(NAME)` tests an `optional` input, and an
+optional input has no default.
 """
 
 from __future__ import annotations
@@ -83,6 +84,8 @@ def _check_aggregate(scope: Scope, node: ast.Aggregate) -> Iterator[Diagnostic]:
             yield diag.unknown_field(records, name.id, fields, name.span)
         elif field.kind not in NUMERIC_FIELDS:
             yield diag.aggregate_not_numeric(node.func, records, name.id, field.kind, role, name.span)
+        elif role == "weight" and (field.minimum is None or field.minimum.value < 0):
+            yield diag.weight_may_be_negative(records, name.id, name.span)
     if node.where is None:
         return
     for inner in walk_expr(node.where):

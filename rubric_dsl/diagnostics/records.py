@@ -129,3 +129,12 @@ def nested_aggregate(span: Span) -> Diagnostic:
         "`where` 条件中不能再嵌套汇总；请先用 `let` 算出",
         span,
     )
+
+
+def weight_may_be_negative(records: str, field: str, span: Span) -> Diagnostic:
+    return error(
+        codes.INVALID_AGGREGATE,
+        f"`{records}.{field}` weighs a mean, so it may not be negative: declare its range, e.g. `range 0 ..`",
+        f"`{records}.{field}` 用作加权平均的权重，不能为负数：请声明其取值范围，如 `range 0 ..`",
+        span,
+    )
