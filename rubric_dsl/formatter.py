@@ -117,8 +117,6 @@ class _Printer:
     def _input_text(item: ast.Input) -> str:
         kind = item.kind if item.kind != "choice" else f"choice({', '.join(quote(c) for c in item.choices)})"
         text = f"{'override ' if item.override else ''}input {item.name} {kind} {quote(item.label)}"
-        if item.optional:
-            text += " optional"
         if item.minimum is not None or item.maximum is not None:
             low = f"{item.minimum.text} " if item.minimum is not None else ""
             high = f" {item.maximum.text}" if item.maximum is not None else ""
@@ -127,6 +125,8 @@ class _Printer:
             text += f" default {format_expr(item.default)}"
         if item.unit is not None:
             text += f" unit {quote(item.unit)}"
+        if item.optional:
+            text += " optional"
         return text
 
     @staticmethod

@@ -10,10 +10,12 @@ Plain inputs and labelled `let` values are named by their labels, never by fact 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
 from rubric_dsl import ast, clauses
+from rubric_dsl.ast import rule_exprs, walk_expr
 from rubric_dsl.checker.scope import Kind, Scope
 from rubric_dsl.diagnostics import fmt
 
@@ -25,8 +27,26 @@ _LEVEL = {"if": 0, "or": 1, "and": 2, "not": 3, "cmp": 4, "+": 5, "-": 5, "*": 6
 
 
 def criteria_text(rule: ast.Rule, weight: Decimal, scope: Scope) -> str:
-    """The 评分标准 of one indicator: `rule` scored out of `weight` in the rubric `scope`."""
-    return _Wording(scope).rule(rule, weight)
+    """The 评分标准 of one indicator: `rule` scored out of `weight` in the rubric `scope`; a labelled let that
+    aggregates records is defined after it (`（其中项目绩效自评覆盖率=部门项目中“已开展绩效自评”的个数÷部门项目个数）`),
+    so the sheet says what was counted."""
+    words = _Wording(scope)
+    return words.rule(rule, weight) + _aggregate_notes(words, rule_exprs(rule))
+
+
+def _aggregate_notes(words: _Wording, exprs: Iterable[ast.Expr]) -> str:
+    lets, seen, notes = words.scope.lets, set(), []
+    pending = [n.id for e in exprs for n in walk_expr(e) if isinstance(n, ast.Name) and n.id in lets]
+    while pending:
+        name = pending.pop(0)
+        if name in seen:
+            continue
+        seen.add(name)
+        let = lets[name]
+        pending.extend(n.id for n in walk_expr(let.expr) if isinstance(n, ast.Name) and n.id in lets)
+        if let.label and any(isinstance(n, ast.Aggregate) for n in walk_expr(let.expr)):
+            notes.append(f"{let.label}={words.expr(let.expr)}")
+    return f"（其中{'；'.join(notes)}）" if notes else ""
 
 
 def value_text(value: Decimal, percent: bool, unit: str = "") -> str:
