@@ -59,16 +59,23 @@ def test_json_numbers_are_read_exactly(department: rubric_dsl.CompiledRubric) ->
     assert "80.05" in department.score({"projects": projects, "rate_all": "90"}).indicators[1].explanation
 
 
-def test_empty_list_counts_zero_and_a_mean_of_none_is_refused_naming_the_list(
-    department: rubric_dsl.CompiledRubric,
-) -> None:
-    found = problems(department, {"projects": [], "rate_all": "90"})
-    assert list(found) == ["projects"]
-    reason, message, message_zh = found["projects"]
-    assert reason == "empty" and "no records to average" not in message and "weights" in message
-    assert "部门项目" not in message_zh and "求平均" in message_zh
-    no_key = [{"funds": 1, "self_evaluated": False, "score": 50}]
-    assert list(problems(department, {"projects": no_key, "rate_all": "90"})) == ["projects"]
+def test_an_empty_list_counts_zero(department: rubric_dsl.CompiledRubric) -> None:
+    result = department.score({"projects": [], "rate_all": "90"})
+    assert result.points == {"self_evaluation": 0, "key_projects": 0, "execution": 5}
+
+
+def test_a_weighted_mean_of_none_is_refused_naming_the_list() -> None:
+    rubric = compile_text(
+        one_indicator(
+            "bands mean(items, score by funds where key) { [60, ∞) 10  otherwise 0 }",
+            'input items records "项目" { score number "得分" range 0 .. 100  funds money "资金" range 0 ..  '
+            'key flag "重点项目" }',
+        )
+    )
+    for items in ([], [{"score": 90, "funds": 5, "key": False}], [{"score": 90, "funds": 0, "key": True}]):
+        reason, message, message_zh = problems(rubric, {"items": items})["items"]
+        assert reason == "empty" and "weights of its records add up to 0" in message and "权重之和为0" in message_zh
+    assert rubric.score({"items": [{"score": 90, "funds": 5, "key": True}]}).total == 10
 
 
 def test_unweighted_mean_of_none_says_there_are_no_records() -> None:
