@@ -17,6 +17,7 @@ from rubric_dsl import limits
 from rubric_dsl.codegen import CONTEXT
 from rubric_dsl.formatter import format_source
 from tests.conftest import compile_text, one_indicator
+from tests.test_fuzz import FUZZ, TOKEN, outcome
 
 DEPARTMENT = Path(__file__).resolve().parent / "testdata" / "records" / "department.rubric"
 PROJECTS = [
@@ -319,3 +320,36 @@ def _branches() -> rubric_dsl.CompiledRubric:
         rule = "when pick => points a\n otherwise => { when given(c) => points c  otherwise => points b }"
         _COMPILED.append(compile_text(one_indicator(rule, BRANCHES)))
     return _COMPILED[0]
+
+
+# --- fuzzing the new syntax: whatever the mutation, a result or diagnostics, never a crash
+
+NEW_TOKENS = ["records", "optional", "given", "(", ")", "count", "sum", "mean", "where", "by", ",", "projects", "key"]
+
+
+@st.composite
+def _mutated_department(draw: st.DrawFn) -> str:
+    tokens = TOKEN.findall(DEPARTMENT.read_text(encoding="utf-8"))
+    for _ in range(draw(st.integers(1, 4))):
+        at = draw(st.integers(0, len(tokens) - 1))
+        action = draw(st.sampled_from(["delete", "insert", "replace", "swap"]))
+        if action == "delete":
+            del tokens[at]
+        elif action == "swap" and at + 1 < len(tokens):
+            tokens[at], tokens[at + 1] = tokens[at + 1], tokens[at]
+        else:
+            new = draw(st.sampled_from(NEW_TOKENS) | st.sampled_from(tokens))
+            tokens[at : at + (action == "replace")] = [new]
+    return " ".join(tokens)
+
+
+@settings(FUZZ, max_examples=40)
+@given(_mutated_department())
+def test_mutated_record_rubrics_compile_or_get_diagnostics(text: str) -> None:
+    outcome({"department.rubric": text}, "department.rubric")
+    library = rubric_dsl.build_library({"department.rubric": text})
+    for rubric in library.rubrics.values():
+        try:
+            rubric.score({"projects": PROJECTS, "rate_general": "96", "rate_all": "90"}, allow_extra_facts=True)
+        except (rubric_dsl.InvalidFacts, rubric_dsl.EvaluationError) as refused:
+            assert str(refused)
