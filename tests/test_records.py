@@ -16,6 +16,7 @@ import rubric_dsl
 from rubric_dsl import limits
 from rubric_dsl.codegen import CONTEXT
 from rubric_dsl.formatter import format_source
+from rubric_dsl.wording import criteria_text
 from tests.conftest import compile_text, one_indicator
 from tests.test_fuzz import FUZZ, TOKEN, outcome
 
@@ -353,3 +354,26 @@ def test_mutated_record_rubrics_compile_or_get_diagnostics(text: str) -> None:
             rubric.score({"projects": PROJECTS, "rate_general": "96", "rate_all": "90"}, allow_extra_facts=True)
         except (rubric_dsl.InvalidFacts, rubric_dsl.EvaluationError) as refused:
             assert str(refused)
+
+
+# --- explanations and the 评分表 say what was counted
+
+
+def test_explanations_say_what_a_labelled_aggregate_counted(department: rubric_dsl.CompiledRubric) -> None:
+    result = department.score({"projects": PROJECTS, "rate_all": "90"})
+    [zh] = [i.explanation for i in result.indicators_in("zh") if i.id == "self_evaluation"]
+    assert "项目绩效自评覆盖率为75%" in zh
+    assert "（其中项目绩效自评覆盖率=部门项目中“已开展绩效自评”的个数÷部门项目个数）" in zh
+    [en] = [i.explanation for i in result.indicators if i.id == "self_evaluation"]
+    assert "(where 项目绩效自评覆盖率 = count(projects where self_evaluated) / count(projects))" in en
+    [execution] = [i.explanation for i in result.indicators_in("zh") if i.id == "execution"]
+    assert execution.startswith("否则：全部资金预算执行率为90%")
+
+
+def test_the_sheet_words_aggregates_and_given(department: rubric_dsl.CompiledRubric) -> None:
+    scope = department.checked.scope
+    rules = {i.id: i.rule for i, _ in scope.indicators}
+    key = criteria_text(rules["key_projects"], Decimal(6), scope)
+    assert key.startswith("当部门项目中“重点项目”的个数=0时：不得分")
+    assert "（其中重点项目评价得分（按资金加权平均）=部门项目中“重点项目”的评价得分（按资金加权平均））" in key
+    assert criteria_text(rules["execution"], Decimal(5), scope).startswith("当已填报一般公共预算执行率时：")
