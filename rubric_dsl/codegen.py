@@ -19,6 +19,9 @@ a `Frame` (the indentation, and the indicator being written) passed explicitly. 
   temporaries, `p2`/`q2`/`r2` points, raw points and records) and Python operators: every
   number, name, label and string of the rubric reaches the functions as a closure constant,
   never as code, so rubric text cannot execute (comments carry ids and a path, escaped);
+* an aggregate over records is a call of `count_of`, `sum_of` or `mean_of` (a `where` is a lambda
+  over one record); a mean over none raises `EmptyMean`, and a fact the request left out
+  (`facts.Absent`) raises `FactAbsent` where it is read, both turned into `InvalidFacts` by `program`;
 * arithmetic is `Decimal` in the caller's context, which `program` sets to a private one (40
   digits, traps on); division multiplies first (`w * a / b`) so results are exact wherever
   they can be.

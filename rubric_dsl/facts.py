@@ -3,9 +3,11 @@
 Takes a mapping of fact name to str / int / bool / Decimal (or a float, read through its
 shortest repr, never its binary value); gives one value per declared input, in input order:
 `Decimal` for numbers (a percent as its ratio: "98.02" → 0.9802), `bool` for flags, `str` for
-choices. Every problem of the request is collected and raised together as `InvalidFacts`,
-naming each fact: missing, unknown (with a did-you-mean), wrong type, not finite, out of range,
-or a broken constraint.
+choices, a tuple of records (each a tuple of its fields' values) for a list of records. Every
+problem of the request is collected and raised together as `InvalidFacts`, naming each fact:
+missing, unknown (with a did-you-mean), wrong type, not finite, out of range, or a broken
+constraint; a bad field of a record is named by its place (`projects[3].funds`). An input the
+request may leave out and does is an `Absent`, which refuses the request only where it is read.
 
 This module is the one definition of what a fact accepts. Each kind has two readings, side by
 side: its converter (here, used by `FactValidator`, any spelling, every problem named) and its

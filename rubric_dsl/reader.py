@@ -4,7 +4,10 @@ Takes a `CheckedRubric`; gives a `FactReader`, the one definition from which bot
 reading a request come: the validating path (`FactReader.validator`, every problem named) and
 the fast path that `codegen` writes into the scoring function (`FactSpec.fast_lines`). Beyond
 what the rubric declares, a judged score lies within 0..its indicator's weight, and a tiered
-judged score within the tier its record names (one added constraint per tiered rule).
+judged score within the tier its record names (one added constraint per tiered rule). A records
+input reads each field by the spec an input of that field's declaration would have. An input is
+required only where it is read on every path (`may_be_absent`): one declared `optional`, or read
+only on some `when` arms, takes the value `facts.Absent` when left out.
 """
 
 from __future__ import annotations
