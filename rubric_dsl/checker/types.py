@@ -207,7 +207,10 @@ def _comparison(scope: Scope, expr: ast.Compare, op: str, left: ast.Expr, right:
 
 def _choice_literal(scope: Scope, left: ast.Expr, right: ast.Expr) -> Iterator[Diagnostic]:
     for name, text in ((left, right), (right, left)):
-        if isinstance(name, ast.Name) and isinstance(text, ast.Str) and name.id in scope.inputs:
-            choices = scope.inputs[name.id].choices
+        if not (isinstance(name, ast.Name) and isinstance(text, ast.Str)):
+            continue
+        declared = scope.fields_read.get(id(name)) or scope.inputs.get(name.id)  # a record field inside `where`
+        if declared is not None:
+            choices = declared.choices
             if text.value not in choices:
                 yield diag.unknown_choice(text.value, name.id, choices, text.span)
