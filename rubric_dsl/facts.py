@@ -309,7 +309,7 @@ def choice_fast_lines(choices: tuple[str, ...], x: str, a: str, const: Callable[
     ]
 
 
-RECORD_PROBLEMS = 20  # problems named in one list of records; the rest are counted, not listed
+RECORD_PROBLEMS = 20  # problems named in one list of records; reading stops there (the rest are not listed)
 
 
 def records_converter(fields: Sequence[FactSpec], labels: Sequence[str]) -> Converter:
