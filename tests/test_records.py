@@ -377,3 +377,13 @@ def test_the_sheet_words_aggregates_and_given(department: rubric_dsl.CompiledRub
     assert key.startswith("当部门项目中“重点项目”的个数=0时：不得分")
     assert "（其中重点项目评价得分（按资金加权平均）=部门项目中“重点项目”的评价得分（按资金加权平均））" in key
     assert criteria_text(rules["execution"], Decimal(5), scope).startswith("当已填报一般公共预算执行率时：")
+
+
+def test_an_if_inside_an_expression_does_not_choose_a_path() -> None:
+    rubric = compile_text(
+        one_indicator(
+            "points if pick then a else b", 'input pick flag "取甲"\n input a number "甲"\n input b number "乙"'
+        )
+    )
+    assert set(problems(rubric, {"pick": True, "a": "1"})) == {"b"}  # required at once, with the others
+    assert [i.required for i in rubric.inputs] == [True, True, True]
