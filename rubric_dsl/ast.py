@@ -14,7 +14,7 @@ from typing import Literal
 
 from rubric_dsl.source import Span
 
-InputKind = Literal["number", "percent", "count", "money", "flag", "choice"]
+InputKind = Literal["number", "percent", "count", "money", "flag", "choice", "records"]
 
 # --- expressions ------------------------------------------------------------------------------
 
@@ -91,7 +91,30 @@ class PointsOf:
     span: Span
 
 
-Expr = Num | Bool | Str | Name | Unary | Binary | Compare | IfElse | Call | PointsOf
+@dataclass(frozen=True, slots=True)
+class Given:
+    """`given(NAME)`: whether the request gives the optional input NAME."""
+
+    name: Name
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Aggregate:
+    """`count(R)`, `count(R where C)`, `sum(R, F)`, `mean(R, F)`, `mean(R, F by W)` over a records input.
+
+    `field` and `weight` name fields of the records; inside `where`, names are the record's fields
+    (or, when no field has that name, the rubric's inputs and lets)."""
+
+    func: Literal["count", "sum", "mean"]
+    records: Name
+    field: Name | None
+    weight: Name | None
+    where: Expr | None
+    span: Span
+
+
+Expr = Num | Bool | Str | Name | Unary | Binary | Compare | IfElse | Call | PointsOf | Given | Aggregate
 
 # --- scoring rules ----------------------------------------------------------------------------
 
@@ -258,6 +281,8 @@ class Input:
     unit: str | None
     override: bool
     span: Span
+    optional: bool = False  # `optional`: the request may leave it out (see `Given`)
+    fields: tuple[Input, ...] = ()  # a `records` input's fields, in declared order
 
 
 @dataclass(frozen=True, slots=True)
@@ -440,6 +465,21 @@ def walk_expr(expr: Expr) -> Iterator[Expr]:
         case Call(args=args):
             for arg in args:
                 yield from walk_expr(arg)
+        case Given(name=name):
+            yield name
+        case Aggregate(records=records, where=where):
+            yield records  # `field` and `weight` are the records' fields, not names of the rubric
+            if where is not None:
+                yield from walk_expr(where)
+
+
+def where_names(expr: Expr) -> Iterator[tuple[Aggregate, Name]]:
+    """Each name read inside a `where` clause, with the aggregate whose records it may name a field of."""
+    for node in walk_expr(expr):
+        if isinstance(node, Aggregate) and node.where is not None:
+            for inner in walk_expr(node.where):
+                if isinstance(inner, Name):
+                    yield node, inner
 
 
 def rule_exprs(rule: Rule) -> Iterator[Expr]:

@@ -22,6 +22,9 @@ a `Frame` (the indentation, and the indicator being written) passed explicitly. 
   temporaries, `p2`/`q2`/`r2` points, raw points and records) and Python operators: every
   number, name, label and string of the rubric reaches the functions as a closure constant,
   never as code, so rubric text cannot execute (comments carry ids and a path, escaped);
+* an aggregate over records is a call of `count_of`, `sum_of` or `mean_of` (a `where` is a lambda
+  over one record); a mean over none raises `EmptyMean`, and a fact the request left out
+  (`facts.Absent`) raises `FactAbsent` where it is read, both turned into `InvalidFacts` by `program`;
 * arithmetic is `Decimal` in the caller's context, which `program` sets to a private one (40
   digits, traps on); division multiplies first (`w * a / b`) so results are exact wherever
   they can be.
@@ -55,6 +58,7 @@ from rubric_dsl.ast import rule_exprs, walk_expr
 from rubric_dsl.checker import CheckedRubric
 from rubric_dsl.checker.adjustments import dependencies, final_bounds
 from rubric_dsl.checker.scope import applicable_exprs
+from rubric_dsl.facts import Absent, FactAbsent
 from rubric_dsl.reader import FactReader
 from rubric_dsl.source import Span
 
@@ -106,6 +110,55 @@ class Poison:
     __lt__ = __le__ = __gt__ = __ge__ = __eq__ = __ne__ = _raise
 
 
+class EmptyMean(ArithmeticError):
+    """A mean over no records (none in the list, or none where its condition holds), or over weights that
+    add up to zero: there is no value to score, so the request is refused naming the list."""
+
+    def __init__(self, records: str, weighted: bool) -> None:
+        super().__init__(records, weighted)
+        self.records = records
+        self.weighted = weighted
+
+
+def _rows(records: Any) -> Any:
+    if records.__class__ is Absent:
+        raise records.error
+    return records
+
+
+def count_of(records: Any, where: Callable[[Any], Any] | None) -> Decimal:
+    """`count(R)` / `count(R where C)`: how many records (where C holds)."""
+    rows = _rows(records)
+    if where is None:
+        return Decimal(len(rows))
+    return Decimal(sum(1 for row in rows if where(row)))
+
+
+def sum_of(records: Any, field: int, where: Callable[[Any], Any] | None) -> Decimal:
+    """`sum(R, F)`: the field's total over the records (where C holds); 0 over none."""
+    total = ZERO
+    for row in _rows(records):
+        if where is None or where(row):
+            total += row[field]
+    return total
+
+
+def mean_of(records: Any, name: str, field: int, weight: int | None, where: Callable[[Any], Any] | None) -> Decimal:
+    """`mean(R, F)` / `mean(R, F by W)`: Σ F / n, or Σ F×W / Σ W, exactly (one division, at the end)."""
+    total = weights = ZERO
+    for row in _rows(records):
+        if where is None or where(row):
+            if weight is None:
+                total += row[field]
+                weights += 1
+            else:
+                total += row[field] * row[weight]
+                weights += row[weight]
+    if weights == 0:
+        raise EmptyMean(name, weight is not None)
+    return total / weights
+
+
 class Generated(NamedTuple):
     """The compiled functions, the source they came from and the constants they close over."""
 
@@ -143,6 +196,8 @@ class CodeGenerator:
     counter: Iterator[int] = field(default_factory=itertools.count)
     points_of: dict[str, str] = field(default_factory=dict)  # indicator/section id -> its points' variable
     late: set[str] = field(default_factory=set)  # lets that read points: computed among the indicators
+    absent: set[str] = field(default_factory=set)  # inputs a request may leave out (see `facts.Absent`)
+    fields: dict[int, str] = field(default_factory=dict)  # a field's name in a `where`, by identity -> `t3[1]`
 
     def __post_init__(self) -> None:
         self.inputs = {item.name: f"a{i}" for i, item in enumerate(self.checked.rubric.inputs)}
@@ -151,6 +206,7 @@ class CodeGenerator:
         self.points_of = {i.id: f"p{k}" for k, (i, _) in enumerate(scope.indicators)}
         self.points_of |= {section.id: f"s{j}" for j, (section, _) in enumerate(scope.sections)}
         self.late = late_lets(self.checked)
+        self.absent = {name for name, spec in self.reader.specs.items() if spec.default.__class__ is Absent}
 
     # --- writing
 
@@ -191,8 +247,14 @@ class CodeGenerator:
                 return "True" if value else "False"
             case ast.Str(value=value):
                 return self.const(value)
+            case ast.Name(id=name) if id(node) in self.fields:
+                return self.fields[id(node)]
             case ast.Name(id=name):
                 return self.inputs[name] if name in self.inputs else self.lets[name]
+            case ast.Given(name=name):
+                return f"({self.inputs[name.id]}.__class__ is not {self.const(Absent)})"
+            case ast.Aggregate():
+                return self.aggregate(node)
             case ast.Unary(op="not", operand=operand):
                 return f"(not {self.expr(operand)})"
             case ast.Unary(operand=operand):
@@ -207,12 +269,41 @@ class CodeGenerator:
                 return self.points_of[name]
         raise TypeError(f"not an expression: {node!r}")
 
+    def aggregate(self, node: ast.Aggregate) -> str:
+        """A call of the aggregate's function on the records; a `where` is a lambda over one record."""
+        records = node.records.id
+        positions = {f.name: i for i, f in enumerate(self.checked.scope.record_fields(records))}
+        where = "None"
+        if node.where is not None:
+            row = self.temp()
+            for aggregate, name in ast.where_names(node):
+                if aggregate is node and id(name) in self.checked.scope.fields_read:
+                    self.fields[id(name)] = f"{row}[{positions[name.id]}]"
+            where = f"(lambda {row}: {self.expr(node.where)})"
+        rows = self.inputs[records]
+        if node.func == "count":
+            return f"{self.const(count_of)}({rows}, {where})"
+        assert node.field is not None
+        field_at = positions[node.field.id]
+        if node.func == "sum":
+            return f"{self.const(sum_of)}({rows}, {field_at}, {where})"
+        weight = positions[node.weight.id] if node.weight is not None else None
+        return f"{self.const(mean_of)}({rows}, {self.const(records)}, {field_at}, {weight}, {where})"
+
     def bind(self, frame: Frame, var: str, node: ast.Expr) -> None:
         """`var = node`; when the expression reads a let, a failed let (a `Poison`) raises its error here, before
         a rule could keep it in a record unexamined (a band row open at both ends, a checklist zeroed first)."""
         self.writeline(frame, f"{var} = {self.expr(node)}")
         if any(isinstance(n, ast.Name) and n.id in self.lets for n in walk_expr(node)):
             self.writeline(frame, f"if {var}.__class__ is {self.const(Poison)}:")
+            self.writeline(frame.inner(), f"raise {var}.error")
+        self.not_absent(frame, var, node)
+
+    def not_absent(self, frame: Frame, var: str, node: ast.Expr) -> None:
+        """Where `node` may be an input the request left out, that input's `FactAbsent` is raised here, before
+        a rule could keep it in a record unexamined."""
+        if any(isinstance(n, ast.Name) and n.id in self.absent for n in walk_expr(node)):
+            self.writeline(frame, f"if {var}.__class__ is {self.const(Absent)}:")
             self.writeline(frame.inner(), f"raise {var}.error")
 
     def visit_lets(self, frame: Frame, reading: Iterable[ast.Expr]) -> None:
@@ -438,6 +529,9 @@ class CodeGenerator:
     def visit_Judged(self, node: ast.Judged, frame: Frame, rv: str) -> None:
         value = self.inputs[node.input.id]
         fired = clauses.JudgedFired
+        self.not_absent(frame, value, node.input)
+        if node.tier_input is not None:
+            self.not_absent(frame, self.inputs[node.tier_input.id], node.tier_input)
         self.points(frame, value)
         if node.tier_input is None:
             self.writeline(frame, f"{rv} = {self.record(fired, clauses.Judged.SCORED, '0', value)}")
@@ -786,6 +880,9 @@ class CodeGenerator:
             self.writeline(frame, "try:")
             self.writeline(frame.inner(), f"if not {self.expr(constraint.expr)}:")
             self.writeline(frame.inner().inner(), f"bad.append({index})")
+            if self.absent:  # a constraint on a fact the request left out does not apply
+                self.writeline(frame, f"except {self.const(FactAbsent)}:")
+                self.writeline(frame.inner(), "pass")
             self.writeline(frame, "except ArithmeticError:")
             self.writeline(frame.inner(), f"bad.append({index})")
         self.writeline(frame, "return bad")

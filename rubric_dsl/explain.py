@@ -388,8 +388,48 @@ class _Words(Wording):
 
 
 def explainer(scope: Scope, rule: ast.Rule, weight: Decimal) -> Explainer:
-    """The explainer of `rule` in an indicator of `weight`, built once when the rubric is compiled."""
-    return _explainer(scope, _Words(scope), rule, weight)
+    """The explainer of `rule` in an indicator of `weight`, built once when the rubric is compiled; where the
+    rule reads a labelled let that aggregates records, the explanation ends with what that let counted."""
+    words = _Words(scope)
+    found = _explainer(scope, words, rule, weight)
+    lets = _aggregate_lets(scope, rule)
+    if not lets:
+        return found
+    en = "; ".join(f"{let.label} = {format_expr(let.expr)}" for let in lets)
+    zh = "；".join(f"{let.label}={words.expr(let.expr)}" for let in lets)
+    return CountedExplainer(found, f" (where {en})", f"（其中{zh}）")
+
+
+@dataclass(frozen=True, slots=True)
+class CountedExplainer:
+    """An explanation followed by what the labelled lets it read counted, summed or averaged."""
+
+    inner: Explainer
+    note: str
+    note_zh: str
+
+    def explain(self, record: tuple[Any, ...]) -> str:
+        return self.inner.explain(record) + self.note
+
+    def explain_zh(self, record: tuple[Any, ...]) -> str:
+        return self.inner.explain_zh(record) + self.note_zh
+
+
+def _aggregate_lets(scope: Scope, rule: ast.Rule) -> list[ast.Let]:
+    """The labelled lets `rule` reads (directly or through other lets) whose value is an aggregate of records."""
+    found: list[ast.Let] = []
+    seen: set[str] = set()
+    pending = [n.id for e in ast.rule_exprs(rule) for n in ast.walk_expr(e) if isinstance(n, ast.Name)]
+    while pending:
+        name = pending.pop(0)
+        let = scope.lets.get(name)
+        if let is None or name in seen:
+            continue
+        seen.add(name)
+        pending.extend(n.id for n in ast.walk_expr(let.expr) if isinstance(n, ast.Name))
+        if let.label and any(isinstance(n, ast.Aggregate) for n in ast.walk_expr(let.expr)):
+            found.append(let)
+    return found
 
 
 def _zh(words: Wording, subject: ast.Expr, *parts: str) -> Zh:

@@ -88,7 +88,7 @@ class _Printer:
             self.put(1, f"final range {low} .. {high}", rubric.final_range.span.line)
         if rubric.not_applicable is not None:
             self.put(1, f"not_applicable {rubric.not_applicable.mode}", rubric.not_applicable.span.line)
-        self._group([(self._input_text(i), i.span.line) for i in rubric.inputs])
+        self._inputs(rubric.inputs)
         self._group([(self._constraint_text(c), c.span.line) for c in rubric.constraints])
         self._group([(self._let_text(let), let.span.line) for let in rubric.lets])
         for node in rubric.body:
@@ -124,6 +124,19 @@ class _Printer:
         for text, line in items:
             self.put(1, text, line)
 
+    def _inputs(self, inputs: tuple[ast.Input, ...]) -> None:
+        """The inputs; a `records` input opens a block of its fields, one a line."""
+        if inputs:
+            self.blank()
+        for item in inputs:
+            if item.kind != "records":
+                self.put(1, self._input_text(item), item.span.line)
+                continue
+            self.put(1, self._input_text(item) + " {", item.span.line)
+            for field in item.fields:
+                self.put(2, self._input_text(field).removeprefix("input "), field.span.line)
+            self.put(1, "}")
+
     @staticmethod
     def _input_text(item: ast.Input) -> str:
         kind = item.kind if item.kind != "choice" else f"choice({', '.join(quote(c) for c in item.choices)})"
@@ -136,6 +149,8 @@ class _Printer:
             text += f" default {format_expr(item.default)}"
         if item.unit is not None:
             text += f" unit {quote(item.unit)}"
+        if item.optional:
+            text += " optional"
         return text
 
     @staticmethod

@@ -494,6 +494,29 @@ class _ToAst(Transformer[Token, Any]):
             **options,
         )
 
+    def records_decl(self, meta: Any, children: list[Any]) -> ast.Input:
+        fields = tuple(n for n in _nodes(children) if isinstance(n, ast.Input))
+        options: dict[str, Any] = {"minimum": None, "maximum": None, "default": None, "unit": None}
+        for option in _nodes(children):
+            if isinstance(option, dict):
+                options.update(option)
+        return ast.Input(
+            name=str(_tokens(children, "NAME")[0]),
+            kind="records",
+            label=_unquote(_tokens(children, "STRING")[0]),
+            choices=(),
+            override=bool(_tokens(children, "OVERRIDE")),
+            span=self._span(meta),
+            fields=fields,
+            **options,
+        )
+
+    def record_field(self, meta: Any, children: list[Any]) -> ast.Input:
+        return self.input_decl(meta, children)
+
+    def optional_option(self, meta: Any, children: list[Any]) -> dict[str, Any]:
+        return {"optional": True}
+
     def simple_kind(self, meta: Any, children: list[Any]) -> tuple[str, tuple[str, ...]]:
         return str(children[0]), ()
 
@@ -802,6 +825,23 @@ class _ToAst(Transformer[Token, Any]):
 
     def points_of(self, meta: Any, children: list[Any]) -> ast.PointsOf:
         return ast.PointsOf(str(_tokens(children, "NAME")[0]), self._span(meta))
+
+    def given(self, meta: Any, children: list[Any]) -> ast.Given:
+        name = _tokens(children, "NAME")[0]
+        return ast.Given(ast.Name(str(name), self._tspan(name)), self._span(meta))
+
+    def count_records(self, meta: Any, children: list[Any]) -> ast.Aggregate:
+        name = _tokens(children, "NAME")[0]
+        where = _nodes(children)
+        records = ast.Name(str(name), self._tspan(name))
+        return ast.Aggregate("count", records, None, None, where[0] if where else None, self._span(meta))
+
+    def fold_records(self, meta: Any, children: list[Any]) -> ast.Aggregate:
+        func = cast(Any, str(children[0]))
+        names = [ast.Name(str(t), self._tspan(t)) for t in _tokens(children, "NAME")]
+        where = _nodes(children)
+        weight = names[2] if len(names) > 2 else None
+        return ast.Aggregate(func, names[0], names[1], weight, where[0] if where else None, self._span(meta))
 
     def atom(self, meta: Any, children: list[Any]) -> Any:
         return _nodes(children)[0]

@@ -52,6 +52,13 @@ def format_expr(expr: ast.Expr) -> str:
             return f"{func}({', '.join(format_expr(a) for a in args)})"
         case ast.PointsOf(id=name):
             return f"points({name})"
+        case ast.Given(name=name):
+            return f"given({name.id})"
+        case ast.Aggregate(func=func, records=records, field=field, weight=weight, where=where):
+            text = records.id + (f", {field.id}" if field is not None else "")
+            text += f" by {weight.id}" if weight is not None else ""
+            text += f" where {format_expr(where)}" if where is not None else ""
+            return f"{func}({text})"
     raise TypeError(f"not an expression: {expr!r}")
 
 

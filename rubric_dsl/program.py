@@ -18,10 +18,10 @@ from rubric_dsl import ast
 from rubric_dsl.applicable import NothingApplicable
 from rubric_dsl.checker import CheckedRubric
 from rubric_dsl.checker.adjustments import final_bounds
-from rubric_dsl.codegen import CONTEXT, DEFAULT_ROUNDING, UNCAPPED, Failed, NoBand, generate
-from rubric_dsl.errors import EvaluationError, InvalidFacts
+from rubric_dsl.codegen import CONTEXT, DEFAULT_ROUNDING, UNCAPPED, EmptyMean, Failed, NoBand, generate
+from rubric_dsl.errors import EvaluationError, FactProblem, InvalidFacts
 from rubric_dsl.explain import condition_text, explainer, line_explainer, veto_reads
-from rubric_dsl.facts import NotGiven
+from rubric_dsl.facts import FactAbsent
 from rubric_dsl.printer import format_expr
 from rubric_dsl.reader import fact_reader
 from rubric_dsl.results import LinePlan, Plan, Result, VetoPlan
@@ -49,6 +49,8 @@ class InputInfo:
     unit: str | None
     choices: tuple[str, ...]
     required: bool
+    optional: bool = False  # declared `optional`: `given(NAME)` tests it
+    fields: tuple[InputInfo, ...] = ()  # a `records` input's fields
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,7 +110,9 @@ class CompiledRubric:
         self.rounding = "; ".join(
             f"round {r.scope} {r.step} {r.mode}" for r in (indicator_rounding, total_rounding) if r
         )
-        self.inputs = [_input_info(i) for i in rubric.inputs]
+        reader = fact_reader(checked)
+        required = {spec.name for spec in reader.required}
+        self.inputs = [_input_info(i, i.name in required) for i in rubric.inputs]
         depth: dict[str | None, int] = {None: -1}
         self.sections = []
         for section, parent in scope.sections:
@@ -125,7 +129,6 @@ class CompiledRubric:
         ]
         self.not_applicable = rubric.not_applicable.mode if rubric.not_applicable else None
         self.grades = [GradeInfo(r.label, r.minimum) for r in rubric.grades.rows] if rubric.grades else []
-        reader = fact_reader(checked)
         self._program = generate(checked, reader)
         self._validator = reader.validator(scope, self._program.constraints)
         self._score_values = self._program.score_values
@@ -188,13 +191,58 @@ class CompiledRubric:
             if scored is None:  # not the usual spellings, or not good: the validator reads them or says why
                 scored = self._score_values(self._validator.validate(facts, allow_extra_facts))
         except Failed as failure:
-            if isinstance(failure.cause, NotGiven):  # a fact left out, read by an item that is applicable after all
-                raise InvalidFacts(self.id, [failure.cause.problem()]) from None
+            if isinstance(failure.cause, FactAbsent | EmptyMean):
+                raise InvalidFacts(self.id, [self._fact_problem(failure)]) from None
             what, failing = self._failing[failure.indicator]
             raise EvaluationError(self.id, failing, _cause(failure.cause), what) from None
         finally:
             setcontext(caller)
         return Result(self._plan, *scored)
+
+    def _fact_problem(self, failure: Failed) -> FactProblem:
+        """A fact left out but read on the path the facts take, or a mean over no records: the request is
+        refused naming the fact (the list) and the indicator that read it."""
+        what, failing = self._failing[failure.indicator]
+        labels = {i.id: i.label for i in self.indicators} | {a.id: a.label for a in self.tree.adjustments}
+        labels |= {v.id: v.label for v in self.tree.vetoes}
+        indicator = _Named(failing, labels.get(failing, failing), what)
+        cause = failure.cause
+        if isinstance(cause, FactAbsent):
+            return FactProblem(
+                cause.name,
+                "missing",
+                f"required fact is missing: with these facts, {indicator.what} `{indicator.id}` reads it",
+                f"缺少必填事实：按所给事实，{indicator.what_zh}“{indicator.label}”需要用到它",
+            )
+        assert isinstance(cause, EmptyMean)
+        what = "the weights of its records add up to 0" if cause.weighted else "it has no records to average"
+        what_zh = "参与平均的记录权重之和为0" if cause.weighted else "没有可参与平均的记录"
+        return FactProblem(
+            cause.records,
+            "empty",
+            f"{indicator.what} `{indicator.id}` takes a mean over this list, but {what} (none given, or none where "
+            "its condition holds)",
+            f"{indicator.what_zh}“{indicator.label}”需要对该列表求平均，但{what_zh}（未给出记录，或没有符合条件的记录）",
+        )
+
+
+@dataclass(frozen=True)
+class _Named:
+    """What a failure names: an indicator, a bonus or penalty line, a veto or a cap."""
+
+    id: str
+    label: str
+    what: str
+
+    @property
+    def what_zh(self) -> str:
+        return {
+            "indicator": "指标",
+            "bonus": "加分项",
+            "penalty": "扣分项",
+            "veto": "一票否决项",
+            "cap": "等次限制项",
+        }.get(self.what, self.what)
 
 
 def _cause(error: BaseException) -> str:
@@ -213,7 +261,7 @@ def _condition(node: ast.Node) -> str | None:
     return format_expr(node.applicable) if node.applicable is not None else None
 
 
-def _input_info(item: ast.Input) -> InputInfo:
+def _input_info(item: ast.Input, required: bool) -> InputInfo:
     default = None
     if item.default is not None:
         default = format_expr(item.default) if not isinstance(item.default, ast.Str) else item.default.value
@@ -226,5 +274,7 @@ def _input_info(item: ast.Input) -> InputInfo:
         default,
         item.unit,
         item.choices,
-        item.default is None,
+        required,
+        item.optional,
+        tuple(_input_info(field, field.default is None) for field in item.fields),
     )

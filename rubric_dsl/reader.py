@@ -4,12 +4,15 @@ Takes a `CheckedRubric`; gives a `FactReader`, the one definition from which bot
 reading a request come: the validating path (`FactReader.validator`, every problem named) and
 the fast path that `codegen` writes into the scoring function (`FactSpec.fast_lines`). Beyond
 what the rubric declares, a judged score lies within 0..its indicator's weight, and a tiered
-judged score within the tier its record names (one added constraint per tiered rule).
+judged score within the tier its record names (one added constraint per tiered rule). A records
+input reads each field by the spec an input of that field's declaration would have. An input is
+required only where it is read on every path (`may_be_absent`): one declared `optional`, or read
+only on some `when` arms, takes the value `facts.Absent` when left out.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
@@ -21,7 +24,16 @@ from rubric_dsl.checker.bands import end_key, start_key
 from rubric_dsl.checker.bands import show as show_interval
 from rubric_dsl.checker.scope import Kind, Scope, applicable_exprs
 from rubric_dsl.diagnostics import fmt
-from rubric_dsl.facts import MISSING, Absent, FactSpec, FactValidator, NumberRule, fact_spec, number_rule
+from rubric_dsl.facts import (
+    MISSING,
+    Absent,
+    FactSpec,
+    FactValidator,
+    NumberRule,
+    fact_spec,
+    number_rule,
+    records_spec,
+)
 from rubric_dsl.printer import format_expr
 from rubric_dsl.wording import Wording
 
@@ -87,17 +99,15 @@ def fact_reader(checked: CheckedRubric) -> FactReader:
             holds = ast.Bool(True, condition.span)
             constraint = replace(constraint, expr=ast.IfElse(condition, constraint.expr, holds, condition.span))
         constraints.append(constraint)
-    optional = _read_only_where_applicable(scope, constraints, conditional)
-    specs = {
-        item.name: fact_spec(
-            item.name,
-            item.kind,
-            rules.get(item.name),
-            item.choices,
-            Absent(item.name) if item.name in optional and item.default is None else _default(item),
-        )
-        for item in rubric.inputs
-    }
+    absentable = may_be_absent(scope)
+    specs = {}
+    for item in rubric.inputs:
+        default = Absent(item.name) if item.name in absentable else _default(item)
+        if item.kind == "records":
+            fields = [_field_spec(field) for field in item.fields]
+            specs[item.name] = records_spec(item.name, fields, [f.label for f in item.fields], default)
+        else:
+            specs[item.name] = fact_spec(item.name, item.kind, rules.get(item.name), item.choices, default)
     return FactReader(rubric.id, specs, tuple(constraints), worded=worded)
 
 
@@ -119,25 +129,36 @@ def _applicable_condition(scope: Scope, indicator: ast.Indicator, parent: ast.Se
     return condition
 
 
-def _read_only_where_applicable(scope: Scope, constraints: list[ast.Constraint], conditional: set[int]) -> set[str]:
-    """The inputs that only items which may be not applicable read (through lets too): a request may leave
-    them out, and is refused naming one only if an applicable item reads it (`facts.Absent`)."""
+def _default(item: ast.Input) -> Any:
+    return MISSING if item.default is None else item.default.value
 
-    def read(exprs: Iterable[ast.Expr]) -> set[str]:
-        found: set[str] = set()
-        pending = list(exprs)
-        seen: set[str] = set()
-        while pending:
-            for node in walk_expr(pending.pop()):
-                if isinstance(node, ast.Name) and node.id in scope.inputs:
-                    found.add(node.id)
-                elif isinstance(node, ast.Name) and node.id in scope.lets and node.id not in seen:
-                    seen.add(node.id)
-                    pending.append(scope.lets[node.id].expr)
-        return found
 
-    if scope.rubric.not_applicable is None:
-        return set()
+def _field_spec(field: ast.Input) -> FactSpec:
+    """A record field's spec: read and checked exactly as an input of its kind, range and choices."""
+    rule = None
+    if field.kind not in ("flag", "choice"):
+        low = field.minimum.value if field.minimum else None
+        high = field.maximum.value if field.maximum else None
+        rule = number_rule(field.kind, low, high)
+    return fact_spec(field.name, field.kind, rule, field.choices, _default(field))
+
+
+def may_be_absent(scope: Scope) -> set[str]:
+    """The inputs a request may leave out: those declared `optional`, and those without a default that are
+    read only on some paths (a `when` arm's rule, a condition after the first, `otherwise`, an item that may be
+    not applicable), never on every
+    path (a rule outside any `when`, a constraint, a first condition, a let read on every path). An input is required
+    only where it is read on the path the facts take: left out and read there, it refuses the request (see
+    `facts.Absent`). `given(NAME)` reads no value. An input read nowhere stays required, as declared."""
+    always: set[str] = set()
+    sometimes: set[str] = set()
+    for expr in [
+        *(constraint.expr for constraint in scope.rubric.constraints),
+        *applicable_exprs(scope),
+        *(e for line in scope.rubric.adjustments for e in ast.line_exprs(line.rule)),
+        *(veto.condition for veto in scope.rubric.vetoes),
+    ]:
+        _reads(expr, always, sometimes)
     parents = {section.id: parent for section, parent in scope.sections}
 
     def may_not_apply(node: ast.Indicator, parent: ast.Section | None) -> bool:
@@ -147,28 +168,61 @@ def _read_only_where_applicable(scope: Scope, constraints: list[ast.Constraint],
             parent = parents[parent.id]
         return node.applicable is not None
 
-    lines = [e for line in scope.rubric.adjustments for e in ast.line_exprs(line.rule)]
-    vetoes = [veto.condition for veto in scope.rubric.vetoes]
-    always = read(
-        [
-            *(c.expr for i, c in enumerate(constraints) if i not in conditional),
-            *applicable_exprs(scope),
-            *lines,
-            *vetoes,
-        ]
-    )
-    sometimes = read(c.expr for i, c in enumerate(constraints) if i in conditional)
     for indicator, parent in scope.indicators:
-        names = read(rule_exprs(indicator.rule))
-        if may_not_apply(indicator, parent):
-            sometimes |= names
+        if scope.rubric.not_applicable is not None and may_not_apply(indicator, parent):
+            _rule_reads(indicator.rule, sometimes, sometimes)  # an item that may not apply reads on some paths
         else:
-            always |= names
-    return sometimes - always
+            _rule_reads(indicator.rule, always, sometimes)
+    lets = scope.lets
+    settled: set[tuple[str, bool]] = set()
+    pending = [(name, True) for name in always if name in lets] + [(name, False) for name in sometimes if name in lets]
+    while pending:
+        name, certain = pending.pop()
+        if (name, certain) in settled:
+            continue
+        settled.add((name, certain))
+        now_always: set[str] = set()
+        now_sometimes: set[str] = set()
+        _reads(lets[name].expr, now_always, now_sometimes)
+        if not certain:
+            now_sometimes |= now_always
+            now_always = set()
+        always |= now_always
+        sometimes |= now_sometimes
+        pending.extend((n, True) for n in now_always if n in lets)
+        pending.extend((n, False) for n in now_sometimes if n in lets)
+    optional = {item.name for item in scope.rubric.inputs if item.optional}
+    conditional = {
+        item.name for item in scope.rubric.inputs if item.default is None and item.name in sometimes - always
+    }
+    return optional | conditional
 
 
-def _default(item: ast.Input) -> Any:
-    return MISSING if item.default is None else item.default.value
+def _rule_reads(rule: ast.Rule, always: set[str], sometimes: set[str]) -> None:
+    if not isinstance(rule, ast.Conditional):
+        for expr in rule_exprs(rule):
+            _reads(expr, always, sometimes)
+        return
+    _reads(rule.arms[0].condition, always, sometimes)
+    later: set[str] = set()
+    for index, arm in enumerate(rule.arms):
+        if index:
+            _reads(arm.condition, later, later)
+        _rule_reads(arm.rule, later, later)
+    _rule_reads(rule.otherwise, later, later)
+    sometimes |= later
+
+
+def _reads(expr: ast.Expr, always: set[str], sometimes: set[str]) -> None:
+    """The names `expr` reads (`given(NAME)` reads no value) into `always`; an expression has no path of its
+    own: an `if` or `and`/`or` inside it still requires what it reads (only `when` arms choose a path)."""
+    for node in walk_expr(expr):
+        if isinstance(node, ast.Name) and not _in_given(expr, node):
+            always.add(node.id)
+
+
+def _in_given(root: ast.Expr, name: ast.Name) -> bool:
+    return any(isinstance(n, ast.Given) and n.name is name for n in walk_expr(root))
 
 
 def _judged_limits(scope: Scope) -> dict[str, Decimal]:
@@ -191,7 +245,7 @@ def _number_rules(rubric: ast.Rubric, scope: Scope) -> dict[str, NumberRule]:
     judged = _judged_limits(scope)
     rules = {}
     for item in rubric.inputs:
-        if item.kind in ("flag", "choice"):
+        if item.kind in ("flag", "choice", "records"):
             continue
         low = item.minimum.value if item.minimum else None
         high = item.maximum.value if item.maximum else None

@@ -10,10 +10,12 @@ Plain inputs and labelled `let` values are named by their labels, never by fact 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Context, Decimal
 from typing import Any
 
 from rubric_dsl import ast, clauses
+from rubric_dsl.ast import rule_exprs, walk_expr
 from rubric_dsl.checker.scope import Kind, Scope
 from rubric_dsl.diagnostics import fmt
 
@@ -35,8 +37,26 @@ def applicable_text(condition: ast.Expr, policy: str, scope: Scope) -> str:
 
 
 def criteria_text(rule: ast.Rule, weight: Decimal, scope: Scope) -> str:
-    """The 评分标准 of one indicator: `rule` scored out of `weight` in the rubric `scope`."""
-    return _Wording(scope).rule(rule, weight)
+    """The 评分标准 of one indicator: `rule` scored out of `weight` in the rubric `scope`; a labelled let that
+    aggregates records is defined after it (`（其中项目绩效自评覆盖率=部门项目中“已开展绩效自评”的个数÷部门项目个数）`),
+    so the sheet says what was counted."""
+    words = _Wording(scope)
+    return words.rule(rule, weight) + _aggregate_notes(words, rule_exprs(rule))
+
+
+def _aggregate_notes(words: _Wording, exprs: Iterable[ast.Expr]) -> str:
+    lets, seen, notes = words.scope.lets, set(), []
+    pending = [n.id for e in exprs for n in walk_expr(e) if isinstance(n, ast.Name) and n.id in lets]
+    while pending:
+        name = pending.pop(0)
+        if name in seen:
+            continue
+        seen.add(name)
+        let = lets[name]
+        pending.extend(n.id for n in walk_expr(let.expr) if isinstance(n, ast.Name) and n.id in lets)
+        if let.label and any(isinstance(n, ast.Aggregate) for n in walk_expr(let.expr)):
+            notes.append(f"{let.label}={words.expr(let.expr)}")
+    return f"（其中{'；'.join(notes)}）" if notes else ""
 
 
 def criteria_words(scope: Scope, expr: ast.Expr) -> str:
@@ -88,8 +108,15 @@ class _Wording:
                 return "是" if value else "否"
             case ast.Str(value=value):
                 return f"“{value}”"
+            case ast.Name() if id(node) in self.scope.fields_read:
+                field = self.scope.fields_read[id(node)]
+                return f"“{field.label}”" if field.kind == "flag" else field.label
             case ast.Name(id=name):
                 return self.name(name)
+            case ast.Given(name=name):
+                return f"已填报{self.name(name.id)}"
+            case ast.Aggregate():
+                return self.aggregate(node)
             case ast.Unary(op="not", operand=operand):
                 return f"非{self.wrap(operand, _LEVEL['not'])}"
             case ast.Unary(operand=operand):
@@ -116,6 +143,21 @@ class _Wording:
             if node.id == node_id:
                 return f"“{node.label}”"
         return node_id
+
+    def aggregate(self, node: ast.Aggregate) -> str:
+        """`count(projects where self_evaluated)` as `部门项目中“已开展绩效自评”的个数`."""
+        records = self.scope.inputs.get(node.records.id)
+        label = records.label if records is not None else node.records.id
+        fields = {f.name: f.label for f in self.scope.record_fields(node.records.id)}
+        head = f"{label}中{self.expr(node.where)}的" if node.where is not None else f"{label}的"
+        if node.func == "count":
+            return f"{head}个数" if node.where is not None else f"{label}个数"
+        field = fields.get(node.field.id, node.field.id) if node.field is not None else ""
+        if node.func == "sum":
+            return f"{head}{field}合计"
+        if node.weight is not None:
+            return f"{head}{field}（按{fields.get(node.weight.id, node.weight.id)}加权平均）"
+        return f"{head}{field}平均值"
 
     def extreme(self, func: str, args: tuple[ast.Expr, ...], ratio: bool) -> str:
         """`min(1, a / b)` as `a÷b（最多按1计）` (`100%` where the value is a ratio); else 较小值/较大值."""

@@ -36,9 +36,9 @@ if str(ROOT) not in sys.path:  # run from any directory, installed or not
     sys.path.insert(0, str(ROOT))
 
 from rubric_dsl import build_library, check_source  # noqa: E402
-from rubric_dsl.diagnostics import Diagnostic, adjust, check, codes, inherit, syntax  # noqa: E402
+from rubric_dsl.diagnostics import Diagnostic, adjust, check, codes, inherit, records, syntax  # noqa: E402
 
-MESSAGES = (syntax, inherit, check, adjust)  # the constructors, by the stage that reports them
+MESSAGES = (syntax, inherit, check, adjust, records)  # the constructors, by the stage that reports them
 
 DATA = Path(__file__).resolve().parent / "testdata" / "diagnostics"
 UPDATE = os.environ.get("UPDATE_GOLDENS") == "1"

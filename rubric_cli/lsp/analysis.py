@@ -239,6 +239,11 @@ def _input_text(item: ast.Input, lang: Language) -> str:
         default = item.default
         value = default.text if isinstance(default, ast.Num) else format_expr(default)
         facts.append(("默认" if zh else "default") + f": {value}")
+    if item.optional:
+        facts.append("可不填（optional），用 given(…) 判断是否填报" if zh else "optional: test it with given(…)")
+    for entry in item.fields:  # a list of records: one line per field
+        field_kind = (KIND_ZH if zh else KIND_EN).get(entry.kind, entry.kind)
+        facts.append(("字段" if zh else "field") + f" `{entry.name}`: {entry.label}, {entry.kind} ({field_kind})")
     return f"**{item.label}** `{item.name}`\n\n" + "\n".join(f"- {fact}" for fact in facts)
 
 

@@ -165,8 +165,11 @@ def _tier_problems(scope: Scope, tier_input: ast.Name, tiers: tuple[ast.Tier, ..
 def expr_problems(scope: Scope, expr: ast.Expr) -> Iterator[Diagnostic]:
     """Problems inside an expression; the first problem in a subtree hides those above it."""
     match expr:
-        case ast.Num() | ast.Bool() | ast.Str() | ast.Name():
+        case ast.Num() | ast.Bool() | ast.Str() | ast.Name() | ast.Given():
             return
+        case ast.Aggregate(where=where):
+            if where is not None:
+                yield from expect(scope, where, "flag", keyword("where"))
         case ast.Unary(op=op, operand=operand):
             yield from expect(scope, operand, "flag" if op == "not" else "numeric", keyword(op))
         case ast.Binary(op="and" | "or", left=left, right=right):
@@ -221,7 +224,10 @@ def _comparison(scope: Scope, expr: ast.Compare, op: str, left: ast.Expr, right:
 
 def _choice_literal(scope: Scope, left: ast.Expr, right: ast.Expr) -> Iterator[Diagnostic]:
     for name, text in ((left, right), (right, left)):
-        if isinstance(name, ast.Name) and isinstance(text, ast.Str) and name.id in scope.inputs:
-            choices = scope.inputs[name.id].choices
+        if not (isinstance(name, ast.Name) and isinstance(text, ast.Str)):
+            continue
+        declared = scope.fields_read.get(id(name)) or scope.inputs.get(name.id)  # a record field inside `where`
+        if declared is not None:
+            choices = declared.choices
             if text.value not in choices:
                 yield diag.unknown_choice(text.value, name.id, choices, text.span)

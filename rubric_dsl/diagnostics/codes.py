@@ -15,6 +15,8 @@ FILE_UNREADABLE: Final = "rubric_file_unreadable"
 GRADE_OUT_OF_RANGE: Final = "rubric_grade_out_of_range"
 GRADES_NOT_MONOTONE: Final = "rubric_grades_not_monotone"
 GRADES_UNCOVERED: Final = "rubric_grades_uncovered"
+GIVEN_NOT_OPTIONAL: Final = "rubric_given_not_optional"
+INVALID_AGGREGATE: Final = "rubric_invalid_aggregate"
 INVALID_INPUT: Final = "rubric_invalid_input"
 INVALID_ROUNDING: Final = "rubric_invalid_rounding"
 INVALID_RULE: Final = "rubric_invalid_rule"
@@ -30,6 +32,7 @@ SYNTAX_ERROR: Final = "rubric_syntax_error"
 TARGET_NOT_POSITIVE: Final = "rubric_target_not_positive"
 TOTAL_MISMATCH: Final = "rubric_total_mismatch"
 TYPE_ERROR: Final = "rubric_type_error"
+UNKNOWN_FIELD: Final = "rubric_unknown_field"
 UNKNOWN_NAME: Final = "rubric_unknown_name"
 UNKNOWN_PARENT: Final = "rubric_unknown_parent"
 UNUSED_INPUT: Final = "rubric_unused_input"
@@ -56,6 +59,8 @@ ALL: Final = frozenset(
         GRADE_OUT_OF_RANGE,
         GRADES_NOT_MONOTONE,
         GRADES_UNCOVERED,
+        GIVEN_NOT_OPTIONAL,
+        INVALID_AGGREGATE,
         INVALID_INPUT,
         INVALID_ROUNDING,
         INVALID_RULE,
@@ -71,6 +76,7 @@ ALL: Final = frozenset(
         TARGET_NOT_POSITIVE,
         TOTAL_MISMATCH,
         TYPE_ERROR,
+        UNKNOWN_FIELD,
         UNKNOWN_NAME,
         UNKNOWN_PARENT,
         UNUSED_INPUT,

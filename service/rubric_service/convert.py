@@ -22,12 +22,13 @@ from google.protobuf import struct_pb2
 from google.protobuf.descriptor import Descriptor, FieldDescriptor
 from google.protobuf.message import DecodeError, Message
 
-from rubric_dsl import CompiledRubric, Diagnostic, Result
+from rubric_dsl import CompiledRubric, Diagnostic, Result, limits
 from rubric_dsl.diagnostics import Language, fmt
 from rubric_dsl.printer import format_expr
+from rubric_dsl.program import InputInfo
 from rubric_service.gen.rubric.v1 import rubric_service_pb2 as pb
 
-Fact = str | int | bool | Decimal
+Fact = str | int | bool | Decimal | list[dict[str, Any]]
 MAX_LISTED = 100  # bad typed facts listed one by one
 MAX_NAME = 200  # characters of a fact name echoed in a problem
 
@@ -38,6 +39,7 @@ _KINDS = {
     "money": pb.INPUT_KIND_MONEY,
     "flag": pb.INPUT_KIND_FLAG,
     "choice": pb.INPUT_KIND_CHOICE,
+    "records": pb.INPUT_KIND_RECORDS,
 }
 _SEVERITIES = {"error": pb.SEVERITY_ERROR, "warning": pb.SEVERITY_WARNING}
 
@@ -74,6 +76,26 @@ def decoder(message_type: type[Message]) -> Callable[[bytes], Any]:
 
 
 def _typed_fact(value: struct_pb2.Value) -> Fact:
+    """A scalar fact, or a list of records: objects whose fields are scalars (at most `MAX_RECORDS`, counted
+    before any is read)."""
+    if value.WhichOneof("kind") != "list_value":
+        return _scalar(value)
+    items = value.list_value.values
+    if len(items) > limits.MAX_RECORDS:
+        raise ValueError(f"the list has {len(items)} records, more than the {limits.MAX_RECORDS} allowed")
+    records = []
+    for index, item in enumerate(items):
+        if item.WhichOneof("kind") != "struct_value":
+            raise ValueError(f"record [{index}] is not an object: a list of records holds one object per record")
+        fields = item.struct_value.fields
+        try:
+            records.append({name: _scalar(fields[name]) for name in fields})
+        except ValueError as exc:
+            raise ValueError(f"record [{index}]: {exc}") from None
+    return records
+
+
+def _scalar(value: struct_pb2.Value) -> str | int | bool | Decimal:
     kind = value.WhichOneof("kind")
     if kind == "string_value":
         return value.string_value
@@ -85,7 +107,7 @@ def _typed_fact(value: struct_pb2.Value) -> Fact:
             raise ValueError("a number must be finite")
         # repr gives the shortest text that reads back as the same double: 98.02 -> "98.02".
         return int(number) if number.is_integer() else Decimal(repr(number))
-    raise ValueError("a fact must be a string, a number or a bool")
+    raise ValueError("a fact must be a string, a number, a bool or a list of records")
 
 
 def facts_of(request: pb.ScoreRequest | pb.CompareRecord) -> dict[str, Fact]:
@@ -413,20 +435,7 @@ def rubric_message(rubric: CompiledRubric) -> pb.Rubric:
         rounding=rubric.rounding,
         source_text=rubric.source_text,
     )
-    for i in rubric.inputs:
-        message.inputs.add(
-            name=i.name,
-            kind=_KINDS.get(i.kind, pb.INPUT_KIND_UNSPECIFIED),
-            label=i.label,
-            choices=list(i.choices),
-            required=i.required,
-            **_present(
-                minimum=_fact_text(i.minimum, i.kind),
-                maximum=_fact_text(i.maximum, i.kind),
-                default_value=_text(i.default),
-                unit=_text(i.unit),
-            ),
-        )
+    message.inputs.extend(_input_message(i) for i in rubric.inputs)
     for s in rubric.sections:
         message.sections.add(
             id=s.id,
@@ -469,6 +478,24 @@ def rubric_message(rubric: CompiledRubric) -> pb.Rubric:
     message.final_minimum = decimal_text(rubric.final_minimum)
     message.final_maximum = decimal_text(rubric.final_maximum)
     return message
+
+
+def _input_message(i: InputInfo) -> pb.Input:
+    return pb.Input(
+        name=i.name,
+        kind=_KINDS.get(i.kind, pb.INPUT_KIND_UNSPECIFIED),
+        label=i.label,
+        choices=list(i.choices),
+        required=i.required,
+        fields=[_input_message(f) for f in i.fields],
+        optional=i.optional,
+        **_present(
+            minimum=_fact_text(i.minimum, i.kind),
+            maximum=_fact_text(i.maximum, i.kind),
+            default_value=_text(i.default),
+            unit=_text(i.unit),
+        ),
+    )
 
 
 def diagnostic_message(diagnostic: Diagnostic, source_text: str) -> pb.Diagnostic:

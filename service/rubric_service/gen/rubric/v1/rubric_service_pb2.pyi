@@ -39,6 +39,10 @@ class _InputKindEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_InputKind.V
     INPUT_KIND_MONEY: _InputKind.ValueType  # 4
     INPUT_KIND_FLAG: _InputKind.ValueType  # 5
     INPUT_KIND_CHOICE: _InputKind.ValueType  # 6
+    INPUT_KIND_RECORDS: _InputKind.ValueType  # 7
+    """A list of records (`input NAME records "…" { field … }`): given in
+    typed_facts as a list of objects, or in facts as its JSON text.
+    """
 
 class InputKind(_InputKind, metaclass=_InputKindEnumTypeWrapper): ...
 
@@ -49,6 +53,10 @@ INPUT_KIND_COUNT: InputKind.ValueType  # 3
 INPUT_KIND_MONEY: InputKind.ValueType  # 4
 INPUT_KIND_FLAG: InputKind.ValueType  # 5
 INPUT_KIND_CHOICE: InputKind.ValueType  # 6
+INPUT_KIND_RECORDS: InputKind.ValueType  # 7
+"""A list of records (`input NAME records "…" { field … }`): given in
+typed_facts as a list of objects, or in facts as its JSON text.
+"""
 Global___InputKind: _TypeAlias = InputKind  # noqa: Y015
 
 class _Severity:
@@ -163,7 +171,8 @@ class ScoreRequest(_message.Message):
     def typed_facts(self) -> _containers.MessageMap[_builtins.str, _struct_pb2.Value]:
         """Typed alternative to `facts` for JSON clients (numbers, bools, strings).
         Numbers are read by their shortest decimal form. A fact may appear in
-        only one of the two maps.
+        only one of the two maps. A records input is a list of objects here
+        (one per record, fields by name), or its JSON text in `facts`.
         """
 
     def __init__(
@@ -850,6 +859,8 @@ class Input(_message.Message):
     UNIT_FIELD_NUMBER: _builtins.int
     CHOICES_FIELD_NUMBER: _builtins.int
     REQUIRED_FIELD_NUMBER: _builtins.int
+    FIELDS_FIELD_NUMBER: _builtins.int
+    OPTIONAL_FIELD_NUMBER: _builtins.int
     name: _builtins.str
     kind: Global___InputKind.ValueType
     label: _builtins.str
@@ -861,8 +872,18 @@ class Input(_message.Message):
     default_value: _builtins.str
     unit: _builtins.str
     required: _builtins.bool
+    optional: _builtins.bool
+    """Declared `optional`: the request may leave it out (`given(NAME)`).
+    An input read only on some `when` arms is not `required` either.
+    """
     @_builtins.property
     def choices(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]: ...
+    @_builtins.property
+    def fields(self) -> _containers.RepeatedCompositeFieldContainer[Global___Input]:
+        """The fields of a records input, in declared order (each record gives
+        them by name; `required` says whether a record may leave one out).
+        """
+
     def __init__(
         self,
         *,
@@ -875,10 +896,12 @@ class Input(_message.Message):
         unit: _builtins.str | None = ...,
         choices: _abc.Iterable[_builtins.str] | None = ...,
         required: _builtins.bool = ...,
+        fields: _abc.Iterable[Global___Input] | None = ...,
+        optional: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["_default_value", b"_default_value", "_maximum", b"_maximum", "_minimum", b"_minimum", "_unit", b"_unit", "default_value", b"default_value", "maximum", b"maximum", "minimum", b"minimum", "unit", b"unit"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["_default_value", b"_default_value", "_maximum", b"_maximum", "_minimum", b"_minimum", "_unit", b"_unit", "choices", b"choices", "default_value", b"default_value", "kind", b"kind", "label", b"label", "maximum", b"maximum", "minimum", b"minimum", "name", b"name", "required", b"required", "unit", b"unit"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_default_value", b"_default_value", "_maximum", b"_maximum", "_minimum", b"_minimum", "_unit", b"_unit", "choices", b"choices", "default_value", b"default_value", "fields", b"fields", "kind", b"kind", "label", b"label", "maximum", b"maximum", "minimum", b"minimum", "name", b"name", "optional", b"optional", "required", b"required", "unit", b"unit"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     _WhichOneofReturnType__default_value: _TypeAlias = _typing.Literal["default_value"]  # noqa: Y015
     _WhichOneofArgType__default_value: _TypeAlias = _typing.Literal["_default_value", b"_default_value"]  # noqa: Y015
