@@ -257,7 +257,7 @@ def test_a_fact_read_by_an_applicable_item_is_still_required() -> None:
     with pytest.raises(InvalidFacts) as refused:
         rubric.score(facts)
     assert [(p.fact, p.reason) for p in refused.value.problems] == [("a", "missing")]
-    assert "适用" in refused.value.problems[0].message_zh
+    assert "甲" in refused.value.problems[0].message_zh  # names the item that reads it, as it applies
 
 
 def test_share_explains_the_weight_used_and_the_json_shows_it() -> None:
