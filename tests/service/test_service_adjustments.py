@@ -94,6 +94,8 @@ def test_the_reply_carries_what_the_json_prints(adjusted_stub: Any, explain: boo
     del wire["request_id"]
     for row in wire["adjustments"]:
         row.setdefault("max_amount", None)  # an unset optional field is JSON's null
+    for row in (*wire["sections"], *wire["indicators"]):  # set only for a rubric that declares not_applicable
+        assert (row.pop("not_applicable"), row.pop("weight")) == (False, "")
     local = rubric_dsl.compile_source(ACCEPTANCE.read_text(encoding="utf-8"), "acceptance.rubric").score(facts)
     expected = json.loads(json.dumps(local.to_dict()))
     if not explain:  # explanations, and the reasons for lost points, only when asked for (a veto's why always)
