@@ -88,6 +88,7 @@ class Server:
         command = [
             sys.executable, "-m", "rubric_service.server", "--rubrics", str(ROOT / "rubrics"),
             "--host", "127.0.0.1", "--port", "0", "--port-file", str(port_file), "--no-reload",
+            "--processes", "1",
         ]  # fmt: skip
         env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
         self.proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -146,7 +146,7 @@ class Server:
         port_file = workdir / "port"
         command = [
             sys.executable, "-m", "rubric_service.server", "--rubrics", str(self.rubrics),
-            "--host", "127.0.0.1", "--port", "0", "--port-file", str(port_file),
+            "--host", "127.0.0.1", "--port", "0", "--port-file", str(port_file), "--processes", "1",
             "--token-file", str(tokens), "--max-stream-records", str(STREAM_LIMIT),
             "--stream-idle-seconds", "10", "--reload-debounce-ms", "100",
             "--drain-seconds", "1", "--grace-seconds", "20",

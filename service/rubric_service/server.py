@@ -32,7 +32,7 @@ import os
 import signal
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent import futures
 from dataclasses import dataclass
 from pathlib import Path
@@ -66,11 +66,13 @@ log = get_logger("rubric_service.server")
 SERVICE_NAME: str = pb.DESCRIPTOR.services_by_name["RubricService"].full_name
 
 
-def server_options(max_message_bytes: int = MAX_MESSAGE_BYTES) -> list[tuple[str, int]]:
+def server_options(max_message_bytes: int = MAX_MESSAGE_BYTES, reuse_port: bool = False) -> list[tuple[str, int]]:
+    """gRPC's options; ``reuse_port`` for the workers of ``--processes N``, which share one port (and only
+    they: a single server never shares its port with another)."""
     return [
         ("grpc.max_receive_message_length", max_message_bytes),
         ("grpc.max_send_message_length", max_message_bytes),
-        ("grpc.so_reuseport", 0),
+        ("grpc.so_reuseport", int(reuse_port)),
     ]
 
 
@@ -80,11 +82,12 @@ def new_grpc_server(
     max_message_bytes: int = MAX_MESSAGE_BYTES,
     max_concurrent_rpcs: int = MAX_CONCURRENT_RPCS,
     interceptors: Sequence[Any] = (),
+    reuse_port: bool = False,
 ) -> Any:
     """A bare ``grpc.Server`` with this service's limits (the benchmark's echo server uses it too)."""
     return grpc.server(
         futures.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="rpc"),
-        options=server_options(max_message_bytes),
+        options=server_options(max_message_bytes, reuse_port),
         maximum_concurrent_rpcs=max_concurrent_rpcs,
         interceptors=list(interceptors),
     )
@@ -198,6 +201,7 @@ def create_server(
     tls: ServerTls | None = None,
     tokens: TokenSet | None = None,
     stream_limits: StreamLimits | None = None,
+    reuse_port: bool = False,
 ) -> tuple[RubricServer, int]:
     """Load the rubrics, build the server and bind ``host:port``; returns it and the bound port."""
     credentials = tls.credentials() if tls is not None else None
@@ -216,6 +220,7 @@ def create_server(
         max_message_bytes=max_message_bytes,
         max_concurrent_rpcs=max_concurrent_rpcs,
         interceptors=[guard],
+        reuse_port=reuse_port,
     )
     reply_bytes = min(COMPARE_REPLY_BYTES, max_message_bytes // 2)  # room for one larger result
     servicer = RubricServicer(registry, log_facts=log_facts, compare_reply_bytes=reply_bytes)
@@ -262,10 +267,17 @@ def serve_main(argv: Sequence[str] | None = None) -> int:
     return run_server(build_parser().parse_args(argv), sys.stdout, sys.stderr)
 
 
-def run_server(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+def run_server(args: argparse.Namespace, out: TextIO, err: TextIO, on_serving: Callable[[], None] | None = None) -> int:
     """Run the server of parsed options until SIGTERM/SIGINT, its JSON log lines on ``out``, a refused option on
-    ``err``; 0 after a clean shutdown, 2 on a bad directory, TLS or token option, or a port it cannot bind."""
-    configure_logging(out, sync=args.decision_log_sync)
+    ``err``; 0 after a clean shutdown, 2 on a bad directory, TLS or token option, or a port it cannot bind.
+    With ``--processes N`` > 1 this process supervises N workers (``rubric_service.supervisor``), each of which
+    runs this function with ``processes`` 1 and ``reuse_port`` set, and calls ``on_serving`` once it serves."""
+    if args.processes > 1:
+        from rubric_service.supervisor import supervise
+
+        return supervise(args, out, err, run_server)
+    worker = getattr(args, "reuse_port", False)
+    configure_logging(out, sync=args.decision_log_sync, process_fields={"pid": os.getpid()} if worker else None)
     if not args.rubrics.is_dir():
         log.error("no_rubrics_directory", directory=str(args.rubrics))
         print(f"rubric serve: {args.rubrics}: not a directory", file=err)
@@ -295,6 +307,8 @@ def run_server(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     server.start()
     if args.port_file is not None:
         _write_port_file(args.port_file, port)
+    if on_serving is not None:
+        on_serving()
     while not stop.wait(3600):
         pass
     server.shutdown(
@@ -334,6 +348,7 @@ def _create_from_args(
             args.max_streams,
             args.max_streams_per_peer,
         ),
+        reuse_port=getattr(args, "reuse_port", False),
     )
 
 
