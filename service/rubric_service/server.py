@@ -142,6 +142,7 @@ class RubricServer:
     port: int
     guard: Guard
     tls: ServerTls | None = None
+    servicer: RubricServicer | None = None
 
     def start(self) -> None:
         self.grpc_server.start()
@@ -184,6 +185,8 @@ class RubricServer:
         self.guard.stop()
         if self.watcher is not None:
             self.watcher.stop()
+        if self.servicer is not None:
+            self.servicer.close()
         log.info("stopped")
 
 
@@ -242,7 +245,8 @@ def create_server(
             f"cannot bind {host}:{port}: the port is in use (is another server running?)"
             " or the address is not this machine's"
         )
-    return RubricServer(server, registry, health_servicer, follower, watcher, host, bound, guard, tls), bound
+    built = RubricServer(server, registry, health_servicer, follower, watcher, host, bound, guard, tls, servicer)
+    return built, bound
 
 
 def _bracket(host: str) -> str:

@@ -17,7 +17,9 @@ Guarantees:
   line per call: the rubrics with versions and content hashes, records, outcome, latency;
   a bad setup aborts the call, a bad record gets errors in its result and the call goes on;
 * ``CheckRubric`` stores nothing and reads no file but the served directory's
-  rubrics (for ``extends``);
+  rubrics (for ``extends``); it checks in a process of its own (``check_worker``), within a per-call budget
+  (source size, indicators, generated code size, time, memory), beyond which it answers RESOURCE_EXHAUSTED
+  ``CHECK_BUDGET_EXCEEDED`` naming what was exceeded (metadata ``exceeded``), and at most ``MAX_CHECKS`` at once;
 * ``Score`` and ``ScoreStream`` answer messages, as the generated
   ``add_RubricServiceServicer_to_server`` expects; ``add_to_server`` serves
   ``score_wire`` and ``score_stream_wire`` instead, which answer the same replies
@@ -38,11 +40,11 @@ from weakref import WeakKeyDictionary
 import grpc
 from google.protobuf.json_format import MessageToDict
 
-from rubric_dsl import CompiledRubric, Diagnostic, EvaluationError, InvalidFacts, Result, check_source
-from rubric_dsl.api import build_library
+from rubric_dsl import CompiledRubric, Diagnostic, EvaluationError, InvalidFacts, Result
 from rubric_dsl.parser import parse
 from rubric_dsl.source import SourceFile
 from rubric_service import compare, convert, errors, logs
+from rubric_service.check_worker import BudgetExceeded, CheckBudget, CheckFailed, CheckWorker, number
 from rubric_service.errors import ServiceError
 from rubric_service.gen.rubric.v1 import rubric_service_pb2 as pb
 from rubric_service.gen.rubric.v1 import rubric_service_pb2_grpc as pb_grpc
@@ -72,10 +74,16 @@ def _past_deadline(context: Any) -> bool:
 
 class RubricServicer(pb_grpc.RubricServiceServicer):
     def __init__(
-        self, registry: Registry, *, log_facts: bool = False, compare_reply_bytes: int = COMPARE_REPLY_BYTES
+        self,
+        registry: Registry,
+        *,
+        log_facts: bool = False,
+        compare_reply_bytes: int = COMPARE_REPLY_BYTES,
+        check_budget: CheckBudget | None = None,
     ) -> None:
         self.registry = registry
         self._checks = threading.BoundedSemaphore(MAX_CHECKS)
+        self.check_worker = CheckWorker(check_budget)
         self.log_facts = log_facts
         self.compare_reply_bytes = compare_reply_bytes
 
@@ -336,12 +344,19 @@ class RubricServicer(pb_grpc.RubricServiceServicer):
         return pb.GetRubricResponse(rubric=convert.rubric_message(rubric))
 
     def _check(self, source: str, path: str) -> list[Diagnostic]:
-        """The diagnostics of ``source``, checked against the served directory's texts: its parent chain only,
-        nothing read from disk; the whole directory only when the chain is not among them."""
+        """The diagnostics of ``source``, checked (by the check worker, within its budget) against the served
+        directory's texts: its parent chain only, nothing read from disk; the whole directory only when the
+        chain is not among them."""
+        worker = self.check_worker
+        size = len(source.encode("utf-8"))
+        if size > worker.budget.source_bytes:  # before even its head is read
+            raise BudgetExceeded("source_bytes", worker.budget.source_bytes, size)
         parents = self.registry.snapshot().chain(_parent_of(source, path))
-        if parents is None:
-            return check_source(source, path, search_dir=self.registry.directory)
-        return build_library({**parents, path: source}, compile=False).files[path]
+        return worker.check(source, path, parents, str(self.registry.directory) if parents is None else None)
+
+    def close(self) -> None:
+        """End the check worker's process (the server stops)."""
+        self.check_worker.close()
 
     def CheckRubric(self, request: pb.CheckRubricRequest, context: Any) -> pb.CheckRubricResponse:
         # Pure: the text stands in for the served rubric of its id; nothing is stored or served.
@@ -356,12 +371,29 @@ class RubricServicer(pb_grpc.RubricServiceServicer):
             context.abort_with_status(busy.to_status())
         try:
             diagnostics = self._check(request.source, path)
+        except BudgetExceeded as exc:
+            context.abort_with_status(_over_budget(exc).to_status())
+        except CheckFailed as exc:
+            log.error("check_failed", rpc="CheckRubric", error=str(exc)[:500])
+            context.abort_with_status(errors.internal(exc).to_status())
         finally:
             self._checks.release()
         return pb.CheckRubricResponse(
             ok=not any(d.severity == "error" for d in diagnostics),
             diagnostics=[convert.diagnostic_message(d, request.source) for d in diagnostics],
         )
+
+
+def _over_budget(exc: BudgetExceeded) -> ServiceError:
+    limit = number(exc.limit)
+    asked = f"; {number(exc.actual)} asked" if exc.actual is not None else ""
+    return ServiceError(
+        grpc.StatusCode.RESOURCE_EXHAUSTED,
+        "CHECK_BUDGET_EXCEEDED",
+        f"CheckRubric's budget of {exc.what} was exceeded: at most {limit} per call{asked}",
+        [errors.Violation("source", f"{exc.what}: at most {limit}{asked}")],
+        {"exceeded": exc.what, "limit": limit},
+    )
 
 
 def _parent_of(source: str, path: str) -> str | None:
