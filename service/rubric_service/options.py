@@ -70,6 +70,15 @@ def add_server_arguments(parser: argparse.ArgumentParser) -> None:
         help="server processes sharing the port (SO_REUSEPORT), each reloading on its own, restarted when one dies;"
         " default: the number of cores (%(default)s); 1 serves from this process alone",
     )
+    parser.add_argument(
+        "--metrics-port", type=int, help="serve Prometheus metrics at /metrics on this port (0 picks a free one)"
+    )
+    parser.add_argument(
+        "--tracing",
+        action="store_true",
+        help="trace each call but health checks (OpenTelemetry; exported over OTLP when OTEL_EXPORTER_OTLP_ENDPOINT"
+        " is set and the exporter installed); each decision line carries its trace id",
+    )
     parser.add_argument("--max-message-bytes", type=int, default=MAX_MESSAGE_BYTES)
     parser.add_argument("--max-concurrent-rpcs", type=int, default=MAX_CONCURRENT_RPCS)
     parser.add_argument("--drain-seconds", type=float, default=1.0, help="NOT_SERVING before refusing RPCs")

@@ -19,7 +19,10 @@ Guarantees:
   requests are still answered (so balancers stop sending), then new RPCs are
   refused and in-flight ones get up to ``grace_seconds`` to finish; exit code 0;
 * once serving, one JSON log line ``{"event": "serving", "port": N, ...}`` goes to
-  stdout (``run_server``'s ``out``), and the port is written to ``--port-file`` when given.
+  stdout (``run_server``'s ``out``), and the port is written to ``--port-file`` when given;
+* calls, records, reloads and served versions are counted (``rubric_service.metrics``), answered on
+  ``--metrics-port`` at ``/metrics`` when given; with ``--tracing`` each call but health checks is a span
+  (OpenTelemetry's gRPC server interceptor) whose trace id each decision line carries.
 
 Run: ``python -m rubric_service.server [--rubrics DIR] [--host H] [--port N]``, or ``rubric serve``;
 the options are ``options.add_server_arguments``.
@@ -48,6 +51,7 @@ from rubric_service.auth import TokenConfigError, TokenSet, load_tokens, readabl
 from rubric_service.gen.rubric.v1 import rubric_service_pb2 as pb
 from rubric_service.guard import Guard, StreamLimits
 from rubric_service.logs import configure_logging, get_logger
+from rubric_service.metrics import Metrics, MetricsServer
 from rubric_service.options import (
     MAX_CONCURRENT_RPCS,
     MAX_MESSAGE_BYTES,
@@ -129,6 +133,10 @@ class CannotBind(OSError):
     """The server cannot listen on the address asked for."""
 
 
+class TracingUnavailable(RuntimeError):
+    """``--tracing`` was asked for without OpenTelemetry installed."""
+
+
 @dataclass
 class RubricServer:
     """A built server: ``start`` it, then ``shutdown`` it (or let ``serve_main`` do both)."""
@@ -143,9 +151,17 @@ class RubricServer:
     guard: Guard
     tls: ServerTls | None = None
     servicer: RubricServicer | None = None
+    metrics: Metrics | None = None
+    metrics_server: MetricsServer | None = None
+
+    @property
+    def metrics_port(self) -> int | None:
+        return self.metrics_server.port if self.metrics_server is not None else None
 
     def start(self) -> None:
         self.grpc_server.start()
+        if self.metrics_server is not None:
+            self.metrics_server.start()
         self.follower.started = True
         snapshot = self.registry.snapshot()
         self.follower.follow(snapshot)
@@ -163,6 +179,7 @@ class RubricServer:
             max_stream_records=self.guard.limits.max_records,
             max_call_seconds=self.guard.limits.max_call_seconds,
             stream_idle_seconds=self.guard.limits.idle_seconds,
+            metrics_port=self.metrics_port,
         )
 
     def shutdown(
@@ -187,6 +204,8 @@ class RubricServer:
             self.watcher.stop()
         if self.servicer is not None:
             self.servicer.close()
+        if self.metrics_server is not None:
+            self.metrics_server.stop()
         log.info("stopped")
 
 
@@ -205,14 +224,21 @@ def create_server(
     tokens: TokenSet | None = None,
     stream_limits: StreamLimits | None = None,
     reuse_port: bool = False,
+    metrics_port: int | None = None,
+    tracer_provider: Any = None,
 ) -> tuple[RubricServer, int]:
-    """Load the rubrics, build the server and bind ``host:port``; returns it and the bound port."""
+    """Load the rubrics, build the server and bind ``host:port`` (and ``metrics_port``, when given); returns it and
+    the bound port. ``tracer_provider``: trace every call but health checks with it (OpenTelemetry)."""
     credentials = tls.credentials() if tls is not None else None
+    metrics = Metrics()
     health_servicer = health.HealthServicer()
     for name in ("", SERVICE_NAME):
         health_servicer.set(name, health_pb2.HealthCheckResponse.NOT_SERVING)
     follower = HealthFollower(health_servicer)
     registry = Registry(rubrics_dir, follower)
+    registry.on_reload = lambda result, snapshot: metrics.reloaded(
+        result, [(r.id, r.version, r.content_hash) for r in snapshot.rubrics.values()]
+    )
     watcher = RubricWatcher(registry, debounce_ms=reload_debounce_ms) if watch else None
     if watcher is not None:
         watcher.start()  # before loading, so that no edit made after the load is missed
@@ -222,11 +248,17 @@ def create_server(
         workers=workers,
         max_message_bytes=max_message_bytes,
         max_concurrent_rpcs=max_concurrent_rpcs,
-        interceptors=[guard],
+        interceptors=[*_tracing(tracer_provider), guard],
         reuse_port=reuse_port,
     )
     reply_bytes = min(COMPARE_REPLY_BYTES, max_message_bytes // 2)  # room for one larger result
-    servicer = RubricServicer(registry, log_facts=log_facts, compare_reply_bytes=reply_bytes)
+    servicer = RubricServicer(
+        registry,
+        log_facts=log_facts,
+        compare_reply_bytes=reply_bytes,
+        metrics=metrics,
+        tracing=tracer_provider is not None,
+    )
     add_to_server(servicer, server)  # Score replies leave as encoded bytes
     health.add_to_server(health_servicer, server)
     reflection.enable_server_reflection((SERVICE_NAME, health.SERVICE_NAME, reflection.SERVICE_NAME), server)
@@ -237,6 +269,13 @@ def create_server(
         )
     except RuntimeError:  # gRPC's way of saying the port is taken, or the address is not this machine's
         bound = 0
+    metrics_server = None
+    if bound != 0 and metrics_port is not None:
+        try:
+            metrics_server = MetricsServer(metrics, host, metrics_port, reuse_port=reuse_port)
+        except OSError:
+            server.stop(None)
+            port, bound = metrics_port, 0  # said below as for the gRPC port
     if bound == 0:
         if watcher is not None:
             watcher.stop()
@@ -245,8 +284,53 @@ def create_server(
             f"cannot bind {host}:{port}: the port is in use (is another server running?)"
             " or the address is not this machine's"
         )
-    built = RubricServer(server, registry, health_servicer, follower, watcher, host, bound, guard, tls, servicer)
+    built = RubricServer(
+        server, registry, health_servicer, follower, watcher, host, bound, guard, tls, servicer, metrics, metrics_server
+    )
     return built, bound
+
+
+def _tracing(tracer_provider: Any) -> list[Any]:
+    """OpenTelemetry's gRPC server interceptor, health checks left out; none without a tracer provider."""
+    if tracer_provider is None:
+        return []
+    from opentelemetry.instrumentation.grpc import filters, server_interceptor
+
+    health_checks = filters.negate(filters.service_name(health.SERVICE_NAME))
+    return [server_interceptor(tracer_provider, filter_=health_checks)]  # type: ignore[no-untyped-call]
+
+
+def tracer_provider_from_environment() -> Any:
+    """The tracer provider of ``--tracing``: OpenTelemetry's SDK, exporting over OTLP when its exporter is installed
+    and ``OTEL_EXPORTER_OTLP_ENDPOINT`` is set; otherwise spans are made (their trace ids reach the decision lines)
+    but not exported, and the log says so."""
+    try:
+        from opentelemetry.sdk.resources import Resource
+        from opentelemetry.sdk.trace import TracerProvider
+        from opentelemetry.sdk.trace.export import BatchSpanProcessor
+    except ImportError as exc:
+        raise TracingUnavailable(
+            "--tracing needs OpenTelemetry, which is not installed: pip install 'rubric-engine[tracing]'"
+        ) from exc
+
+    provider = TracerProvider(resource=Resource.create({"service.name": "rubric-service"}))
+    if os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT"):
+        try:
+            from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import (  # type: ignore[import-not-found]
+                OTLPSpanExporter,
+            )
+        except ImportError:
+            log.warning(
+                "tracing_not_exported", reason="OTEL_EXPORTER_OTLP_ENDPOINT is set but no OTLP exporter is installed"
+            )
+        else:
+            provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
+    else:
+        log.info(
+            "tracing_not_exported",
+            reason="set OTEL_EXPORTER_OTLP_ENDPOINT (and install the OTLP exporter) to export spans",
+        )
+    return provider
 
 
 def _bracket(host: str) -> str:
@@ -308,6 +392,10 @@ def run_server(args: argparse.Namespace, out: TextIO, err: TextIO, on_serving: C
         log.error("cannot_bind", host=args.host, port=args.port, error=str(exc))
         print(f"rubric serve: {exc}", file=err)
         return 2
+    except TracingUnavailable as exc:
+        log.error("tracing_unavailable", error=str(exc))
+        print(f"rubric serve: {exc}", file=err)
+        return 2
     server.start()
     if args.port_file is not None:
         _write_port_file(args.port_file, port)
@@ -353,6 +441,8 @@ def _create_from_args(
             args.max_streams_per_peer,
         ),
         reuse_port=getattr(args, "reuse_port", False),
+        metrics_port=args.metrics_port,
+        tracer_provider=tracer_provider_from_environment() if args.tracing else None,
     )
 
 

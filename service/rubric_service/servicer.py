@@ -7,7 +7,9 @@ Guarantees:
   of its rubric, and its response names that rubric's id, version and content hash;
 * each scored record (Score, or one ScoreStream record) writes one ``decision``
   log line: rubric, version, content hash, total, grade, outcome, latency; facts
-  only when ``log_facts`` is set;
+  only when ``log_facts`` is set; with ``tracing``, the trace id of the call's span (``trace_id``);
+* with ``metrics``, each record and call is counted there (``rubric_service.metrics``), and the calls in
+  flight are;
 * failures follow ``rubric_service.errors``: a unary call aborts with a rich status, a
   stream record gets a response with ``error`` set and the stream goes on;
 * work is skipped once the caller's deadline has passed; a stream whose deadline
@@ -48,6 +50,7 @@ from rubric_service.check_worker import BudgetExceeded, CheckBudget, CheckFailed
 from rubric_service.errors import ServiceError
 from rubric_service.gen.rubric.v1 import rubric_service_pb2 as pb
 from rubric_service.gen.rubric.v1 import rubric_service_pb2_grpc as pb_grpc
+from rubric_service.metrics import NOT_SERVED, Metrics
 from rubric_service.registry import Registry, RubricNotFound, parent_in_head
 
 SERVICE: str = pb.DESCRIPTOR.services_by_name["RubricService"].full_name
@@ -80,8 +83,12 @@ class RubricServicer(pb_grpc.RubricServiceServicer):
         log_facts: bool = False,
         compare_reply_bytes: int = COMPARE_REPLY_BYTES,
         check_budget: CheckBudget | None = None,
+        metrics: Metrics | None = None,
+        tracing: bool = False,
     ) -> None:
         self.registry = registry
+        self.metrics = metrics
+        self.tracing = tracing
         self._checks = threading.BoundedSemaphore(MAX_CHECKS)
         self.check_worker = CheckWorker(check_budget)
         self.log_facts = log_facts
@@ -113,6 +120,16 @@ class RubricServicer(pb_grpc.RubricServiceServicer):
 
     def _decide(self, rpc: str, request: pb.ScoreRequest, context: Any) -> bytes:
         """Score one record, log the decision and return the serialized reply; raises ServiceError."""
+        if self.metrics is None:
+            return self._decide_timed(rpc, request, context)
+        flight = self.metrics.flight(rpc)
+        flight.inc()
+        try:
+            return self._decide_timed(rpc, request, context)
+        finally:
+            flight.dec()
+
+    def _decide_timed(self, rpc: str, request: pb.ScoreRequest, context: Any) -> bytes:
         start = time.perf_counter()
         try:
             if _past_deadline(context):
@@ -141,22 +158,40 @@ class RubricServicer(pb_grpc.RubricServiceServicer):
         self, rpc: str, request: pb.ScoreRequest, rubric: CompiledRubric, total: str, grade: str, seconds: float
     ) -> None:
         latency_ms = round(seconds * 1000, 3)
+        if self.metrics is not None:
+            self.metrics.record(rpc, rubric.id, rubric.version, grade, "ok", seconds)
+            if rpc == "Score":
+                self.metrics.call(rpc, "ok")
+        trace_id = _trace_id() if self.tracing else None
         writer = logs.line_writer()
         if writer is not None and not self.log_facts:
-            writer.write_event(_decisions.template(rpc, rubric), (request.request_id, total, grade, latency_ms))
+            if trace_id is None:
+                values: logs.Values = (request.request_id, total, grade, latency_ms)
+            else:
+                values = (request.request_id, trace_id, total, grade, latency_ms)
+            writer.write_event(_decisions.template(rpc, rubric, trace_id is not None), values)
             return
-        fields = _decision_fields(rpc, request.request_id, rubric, total, grade, latency_ms)
+        fields = _decision_fields(rpc, request.request_id, rubric, total, grade, latency_ms, trace_id)
         if self.log_facts:
             fields.update(_facts_fields(request))
         log.info("decision", **fields)
 
     def _log_failure(self, rpc: str, request: pb.ScoreRequest, failure: ServiceError | None, seconds: float) -> None:
+        outcome = failure.reason.lower() if failure is not None else "internal_error"
+        if self.metrics is not None:
+            served = self.registry.snapshot().rubrics.get(request.rubric)  # a label names served rubrics only
+            rubric, version = (served.id, served.version) if served is not None else (NOT_SERVED, "")
+            self.metrics.record(rpc, rubric, version, "", outcome, seconds)
+            if rpc == "Score":
+                self.metrics.call(rpc, outcome)
         # the request's own text, cut: a decision line stays a line, whatever the request held
         fields: dict[str, Any] = {
             "rpc": rpc,
             "request_id": request.request_id[: errors.MAX_REQUEST_ID],
-            "rubric": request.rubric[: errors.ECHOED_NAME],
         }
+        if self.tracing:
+            fields["trace_id"] = _trace_id()
+        fields["rubric"] = request.rubric[: errors.ECHOED_NAME]
         if failure is not None:
             fields.update(
                 version=request.version[: errors.ECHOED_NAME],
@@ -200,6 +235,8 @@ class RubricServicer(pb_grpc.RubricServiceServicer):
             elif outcome != "ok" or not context.is_active():
                 outcome = "cancelled"
             log.info("stream_ended", rpc="ScoreStream", records=records, outcome=outcome)
+            if self.metrics is not None:
+                self.metrics.call("ScoreStream", outcome)
 
     def ScoreStream(self, request_iterator: Iterator[pb.ScoreRequest], context: Any) -> Iterator[pb.ScoreResponse]:
         wires = self.score_stream_wire(request_iterator, context)
@@ -287,6 +324,9 @@ class RubricServicer(pb_grpc.RubricServiceServicer):
             if failure is not None:
                 fields["error"] = failure.message
             log.info("compare_ended", **fields, latency_ms=round((time.perf_counter() - start) * 1000, 3))
+            if self.metrics is not None:
+                self.metrics.call("Compare", outcome)
+                self.metrics.observe("Compare", time.perf_counter() - start)
         if failure is not None:
             context.abort_with_status(failure.to_status())
 
@@ -359,6 +399,22 @@ class RubricServicer(pb_grpc.RubricServiceServicer):
         self.check_worker.close()
 
     def CheckRubric(self, request: pb.CheckRubricRequest, context: Any) -> pb.CheckRubricResponse:
+        if self.metrics is None:
+            return self._check_rubric(request, context)
+        start, outcome = time.perf_counter(), "ok"
+        flight = self.metrics.flight("CheckRubric")
+        flight.inc()
+        try:
+            return self._check_rubric(request, context)
+        except BaseException:
+            outcome = _abort_reason(context)
+            raise
+        finally:
+            flight.dec()
+            self.metrics.call("CheckRubric", outcome)
+            self.metrics.observe("CheckRubric", time.perf_counter() - start)
+
+    def _check_rubric(self, request: pb.CheckRubricRequest, context: Any) -> pb.CheckRubricResponse:
         # Pure: the text stands in for the served rubric of its id; nothing is stored or served.
         path = request.path or "<input>"
         if not self._checks.acquire(blocking=False):
@@ -382,6 +438,12 @@ class RubricServicer(pb_grpc.RubricServiceServicer):
             ok=not any(d.severity == "error" for d in diagnostics),
             diagnostics=[convert.diagnostic_message(d, request.source) for d in diagnostics],
         )
+
+
+def _abort_reason(context: Any) -> str:
+    """The outcome of a call that was aborted: its status code, lower case (``resource_exhausted``)."""
+    code = context.code() if hasattr(context, "code") else None
+    return code.name.lower() if isinstance(code, grpc.StatusCode) else "error"
 
 
 def _over_budget(exc: BudgetExceeded) -> ServiceError:
@@ -488,12 +550,20 @@ def _undecodable(rpc: str, request: convert.Undecodable) -> ServiceError:
 
 
 def _decision_fields(
-    rpc: str, request_id: str, rubric: CompiledRubric, total: str, grade: str, latency_ms: float
+    rpc: str,
+    request_id: str,
+    rubric: CompiledRubric,
+    total: str,
+    grade: str,
+    latency_ms: float,
+    trace_id: str | None = None,
 ) -> dict[str, Any]:
     """The fields of a scored record's decision line, in the order they are written."""
+    traced = {"trace_id": trace_id} if trace_id is not None else {}
     return {
         "rpc": rpc,
         "request_id": request_id,
+        **traced,
         "rubric": rubric.id,
         "version": rubric.version,
         "content_hash": rubric.content_hash,
@@ -502,6 +572,14 @@ def _decision_fields(
         "outcome": "ok",
         "latency_ms": latency_ms,
     }
+
+
+def _trace_id() -> str:
+    """The trace id of the span this thread is in (the gRPC server interceptor's), 32 hex digits; zeros when
+    the call is not traced."""
+    from opentelemetry import trace
+
+    return f"{trace.get_current_span().get_span_context().trace_id:032x}"
 
 
 def _facts_fields(request: pb.ScoreRequest) -> dict[str, Any]:
@@ -522,18 +600,21 @@ class _DecisionLines:
     """
 
     def __init__(self) -> None:
-        self._templates: WeakKeyDictionary[CompiledRubric, dict[str, logs.LineTemplate]] = WeakKeyDictionary()
+        self._templates: WeakKeyDictionary[CompiledRubric, dict[tuple[str, bool], logs.LineTemplate]] = (
+            WeakKeyDictionary()
+        )
 
-    def template(self, rpc: str, rubric: CompiledRubric) -> logs.LineTemplate:
-        """Blanks: request id, total, grade, latency (ms)."""
+    def template(self, rpc: str, rubric: CompiledRubric, traced: bool = False) -> logs.LineTemplate:
+        """Blanks: request id, (trace id, when ``traced``), total, grade, latency (ms)."""
         by_rpc = self._templates.get(rubric)
         if by_rpc is None:
             by_rpc = self._templates[rubric] = {}
-        template = by_rpc.get(rpc)
+        template = by_rpc.get((rpc, traced))
         if template is None:
             blank = logs.BLANK
-            fields = _decision_fields(rpc, blank, rubric, blank, blank, 0.0) | {"latency_ms": blank}
-            template = by_rpc[rpc] = logs.LineTemplate(DECISIONS, "decision", fields)
+            trace = blank if traced else None
+            fields = _decision_fields(rpc, blank, rubric, blank, blank, 0.0, trace) | {"latency_ms": blank}
+            template = by_rpc[(rpc, traced)] = logs.LineTemplate(DECISIONS, "decision", fields)
         return template
 
 

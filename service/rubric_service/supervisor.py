@@ -19,6 +19,9 @@ stream the log lines go to and the one a refused option goes to. Guarantees:
   signal) and replaced (``worker_started``); one that dies within ``QUICK_DEATH_SECONDS`` of starting is
   replaced only after that long, so a crash loop cannot spin. A worker that ends with exit code 2 before
   it ever served (a bad option, e.g. TLS files) stops the whole server with exit code 2;
+* metrics (``--metrics-port``): the port is held as the gRPC port is and every worker answers ``/metrics`` on
+  it for all workers, from a per-run directory (prometheus-client's multiprocess mode) made before the first
+  fork and removed at the end; a dead worker's live gauges are dropped from it;
 * on SIGTERM or SIGINT every worker is sent SIGTERM and drains as a single server does; exit code 0 once
   all have ended with 0 (1 otherwise). A worker still running ``drain + refuse + grace + KILL_AFTER_SECONDS``
   later is killed.
@@ -33,15 +36,18 @@ import datetime
 import json
 import os
 import selectors
+import shutil
 import signal
 import socket
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
 COMPONENT = "rubric_service.supervisor"
+METRICS_DIR_ENV = "PROMETHEUS_MULTIPROC_DIR"  # prometheus-client's multiprocess mode
 QUICK_DEATH_SECONDS = 1.0
 KILL_AFTER_SECONDS = 10.0
 CHUNK = 1 << 16
@@ -100,6 +106,7 @@ class Supervisor:
     out: TextIO
     err: TextIO
     port: int = 0
+    metrics_port: int | None = None
     workers: dict[int, Worker] = field(default_factory=dict)  # by pid
     open_fds: dict[int, Worker] = field(default_factory=dict)  # log and ready pipes still open, to their worker
     restarts: list[tuple[float, int]] = field(default_factory=list)  # (when, slot)
@@ -173,6 +180,7 @@ class Supervisor:
         args = copy.copy(self.args)
         args.processes = 1
         args.port = self.port
+        args.metrics_port = self.metrics_port
         args.port_file = None
         args.reuse_port = True
         return args
@@ -215,7 +223,7 @@ class Supervisor:
             scratch = self.args.port_file.with_name(self.args.port_file.name + ".tmp")
             scratch.write_text(f"{self.port}\n", encoding="utf-8")
             os.replace(scratch, self.args.port_file)
-        self.log("workers_serving", host=self.args.host, port=self.port, workers=pids)
+        self.log("workers_serving", host=self.args.host, port=self.port, metrics_port=self.metrics_port, workers=pids)
 
     def reap(self, worker_main: Any) -> None:
         while True:
@@ -230,6 +238,9 @@ class Supervisor:
                 continue
             code = os.waitstatus_to_exitcode(status)
             worker.exit_code = code
+            from rubric_service.metrics import mark_dead  # prometheus-client, only now: the directory is set
+
+            mark_dead(pid)
             fields: dict[str, Any] = {"worker": worker.slot, "worker_pid": pid}
             fields.update({"signal": signal.Signals(-code).name} if code < 0 else {"exit_code": code})
             if self.stopping:
@@ -284,6 +295,19 @@ def supervise(
         print(f"rubric serve: {exc}", file=err)
         return 2
     boss.port = held.getsockname()[1]
+    held_metrics = None
+    if args.metrics_port is not None:
+        try:
+            held_metrics = reserve_port(args.host, args.metrics_port)
+        except PortInUse as exc:
+            held.close()
+            boss.log("cannot_bind", level="error", host=args.host, port=args.metrics_port, error=str(exc))
+            print(f"rubric serve: {exc}", file=err)
+            return 2
+        boss.metrics_port = held_metrics.getsockname()[1]
+    metrics_dir = tempfile.mkdtemp(prefix="rubric-metrics-")  # this run's: no sample of an earlier run counts
+    previous_dir = os.environ.get(METRICS_DIR_ENV)
+    os.environ[METRICS_DIR_ENV] = metrics_dir
     wake_r, wake_w = os.pipe()
     os.set_blocking(wake_r, False)
     os.set_blocking(wake_w, False)
@@ -295,9 +319,9 @@ def supervise(
     previous = {s: signal.signal(s, on_signal) for s in (signal.SIGTERM, signal.SIGINT, signal.SIGCHLD)}
     old_wakeup = signal.set_wakeup_fd(wake_w)
     boss.selector.register(wake_r, selectors.EVENT_READ)
-    boss.close_in_child = [held]
+    boss.close_in_child = [held, *([held_metrics] if held_metrics is not None else [])]
     children_close = [wake_r, wake_w]
-    boss.log("supervising", host=args.host, port=boss.port, processes=args.processes)
+    boss.log("supervising", host=args.host, port=boss.port, metrics_port=boss.metrics_port, processes=args.processes)
     try:
         for slot in range(args.processes):
             boss.fork(slot, _closing(children_close, worker_main))
@@ -335,6 +359,13 @@ def supervise(
             with contextlib.suppress(OSError):
                 os.close(fd)
         held.close()
+        if held_metrics is not None:
+            held_metrics.close()
+        shutil.rmtree(metrics_dir, ignore_errors=True)
+        if previous_dir is None:
+            os.environ.pop(METRICS_DIR_ENV, None)
+        else:
+            os.environ[METRICS_DIR_ENV] = previous_dir
     if boss.failed is not None:
         return boss.failed
     boss.log("stopped")
