@@ -107,6 +107,18 @@ class CheckWorker:
             raise BudgetExceeded(*rest)
         raise CheckFailed(str(rest[0]))
 
+    def start_soon(self) -> None:
+        """Start the process now, in the background, so that the first check does not wait for its imports."""
+
+        def start() -> None:
+            with self._lock:
+                try:
+                    self._running()
+                except (OSError, EOFError, TimeoutError, ValueError):
+                    self._stop()  # the first check starts it again, and says why if it cannot
+
+        threading.Thread(target=start, name="check-worker-start", daemon=True).start()
+
     def _running(self) -> subprocess.Popen[bytes]:
         if self._proc is None or self._proc.poll() is not None:
             path = [*_import_roots(), *filter(None, [os.environ.get("PYTHONPATH")])]

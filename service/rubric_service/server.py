@@ -162,6 +162,8 @@ class RubricServer:
         self.grpc_server.start()
         if self.metrics_server is not None:
             self.metrics_server.start()
+        if self.servicer is not None:
+            self.servicer.check_worker.start_soon()
         self.follower.started = True
         snapshot = self.registry.snapshot()
         self.follower.follow(snapshot)
