@@ -32,6 +32,7 @@ import struct
 import subprocess
 import sys
 import threading
+import weakref
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -130,6 +131,8 @@ class CheckWorker:
                 env=env,
             )
             self.started += 1
+            # a handle dropped without close() (a servicer made and forgotten) still ends its process
+            weakref.finalize(self, _end, self._proc)
             assert self._proc.stdout is not None
             _read_message(self._proc.stdout, START_SECONDS)  # "ready": its imports are done
         return self._proc
@@ -161,6 +164,19 @@ class CheckWorker:
                 proc.wait()
             if proc.stdout is not None:
                 proc.stdout.close()
+
+
+def _end(proc: subprocess.Popen[bytes]) -> None:
+    """Close the pipes of ``proc`` and see it end (it ends at the end of its input; killed if it does not)."""
+    for stream in (proc.stdin, proc.stdout):
+        if stream is not None:
+            with contextlib.suppress(OSError):
+                stream.close()
+    try:
+        proc.wait(5)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
 
 
 def _import_roots() -> list[str]:
