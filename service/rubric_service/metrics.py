@@ -14,8 +14,8 @@ Guarantees:
   writes its samples there and any worker's ``/metrics`` answers for all of them (prometheus-client's
   multiprocess mode: counters and histograms summed, in-flight summed over live workers, served versions the
   most any live worker serves); a dead worker's gauges are dropped by the supervisor (``mark_dead``);
-* ``Metrics.wsgi_app()`` is ``/metrics`` as a WSGI app, for any HTTP server to mount; ``serve_metrics`` serves
-  it on a port of its own (``--metrics-port``) from a daemon thread;
+* ``Metrics.wsgi_app()`` and ``asgi_app()`` are ``/metrics`` for any HTTP server to mount (``--http-port``
+  mounts the ASGI one); ``MetricsServer`` serves it on a port of its own (``--metrics-port``) from a daemon thread;
 * prometheus-client is imported when a ``Metrics`` is made, not before, so that the supervisor can set the
   directory before any worker's first sample.
 """
@@ -141,6 +141,12 @@ class Metrics:
         from prometheus_client import make_wsgi_app
 
         return make_wsgi_app(self.exposition_registry())
+
+    def asgi_app(self) -> Callable[..., Any]:
+        """``/metrics`` as an ASGI app (prometheus-client's), as the HTTP server mounts it."""
+        from prometheus_client import make_asgi_app
+
+        return make_asgi_app(self.exposition_registry())
 
     def text(self) -> bytes:
         """What ``/metrics`` answers now, in Prometheus's text format."""

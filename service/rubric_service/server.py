@@ -18,6 +18,9 @@ Guarantees:
 * on SIGTERM or SIGINT: health turns NOT_SERVING for ``drain_seconds`` while
   requests are still answered (so balancers stop sending), then new RPCs are
   refused and in-flight ones get up to ``grace_seconds`` to finish; exit code 0;
+* with ``--http-port N`` the same servicer also answers JSON over HTTP, and serves the workbench page, on
+  port N (``rubric_service.http``), with the same tokens, TLS files, size limits and shutdown; once serving,
+  a line ``{"event": "http_serving", "port": N, "url": ...}`` follows the ``serving`` line;
 * once serving, one JSON log line ``{"event": "serving", "port": N, ...}`` goes to
   stdout (``run_server``'s ``out``), and the port is written to ``--port-file`` when given;
 * calls, records, reloads and served versions are counted (``rubric_service.metrics``), answered on
@@ -40,7 +43,7 @@ from concurrent import futures
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 import grpc
 from grpc_health.v1 import health_pb2
@@ -64,6 +67,9 @@ from rubric_service.registry import Registry, Snapshot
 from rubric_service.servicer import COMPARE_REPLY_BYTES, RubricServicer, add_to_server
 from rubric_service.tls import ServerTls, TlsConfigError
 from rubric_service.watcher import RubricWatcher
+
+if TYPE_CHECKING:
+    from rubric_service.http import HttpServer
 
 log = get_logger("rubric_service.server")
 
@@ -150,6 +156,7 @@ class RubricServer:
     port: int
     guard: Guard
     tls: ServerTls | None = None
+    http: HttpServer | None = None
     servicer: RubricServicer | None = None
     metrics: Metrics | None = None
     metrics_server: MetricsServer | None = None
@@ -160,6 +167,8 @@ class RubricServer:
 
     def start(self) -> None:
         self.grpc_server.start()
+        if self.http is not None:
+            self.http.start()
         if self.metrics_server is not None:
             self.metrics_server.start()
         if self.servicer is not None:
@@ -181,8 +190,12 @@ class RubricServer:
             max_stream_records=self.guard.limits.max_records,
             max_call_seconds=self.guard.limits.max_call_seconds,
             stream_idle_seconds=self.guard.limits.idle_seconds,
+            http_port=self.http.port if self.http is not None else None,
             metrics_port=self.metrics_port,
         )
+        if self.http is not None:
+            scheme = "https" if self.http.tls else "http"
+            log.info("http_serving", port=self.http.port, url=f"{scheme}://{_bracket(self.host)}:{self.http.port}/")
 
     def shutdown(
         self, *, drain_seconds: float = 1.0, grace_seconds: float = 30.0, refuse_seconds: float = REFUSE_SECONDS
@@ -200,6 +213,8 @@ class RubricServer:
         log.info("stopping", grace_seconds=grace_seconds)
         self.health.shutdown()  # open Watch streams end now instead of holding up the stop
         self.grpc_server.stop(grace_seconds).wait()
+        if self.http is not None:
+            self.http.stop()
         self.health.close()
         self.guard.stop()
         if self.watcher is not None:
@@ -225,6 +240,8 @@ def create_server(
     tls: ServerTls | None = None,
     tokens: TokenSet | None = None,
     stream_limits: StreamLimits | None = None,
+    http_port: int | None = None,
+    studio: bool = False,
     reuse_port: bool = False,
     metrics_port: int | None = None,
     tracer_provider: Any = None,
@@ -286,9 +303,17 @@ def create_server(
             f"cannot bind {host}:{port}: the port is in use (is another server running?)"
             " or the address is not this machine's"
         )
-    built = RubricServer(
-        server, registry, health_servicer, follower, watcher, host, bound, guard, tls, servicer, metrics, metrics_server
-    )
+    built = RubricServer(server, registry, health_servicer, follower, watcher, host, bound, guard, tls)
+    built.servicer, built.metrics, built.metrics_server = servicer, metrics, metrics_server
+    if http_port is not None:
+        try:
+            built.http = _http_server(
+                servicer, built, http_port, max_message_bytes, max_concurrent_rpcs, studio, reuse_port
+            )
+        except CannotBind:
+            if metrics_server is not None:
+                metrics_server.stop()
+            raise
     return built, bound
 
 
@@ -335,6 +360,34 @@ def tracer_provider_from_environment() -> Any:
     return provider
 
 
+def _http_server(
+    servicer: RubricServicer,
+    built: RubricServer,
+    port: int,
+    max_message_bytes: int,
+    max_concurrent: int,
+    studio: bool,
+    reuse_port: bool = False,
+) -> HttpServer:
+    """JSON over HTTP and the workbench (``rubric_service.http``) over the same servicer, guard and TLS."""
+    from rubric_service.http import HttpServer, create_app
+    from rubric_service.workbench import Studio
+
+    metrics_app = built.metrics.asgi_app() if built.metrics is not None else None  # the HTTP port answers /metrics
+    app = create_app(servicer, built.guard, max_message_bytes, Studio(built.registry, writable=studio), metrics_app)
+    tls_files = built.tls.files if built.tls is not None else None
+    try:
+        return HttpServer(
+            app, built.host, port, tls_files=tls_files, max_concurrent=max_concurrent, reuse_port=reuse_port
+        )
+    except OSError as exc:
+        built.grpc_server.stop(0)
+        if built.watcher is not None:
+            built.watcher.stop()
+        built.guard.stop()
+        raise CannotBind(f"cannot bind {built.host}:{port} for HTTP: {exc.strerror or exc}") from exc
+
+
 def _bracket(host: str) -> str:
     return f"[{host}]" if ":" in host and not host.startswith("[") else host
 
@@ -357,11 +410,13 @@ def serve_main(argv: Sequence[str] | None = None) -> int:
     return run_server(build_parser().parse_args(argv), sys.stdout, sys.stderr)
 
 
-def run_server(args: argparse.Namespace, out: TextIO, err: TextIO, on_serving: Callable[[], None] | None = None) -> int:
+def run_server(
+    args: argparse.Namespace, out: TextIO, err: TextIO, on_start: Callable[[RubricServer], None] | None = None
+) -> int:
     """Run the server of parsed options until SIGTERM/SIGINT, its JSON log lines on ``out``, a refused option on
     ``err``; 0 after a clean shutdown, 2 on a bad directory, TLS or token option, or a port it cannot bind.
     With ``--processes N`` > 1 this process supervises N workers (``rubric_service.supervisor``), each of which
-    runs this function with ``processes`` 1 and ``reuse_port`` set, and calls ``on_serving`` once it serves."""
+    runs this function with ``processes`` 1 and ``reuse_port`` set; ``on_start`` hears the server once it serves."""
     if args.processes > 1:
         from rubric_service.supervisor import supervise
 
@@ -401,8 +456,8 @@ def run_server(args: argparse.Namespace, out: TextIO, err: TextIO, on_serving: C
     server.start()
     if args.port_file is not None:
         _write_port_file(args.port_file, port)
-    if on_serving is not None:
-        on_serving()
+    if on_start is not None:
+        on_start(server)
     while not stop.wait(3600):
         pass
     server.shutdown(
@@ -442,6 +497,8 @@ def _create_from_args(
             args.max_streams,
             args.max_streams_per_peer,
         ),
+        http_port=args.http_port,
+        studio=getattr(args, "studio", False),
         reuse_port=getattr(args, "reuse_port", False),
         metrics_port=args.metrics_port,
         tracer_provider=tracer_provider_from_environment() if args.tracing else None,

@@ -19,6 +19,7 @@ stream the log lines go to and the one a refused option goes to. Guarantees:
   signal) and replaced (``worker_started``); one that dies within ``QUICK_DEATH_SECONDS`` of starting is
   replaced only after that long, so a crash loop cannot spin. A worker that ends with exit code 2 before
   it ever served (a bad option, e.g. TLS files) stops the whole server with exit code 2;
+* the HTTP port (``--http-port``) is held and shared the same way;
 * metrics (``--metrics-port``): the port is held as the gRPC port is and every worker answers ``/metrics`` on
   it for all workers, from a per-run directory (prometheus-client's multiprocess mode) made before the first
   fork and removed at the end; a dead worker's live gauges are dropped from it;
@@ -51,8 +52,8 @@ METRICS_DIR_ENV = "PROMETHEUS_MULTIPROC_DIR"  # prometheus-client's multiprocess
 QUICK_DEATH_SECONDS = 1.0
 KILL_AFTER_SECONDS = 10.0
 CHUNK = 1 << 16
-# A worker: run_server(args, out, err, on_serving), called in the forked process.
-WorkerMain = Callable[[argparse.Namespace, TextIO, TextIO, Callable[[], None]], int]
+# A worker: run_server(args, out, err, on_start), called in the forked process; on_start hears it serve.
+WorkerMain = Callable[[argparse.Namespace, TextIO, TextIO, Callable[[Any], None]], int]
 
 
 class PortInUse(OSError):
@@ -107,6 +108,7 @@ class Supervisor:
     err: TextIO
     port: int = 0
     metrics_port: int | None = None
+    http_port: int | None = None
     workers: dict[int, Worker] = field(default_factory=dict)  # by pid
     open_fds: dict[int, Worker] = field(default_factory=dict)  # log and ready pipes still open, to their worker
     restarts: list[tuple[float, int]] = field(default_factory=list)  # (when, slot)
@@ -154,7 +156,7 @@ class Supervisor:
                     with contextlib.suppress(OSError):
                         os.close(fd)
                 out = os.fdopen(log_w, "w", encoding="utf-8", errors="backslashreplace")
-                code = worker_main(self.worker_args(), out, self.err, lambda: _say_ready(ready_w))
+                code = worker_main(self.worker_args(), out, self.err, lambda server: _say_ready(ready_w))
                 logs = sys.modules.get("rubric_service.logs")  # os._exit runs no exit handler: write what is queued
                 writer = logs.line_writer() if logs is not None else None
                 if writer is not None:
@@ -181,6 +183,7 @@ class Supervisor:
         args.processes = 1
         args.port = self.port
         args.metrics_port = self.metrics_port
+        args.http_port = self.http_port
         args.port_file = None
         args.reuse_port = True
         return args
@@ -223,7 +226,14 @@ class Supervisor:
             scratch = self.args.port_file.with_name(self.args.port_file.name + ".tmp")
             scratch.write_text(f"{self.port}\n", encoding="utf-8")
             os.replace(scratch, self.args.port_file)
-        self.log("workers_serving", host=self.args.host, port=self.port, metrics_port=self.metrics_port, workers=pids)
+        self.log(
+            "workers_serving",
+            host=self.args.host,
+            port=self.port,
+            http_port=self.http_port,
+            metrics_port=self.metrics_port,
+            workers=pids,
+        )
 
     def reap(self, worker_main: Any) -> None:
         while True:
@@ -295,16 +305,20 @@ def supervise(
         print(f"rubric serve: {exc}", file=err)
         return 2
     boss.port = held.getsockname()[1]
-    held_metrics = None
-    if args.metrics_port is not None:
+    extra: dict[str, socket.socket] = {}  # the HTTP and metrics ports, held as the gRPC port is
+    for name in ("http_port", "metrics_port"):
+        wanted = getattr(args, name, None)
+        if wanted is None:
+            continue
         try:
-            held_metrics = reserve_port(args.host, args.metrics_port)
+            extra[name] = reserve_port(args.host, wanted)
         except PortInUse as exc:
-            held.close()
-            boss.log("cannot_bind", level="error", host=args.host, port=args.metrics_port, error=str(exc))
+            for sock in (held, *extra.values()):
+                sock.close()
+            boss.log("cannot_bind", level="error", host=args.host, port=wanted, error=str(exc))
             print(f"rubric serve: {exc}", file=err)
             return 2
-        boss.metrics_port = held_metrics.getsockname()[1]
+        setattr(boss, name, extra[name].getsockname()[1])
     metrics_dir = tempfile.mkdtemp(prefix="rubric-metrics-")  # this run's: no sample of an earlier run counts
     previous_dir = os.environ.get(METRICS_DIR_ENV)
     os.environ[METRICS_DIR_ENV] = metrics_dir
@@ -319,7 +333,7 @@ def supervise(
     previous = {s: signal.signal(s, on_signal) for s in (signal.SIGTERM, signal.SIGINT, signal.SIGCHLD)}
     old_wakeup = signal.set_wakeup_fd(wake_w)
     boss.selector.register(wake_r, selectors.EVENT_READ)
-    boss.close_in_child = [held, *([held_metrics] if held_metrics is not None else [])]
+    boss.close_in_child = [held, *extra.values()]
     children_close = [wake_r, wake_w]
     boss.log("supervising", host=args.host, port=boss.port, metrics_port=boss.metrics_port, processes=args.processes)
     try:
@@ -358,9 +372,8 @@ def supervise(
         for fd in (wake_r, wake_w):
             with contextlib.suppress(OSError):
                 os.close(fd)
-        held.close()
-        if held_metrics is not None:
-            held_metrics.close()
+        for sock in (held, *extra.values()):
+            sock.close()
         shutil.rmtree(metrics_dir, ignore_errors=True)
         if previous_dir is None:
             os.environ.pop(METRICS_DIR_ENV, None)
@@ -373,7 +386,7 @@ def supervise(
 
 
 def _closing(fds: list[int], worker_main: Any) -> Any:
-    def run(args: argparse.Namespace, out: TextIO, err: TextIO, ready: Callable[[], None]) -> int:
+    def run(args: argparse.Namespace, out: TextIO, err: TextIO, ready: Callable[[Any], None]) -> int:
         for fd in fds:
             with contextlib.suppress(OSError):
                 os.close(fd)
