@@ -33,8 +33,8 @@ FAMILIES = {
 }
 
 
-def _scrape(host: str, port: int) -> dict[str, Any]:
-    with urllib.request.urlopen(f"http://{host}:{port}/metrics", timeout=30) as reply:
+def _scrape(host: str, port: int, path: str = "/metrics") -> dict[str, Any]:
+    with urllib.request.urlopen(f"http://{host}:{port}{path}", timeout=30) as reply:
         text = reply.read().decode("utf-8")
     return {family.name: family for family in text_string_to_metric_families(text)}
 
@@ -99,11 +99,14 @@ def _free_port() -> int:
 
 
 def test_metrics_under_two_processes_count_every_worker(tmp_path: Path) -> None:
-    metrics_port = _free_port()
-    server = ServerProcess(copy_rubrics(tmp_path / "rubrics"), "--processes", "2", "--metrics-port", str(metrics_port))
+    metrics_port, http_port = _free_port(), _free_port()
+    server = ServerProcess(
+        copy_rubrics(tmp_path / "rubrics"),
+        *("--processes", "2", "--metrics-port", str(metrics_port), "--http-port", str(http_port)),
+    )
     try:
         started = server.wait_for(lambda e: e.get("event") == "workers_serving")
-        assert started["metrics_port"] == metrics_port
+        assert (started["metrics_port"], started["http_port"]) == (metrics_port, http_port)
         pids: set[int] = set()
         calls = 0
         for n in range(64):  # new connections until both workers answered
@@ -119,8 +122,8 @@ def test_metrics_under_two_processes_count_every_worker(tmp_path: Path) -> None:
         assert len(pids) == 2
         with server.channel() as channel:
             served = _served(pb_grpc.RubricServiceStub(channel))
-        for _ in range(4):  # whichever worker answers the scrape, it answers for both
-            families = _scrape("127.0.0.1", metrics_port)
+        for port in (metrics_port, http_port) * 3:  # whichever worker answers the scrape, it answers for both
+            families = _scrape("127.0.0.1", port, "/metrics/" if port == http_port else "/metrics")
             assert _value(families["rubric_records"], "_total", rpc="Score", outcome="ok") == calls
             assert _value(families["rubric_reloads"], "_total", result="ok") == 2  # each worker loaded once
             info = {s.labels["rubric"] for s in families["rubric_served_info"].samples if s.value == 1}
