@@ -52,7 +52,7 @@ from decimal import (
 )
 from typing import Any, NamedTuple, cast
 
-from rubric_dsl import ast, clauses
+from rubric_dsl import ast, cache, clauses
 from rubric_dsl.applicable import Reweigher
 from rubric_dsl.ast import rule_exprs, walk_expr
 from rubric_dsl.checker import CheckedRubric
@@ -913,7 +913,7 @@ class CodeGenerator:
             ]
         )
         namespace: dict[str, Any] = {"__builtins__": BUILTINS}
-        exec(compile(source, f"<rubric {self.checked.rubric.id}>", "exec"), namespace)
+        exec(cache.compiled_code(source, f"<rubric {self.checked.rubric.id}>"), namespace)
         score_values, score_facts, constraints = namespace["_make"](*(value for _, value in self.constants.values()))
         return Generated(score_values, score_facts, constraints, source, tuple(self.constants.values()))
 

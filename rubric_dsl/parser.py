@@ -1,18 +1,21 @@
 """Parse rubric text into a syntax tree.
 
 Takes the text of one rubric file; returns `(Rubric | None, diagnostics)`. The Lark parser is
-built once per process (LALR, contextual lexer, positions kept). A syntax error becomes one
+built once per process (LALR, contextual lexer, positions kept), from its tables kept on disk
+(`cache`, keyed by the grammar's hash) when a previous process built them. `parse_kept` keeps what a
+text parsed to (in memory, and on disk when asked), by the hash of its path and text. A syntax error becomes one
 diagnostic in words a person understands (`expected a number after the weight`), with
 file:line:col; the tree is then None and later stages do not run.
 """
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import cache
 from importlib import resources
 from typing import Any, cast
 
@@ -24,7 +27,7 @@ from lark.exceptions import (
     UnexpectedToken,
 )
 
-from rubric_dsl import ast, limits
+from rubric_dsl import ast, cache, limits
 from rubric_dsl.diagnostics import Diagnostic, codes
 from rubric_dsl.diagnostics import syntax as diag
 from rubric_dsl.source import SourceFile, Span
@@ -117,16 +120,46 @@ def describe_terminal(name: str, lang: int = 0) -> str:
     return f"`{name.removesuffix('_KIND').lower()}`"
 
 
-@cache
+@functools.cache
 def lark_parser() -> Lark:
+    grammar = resources.files("rubric_dsl.grammar").joinpath("rubric.lark").read_text(encoding="utf-8")
+    kept = cache.entry_path("grammar", cache.digest(cache.version_tag(), grammar))
+    if kept is not None:
+        with contextlib.suppress(OSError):
+            kept.parent.mkdir(mode=0o700, exist_ok=True)
+    # Lark checks the grammar's hash written in the file, and builds (and writes) the tables when it differs,
+    # when the file is missing or broken, or only builds them when it cannot be written
     return Lark(
-        resources.files("rubric_dsl.grammar").joinpath("rubric.lark").read_text(encoding="utf-8"),
+        grammar,
         parser="lalr",
         lexer="contextual",
         propagate_positions=True,
         strict=True,
         maybe_placeholders=False,
+        cache=str(kept) if kept is not None else False,
     )
+
+
+_trees: cache.Memo[str, tuple[ast.Rubric | None, list[Diagnostic]]] = cache.Memo(1024)
+
+
+def parse_kept(source: SourceFile, *, on_disk: bool = False) -> tuple[ast.Rubric | None, list[Diagnostic]]:
+    """`parse(source)`, kept by the hash of its path and text: in memory, and on disk with `on_disk` (files
+    read from a rubrics directory; not texts being edited, which would fill the disk with drafts)."""
+    key = cache.digest(cache.version_tag(), "tree", source.path, source.text)
+    found = _trees.get(key)
+    if found is not None:
+        return found[0], list(found[1])
+    if on_disk:
+        loaded = cache.load_pickled("trees", key)
+        if isinstance(loaded, tuple) and len(loaded) == 2:
+            found = loaded
+    if found is None:
+        found = parse(source)
+        if on_disk:
+            cache.store_pickled("trees", key, found)
+    _trees.put(key, found)
+    return found[0], list(found[1])
 
 
 def parse(source: SourceFile) -> tuple[ast.Rubric | None, list[Diagnostic]]:

@@ -14,6 +14,7 @@ LIBRARY = ROOT / "rubric_dsl"
 # Each library module's stage; a module may import only modules of its own stage or earlier ones.
 STAGES: dict[str, int] = {
     "limits": 0,
+    "cache": 0,  # what was made once (grammar tables, trees, code objects), kept by the hash of its input
     "source": 0,
     "diagnostics": 1,
     "errors": 2,

@@ -34,7 +34,18 @@ def run(options: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if not options.directory.is_dir():
         raise UsageProblem(f"{options.directory}: not a directory", f"{options.directory}：不是目录")
     args = build_parser().parse_args(
-        ["--rubrics", str(options.directory), "--host", "127.0.0.1", "--port", "0", "--http-port", str(options.port)]
+        [
+            "--rubrics",
+            str(options.directory),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "0",
+            "--http-port",
+            str(options.port),
+            "--processes",
+            "1",
+        ]
     )
     args.studio = True
 

@@ -482,7 +482,13 @@ class Guarded:
         return None
 
 
-def create_app(servicer: RubricServicer, guard: Guard, max_message_bytes: int, studio: workbench.Studio) -> Any:
+def create_app(
+    servicer: RubricServicer,
+    guard: Guard,
+    max_message_bytes: int,
+    studio: workbench.Studio,
+    metrics_app: Any | None = None,
+) -> Any:
     api = Api(servicer, guard, max_message_bytes, studio)
     handlers: dict[str, Callable[[Request], Awaitable[Response]]] = {
         "ListRubrics": api.list_rubrics,
@@ -499,6 +505,8 @@ def create_app(servicer: RubricServicer, guard: Guard, max_message_bytes: int, s
     }
     routes: list[Any] = [Route(r.path, handlers[r.name], methods=[r.method]) for r in ROUTES]
     routes.append(Mount("/static", StaticFiles(directory=STATIC), name="static"))
+    if metrics_app is not None:  # Prometheus's /metrics (``rubric_service.metrics``), public as the page is
+        routes.append(Mount("/metrics", metrics_app, name="metrics"))
     return Guarded(Starlette(routes=routes), guard, local_only=studio.writable)
 
 
@@ -516,6 +524,7 @@ class HttpServer:
         *,
         tls_files: tuple[Path, Path, Path | None] | None = None,
         max_concurrent: int = 1000,
+        reuse_port: bool = False,
     ) -> None:
         import ssl
 
@@ -542,7 +551,7 @@ class HttpServer:
         self.server = uvicorn.Server(config)
         self.tls = tls_files is not None
         self._thread: threading.Thread | None = None
-        self._sockets = [_bind(host, port)]  # OSError when it cannot; uvicorn's own binding would exit
+        self._sockets = [_bind(host, port, reuse_port)]  # OSError when it cannot; uvicorn's own binding would exit
         self.port: int = self._sockets[0].getsockname()[1]
 
     def start(self) -> None:
@@ -561,11 +570,14 @@ class HttpServer:
             sock.close()
 
 
-def _bind(host: str, port: int) -> socket.socket:
+def _bind(host: str, port: int, reuse_port: bool = False) -> socket.socket:
+    """``reuse_port``: the workers of ``--processes N`` share the port, as they share the gRPC port."""
     family, kind, proto, _, address = socket.getaddrinfo(host.strip("[]"), port, type=socket.SOCK_STREAM)[0]
     sock = socket.socket(family, kind, proto)
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if reuse_port:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
         sock.bind(address)
         sock.listen(128)
     except OSError:

@@ -7,7 +7,9 @@ Guarantees:
   of its rubric, and its response names that rubric's id, version and content hash;
 * each scored record (Score, or one ScoreStream record) writes one ``decision``
   log line: rubric, version, content hash, total, grade, outcome, latency; facts
-  only when ``log_facts`` is set;
+  only when ``log_facts`` is set; with ``tracing``, the trace id of the call's span (``trace_id``);
+* with ``metrics``, each record and call is counted there (``rubric_service.metrics``), and the calls in
+  flight are;
 * failures follow ``rubric_service.errors``: a unary call aborts with a rich status, a
   stream record gets a response with ``error`` set and the stream goes on;
 * work is skipped once the caller's deadline has passed; a stream whose deadline
@@ -17,7 +19,9 @@ Guarantees:
   line per call: the rubrics with versions and content hashes, records, outcome, latency;
   a bad setup aborts the call, a bad record gets errors in its result and the call goes on;
 * ``CheckRubric`` stores nothing and reads no file but the served directory's
-  rubrics (for ``extends``);
+  rubrics (for ``extends``); it checks in a process of its own (``check_worker``), within a per-call budget
+  (source size, indicators, generated code size, time, memory), beyond which it answers RESOURCE_EXHAUSTED
+  ``CHECK_BUDGET_EXCEEDED`` naming what was exceeded (metadata ``exceeded``), and at most ``MAX_CHECKS`` at once;
 * ``Score`` and ``ScoreStream`` answer messages, as the generated
   ``add_RubricServiceServicer_to_server`` expects; ``add_to_server`` serves
   ``score_wire`` and ``score_stream_wire`` instead, which answer the same replies
@@ -38,14 +42,15 @@ from weakref import WeakKeyDictionary
 import grpc
 from google.protobuf.json_format import MessageToDict
 
-from rubric_dsl import CompiledRubric, Diagnostic, EvaluationError, InvalidFacts, Result, check_source
-from rubric_dsl.api import build_library
+from rubric_dsl import CompiledRubric, Diagnostic, EvaluationError, InvalidFacts, Result
 from rubric_dsl.parser import parse
 from rubric_dsl.source import SourceFile
 from rubric_service import compare, convert, errors, logs
+from rubric_service.check_worker import BudgetExceeded, CheckBudget, CheckFailed, CheckWorker, number
 from rubric_service.errors import ServiceError
 from rubric_service.gen.rubric.v1 import rubric_service_pb2 as pb
 from rubric_service.gen.rubric.v1 import rubric_service_pb2_grpc as pb_grpc
+from rubric_service.metrics import NOT_SERVED, Metrics
 from rubric_service.registry import Registry, RubricNotFound, parent_in_head
 
 SERVICE: str = pb.DESCRIPTOR.services_by_name["RubricService"].full_name
@@ -72,10 +77,20 @@ def _past_deadline(context: Any) -> bool:
 
 class RubricServicer(pb_grpc.RubricServiceServicer):
     def __init__(
-        self, registry: Registry, *, log_facts: bool = False, compare_reply_bytes: int = COMPARE_REPLY_BYTES
+        self,
+        registry: Registry,
+        *,
+        log_facts: bool = False,
+        compare_reply_bytes: int = COMPARE_REPLY_BYTES,
+        check_budget: CheckBudget | None = None,
+        metrics: Metrics | None = None,
+        tracing: bool = False,
     ) -> None:
         self.registry = registry
+        self.metrics = metrics
+        self.tracing = tracing
         self._checks = threading.BoundedSemaphore(MAX_CHECKS)
+        self.check_worker = CheckWorker(check_budget)
         self.log_facts = log_facts
         self.compare_reply_bytes = compare_reply_bytes
 
@@ -105,6 +120,16 @@ class RubricServicer(pb_grpc.RubricServiceServicer):
 
     def _decide(self, rpc: str, request: pb.ScoreRequest, context: Any) -> bytes:
         """Score one record, log the decision and return the serialized reply; raises ServiceError."""
+        if self.metrics is None:
+            return self._decide_timed(rpc, request, context)
+        flight = self.metrics.flight(rpc)
+        flight.inc()
+        try:
+            return self._decide_timed(rpc, request, context)
+        finally:
+            flight.dec()
+
+    def _decide_timed(self, rpc: str, request: pb.ScoreRequest, context: Any) -> bytes:
         start = time.perf_counter()
         try:
             if _past_deadline(context):
@@ -133,22 +158,40 @@ class RubricServicer(pb_grpc.RubricServiceServicer):
         self, rpc: str, request: pb.ScoreRequest, rubric: CompiledRubric, total: str, grade: str, seconds: float
     ) -> None:
         latency_ms = round(seconds * 1000, 3)
+        if self.metrics is not None:
+            self.metrics.record(rpc, rubric.id, rubric.version, grade, "ok", seconds)
+            if rpc == "Score":
+                self.metrics.call(rpc, "ok")
+        trace_id = _trace_id() if self.tracing else None
         writer = logs.line_writer()
         if writer is not None and not self.log_facts:
-            writer.write_event(_decisions.template(rpc, rubric), (request.request_id, total, grade, latency_ms))
+            if trace_id is None:
+                values: logs.Values = (request.request_id, total, grade, latency_ms)
+            else:
+                values = (request.request_id, trace_id, total, grade, latency_ms)
+            writer.write_event(_decisions.template(rpc, rubric, trace_id is not None), values)
             return
-        fields = _decision_fields(rpc, request.request_id, rubric, total, grade, latency_ms)
+        fields = _decision_fields(rpc, request.request_id, rubric, total, grade, latency_ms, trace_id)
         if self.log_facts:
             fields.update(_facts_fields(request))
         log.info("decision", **fields)
 
     def _log_failure(self, rpc: str, request: pb.ScoreRequest, failure: ServiceError | None, seconds: float) -> None:
+        outcome = failure.reason.lower() if failure is not None else "internal_error"
+        if self.metrics is not None:
+            served = self.registry.snapshot().rubrics.get(request.rubric)  # a label names served rubrics only
+            rubric, version = (served.id, served.version) if served is not None else (NOT_SERVED, "")
+            self.metrics.record(rpc, rubric, version, "", outcome, seconds)
+            if rpc == "Score":
+                self.metrics.call(rpc, outcome)
         # the request's own text, cut: a decision line stays a line, whatever the request held
         fields: dict[str, Any] = {
             "rpc": rpc,
             "request_id": request.request_id[: errors.MAX_REQUEST_ID],
-            "rubric": request.rubric[: errors.ECHOED_NAME],
         }
+        if self.tracing:
+            fields["trace_id"] = _trace_id()
+        fields["rubric"] = request.rubric[: errors.ECHOED_NAME]
         if failure is not None:
             fields.update(
                 version=request.version[: errors.ECHOED_NAME],
@@ -192,6 +235,8 @@ class RubricServicer(pb_grpc.RubricServiceServicer):
             elif outcome != "ok" or not context.is_active():
                 outcome = "cancelled"
             log.info("stream_ended", rpc="ScoreStream", records=records, outcome=outcome)
+            if self.metrics is not None:
+                self.metrics.call("ScoreStream", outcome)
 
     def ScoreStream(self, request_iterator: Iterator[pb.ScoreRequest], context: Any) -> Iterator[pb.ScoreResponse]:
         wires = self.score_stream_wire(request_iterator, context)
@@ -279,6 +324,9 @@ class RubricServicer(pb_grpc.RubricServiceServicer):
             if failure is not None:
                 fields["error"] = failure.message
             log.info("compare_ended", **fields, latency_ms=round((time.perf_counter() - start) * 1000, 3))
+            if self.metrics is not None:
+                self.metrics.call("Compare", outcome)
+                self.metrics.observe("Compare", time.perf_counter() - start)
         if failure is not None:
             context.abort_with_status(failure.to_status())
 
@@ -336,14 +384,37 @@ class RubricServicer(pb_grpc.RubricServiceServicer):
         return pb.GetRubricResponse(rubric=convert.rubric_message(rubric))
 
     def _check(self, source: str, path: str) -> list[Diagnostic]:
-        """The diagnostics of ``source``, checked against the served directory's texts: its parent chain only,
-        nothing read from disk; the whole directory only when the chain is not among them."""
+        """The diagnostics of ``source``, checked (by the check worker, within its budget) against the served
+        directory's texts: its parent chain only, nothing read from disk; the whole directory only when the
+        chain is not among them."""
+        worker = self.check_worker
+        size = len(source.encode("utf-8"))
+        if size > worker.budget.source_bytes:  # before even its head is read
+            raise BudgetExceeded("source_bytes", worker.budget.source_bytes, size)
         parents = self.registry.snapshot().chain(_parent_of(source, path))
-        if parents is None:
-            return check_source(source, path, search_dir=self.registry.directory)
-        return build_library({**parents, path: source}, compile=False).files[path]
+        return worker.check(source, path, parents, str(self.registry.directory) if parents is None else None)
+
+    def close(self) -> None:
+        """End the check worker's process (the server stops)."""
+        self.check_worker.close()
 
     def CheckRubric(self, request: pb.CheckRubricRequest, context: Any) -> pb.CheckRubricResponse:
+        if self.metrics is None:
+            return self._check_rubric(request, context)
+        start, outcome = time.perf_counter(), "ok"
+        flight = self.metrics.flight("CheckRubric")
+        flight.inc()
+        try:
+            return self._check_rubric(request, context)
+        except BaseException:
+            outcome = _abort_reason(context)
+            raise
+        finally:
+            flight.dec()
+            self.metrics.call("CheckRubric", outcome)
+            self.metrics.observe("CheckRubric", time.perf_counter() - start)
+
+    def _check_rubric(self, request: pb.CheckRubricRequest, context: Any) -> pb.CheckRubricResponse:
         # Pure: the text stands in for the served rubric of its id; nothing is stored or served.
         path = request.path or "<input>"
         if not self._checks.acquire(blocking=False):
@@ -356,12 +427,35 @@ class RubricServicer(pb_grpc.RubricServiceServicer):
             context.abort_with_status(busy.to_status())
         try:
             diagnostics = self._check(request.source, path)
+        except BudgetExceeded as exc:
+            context.abort_with_status(_over_budget(exc).to_status())
+        except CheckFailed as exc:
+            log.error("check_failed", rpc="CheckRubric", error=str(exc)[:500])
+            context.abort_with_status(errors.internal(exc).to_status())
         finally:
             self._checks.release()
         return pb.CheckRubricResponse(
             ok=not any(d.severity == "error" for d in diagnostics),
             diagnostics=[convert.diagnostic_message(d, request.source) for d in diagnostics],
         )
+
+
+def _abort_reason(context: Any) -> str:
+    """The outcome of a call that was aborted: its status code, lower case (``resource_exhausted``)."""
+    code = context.code() if hasattr(context, "code") else None
+    return code.name.lower() if isinstance(code, grpc.StatusCode) else "error"
+
+
+def _over_budget(exc: BudgetExceeded) -> ServiceError:
+    limit = number(exc.limit)
+    asked = f"; {number(exc.actual)} asked" if exc.actual is not None else ""
+    return ServiceError(
+        grpc.StatusCode.RESOURCE_EXHAUSTED,
+        "CHECK_BUDGET_EXCEEDED",
+        f"CheckRubric's budget of {exc.what} was exceeded: at most {limit} per call{asked}",
+        [errors.Violation("source", f"{exc.what}: at most {limit}{asked}")],
+        {"exceeded": exc.what, "limit": limit},
+    )
 
 
 def _parent_of(source: str, path: str) -> str | None:
@@ -456,12 +550,20 @@ def _undecodable(rpc: str, request: convert.Undecodable) -> ServiceError:
 
 
 def _decision_fields(
-    rpc: str, request_id: str, rubric: CompiledRubric, total: str, grade: str, latency_ms: float
+    rpc: str,
+    request_id: str,
+    rubric: CompiledRubric,
+    total: str,
+    grade: str,
+    latency_ms: float,
+    trace_id: str | None = None,
 ) -> dict[str, Any]:
     """The fields of a scored record's decision line, in the order they are written."""
+    traced = {"trace_id": trace_id} if trace_id is not None else {}
     return {
         "rpc": rpc,
         "request_id": request_id,
+        **traced,
         "rubric": rubric.id,
         "version": rubric.version,
         "content_hash": rubric.content_hash,
@@ -470,6 +572,14 @@ def _decision_fields(
         "outcome": "ok",
         "latency_ms": latency_ms,
     }
+
+
+def _trace_id() -> str:
+    """The trace id of the span this thread is in (the gRPC server interceptor's), 32 hex digits; zeros when
+    the call is not traced."""
+    from opentelemetry import trace
+
+    return f"{trace.get_current_span().get_span_context().trace_id:032x}"
 
 
 def _facts_fields(request: pb.ScoreRequest) -> dict[str, Any]:
@@ -490,18 +600,21 @@ class _DecisionLines:
     """
 
     def __init__(self) -> None:
-        self._templates: WeakKeyDictionary[CompiledRubric, dict[str, logs.LineTemplate]] = WeakKeyDictionary()
+        self._templates: WeakKeyDictionary[CompiledRubric, dict[tuple[str, bool], logs.LineTemplate]] = (
+            WeakKeyDictionary()
+        )
 
-    def template(self, rpc: str, rubric: CompiledRubric) -> logs.LineTemplate:
-        """Blanks: request id, total, grade, latency (ms)."""
+    def template(self, rpc: str, rubric: CompiledRubric, traced: bool = False) -> logs.LineTemplate:
+        """Blanks: request id, (trace id, when ``traced``), total, grade, latency (ms)."""
         by_rpc = self._templates.get(rubric)
         if by_rpc is None:
             by_rpc = self._templates[rubric] = {}
-        template = by_rpc.get(rpc)
+        template = by_rpc.get((rpc, traced))
         if template is None:
             blank = logs.BLANK
-            fields = _decision_fields(rpc, blank, rubric, blank, blank, 0.0) | {"latency_ms": blank}
-            template = by_rpc[rpc] = logs.LineTemplate(DECISIONS, "decision", fields)
+            trace = blank if traced else None
+            fields = _decision_fields(rpc, blank, rubric, blank, blank, 0.0, trace) | {"latency_ms": blank}
+            template = by_rpc[(rpc, traced)] = logs.LineTemplate(DECISIONS, "decision", fields)
         return template
 
 
