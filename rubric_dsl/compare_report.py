@@ -167,11 +167,14 @@ def problems(comparison: Comparison) -> Iterable[tuple[int, RecordComparison, st
 
 
 def to_table(comparison: Comparison) -> str:
-    lines = [f"rubric compare: {len(comparison.records)} 条记录, 来自 {comparison.data}"]
+    lines = [f"rubric compare: {comparison.record_count} 条记录, 来自 {comparison.data}"]
     for index in range(len(comparison.schemes)):
         baseline = BASELINE if index == 0 else ""
         lines.append(f"  {letter(index)} = {comparison.schemes[index].name}{baseline}: {_members(comparison, index)}")
-    lines += ["", *_lay_out(record_rows(comparison))]
+    if comparison.streamed is None:
+        lines += ["", *_lay_out(record_rows(comparison))]
+    elif comparison.records_out:
+        lines += ["", f"逐条结果已写入 {comparison.records_out}"]
     found = list(problems(comparison))
     if found:
         lines += ["", "未评分的记录:"]
@@ -257,7 +260,7 @@ def to_dict(comparison: Comparison) -> dict[str, Any]:
     ]
     return {
         "data": comparison.data,
-        "record_count": len(comparison.records),
+        "record_count": comparison.record_count,
         "schemes": schemes,
         "warnings": comparison.warnings,
         "records": records,
@@ -484,7 +487,7 @@ def to_html(comparison: Comparison) -> str:
         "<!DOCTYPE html>",
         '<html lang="zh-CN"><head><meta charset="utf-8">',
         f"<title>评分方案比较：{_e(comparison.data)}</title><style>{STYLE}</style></head><body>",
-        f"<h1>评分方案比较</h1><p>{len(comparison.records)} 条记录，来自 {_e(comparison.data)}</p>",
+        f"<h1>评分方案比较</h1><p>{comparison.record_count} 条记录，来自 {_e(comparison.data)}</p>",
         "<ul>",
         *(
             f"<li><b>{_e(letter(i))}</b> = {_e(s.name)}{BASELINE if i == 0 else ''}：{_e(_members(comparison, i))}</li>"

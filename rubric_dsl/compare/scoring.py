@@ -120,6 +120,7 @@ class Scorer:
         self._keep = self._numbers.setdefault
         self._points: dict[tuple[int, int], list[tuple[Decimal, ...]]] = {}
         self.pending = 0  # records whose points are not yet in `sums`
+        self.last: list[_Scoring | None] = []  # the last record's, per scheme: Scored and its points, or None
 
     def record(self, route: Route, record: Any) -> tuple[Outcomes, Differences]:
         shared: dict[int, dict[str, Any]] = {}
@@ -146,6 +147,7 @@ class Scorer:
                 rows = points[scheme, slot] = []
             rows.append(got[1])
         self.pending += 1
+        self.last = scored
         return tuple(outcomes), self._differences(scored)
 
     def sums(self) -> Sums:

@@ -68,6 +68,17 @@ class Tally:
             self.weighted_sum = EXACT.add(self.weighted_sum, EXACT.multiply(total, weight))
             self.weighted += 1
 
+    def merge(self, other: Tally) -> None:
+        """Add another tally's records (another batch's, another worker's): the result is the same as if
+        this tally had counted them itself."""
+        self.totals.update(other.totals)
+        self.grades.update(other.grades)
+        self.weight_total = EXACT.add(self.weight_total, other.weight_total)
+        self.weighted_sum = EXACT.add(self.weighted_sum, other.weighted_sum)
+        self.weighted += other.weighted
+        for slot, (count, *points) in other.points.items():
+            self.add_sums(slot, int(count), points)
+
     def add_sums(self, slot: int, count: int, points: Sequence[Decimal]) -> None:
         """`count` more records scored by rubric `slot`, their points summed by indicator in the rubric's order."""
         found = self.points.get(slot)
