@@ -66,6 +66,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--id-column", metavar="C", help="the column that names each record (default: its row)")
     parser.add_argument("--weight-column", metavar="C", help="weight records by this column (e.g. funds)")
     parser.add_argument("--rubric-column", metavar="C", help="the column naming each record's baseline rubric")
+    parser.add_argument(
+        "--unit",
+        action="append",
+        default=[],
+        metavar="COLUMN=UNIT",
+        help="declare a column's unit for the report (repeat), e.g. funds=万元",
+    )
     parser.add_argument("--format", choices=("table", "json", "html"), default="table")
     parser.add_argument("-o", "--output", default="-", metavar="FILE", help="where to write (default: stdout)")
     parser.add_argument(
@@ -99,12 +106,22 @@ def run(options: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
     require_rubrics_dir(options.rubrics)
     schemes, rubrics = load_schemes(options.rubric, options.rubrics, mixed=options.rubric_column is not None)
+    units = {}
+    for spec in options.unit:
+        column, _, unit = spec.partition("=")
+        if not column.strip() or not unit.strip():
+            raise UsageProblem(
+                f"--unit `{spec}`: write COLUMN=UNIT, e.g. funds=万元",
+                f"--unit `{spec}`：应写作 列名=单位，如 funds=万元",
+            )
+        units[column.strip()] = unit.strip()
     if options.batch_size < 1:
         raise UsageProblem(f"--batch-size {options.batch_size}: give a number of records ≥ 1")
     if options.engine == "spark" or options.records_out or str(options.data).lower().endswith(".parquet"):
         comparison = _streamed(options, schemes, rubrics, err)
     else:
         comparison = _in_memory(options, schemes, rubrics, err)
+    comparison.units.update(units)
     for warning in comparison.warnings:
         print(f"rubric compare: warning: {warning}", file=err)
     if options.output == "-":

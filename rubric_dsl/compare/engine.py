@@ -149,6 +149,7 @@ class Comparison:
     streamed: int | None = None  # records compared when streamed in batches: `records` then holds none
     records_out: str | None = None  # where a streamed comparison wrote its per-record results
     transitions: Transitions | None = None  # a streamed comparison's; else counted from `records`
+    units: dict[str, str] = field(default_factory=dict)  # a column's unit as declared (funds → 万元), for reports
 
     _labels: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
 

@@ -44,6 +44,7 @@ class Summary:
     weighted: int  # records in the weighted mean
     lost: tuple[Lost, ...]
     slots: tuple[int, ...]  # the scheme's rubrics that scored at least one record
+    totals: tuple[tuple[Decimal, int], ...] = ()  # each distinct total, lowest first, and how many records have it
 
 
 @dataclass(slots=True)
@@ -121,6 +122,7 @@ def summarize(
         weighted=tally.weighted,
         lost=_lost(compiled, tally.points, members),
         slots=used,
+        totals=tuple((total, totals[total]) for total in ordered),
     )
 
 
