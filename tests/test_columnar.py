@@ -203,3 +203,19 @@ def test_rubric_compare_records_out_writes_results_and_keeps_the_summary(
     assert summary["record_count"] == 3 and summary["records"] == []
     assert summary["summary"][0]["weighted_mean"] == "85.97"
     assert pq.read_table(report).num_rows == 9
+
+
+def test_rubric_score_scores_a_file_in_batches(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "kaiping.jsonl"
+    data = ROOT / "rubrics" / "samples" / "kaiping.csv"
+    args = ["score", "--rubrics", str(RUBRICS), "--rubric", "kaiping.project", "--data", str(data)]
+    assert main([*args, "--records-out", str(out), "--id-column", "project"]) == 0
+    printed = capsys.readouterr()
+    assert "kaiping.project: 8 条记录, 8 条已评分, 0 条未评分" in printed.out
+    assert "column `funds` is not a fact" in printed.err
+    rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    totals = [(r["record"], Decimal(r["total"]), r["grade"]) for r in rows]
+    assert [t for _, t, _ in totals] == [
+        Decimal(v) for v in ("97.5", "96", "96.5", "94.89", "96.5", "95.75", "97", "96.5")
+    ]
+    assert {g for _, _, g in totals} == {"优秀"} and totals[0][0] == "大案要案"
