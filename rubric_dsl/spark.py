@@ -30,6 +30,7 @@ from rubric_dsl.compare.columnar import BatchPlan, BatchScorer, Tallies
 from rubric_dsl.compare.engine import Comparison
 from rubric_dsl.compare.records import CompareError
 from rubric_dsl.compare.schemes import Rubrics, Scheme
+from rubric_dsl.diagnostics import did_you_mean
 
 TALLY = "tally"  # the column that carries each task's pickled tallies
 
@@ -149,6 +150,13 @@ def compare_file(
     plan = BatchPlan.of(schemes, rubrics, id_column=id_column, weight_column=weight_column, rubric_column=rubric_column)
     spark = session(master)
     frame = read_frame(spark, path)
+    for option, name in (
+        ("--id-column", id_column),
+        ("--weight-column", weight_column),
+        ("--rubric-column", rubric_column),
+    ):
+        if name is not None and name not in frame.columns:
+            raise CompareError(f"{option} `{name}`: the data has no such column{did_you_mean(name, frame.columns)}")
     records, tallies = score_dataframe(frame, plan)
     if records_out is not None:
         out = str(records_out)

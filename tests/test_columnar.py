@@ -219,3 +219,15 @@ def test_rubric_score_scores_a_file_in_batches(tmp_path: Path, capsys: pytest.Ca
         Decimal(v) for v in ("97.5", "96", "96.5", "94.89", "96.5", "95.75", "97", "96.5")
     ]
     assert {g for _, _, g in totals} == {"优秀"} and totals[0][0] == "大案要案"
+
+
+def test_hostile_and_wrong_data_get_clear_errors(tmp_path: Path) -> None:
+    found, rubrics = compare.load_schemes(["wuping.casework"], RUBRICS, mixed=False)
+    huge = tmp_path / "huge.csv"
+    huge.write_text("satisfaction,execution_rate\n" + "9" * 200_000 + ",100\n", encoding="utf-8")
+    with pytest.raises(CompareError, match=r"huge\.csv:2: not readable as CSV: field larger than field limit"):
+        compare_file(found, rubrics, huge)
+    with pytest.raises(CompareError, match=r"--weight-column `fund`: the data has no such column; did you mean"):
+        compare_file(found, rubrics, WUPING, weight_column="fund")
+    with pytest.raises(CompareError, match=r"expected a \.csv, \.jsonl, \.xlsx or \.parquet file"):
+        compare_file(found, rubrics, tmp_path / "records.txt")

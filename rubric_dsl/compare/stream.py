@@ -20,6 +20,7 @@ import multiprocessing
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Protocol, TextIO
@@ -117,8 +118,11 @@ def _header(file: Path, cells: list[Any]) -> list[str]:
 def _csv_batches(file: Path, batch_size: int) -> Iterator[pa.RecordBatch]:
     with file.open(encoding=_encoding(file), newline="") as text:
         reader = csv.reader(text)
-        columns = _header(file, next(reader, []))
-        yield from _text_batches(reader, columns, batch_size)
+        try:
+            columns = _header(file, next(reader, []))
+            yield from _text_batches(reader, columns, batch_size)
+        except csv.Error as error:  # a cell over the csv module's field size limit, a NUL byte
+            raise CompareError(f"data {file}:{reader.line_num}: not readable as CSV: {error}") from None
 
 
 def _xlsx_batches(file: Path, batch_size: int) -> Iterator[pa.RecordBatch]:
@@ -294,14 +298,20 @@ def _in_pool(
     context = multiprocessing.get_context(method)
     pending: deque[Future[tuple[pa.RecordBatch, Tallies]]] = deque()
     with ProcessPoolExecutor(workers, context, initializer=_start, initargs=(plan,)) as pool:
-        start = 1
-        for batch in batches:
-            pending.append(pool.submit(_score, batch, start))
-            start += batch.num_rows
-            while len(pending) >= 2 * workers:  # bounded: never more than this many batches in memory
+        try:
+            start = 1
+            for batch in batches:
+                pending.append(pool.submit(_score, batch, start))
+                start += batch.num_rows
+                while len(pending) >= 2 * workers:  # bounded: never more than this many batches in memory
+                    take(pending.popleft().result())
+            while pending:
                 take(pending.popleft().result())
-        while pending:
-            take(pending.popleft().result())
+        except BrokenProcessPool as error:
+            raise CompareError(f"worker processes failed: {error}") from None
+        finally:
+            for future in pending:
+                future.cancel()
 
 
 def compare_file(
