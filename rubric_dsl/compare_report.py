@@ -20,7 +20,7 @@ from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
-from rubric_dsl.compare import Comparison, Difference, RecordComparison, Scored, Summary, Unscored
+from rubric_dsl.compare import CENT, Comparison, Difference, RecordComparison, Scored, Summary, Unscored
 from rubric_dsl.diagnostics import fmt as format_decimal
 from rubric_dsl.source import display_width
 
@@ -374,6 +374,13 @@ def _number(value: Decimal | None, step: Decimal) -> str:
     return "—" if value is None else f"{value.quantize(step, rounding=ROUND_HALF_UP):f}"
 
 
+def _money(value: Decimal | None) -> str:
+    """A weight (funds) with at least two decimals, as amounts are written: 11497.30, 286.00."""
+    if value is None:
+        return "—"
+    return f"{value.quantize(CENT):f}" if value.as_tuple().exponent >= -2 else fmt(value)  # type: ignore[operator]
+
+
 def _unit(comparison: Comparison, column: str | None) -> str:
     unit = comparison.units.get(column or "", "")
     return unit
@@ -458,11 +465,12 @@ def score_chart(comparison: Comparison, other: int) -> str:
     for tick in _ticks(start, end, step):
         parts.append(_text(x(tick), top + size + 14, fmt(tick), "middle", 9))
         parts.append(_text(pad - 4, y(tick) + 3, fmt(tick), "end", 9))
-    for grade in first.grades:
+    for order, grade in enumerate(first.grades):
         if grade.minimum is not None and start < grade.minimum < end:
             at = x(grade.minimum)
             parts.append(f'<line x1="{at:.1f}" y1="{top}" x2="{at:.1f}" y2="{top + size}" stroke="#ddd"/>')
-            parts.append(_text(at + 2, top + 12, f"{grade.label} ≥{fmt(grade.minimum)}", size=9, fill="#888"))
+            line = top + 12 + 11 * (order % 2)  # neighbouring cut-offs' labels on two lines, not over each other
+            parts.append(_text(at + 2, line, f"{grade.label} ≥{fmt(grade.minimum)}", size=9, fill="#888"))
     for grade in second.grades:
         if grade.minimum is not None and start < grade.minimum < end:
             at = y(grade.minimum)
@@ -631,7 +639,7 @@ def _html_summary(comparison: Comparison) -> str:
         )
         unit = _unit(comparison, comparison.weight_column)
         rows.append(
-            [f"{comparison.weight_column} 合计", *(f"{_total(s.weight_total)} {unit}".strip() for s in summaries)]
+            [f"{comparison.weight_column} 合计", *(f"{_money(s.weight_total)} {unit}".strip() for s in summaries)]
         )
     return _table(rows, range(1, len(summaries) + 1))
 
@@ -654,7 +662,7 @@ def transition_tables(comparison: Comparison) -> list[str]:
                 count += n
                 shown = str(n) if n else "·"
                 if n and comparison.weight_column:
-                    shown += f"（{_total(weight)}{unit}）" if weight is not None else ""
+                    shown += f"（{_money(weight)}{unit}）" if weight is not None else ""
                 cells.append(shown)
             rows.append([grade, *cells, str(count)])
         title = f"<h3>A → {_e(letter(other))}（{_e(scheme_title(comparison, other))}）</h3>"

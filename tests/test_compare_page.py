@@ -73,7 +73,7 @@ def test_grade_transition_matrix_counts_records_and_funds(page: str) -> None:
     cells = [re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row) for row in rows]
     assert cells[0] == ["A 等次 ＼ C 等次", "优", "良", "中", "差", "合计"]
     assert cells[1] == ["优", "·", "2（12.34万元）", "·", "·", "2"]  # the two 办案 projects, 8.76 + 3.58
-    assert cells[2] == ["良", "·", "·", "1（286万元）", "·", "1"]
+    assert cells[2] == ["良", "·", "·", "1（286.00万元）", "·", "1"]  # amounts with two decimals
 
 
 def test_only_the_compared_rubrics_are_listed(page: str) -> None:
