@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import csv
+import json
 import random
 import sys
 import warnings
@@ -86,3 +87,20 @@ def test_spark_agrees_record_for_record_on_100_000_generated_records(spark: Any,
     assert rows(there_rows) == rows(here_rows)
     assert [s.lost for s in there.summaries] == [s.lost for s in here.summaries]
     assert there.grade_transitions() == here.grade_transitions()
+
+
+def test_rubric_compare_engine_spark_writes_part_files_and_the_summary(
+    spark: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from rubric_cli.main import main
+
+    out = tmp_path / "records.parquet"
+    args = ["compare", "--engine", "spark", "--master", "local[2]", "--rubrics", str(RUBRICS)]
+    args += ["--data", str(SAMPLES / "wuping.csv"), "--records-out", str(out), "--format", "json"]
+    args += ["--rubric-column", "rubric", "--id-column", "project", "--weight-column", "funds"]
+    args += ["--rubric", "wuping.inspection,wuping.casework", "--rubric", "wuping.*.national_weights"]
+    assert main(args) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["record_count"] == 3
+    assert [s["weighted_mean"] for s in report["summary"]] == ["85.97", "74.60"]
+    assert out.is_dir() and pq.read_table(out).num_rows == 6
