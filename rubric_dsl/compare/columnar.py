@@ -183,7 +183,7 @@ class BatchScorer:
             for rubric in self.compiled:
                 given = [i.name for i in rubric.inputs if i.name in index]
                 facts.append((tuple(given), tuple(index[n] for n in given)))
-            found = self._scorers[names] = Scorer(self.compiled, Columns(facts))
+            found = self._scorers[names] = Scorer(self.compiled, Columns(facts), max_numbers=0)
         return found
 
     def score(self, batch: pa.RecordBatch, start: int = 1, where: str = "record {}") -> tuple[pa.RecordBatch, Tallies]:
