@@ -13,7 +13,7 @@ from typing import TextIO
 from rubric_cli.common import LOOKUP_HELP, add_lang_argument, find_rubric, require_rubrics_dir
 
 NAME = "diff"
-HELP = "what changed between two rubrics (and, with --data, which records it moves)"
+HELP = "what changed between two rubrics; --data: the records it moves"
 DESCRIPTION: str | None = """\
 What changed between two rubrics, in the policy reader's terms: sections and indicators added,
 removed or re-weighted, each changed rule with its old and new 评分标准, the grade scale and the

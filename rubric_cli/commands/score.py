@@ -15,7 +15,7 @@ from rubric_dsl.program import CompiledRubric
 from rubric_dsl.results import Result
 
 NAME = "score"
-HELP = "score facts under a rubric (one record, or a file of them in batches)"
+HELP = "score facts, or a file of records, under a rubric"
 DESCRIPTION: str | None = """\
 Score one record's facts (--facts FILE, a JSON object, or - for stdin) and show the 评分表, or score a
 file of records in batches (--data FILE --records-out FILE): CSV, JSONL, XLSX or Parquet in, each
