@@ -49,6 +49,7 @@ comparison = compare_file(schemes, found, data, id_column="project", weight_colu
 wall, after = time.perf_counter() - start, os.times()
 summary = [(str(s.mean), str(s.median), str(s.weighted_mean), s.grades) for s in comparison.summaries]
 print(json.dumps({"wall": wall, "cpu": sum(after[i] - cpu[i] for i in range(4)), "summary": summary,
+                  "arrow_peak_kib": __import__("pyarrow").default_memory_pool().max_memory() // 1024,
                   "self_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
                   "worker_kib": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}))
 """
