@@ -183,7 +183,7 @@ class BatchScorer:
             for rubric in self.compiled:
                 given = [i.name for i in rubric.inputs if i.name in index]
                 facts.append((tuple(given), tuple(index[n] for n in given)))
-            found = self._scorers[names] = Scorer(self.compiled, Columns(facts))
+            found = self._scorers[names] = Scorer(self.compiled, Columns(facts), max_numbers=0)
         return found
 
     def score(self, batch: pa.RecordBatch, start: int = 1, where: str = "record {}") -> tuple[pa.RecordBatch, Tallies]:
@@ -259,7 +259,6 @@ class BatchScorer:
                     offsets.append(len(points))
         for (scheme, slot), (count, summed) in scorer.sums().items():
             tallies.schemes[scheme].add_sums(slot, count, summed)
-        scorer.forget_numbers()  # shared within the batch (fewer objects), never across batches (flat memory)
         arrays = []
         for item in self.schema:
             if item.name == "points":
