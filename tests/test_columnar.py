@@ -231,3 +231,23 @@ def test_hostile_and_wrong_data_get_clear_errors(tmp_path: Path) -> None:
         compare_file(found, rubrics, WUPING, weight_column="fund")
     with pytest.raises(CompareError, match=r"expected a \.csv, \.jsonl, \.xlsx or \.parquet file"):
         compare_file(found, rubrics, tmp_path / "records.txt")
+
+
+def test_an_xlsx_file_streams_as_its_csv_does(tmp_path: Path) -> None:
+    from openpyxl import Workbook
+
+    table = compare.read_table(WUPING)
+    book = Workbook()
+    sheet = book.active
+    sheet.append(list(table.columns))
+    for row in table.rows:  # numbers as numbers, as Excel keeps them
+        sheet.append([float(c) if c and c.replace(".", "", 1).isdigit() else c for c in row])
+    xlsx = tmp_path / "wuping.xlsx"
+    book.save(xlsx)
+    found, rubrics = compare.load_schemes(WUPING_SCHEMES, RUBRICS, mixed=True)
+    outs = []
+    for source in (WUPING, xlsx):
+        out = tmp_path / f"{source.suffix[1:]}.parquet"
+        compare_file(found, rubrics, source, records_out=out, **COLUMN_OPTIONS)
+        outs.append(streamed_rows(out))
+    assert outs[0] == outs[1] and len(outs[0]) == 9
