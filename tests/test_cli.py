@@ -19,7 +19,7 @@ from rubric_cli.main import main
 from tests.cli.helpers import run_cli
 from tests.conftest import ROOT
 
-NAMES = ["check", "fmt", "test", "score", "sheet", "compare", "serve", "studio", "call", "lsp"]
+NAMES = ["check", "fmt", "test", "score", "sheet", "compare", "diff", "serve", "studio", "call", "lsp"]
 
 
 def test_the_table_holds_every_command_module_once_in_order() -> None:
@@ -66,6 +66,7 @@ GIVEN = {
     "score": ["--rubric", "x", "--facts", "-"],
     "sheet": ["--rubric", "x"],
     "compare": ["--rubric", "x", "--data", "x.csv"],
+    "diff": ["a", "b"],
     "serve": [],
     "studio": [],
     "call": ["ListRubrics"],
