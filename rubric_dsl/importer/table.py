@@ -21,6 +21,7 @@ from typing import Any
 from rubric_dsl.errors import RubricDslError
 
 MAX_BYTES = 20 * 1024 * 1024  # a 评分表 is a few hundred KB; more is not one
+MAX_INFLATED = 200 * 1024 * 1024  # what its parts may unpack to (a zip bomb is refused before it is read)
 MAX_ROWS = 2000
 MAX_COLUMNS = 40
 RECORD_SHEET = "规则记录"  # as `rubric_dsl.sheet` writes it
@@ -88,6 +89,10 @@ def read_sheet(path: str | Path) -> SheetRows:
         raise ImportProblem(f"{path}：文件过大（{size} 字节，上限 {MAX_BYTES}） / too large to be a score sheet")
     if not zipfile.is_zipfile(path):
         raise ImportProblem(f"{path}：不是有效的 {suffix} 文件 / not a valid {suffix} file")
+    with zipfile.ZipFile(path) as archive:
+        inflated = sum(info.file_size for info in archive.infolist())
+    if inflated > MAX_INFLATED:
+        raise ImportProblem(f"{path}：解压后过大（{inflated} 字节） / unpacks to too much ({inflated} bytes)")
     grids = _xlsx_grids(path) if suffix != ".docx" else _docx_grids(path)
     for grid in grids:
         found = _rows(str(path), grid.cells)
