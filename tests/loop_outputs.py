@@ -29,6 +29,11 @@ RUNS: dict[str, list[str]] = {
         "--rubric", "wuping.inspection,wuping.casework", "--rubric", "wuping.*.kaiping_scale",
         "--data", f"{SAMPLES}/wuping.csv",
     ],
+    "compare with problems": [
+        "compare", "--rubric-column", "rubric", "--id-column", "project", "--weight-column", "funds",
+        "--rubric", "wuping.inspection", "--rubric", "wuping.*.kaiping_scale",
+        "--data", "tests/testdata/loop/compare.csv",
+    ],
 }  # fmt: skip
 
 

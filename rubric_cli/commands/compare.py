@@ -74,7 +74,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(options: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from rubric_dsl.compare import compare, load_schemes, progress_stream, read_table
-    from rubric_dsl.compare_report import render, write_report
+    from rubric_dsl.compare_report import message_zh, render, write_report
+    from rubric_dsl.diagnostics import choose_language
 
     require_rubrics_dir(options.rubrics)
     schemes, rubrics = load_schemes(options.rubric, options.rubrics, mixed=options.rubric_column is not None)
@@ -89,10 +90,14 @@ def run(options: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         workers=options.workers,
         progress=err if progress_stream(options.progress, len(table.rows)) is not None else None,
     )
+    lang = choose_language(options.lang)
     for warning in comparison.warnings:
-        print(f"rubric compare: warning: {warning}", file=err)
+        if lang == "zh":
+            print(f"rubric compare：注意：{message_zh(warning)}", file=err)
+        else:
+            print(f"rubric compare: warning: {warning}", file=err)
     if options.output == "-":
-        out.write(render(comparison, options.format))
+        out.write(render(comparison, options.format, lang))
     else:
-        write_report(comparison, options.format, options.output)
+        write_report(comparison, options.format, options.output, lang)
     return 0
