@@ -47,7 +47,12 @@ def run(options: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             f"--id {rubric_id}: not a rubric id (letters, digits, _ and .)", f"--id {rubric_id}：不是规则编号"
         )
     draft = import_sheet(options.sheet, rubric_id, str(output))
-    output.write_text(draft.text, encoding="utf-8")
+    try:
+        output.write_text(draft.text, encoding="utf-8")
+    except OSError as error:
+        raise UsageProblem(
+            f"{output}: cannot write ({error.strerror})", f"{output}：无法写入（{error.strerror}）"
+        ) from None
     langs: list[Language] = [options.lang] if options.lang else ["zh", "en"]
     print("\n\n".join(report_text(draft, str(options.sheet), str(output), lang) for lang in langs), file=out)
     if draft.diagnostics:

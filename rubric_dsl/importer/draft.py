@@ -60,6 +60,7 @@ class _Node:
     path: tuple[str, ...]
     children: list[_Node | _Leaf] = field(default_factory=list)
     id: str = ""
+    below: Decimal | None = None  # its children's sum, when it is not its weight
 
 
 @dataclass(slots=True)
@@ -216,6 +217,7 @@ def _check_weights(root: _Node, total: Decimal, draft: Draft) -> None:
                     child.weight = summed
                 ok = summed == child.weight
                 draft.weights_ok &= ok
+                child.below = None if ok else summed
                 mark = "相符" if ok else "不符，请核对"
                 draft.weights.append(
                     Item(
@@ -275,6 +277,9 @@ def _text(
 def _node_text(node: _Node | _Leaf, depth: int, out: list[str], needs: set[int]) -> None:
     pad = "  " * depth
     if isinstance(node, _Node):
+        if node.below is not None:
+            weight = fmt(node.weight or Decimal(0))
+            out.append(f"{pad}# 待人工确认：评分表标明{weight}分，其下各项合计{fmt(node.below)}分")
         out.append(f"{pad}section {node.id} {quote(node.label)} {fmt(node.weight or Decimal(0))} {{")
         for child in node.children:
             _node_text(child, depth + 1, out, needs)

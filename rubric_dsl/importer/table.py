@@ -21,7 +21,7 @@ from typing import Any
 from rubric_dsl.errors import RubricDslError
 
 MAX_BYTES = 20 * 1024 * 1024  # a 评分表 is a few hundred KB; more is not one
-MAX_INFLATED = 200 * 1024 * 1024  # what its parts may unpack to (a zip bomb is refused before it is read)
+MAX_INFLATED = 100 * 1024 * 1024  # what its parts may unpack to (a zip bomb is refused before it is read)
 MAX_ROWS = 2000
 MAX_COLUMNS = 40
 RECORD_SHEET = "规则记录"  # as `rubric_dsl.sheet` writes it

@@ -339,6 +339,7 @@ def test_the_seed_sheet_imports_and_says_what_needs_a_person(seed_sheet: Path, t
     text = draft_path.read_text(encoding="utf-8")
     assert "# 评分标准：对照绩效目标产出数量、质量打分" in text
     assert "# 评分标准：计划时间内完成得满分，未完成不得分。" in text
+    assert '  # 待人工确认：评分表标明3分，其下各项合计2分\n      section s1_4_3 "产出时效" 3 {' in text
     # the draft fails only where the report points: the sections whose weights do not add up
     lines = text.splitlines()
     errors = [d for d in check_source(text, str(draft_path)) if d.severity == "error"]
@@ -442,3 +443,8 @@ def test_an_existing_draft_is_not_overwritten(seed_sheet: Path, tmp_path: Path):
     done = run_cli("import", str(seed_sheet), "-o", str(target), "--lang", "zh")
     assert done.returncode == 2 and "已存在" in done.stderr
     assert target.read_text(encoding="utf-8") == "keep"
+
+
+def test_a_draft_that_cannot_be_written_is_a_message(seed_sheet: Path, tmp_path: Path):
+    done = run_cli("import", str(seed_sheet), "-o", str(tmp_path / "no" / "such" / "d.rubric"))
+    assert done.returncode == 2 and "cannot write" in done.stderr and "Traceback" not in done.stderr
