@@ -19,7 +19,7 @@ from rubric_cli.main import main
 from tests.cli.helpers import run_cli
 from tests.conftest import ROOT
 
-NAMES = ["check", "fmt", "test", "score", "sheet", "import", "compare", "serve", "call", "lsp"]
+NAMES = ["check", "fmt", "test", "score", "sheet", "import", "compare", "serve", "studio", "call", "lsp"]
 
 
 def test_the_table_holds_every_command_module_once_in_order() -> None:
@@ -69,6 +69,7 @@ GIVEN = {
     "import": ["x.xlsx", "-o", "x.rubric"],
     "compare": ["--rubric", "x", "--data", "x.csv"],
     "serve": [],
+    "studio": [],
     "call": ["ListRubrics"],
     "lsp": [],
 }

@@ -112,6 +112,10 @@ class Violation:
     def text(self, locale: str) -> str:
         return self.description_zh if locale == ZH and self.description_zh else self.description
 
+    def worded_in(self, locale: str) -> bool:
+        """Whether the description has a wording in `locale` (else `text` gives the English)."""
+        return locale == EN or bool(self.description_zh)
+
 
 @dataclass
 class ServiceError(Exception):
@@ -131,7 +135,9 @@ class ServiceError(Exception):
             return self.message
         return self.message_zh or REASONS_ZH.get(self.reason, "请求失败")
 
-    def _messages(self, locale: str, limit: int) -> list[error_details_pb2.LocalizedMessage]:
+    def localized_messages(
+        self, locale: str, limit: int = STATUS_MESSAGE_BYTES
+    ) -> list[error_details_pb2.LocalizedMessage]:
         """The message in both languages, `locale` first, each cut to `limit` UTF-8 bytes."""
         ordered = sorted(LOCALES, key=lambda lc: lc != locale)
         return [_localized(lc, _cut_bytes(self.text(lc), limit)) for lc in ordered]
@@ -160,7 +166,7 @@ class ServiceError(Exception):
                 item = error_details_pb2.BadRequest.FieldViolation(
                     field=_cut(v.field, STATUS_TEXT), description=described, reason=v.reason
                 )
-                if locale == EN or v.description_zh:
+                if v.worded_in(locale):
                     item.localized_message.CopyFrom(_localized(locale, described))
                 if listed.ByteSize() + item.ByteSize() + 40 > budget:
                     left = len(self.violations) - number
@@ -168,7 +174,7 @@ class ServiceError(Exception):
                     break
                 listed.field_violations.append(item)
             details.append(_pack(listed))
-        details += [_pack(m) for m in self._messages(locale, STATUS_MESSAGE_BYTES)]
+        details += [_pack(m) for m in self.localized_messages(locale)]
         message = _cut_bytes(self.text(locale), STATUS_MESSAGE_BYTES)
         status = status_pb2.Status(code=self.code_number, message=message, details=details)
         converted = rpc_status.to_status(status)
@@ -194,7 +200,7 @@ class ServiceError(Exception):
                 field=_cut(v.field, SCORE_ERROR_TEXT),
                 description=described,
                 reason=v.reason,
-                localized_message=_localized(locale, described) if locale == EN or v.description_zh else None,
+                localized_message=_localized(locale, described) if v.worded_in(locale) else None,
             )
             size += item.ByteSize() + 8
             if size > SCORE_ERROR_BYTES:

@@ -41,6 +41,11 @@ def add_server_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (0.0.0.0 or :: for all)")
     parser.add_argument("--port", type=int, default=DEFAULT_PORT, help="port to bind; 0 picks a free one")
     parser.add_argument("--port-file", type=Path, help="write the bound port to this file once serving")
+    parser.add_argument(
+        "--http-port",
+        type=int,
+        help="also serve JSON over HTTP and the workbench page on this port (0 picks a free one; off by default)",
+    )
     parser.add_argument("--no-reload", action="store_true", help="do not watch the directory for changes")
     parser.add_argument("--reload-debounce-ms", type=int, default=300, help="group file changes this long")
     parser.add_argument("--log-facts", action="store_true", help="put the facts in each decision log line")

@@ -18,6 +18,9 @@ Guarantees:
 * on SIGTERM or SIGINT: health turns NOT_SERVING for ``drain_seconds`` while
   requests are still answered (so balancers stop sending), then new RPCs are
   refused and in-flight ones get up to ``grace_seconds`` to finish; exit code 0;
+* with ``--http-port N`` the same servicer also answers JSON over HTTP, and serves the workbench page, on
+  port N (``rubric_service.http``), with the same tokens, TLS files, size limits and shutdown; once serving,
+  a line ``{"event": "http_serving", "port": N, "url": ...}`` follows the ``serving`` line;
 * once serving, one JSON log line ``{"event": "serving", "port": N, ...}`` goes to
   stdout (``run_server``'s ``out``), and the port is written to ``--port-file`` when given.
 
@@ -32,12 +35,12 @@ import os
 import signal
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent import futures
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 import grpc
 from grpc_health.v1 import health_pb2
@@ -60,6 +63,9 @@ from rubric_service.registry import Registry, Snapshot
 from rubric_service.servicer import COMPARE_REPLY_BYTES, RubricServicer, add_to_server
 from rubric_service.tls import ServerTls, TlsConfigError
 from rubric_service.watcher import RubricWatcher
+
+if TYPE_CHECKING:
+    from rubric_service.http import HttpServer
 
 log = get_logger("rubric_service.server")
 
@@ -139,9 +145,12 @@ class RubricServer:
     port: int
     guard: Guard
     tls: ServerTls | None = None
+    http: HttpServer | None = None
 
     def start(self) -> None:
         self.grpc_server.start()
+        if self.http is not None:
+            self.http.start()
         self.follower.started = True
         snapshot = self.registry.snapshot()
         self.follower.follow(snapshot)
@@ -159,7 +168,11 @@ class RubricServer:
             max_stream_records=self.guard.limits.max_records,
             max_call_seconds=self.guard.limits.max_call_seconds,
             stream_idle_seconds=self.guard.limits.idle_seconds,
+            http_port=self.http.port if self.http is not None else None,
         )
+        if self.http is not None:
+            scheme = "https" if self.http.tls else "http"
+            log.info("http_serving", port=self.http.port, url=f"{scheme}://{_bracket(self.host)}:{self.http.port}/")
 
     def shutdown(
         self, *, drain_seconds: float = 1.0, grace_seconds: float = 30.0, refuse_seconds: float = REFUSE_SECONDS
@@ -177,6 +190,8 @@ class RubricServer:
         log.info("stopping", grace_seconds=grace_seconds)
         self.health.shutdown()  # open Watch streams end now instead of holding up the stop
         self.grpc_server.stop(grace_seconds).wait()
+        if self.http is not None:
+            self.http.stop()
         self.health.close()
         self.guard.stop()
         if self.watcher is not None:
@@ -198,6 +213,8 @@ def create_server(
     tls: ServerTls | None = None,
     tokens: TokenSet | None = None,
     stream_limits: StreamLimits | None = None,
+    http_port: int | None = None,
+    studio: bool = False,
 ) -> tuple[RubricServer, int]:
     """Load the rubrics, build the server and bind ``host:port``; returns it and the bound port."""
     credentials = tls.credentials() if tls is not None else None
@@ -237,7 +254,29 @@ def create_server(
             f"cannot bind {host}:{port}: the port is in use (is another server running?)"
             " or the address is not this machine's"
         )
-    return RubricServer(server, registry, health_servicer, follower, watcher, host, bound, guard, tls), bound
+    built = RubricServer(server, registry, health_servicer, follower, watcher, host, bound, guard, tls)
+    if http_port is not None:
+        built.http = _http_server(servicer, built, http_port, max_message_bytes, max_concurrent_rpcs, studio)
+    return built, bound
+
+
+def _http_server(
+    servicer: RubricServicer, built: RubricServer, port: int, max_message_bytes: int, max_concurrent: int, studio: bool
+) -> HttpServer:
+    """JSON over HTTP and the workbench (``rubric_service.http``) over the same servicer, guard and TLS."""
+    from rubric_service.http import HttpServer, create_app
+    from rubric_service.workbench import Studio
+
+    app = create_app(servicer, built.guard, max_message_bytes, Studio(built.registry, writable=studio))
+    tls_files = built.tls.files if built.tls is not None else None
+    try:
+        return HttpServer(app, built.host, port, tls_files=tls_files, max_concurrent=max_concurrent)
+    except OSError as exc:
+        built.grpc_server.stop(0)
+        if built.watcher is not None:
+            built.watcher.stop()
+        built.guard.stop()
+        raise CannotBind(f"cannot bind {built.host}:{port} for HTTP: {exc.strerror or exc}") from exc
 
 
 def _bracket(host: str) -> str:
@@ -262,7 +301,9 @@ def serve_main(argv: Sequence[str] | None = None) -> int:
     return run_server(build_parser().parse_args(argv), sys.stdout, sys.stderr)
 
 
-def run_server(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+def run_server(
+    args: argparse.Namespace, out: TextIO, err: TextIO, on_start: Callable[[RubricServer], None] | None = None
+) -> int:
     """Run the server of parsed options until SIGTERM/SIGINT, its JSON log lines on ``out``, a refused option on
     ``err``; 0 after a clean shutdown, 2 on a bad directory, TLS or token option, or a port it cannot bind."""
     configure_logging(out, sync=args.decision_log_sync)
@@ -295,6 +336,8 @@ def run_server(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     server.start()
     if args.port_file is not None:
         _write_port_file(args.port_file, port)
+    if on_start is not None:
+        on_start(server)
     while not stop.wait(3600):
         pass
     server.shutdown(
@@ -334,6 +377,8 @@ def _create_from_args(
             args.max_streams,
             args.max_streams_per_peer,
         ),
+        http_port=args.http_port,
+        studio=getattr(args, "studio", False),
     )
 
 

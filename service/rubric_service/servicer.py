@@ -393,8 +393,10 @@ _BAD_TOKEN_ZH = {"page_token": "不是上一页 ListRubrics 给出的翻页令�
 
 
 def _locale(context: Any) -> str:
-    """The language the call's errors are worded in: from its `accept-language` (`errors.choose_locale`)."""
-    return errors.choose_locale(context.invocation_metadata())
+    """The language the call's errors are worded in: from its `accept-language` (`errors.choose_locale`); a
+    context without metadata (a call that came over HTTP, `http.HttpContext`) gets the default."""
+    metadata = getattr(context, "invocation_metadata", None)
+    return errors.choose_locale(metadata() if metadata is not None else ())
 
 
 def _in_locale(result: pb.RecordComparison, locale: str) -> pb.RecordComparison:
