@@ -13,6 +13,7 @@ import functools
 import html
 import json
 import math
+import re
 import string
 import sys
 from collections.abc import Iterable, Sequence
@@ -43,16 +44,17 @@ def letter(index: int) -> str:
     return string.ascii_uppercase[index] if index < 26 else f"S{index + 1}"
 
 
-def render(comparison: Comparison, form: str) -> str:
+def render(comparison: Comparison, form: str, lang: str = "en") -> str:
+    """The report as `form`; in `lang` "zh" the engine's messages (warnings aside) are in Chinese too."""
     if form == "json":
         return to_json(comparison)
     if form == "html":
-        return to_html(comparison)
-    return to_table(comparison)
+        return to_html(comparison, lang)
+    return to_table(comparison, lang)
 
 
-def write_report(comparison: Comparison, form: str, output: str) -> None:
-    text = render(comparison, form)
+def write_report(comparison: Comparison, form: str, output: str, lang: str = "en") -> None:
+    text = render(comparison, form, lang)
     if output == "-":
         sys.stdout.write(text)
     else:
@@ -111,7 +113,9 @@ def _lay_out(rows: Sequence[Sequence[str]]) -> list[str]:
     return ["  ".join(c + " " * (w - _width(c)) for c, w in zip(row, widths, strict=True)).rstrip() for row in rows]
 
 
-def record_rows(comparison: Comparison, records: Iterable[RecordComparison] | None = None) -> list[list[str]]:
+def record_rows(
+    comparison: Comparison, records: Iterable[RecordComparison] | None = None, lang: str = "en"
+) -> list[list[str]]:
     """The per-record table: id, weight, each scheme's total and grade, each other scheme's difference."""
     others = range(1, len(comparison.schemes))
     header = [comparison.id_column or "记录"]
@@ -122,7 +126,7 @@ def record_rows(comparison: Comparison, records: Iterable[RecordComparison] | No
     ]
     rows = [header]
     for record in comparison.records if records is None else records:
-        row = [record.id]
+        row = [where_text(record.id, lang) if record.id == record.where else record.id]
         row += [_total(record.weight)] if comparison.weight_column else []
         row += [_cell(o) for o in record.outcomes]
         for i in others:
@@ -160,24 +164,84 @@ def lost_rows(comparison: Comparison) -> list[list[str]]:
     return rows
 
 
-def problems(comparison: Comparison) -> Iterable[tuple[int, RecordComparison, str]]:
+def problems(comparison: Comparison, lang: str = "en") -> Iterable[tuple[int, RecordComparison, str]]:
     for record in comparison.records:
         for index, outcome in enumerate(record.outcomes):
             if isinstance(outcome, Unscored):
-                yield index, record, outcome.problem
+                yield index, record, problem_text(outcome, lang)
 
 
-def to_table(comparison: Comparison) -> str:
+def problem_text(outcome: Unscored, lang: str = "en") -> str:
+    """Why a record was not scored, in `lang`: the refused facts' own Chinese, else the engine's message's."""
+    if lang != "zh":
+        return outcome.problem
+    if outcome.facts:
+        return "；".join(f"{p.fact}：{p.text('zh')}" for p in outcome.facts)
+    if outcome.failed is not None:
+        return f"指标 `{outcome.failed[0]}` 无法按这些事实计分"
+    return message_zh(outcome.problem)
+
+
+def _record_zh(record: RecordComparison) -> str:
+    """A record as the Chinese report names it: 第3行, or its id and where it is (项目甲（第3行）)."""
+    where = where_text(record.where, "zh")
+    return where if record.id == record.where else f"{record.id}（{where}）"
+
+
+def where_text(where: str, lang: str = "en") -> str:
+    """`row 2` / `line 2` as a person reads it in `lang` (第2行)."""
+    found = re.fullmatch(r"(?:row|line) (\d+)", where)
+    return f"第{found[1]}行" if lang == "zh" and found else where
+
+
+_WEIGHT_ZH = (
+    re.compile(r"(.+) is not a decimal ≥ 0 below 10\^(\d+) with at most (\d+) decimal places, e\.g\. \"(.+)\""),
+    r"\1 不是小于10^\2、最多\3位小数的非负数（例如“\4”）",
+)
+_MESSAGES_ZH: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"column `(.+?)` is not a fact of any compared rubric; did you mean `(.+?)`\?; it is ignored"),
+     r"列 `\1` 不是任何所比较评分规则的事实（是不是 `\2`？），已忽略"),
+    (re.compile(r"column `(.+?)` is not a fact of any compared rubric; it is ignored"),
+     r"列 `\1` 不是任何所比较评分规则的事实，已忽略"),
+    (re.compile(r"(\S+): no record gives the required facts (.+)"), r"评分规则 \1：没有记录给出必填事实 \2"),
+    (re.compile(r"`(.+?)`: no record's rubric is `(.+?)`, so (.+) pairs nothing"),
+     r"方案 `\1`：没有记录的评分规则是 `\2`，\3 没有可配对的记录"),
+    (re.compile(r"no rubric of `(.+?)` is or extends `(.+?)`; did you mean `(.+?)`\?"),
+     r"方案 `\1` 中没有评分规则是或继承 `\2`（是不是 `\3`？）"),
+    (re.compile(r"no rubric of `(.+?)` is or extends `(.+?)`"), r"方案 `\1` 中没有评分规则是或继承 `\2`"),
+    (re.compile(r"several rubrics of `(.+?)` extend `(.+?)` \((.+?)\); .*"),
+     r"方案 `\1` 中有多个评分规则继承 `\2`（\3）；请用 --rubric 写明配对"),
+    (re.compile(r"the record names no rubric in the rubric column"), "该记录的评分规则列为空"),
+)  # fmt: skip
+
+
+def message_zh(text: str) -> str:
+    """One of the comparison engine's messages (`rubric_dsl.compare`: warnings, why a record was not
+    scored) in Chinese; a message without a Chinese wording here is kept as it is."""
+    weight = re.fullmatch(r"(.+?): weight (.+); the record is left out of weighted means", text)
+    if weight:
+        problem = _WEIGHT_ZH[0].sub(_WEIGHT_ZH[1], weight[2])
+        return f"{where_text(weight[1], 'zh')}：权重 {problem}；该记录不计入加权平均"
+    for pattern, replacement in _MESSAGES_ZH:
+        if pattern.fullmatch(text):
+            return pattern.sub(replacement, text).replace(", ", "、")
+    return text
+
+
+def to_table(comparison: Comparison, lang: str = "en") -> str:
     lines = [f"rubric compare: {comparison.record_count} 条记录, 来自 {comparison.data}"]
     for index in range(len(comparison.schemes)):
         baseline = BASELINE if index == 0 else ""
         lines.append(f"  {letter(index)} = {comparison.schemes[index].name}{baseline}: {_members(comparison, index)}")
     if comparison.streamed is None:
-        lines += ["", *_lay_out(record_rows(comparison))]
+        lines += ["", *_lay_out(record_rows(comparison, lang=lang))]
     elif comparison.records_out:
         lines += ["", f"逐条结果已写入 {comparison.records_out}"]
-    found = list(problems(comparison))
-    if found:
+    found = list(problems(comparison, lang))
+    if found and lang == "zh":
+        lines += ["", "未评分的记录："]
+        lines += [f"  {letter(i)} {_record_zh(r)}：{problem}" for i, r, problem in found]
+    elif found:
         lines += ["", "未评分的记录:"]
         lines += [f"  {letter(i)} {record.id} ({record.where}): {problem}" for i, record, problem in found]
     lines.append("")
@@ -601,13 +665,13 @@ def _notable(record: RecordComparison) -> bool:
     )
 
 
-def _html_records(comparison: Comparison) -> str:
+def _html_records(comparison: Comparison, lang: str = "en") -> str:
     """Every record of a small table; of a large one, the first HTML_RECORDS notable records."""
     if comparison.streamed is not None:
         where = f"，见 {comparison.records_out}" if comparison.records_out else ""
         return f"<p>共 {comparison.record_count} 条记录，逐条结果随读随写{_e(where)}。</p>"
     numeric = [1] if comparison.weight_column else []
-    rows = record_rows(comparison)
+    rows = record_rows(comparison, lang=lang)
     if comparison.weight_column:
         rows[0][1] = _weight_name(comparison)
     if len(comparison.records) <= HTML_RECORDS:
@@ -617,7 +681,7 @@ def _html_records(comparison: Comparison) -> str:
         f"<p>共 {len(comparison.records)} 条记录；这里列出等次有变化或未能评分的 {len(notable)} 条"
         f"{f'中的前 {HTML_RECORDS} 条' if len(notable) > HTML_RECORDS else ''}。全部记录见 --format json。</p>"
     )
-    rows = record_rows(comparison, notable[:HTML_RECORDS])
+    rows = record_rows(comparison, notable[:HTML_RECORDS], lang)
     if comparison.weight_column:
         rows[0][1] = _weight_name(comparison)
     return note + _table(rows, numeric)
@@ -678,7 +742,7 @@ def _used_rubrics(comparison: Comparison) -> list[int]:
     return list(dict.fromkeys(slots))
 
 
-def to_html(comparison: Comparison) -> str:
+def to_html(comparison: Comparison, lang: str = "en") -> str:
     compiled = comparison.rubrics.compiled
     parts = [
         "<!DOCTYPE html>",
@@ -711,11 +775,12 @@ def to_html(comparison: Comparison) -> str:
             parts.append(f"<figure>{score_chart(comparison, other)}<figcaption>{caption}</figcaption></figure>")
     parts += ["<h2>按指标的平均失分</h2>", _legend(comparison), f"<figure>{lost_chart(comparison)}</figure>"]
     parts += [_table(lost_rows(comparison), range(1, len(comparison.schemes) + 1))]
-    parts += ["<h2>逐条记录</h2>", _html_records(comparison)]
-    found = list(problems(comparison))
+    parts += ["<h2>逐条记录</h2>", _html_records(comparison, lang)]
+    found = list(problems(comparison, lang))
     if found:
         parts.append("<h2>未评分的记录</h2><ul>")
-        parts += [f"<li>{_e(letter(i))} {_e(r.id)}（{_e(r.where)}）：{_e(p)}</li>" for i, r, p in found]
+        shown = [(i, _record_zh(r) if lang == "zh" else f"{r.id}（{r.where}）", p) for i, r, p in found]
+        parts += [f"<li>{_e(letter(i))} {_e(name)}：{_e(p)}</li>" for i, name, p in shown]
         parts.append("</ul>")
     parts.append("<footer>比较所用的评分规则：<br>")
     parts += [

@@ -10,7 +10,7 @@ same syntax tree (tests prove it), and formatting it again changes nothing.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, cast
 
 from rubric_dsl import ast
@@ -325,3 +325,34 @@ def format_source(text: str, path: str = "<input>") -> tuple[str | None, list[Di
     head = [c.text for c in leading]
     body = _place_comments(printer.lines, rest)
     return "\n".join([*head, *body]) + "\n", []
+
+
+def flat_source(rubric: ast.Rubric) -> str:
+    """A merged syntax tree (a compiled rubric's `tree`) as one self-contained file: no `extends`, no
+    `abstract`, no `override`; what it inherited is written out where the merge put it. The 评分表's
+    XLSX keeps it so that `rubric import` can read the sheet back exactly (see `rubric_dsl.importer`)."""
+
+    def plain(node: ast.Node) -> ast.Node:
+        if isinstance(node, ast.Section):
+            return replace(node, override=False, children=tuple(plain(c) for c in node.children))
+        return replace(node, override=False)
+
+    flat = replace(
+        rubric,
+        abstract=False,
+        extends=None,
+        inputs=tuple(replace(i, override=False) for i in rubric.inputs),
+        lets=tuple(replace(let, override=False) for let in rubric.lets),
+        body=tuple(plain(n) for n in rubric.body),
+        grades=replace(rubric.grades, override=False) if rubric.grades is not None else None,
+    )
+    printer = _Printer()
+    printer.rubric(flat)
+    return "\n".join(INDENT * line.indent + line.text if line.text else "" for line in printer.lines) + "\n"
+
+
+def rule_lines(rule: ast.Rule) -> list[str]:
+    """A rule as the lines of an indicator's body (indented from 0), as `format_source` lays it out."""
+    printer = _Printer()
+    printer.rule(rule, 0)
+    return [INDENT * line.indent + line.text for line in printer.lines]

@@ -39,6 +39,7 @@ from typing import Any, Literal
 from rubric_dsl import ast
 from rubric_dsl.diagnostics import fmt
 from rubric_dsl.errors import RubricDslError
+from rubric_dsl.formatter import flat_source
 from rubric_dsl.program import CompiledRubric, GradeInfo, SectionInfo
 from rubric_dsl.results import Result
 from rubric_dsl.wording import applicable_text, criteria_text, criteria_words, lost_text
@@ -211,6 +212,21 @@ class AdjustmentRow:
     reason: str = ""
 
 
+@dataclass(frozen=True)
+class SheetRecord:
+    """The rubric behind a sheet, kept in the XLSX on a hidden worksheet (`RECORD_SHEET`) so that
+    `rubric import` reads the sheet back exactly: the rubric as one self-contained file (its merged tree,
+    `formatter.flat_source`) and, per body row, the indicator's id and the 评分标准 it was printed with.
+    A row whose 评分标准 was changed by hand since is read from its text instead."""
+
+    source: str
+    indicators: tuple[tuple[str, str], ...]  # (indicator id, 评分标准) in the sheet's row order
+
+
+RECORD_SHEET = "规则记录"
+RECORD_NOTE = "rubric sheet 写下的规则原文，rubric import 据此读回评分表；评分标准改动过的行按其文字读取。"
+
+
 @dataclass(frozen=True, slots=True)
 class SheetTable:
     title: str
@@ -231,6 +247,7 @@ class SheetTable:
     vetoes: tuple[str, ...] = ()  # one line per veto or cap: its text, and whether it fired when scored
     final_range: tuple[Decimal, Decimal] | None = None  # 总分 limited to it (XLSX: in the formula)
     overridden: bool = False  # a veto fixed the grade or zeroed the total: XLSX writes values, not formulas
+    record: SheetRecord | None = None  # what `rubric import` reads the rubric back from (XLSX only)
 
     @property
     def points_column(self) -> int:
@@ -297,6 +314,10 @@ def sheet_table(
         vetoes=vetoes,
         final_range=(rubric.final_minimum, rubric.final_maximum) if rubric.adjustment_lines else None,
         overridden=overridden,
+        record=SheetRecord(
+            flat_source(rubric.tree),
+            tuple((i.id, r.criteria) for (i, _), r in zip(scope.indicators, rows, strict=True)),
+        ),
     )
 
 
@@ -733,6 +754,8 @@ def render_xlsx_book(sheets: Sequence[tuple[str, SheetTable]], path: str | Path)
     for name, table in zip(sheet_names(n for n, _ in sheets), (t for _, t in sheets), strict=True):
         written.append(_xlsx_sheet(book.create_sheet(name), table))
     first = sheets[0][1]
+    if first.record is not None:
+        _xlsx_record(book.create_sheet(RECORD_SHEET), first.record)
     book.properties.title = first.title if len(sheets) == 1 else f"{first.title}（{len(sheets)}个项目）"
     book.properties.subject = "评分表"
     book.properties.creator = "rubric sheet"
@@ -746,6 +769,19 @@ def render_xlsx_book(sheets: Sequence[tuple[str, SheetTable]], path: str | Path)
     buffer = io.BytesIO()
     book.save(buffer)
     Path(path).write_bytes(_cache_values(buffer.getvalue(), [w.cached for w in written]))
+
+
+def _xlsx_record(sheet: Any, record: SheetRecord) -> None:
+    """The hidden worksheet `rubric import` reads: a note, then `指标 id 评分标准` per body row and
+    `规则 line` per line of the rubric's text (one line a row: a cell holds at most 32,767 characters)."""
+    sheet.sheet_state = "hidden"
+    rows = [("说明", RECORD_NOTE), *(("指标", i, c) for i, c in record.indicators)]
+    rows += [("规则", line) for line in record.source.splitlines()]
+    for r, values in enumerate(rows, start=1):
+        for c, value in enumerate(values, start=1):
+            cell = sheet.cell(r, c, value or None)
+            cell.data_type = "s"  # text as written, even where it starts with `=`
+    sheet.column_dimensions["B"].width = 100
 
 
 def _groups(widths: Sequence[float], count: int) -> list[tuple[int, int]]:

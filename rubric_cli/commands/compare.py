@@ -102,7 +102,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(options: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from rubric_dsl.compare import load_schemes
-    from rubric_dsl.compare_report import render, write_report
+    from rubric_dsl.compare_report import message_zh, render, write_report
+    from rubric_dsl.diagnostics import choose_language
 
     require_rubrics_dir(options.rubrics)
     schemes, rubrics = load_schemes(options.rubric, options.rubrics, mixed=options.rubric_column is not None)
@@ -122,12 +123,16 @@ def run(options: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     else:
         comparison = _in_memory(options, schemes, rubrics, err)
     comparison.units.update(units)
+    lang = choose_language(options.lang)
     for warning in comparison.warnings:
-        print(f"rubric compare: warning: {warning}", file=err)
+        if lang == "zh":
+            print(f"rubric compare：注意：{message_zh(warning)}", file=err)
+        else:
+            print(f"rubric compare: warning: {warning}", file=err)
     if options.output == "-":
-        out.write(render(comparison, options.format))
+        out.write(render(comparison, options.format, lang))
     else:
-        write_report(comparison, options.format, options.output)
+        write_report(comparison, options.format, options.output, lang)
     return 0
 
 

@@ -126,19 +126,24 @@ class HttpContext:
 
 def status_message(error: ServiceError) -> status_pb2.Status:
     """``error`` as a ``google.rpc.Status``: ErrorInfo, and every violation while they fit ``ERROR_BODY_BYTES``."""
+    locale = errors.DEFAULT_LOCALE  # as over gRPC: the message in English, both languages in the details
     status = status_pb2.Status(code=error.code_number, message=error.message)
     info = error_details_pb2.ErrorInfo(reason=error.reason, domain=errors.DOMAIN, metadata=error.metadata)
     status.details.add().Pack(info)
     if error.violations:
         listed = error_details_pb2.BadRequest()
         for number, v in enumerate(error.violations):
-            listed.field_violations.add(field=v.field, description=v.description, reason=v.reason)
+            item = listed.field_violations.add(field=v.field, description=v.text(locale), reason=v.reason)
+            if v.worded_in(locale):
+                item.localized_message.locale, item.localized_message.message = locale, v.text(locale)
             if listed.ByteSize() > ERROR_BODY_BYTES:
                 del listed.field_violations[-1]
                 left = len(error.violations) - number
                 listed.field_violations.add(description=f"and {left} more problem(s), not listed")
                 break
         status.details.add().Pack(listed)
+    for message in error.localized_messages(locale):
+        status.details.add().Pack(message)
     return status
 
 

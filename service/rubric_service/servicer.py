@@ -98,10 +98,13 @@ class RubricServicer(pb_grpc.RubricServiceServicer):
 
     def _score(self, request: pb.ScoreRequest) -> tuple[CompiledRubric, Result]:
         if not request.rubric:
-            raise errors.bad_fields({"rubric": "name the rubric to score against"})
+            raise errors.bad_fields(
+                {"rubric": "name the rubric to score against"}, problems_zh={"rubric": "请写明按哪个评分规则计分"}
+            )
         if len(request.request_id) > errors.MAX_REQUEST_ID:
             raise errors.bad_fields(
-                {"request_id": f"{len(request.request_id)} characters, more than the {errors.MAX_REQUEST_ID} allowed"}
+                {"request_id": f"{len(request.request_id)} characters, more than the {errors.MAX_REQUEST_ID} allowed"},
+                problems_zh={"request_id": f"长{len(request.request_id)}个字符，超过上限{errors.MAX_REQUEST_ID}"},
             )
         try:
             rubric = self.registry.snapshot().get(request.rubric, request.version)
@@ -212,7 +215,7 @@ class RubricServicer(pb_grpc.RubricServiceServicer):
                 raise _undecodable("Score", request)
             return self._decide("Score", request, context)
         except ServiceError as exc:
-            context.abort_with_status(exc.to_status())
+            context.abort_with_status(exc.to_status(_locale(context)))
             raise  # abort_with_status raises; this only satisfies the type checker
 
     def Score(self, request: pb.ScoreRequest, context: Any) -> pb.ScoreResponse:
@@ -248,17 +251,18 @@ class RubricServicer(pb_grpc.RubricServiceServicer):
 
     def _stream_record(self, request: pb.ScoreRequest | convert.Undecodable, context: Any) -> bytes:
         if isinstance(request, convert.Undecodable):
-            return pb.ScoreResponse(error=_undecodable("ScoreStream", request).to_score_error()).SerializeToString()
+            error = _undecodable("ScoreStream", request).to_score_error(_locale(context))
+            return pb.ScoreResponse(error=error).SerializeToString()
         try:
             return self._decide("ScoreStream", request, context)
         except ServiceError as exc:
             if exc.code is grpc.StatusCode.DEADLINE_EXCEEDED:
-                context.abort_with_status(exc.to_status())
+                context.abort_with_status(exc.to_status(_locale(context)))
             return pb.ScoreResponse(  # echoes cut: one record's reply must not outgrow the message limit
                 rubric=request.rubric[: errors.ECHOED_NAME],
                 version=request.version[: errors.ECHOED_NAME],
                 request_id=request.request_id[: errors.MAX_REQUEST_ID],
-                error=exc.to_score_error(),
+                error=exc.to_score_error(_locale(context)),
             ).SerializeToString()
 
     # -- comparing ---------------------------------------------------------------
@@ -276,13 +280,20 @@ class RubricServicer(pb_grpc.RubricServiceServicer):
                 if number == 0:
                     session = self._compare_step(self._open_comparison, request)
                 elif request.HasField("setup"):
-                    raise errors.bad_fields({"setup": "only the first request may carry the setup"})
+                    raise errors.bad_fields(
+                        {"setup": "only the first request may carry the setup"},
+                        problems_zh={"setup": "只有第一个请求可以带比较设置"},
+                    )
                 if len(request.records) > MAX_COMPARE_RECORDS:
                     raise errors.bad_fields(
                         {
                             "records": f"{len(request.records)} records in one request, more than the "
                             f"{MAX_COMPARE_RECORDS} allowed; send them in several requests"
-                        }
+                        },
+                        problems_zh={
+                            "records": f"一个请求有{len(request.records)}条记录，"
+                            f"超过上限{MAX_COMPARE_RECORDS}条；请分批发送"
+                        },
                     )
                 assert session is not None
                 evaluations = len(request.records) * len(session.schemes)
@@ -294,14 +305,20 @@ class RubricServicer(pb_grpc.RubricServiceServicer):
                         f"scorings in one request, more than the {MAX_COMPARE_EVALUATIONS} allowed; send at most "
                         f"{most} records per request under these schemes",
                         {"records": f"at most {most} per request under {len(session.schemes)} schemes"},
+                        f"{len(request.records)}条记录按{len(session.schemes)}个方案计分共{evaluations}次，超过一个请求"
+                        f"上限{MAX_COMPARE_EVALUATIONS}次；在这些方案下每个请求最多发送{most}条记录",
+                        {"records": f"在{len(session.schemes)}个方案下每个请求最多{most}条"},
                     )
                 if _past_deadline(context):
                     raise errors.deadline_exceeded()
                 head = self._compare_step(session.rubrics) if number == 0 else []
-                results = self._results(session, request.records)
+                results = self._results(session, request.records, _locale(context))
                 yield from _replies(results, "records", self.compare_reply_bytes, head, _too_large)
             if session is None:
-                raise errors.bad_fields({"setup": "the call ended before a request carried the setup"})
+                raise errors.bad_fields(
+                    {"setup": "the call ended before a request carried the setup"},
+                    problems_zh={"setup": "调用结束前没有请求带比较设置"},
+                )
             summaries = self._compare_step(session.summaries)
             yield from _replies(summaries, "summaries", self.compare_reply_bytes)
             outcome = "ok"
@@ -328,7 +345,7 @@ class RubricServicer(pb_grpc.RubricServiceServicer):
                 self.metrics.call("Compare", outcome)
                 self.metrics.observe("Compare", time.perf_counter() - start)
         if failure is not None:
-            context.abort_with_status(failure.to_status())
+            context.abort_with_status(failure.to_status(_locale(context)))
 
     @staticmethod
     def _compare_step(step: Callable[..., T], *args: Any) -> T:
@@ -343,14 +360,19 @@ class RubricServicer(pb_grpc.RubricServiceServicer):
 
     def _open_comparison(self, request: pb.CompareRequest) -> compare.Session:
         if not request.HasField("setup"):
-            raise errors.bad_fields({"setup": "the first request must carry the setup"})
+            raise errors.bad_fields(
+                {"setup": "the first request must carry the setup"}, problems_zh={"setup": "第一个请求必须带比较设置"}
+            )
         return compare.Session(request.setup, self.registry.snapshot())
 
-    def _results(self, session: compare.Session, records: Sequence[pb.CompareRecord]) -> Iterator[Any]:
+    def _results(
+        self, session: compare.Session, records: Sequence[pb.CompareRecord], locale: str = errors.DEFAULT_LOCALE
+    ) -> Iterator[Any]:
         """The results of a request's records, scored a chunk at a time, so that what waits to be sent
-        stays about one reply, however many records the request holds."""
+        stays about one reply, however many records the request holds; their errors in `locale`."""
         for start in range(0, len(records), COMPARE_CHUNK):
-            yield from self._compare_step(session.score, records[start : start + COMPARE_CHUNK])
+            for result in self._compare_step(session.score, records[start : start + COMPARE_CHUNK]):
+                yield _in_locale(result, locale)
 
     # -- rubrics -----------------------------------------------------------------
 
@@ -359,7 +381,7 @@ class RubricServicer(pb_grpc.RubricServiceServicer):
             size = _page_size(request.page_size)
             after = _decode_token(request.page_token)
         except ServiceError as exc:
-            context.abort_with_status(exc.to_status())
+            context.abort_with_status(exc.to_status(_locale(context)))
             raise
         snapshot = self.registry.snapshot()
         start = bisect.bisect_right(snapshot.ids, after) if after is not None else 0
@@ -373,13 +395,15 @@ class RubricServicer(pb_grpc.RubricServiceServicer):
     def GetRubric(self, request: pb.GetRubricRequest, context: Any) -> pb.GetRubricResponse:
         try:
             if not request.rubric:
-                raise errors.bad_fields({"rubric": "name the rubric to get"})
+                raise errors.bad_fields(
+                    {"rubric": "name the rubric to get"}, problems_zh={"rubric": "请写明要取哪个评分规则"}
+                )
             try:
                 rubric = self.registry.snapshot().get(request.rubric, request.version)
             except RubricNotFound as exc:
                 raise errors.not_found(exc) from exc
         except ServiceError as exc:
-            context.abort_with_status(exc.to_status())
+            context.abort_with_status(exc.to_status(_locale(context)))
             raise
         return pb.GetRubricResponse(rubric=convert.rubric_message(rubric))
 
@@ -423,8 +447,9 @@ class RubricServicer(pb_grpc.RubricServiceServicer):
                 f"at most {MAX_CHECKS} CheckRubric calls run at once, so that checking never starves scoring;"
                 " try again in a moment",
                 {},
+                f"同时最多进行{MAX_CHECKS}个评分规则检查，以免影响计分；请稍后再试",
             )
-            context.abort_with_status(busy.to_status())
+            context.abort_with_status(busy.to_status(_locale(context)))
         try:
             diagnostics = self._check(request.source, path)
         except BudgetExceeded as exc:
@@ -456,6 +481,33 @@ def _over_budget(exc: BudgetExceeded) -> ServiceError:
         [errors.Violation("source", f"{exc.what}: at most {limit}{asked}")],
         {"exceeded": exc.what, "limit": limit},
     )
+
+
+_BAD_TOKEN_ZH = {"page_token": "不是上一页 ListRubrics 给出的翻页令牌"}
+
+
+def _locale(context: Any) -> str:
+    """The language the call's errors are worded in: from its `accept-language` (`errors.choose_locale`); a
+    context without metadata (a call that came over HTTP, `http.HttpContext`) gets the default."""
+    metadata = getattr(context, "invocation_metadata", None)
+    return errors.choose_locale(metadata() if metadata is not None else ())
+
+
+def _in_locale(result: pb.RecordComparison, locale: str) -> pb.RecordComparison:
+    """A compared record's errors (made in the default language) with their message in `locale`, that
+    language's `LocalizedMessage` first."""
+    if locale == errors.DEFAULT_LOCALE:
+        return result
+    found = [o.error for o in result.outcomes if o.HasField("error")]
+    if result.HasField("error"):
+        found.append(result.error)
+    for error in found:
+        ordered = sorted(error.localized_messages, key=lambda m: m.locale != locale)
+        if ordered and ordered[0].locale == locale:
+            error.message = ordered[0].message
+            del error.localized_messages[:]
+            error.localized_messages.extend(ordered)
+    return result
 
 
 def _parent_of(source: str, path: str) -> str | None:
@@ -536,7 +588,7 @@ def _unary(behavior: Any, request: Any, response: Any) -> Any:
 
     def checked(message: Any, context: Any) -> Any:
         if type(message) is convert.Undecodable:
-            context.abort_with_status(_undecodable(name, message).to_status())
+            context.abort_with_status(_undecodable(name, message).to_status(_locale(context)))
         return behavior(message, context)
 
     return grpc.unary_unary_rpc_method_handler(
@@ -623,7 +675,7 @@ _decisions = _DecisionLines()
 
 def _page_size(requested: int) -> int:
     if requested < 0:
-        raise errors.bad_fields({"page_size": "must not be negative"})
+        raise errors.bad_fields({"page_size": "must not be negative"}, problems_zh={"page_size": "不能为负数"})
     return min(requested or DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
 
 
@@ -638,7 +690,7 @@ def _decode_token(token: str) -> str | None:
     try:
         last_id = base64.b64decode(token.encode("ascii"), altchars=b"-_", validate=True).decode("utf-8")
     except (binascii.Error, UnicodeError, ValueError) as exc:
-        raise errors.bad_fields(problem) from exc
+        raise errors.bad_fields(problem, problems_zh=_BAD_TOKEN_ZH) from exc
     if not last_id or _encode_token(last_id) != token:
-        raise errors.bad_fields(problem)
+        raise errors.bad_fields(problem, problems_zh=_BAD_TOKEN_ZH)
     return last_id

@@ -15,6 +15,7 @@ from google.protobuf import struct_pb2 as _struct_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.rpc import code_pb2 as _code_pb2
+from google.rpc import error_details_pb2 as _error_details_pb2
 import builtins as _builtins
 import sys
 import typing as _typing
@@ -490,12 +491,20 @@ class ScoreError(_message.Message):
     REASON_FIELD_NUMBER: _builtins.int
     MESSAGE_FIELD_NUMBER: _builtins.int
     FIELD_VIOLATIONS_FIELD_NUMBER: _builtins.int
+    LOCALIZED_MESSAGES_FIELD_NUMBER: _builtins.int
     code: _code_pb2.Code.ValueType
     reason: _builtins.str
     """google.rpc.ErrorInfo-style reason, e.g. "INVALID_FACTS", "RUBRIC_NOT_FOUND"."""
     message: _builtins.str
+    """In the language the request asked for (metadata `accept-language`: zh-CN or en-US; en-US when it
+    names neither); `localized_messages` holds it in both.
+    """
     @_builtins.property
     def field_violations(self) -> _containers.RepeatedCompositeFieldContainer[Global___FieldViolation]: ...
+    @_builtins.property
+    def localized_messages(self) -> _containers.RepeatedCompositeFieldContainer[_error_details_pb2.LocalizedMessage]:
+        """The message in zh-CN and in en-US, the asked-for language first."""
+
     def __init__(
         self,
         *,
@@ -503,10 +512,11 @@ class ScoreError(_message.Message):
         reason: _builtins.str = ...,
         message: _builtins.str = ...,
         field_violations: _abc.Iterable[Global___FieldViolation] | None = ...,
+        localized_messages: _abc.Iterable[_error_details_pb2.LocalizedMessage] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["code", b"code", "field_violations", b"field_violations", "message", b"message", "reason", b"reason"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["code", b"code", "field_violations", b"field_violations", "localized_messages", b"localized_messages", "message", b"message", "reason", b"reason"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -519,21 +529,27 @@ class FieldViolation(_message.Message):
     FIELD_FIELD_NUMBER: _builtins.int
     DESCRIPTION_FIELD_NUMBER: _builtins.int
     REASON_FIELD_NUMBER: _builtins.int
+    LOCALIZED_MESSAGE_FIELD_NUMBER: _builtins.int
     field: _builtins.str
     """"facts.<name>" for a fact, or the request field name."""
     description: _builtins.str
     reason: _builtins.str
     """Lower-case problem kind, e.g. "missing", "unknown", "out_of_range"."""
+    @_builtins.property
+    def localized_message(self) -> _error_details_pb2.LocalizedMessage:
+        """The description in the asked-for language (as `description`), when it has a wording in it."""
+
     def __init__(
         self,
         *,
         field: _builtins.str = ...,
         description: _builtins.str = ...,
         reason: _builtins.str = ...,
+        localized_message: _error_details_pb2.LocalizedMessage | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["localized_message", b"localized_message"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["description", b"description", "field", b"field", "reason", b"reason"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["description", b"description", "field", b"field", "localized_message", b"localized_message", "reason", b"reason"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
