@@ -173,7 +173,17 @@ def rpc_compare(table: compare.Table, found: compare.Comparison, batch: int) -> 
 
     from rubric_dsl.diagnostics import fmt
 
-    command = [sys.executable, "-m", "rubric_service.server", "--rubrics", str(ROOT / "rubrics"), "--port", "0"]
+    command = [
+        sys.executable,
+        "-m",
+        "rubric_service.server",
+        "--rubrics",
+        str(ROOT / "rubrics"),
+        "--port",
+        "0",
+        "--processes",
+        "1",
+    ]
     server = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     try:
         assert server.stdout is not None

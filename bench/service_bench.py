@@ -1,24 +1,27 @@
-"""Service speed: Score over gRPC against a trivial echo RPC on the same kind of server.
+"""Service speed: Score over gRPC against a trivial echo RPC on the same kind of server, with 1 and N processes.
 
-Two servers run in their own processes, side by side in the same run:
+For each process count (``--processes``, default 1 and 2) two servers run side by side in the same run:
 
-* the real one, ``python -m rubric_service.server`` over the bundled rubrics (decision log on);
-* an echo server built by the same ``rubric_service.server.new_grpc_server`` (same thread pool,
-  same limits, the same ``Guard`` interceptor, methods registered the same way) whose
-  ``Score``/``ScoreStream`` decode a ScoreRequest and answer the real reply to the seed
-  facts (2 KB, 23 sections, 21 indicators), made once, with the request id appended.
+* the real one, ``python -m rubric_service.server --processes N`` over the bundled rubrics (decision log on);
+* an echo ceiling of as many processes sharing one port (SO_REUSEPORT, as the real workers do), each
+  built by the same ``rubric_service.server.new_grpc_server`` (same thread pool, same limits, the same
+  ``Guard`` interceptor, methods registered the same way) whose ``Score`` decodes a ScoreRequest and
+  answers the real reply to the seed facts (2 KB, 23 sections, 21 indicators), made once, with the
+  request id appended.
 
-This process is the load client (grpc.aio). Each scenario runs for a fixed time against
-the echo server and the real one in alternating rounds (so that whatever else the machine
-does hits both alike), with the same requests (the seed facts with varied values), and
-reports calls per second (the median round), p50/p99 latency, the server's CPU time per
-call, and the ratio Score / echo:
+The load comes from h2load (nghttp2's C client: ``apt-get install nghttp2-client``), which spends far less
+CPU per call than any Python client, so the servers and not the client are measured; without it (or with
+``--client python``) from this process (grpc.aio). Each scenario runs against the echo server and the real
+one in alternating rounds (so that whatever else the machine does hits both alike) and reports calls per
+second (the median round), mean latency, the servers' CPU time per call (all their processes), and the
+ratio Score / echo:
 
-* unary ``Score`` with 1, 8 and 32 calls in flight;
-* ``ScoreStream``: one stream, pipelined, with up to ``--window`` records in flight.
+* unary ``Score`` with 1, 8 and 32 calls in flight over 1 connection, and 4, 8 and 32 over 4 connections
+  (h2load: connections × streams per connection);
+* with the Python client, also ``ScoreStream``: one stream, pipelined, up to ``--window`` records in flight.
 
-    python bench/service_bench.py [--duration 4] [--rounds 4] [--warmup 0.3] [--concurrency 1,8,32]
-                                  [--window 64] [--workers 4]
+    python bench/service_bench.py [--duration 4] [--rounds 2] [--warmup 0.5] [--processes 1,2]
+                                  [--client h2load|python] [--workers 4]
 """
 
 from __future__ import annotations
@@ -26,7 +29,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import re
+import shutil
+import socket
 import statistics
+import struct
 import subprocess
 import sys
 import tempfile
@@ -69,7 +76,7 @@ def requests(count: int = 64) -> list[pb.ScoreRequest]:
 # -- the echo server ---------------------------------------------------------------------
 
 
-def serve_echo(port_file: Path, workers: int) -> int:
+def serve_echo(port_file: Path, workers: int, port: int = 0) -> int:
     """Run the echo server until SIGTERM; its reply is the real reply to the seed facts.
 
     The same kind of server as the real one: ``new_grpc_server`` with the real server's
@@ -101,10 +108,11 @@ def serve_echo(port_file: Path, workers: int) -> int:
         "Score": grpc.unary_unary_rpc_method_handler(echo, **codec),
         "ScoreStream": grpc.stream_stream_rpc_method_handler(echo_stream, **codec),
     }
-    server = new_grpc_server(workers=workers, interceptors=[Guard()])
+    # a given port is shared with the other echo processes, as the real workers share theirs
+    server = new_grpc_server(workers=workers, interceptors=[Guard()], reuse_port=port != 0)
     server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler(ECHO_SERVICE, handlers),))
     server.add_registered_method_handlers(ECHO_SERVICE, handlers)
-    port = server.add_insecure_port("127.0.0.1:0")
+    port = server.add_insecure_port(f"127.0.0.1:{port}")
     server.start()
     port_file.write_text(str(port), encoding="utf-8")
     stop = threading.Event()
@@ -121,32 +129,52 @@ def serve_echo(port_file: Path, workers: int) -> int:
 class Server:
     name: str
     service: str
-    proc: subprocess.Popen[bytes]
+    procs: list[subprocess.Popen[bytes]]
     port: int
 
     def cpu_seconds(self) -> float:
-        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        """CPU time of its processes and their children (the real server's workers), user + system."""
+        roots = {str(p.pid) for p in self.procs}
+        total = 0
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if stat.parent.name in roots or fields[1] in roots:
+                total += int(fields[11]) + int(fields[12])
+        return total / os.sysconf("SC_CLK_TCK")
 
 
-def start(name: str, service: str, command: list[str], port_file: Path, log: Path) -> Server:
+def start(name: str, service: str, commands: list[list[str]], port_files: list[Path], log: Path) -> Server:
+    procs = []
     with log.open("wb") as out:
-        proc = subprocess.Popen(command, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 60
-    while not port_file.exists() or not port_file.read_text().strip():
-        if proc.poll() is not None or time.monotonic() > deadline:
-            raise SystemExit(f"{name} server did not start; see {log}")
-        time.sleep(0.05)
-    return Server(name, service, proc, int(port_file.read_text()))
+        for command in commands:
+            procs.append(subprocess.Popen(command, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT))
+    deadline = time.monotonic() + 120
+    for port_file in port_files:
+        while not port_file.exists() or not port_file.read_text().strip():
+            if any(p.poll() is not None for p in procs) or time.monotonic() > deadline:
+                raise SystemExit(f"{name} server did not start; see {log}")
+            time.sleep(0.05)
+    return Server(name, service, procs, int(port_files[0].read_text()))
 
 
 def stop(server: Server) -> None:
-    server.proc.terminate()
-    try:
-        server.proc.wait(30)
-    except subprocess.TimeoutExpired:
-        server.proc.kill()
-        server.proc.wait()
+    for proc in server.procs:
+        proc.terminate()
+    for proc in server.procs:
+        try:
+            proc.wait(60)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 # -- load --------------------------------------------------------------------------------
@@ -190,17 +218,23 @@ async def _timed(server: Server, work: Callable[[Callable[[], bool], list[float]
     return Run(len(latencies), duration, latencies, server.cpu_seconds() - cpu.get("start", 0.0))
 
 
-async def unary(server: Server, in_flight: int, warmup: float, duration: float) -> Run:
-    async with grpc.aio.insecure_channel(f"127.0.0.1:{server.port}") as channel:
-        call = channel.unary_unary(
-            f"/{server.service}/Score",
-            request_serializer=pb.ScoreRequest.SerializeToString,
-            response_deserializer=pb.ScoreResponse.FromString,
-        )
+async def unary(server: Server, connections: int, in_flight: int, warmup: float, duration: float) -> Run:
+    own = [("grpc.use_local_subchannel_pool", 1)]  # a connection of its own per channel
+    channels = [grpc.aio.insecure_channel(f"127.0.0.1:{server.port}", options=own) for _ in range(connections)]
+    try:
+        calls = [
+            channel.unary_unary(
+                f"/{server.service}/Score",
+                request_serializer=pb.ScoreRequest.SerializeToString,
+                response_deserializer=pb.ScoreResponse.FromString,
+            )
+            for channel in channels
+        ]
         batch = requests()
 
         async def worker(offset: int, going: Callable[[], bool], latencies: list[float]) -> None:
             n = offset
+            call = calls[offset % connections]
             while going():
                 begin = time.perf_counter()
                 await call(batch[n % len(batch)], timeout=30)
@@ -208,10 +242,43 @@ async def unary(server: Server, in_flight: int, warmup: float, duration: float) 
                 n += 1
 
         async def work(going: Callable[[], bool], latencies: list[float]) -> int:
-            await asyncio.gather(*(worker(k * 7, going, latencies) for k in range(in_flight)))
+            await asyncio.gather(*(worker(k, going, latencies) for k in range(in_flight)))
             return len(latencies)
 
         return await _timed(server, work, warmup, duration)
+    finally:
+        for channel in channels:
+            await channel.close()
+
+
+def h2load(server: Server, connections: int, in_flight: int, warmup: float, duration: float, data: Path) -> Run:
+    """``h2load`` for ``duration`` seconds after ``warmup``: the same request, ``in_flight`` calls spread over
+    ``connections`` connections; the server's CPU time is read over the whole run and scaled to the window."""
+    streams = max(1, in_flight // connections)
+    command = [
+        "h2load", f"--clients={connections}", f"--max-concurrent-streams={streams}", "--threads=1",
+        f"--duration={round(duration * 1000)}ms", f"--warm-up-time={round(warmup * 1000)}ms", f"--data={data}",
+        "-H", "content-type: application/grpc", "-H", "te: trailers",
+        f"http://127.0.0.1:{server.port}/{server.service}/Score",
+    ]  # fmt: skip
+    before = server.cpu_seconds()
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    cpu = (server.cpu_seconds() - before) * duration / (duration + warmup)
+    out = done.stdout
+    found = re.search(r"requests: \d+ total, \d+ started, \d+ done, (\d+) succeeded, (\d+) failed", out)
+    mean = re.search(r"time for request:\s+\S+\s+\S+\s+(\S+)", out)
+    if done.returncode != 0 or found is None or mean is None or int(found.group(2)):
+        raise SystemExit(f"h2load failed against {server.name}:\n{out}\n{done.stderr}")
+    calls = int(found.group(1))
+    latency = _seconds(mean.group(1))
+    return Run(calls, duration, [latency] * min(calls, 1000), cpu)
+
+
+def _seconds(text: str) -> float:
+    for unit, scale in (("us", 1e-6), ("ms", 1e-3), ("s", 1.0)):
+        if text.endswith(unit):
+            return float(text[: -len(unit)]) * scale
+    raise ValueError(text)
 
 
 async def stream(server: Server, window: int, warmup: float, duration: float) -> Run:
@@ -258,15 +325,16 @@ def row(label: str, echo: Run, score: Run) -> str:
     return (
         f"| {label} | {echo.rate:,.0f} | {echo.percentile(0.5):.2f} / {echo.percentile(0.99):.2f} "
         f"| {echo.cpu_us_per_call:.0f} | {score.rate:,.0f} | {score.percentile(0.5):.2f} / "
-        f"{score.percentile(0.99):.2f} | {score.cpu_us_per_call:.0f} | {ratio:.0%} |"
+        f"{score.percentile(0.99):.2f} | {score.cpu_us_per_call:.0f} | {ratio:.2f} |"
     )
 
 
 HEADER = (
-    "| scenario | echo calls/s | echo p50 / p99 ms | echo server CPU µs/call | Score calls/s "
-    "| Score p50 / p99 ms | Score server CPU µs/call | Score / echo |\n"
+    "| processes, scenario | echo calls/s | echo p50 / p99 ms | echo CPU µs/call | Score calls/s "
+    "| Score p50 / p99 ms | Score CPU µs/call | Score / echo |\n"
     "|---|---:|---:|---:|---:|---:|---:|---:|"
 )
+H2LOAD_NOTE = "(h2load gives a mean latency only: it fills both p50 and p99)"
 
 
 def combine(runs: list[Run]) -> Run:
@@ -288,14 +356,28 @@ async def scenario(args: argparse.Namespace, label: str, echo: Server, real: Ser
     return line
 
 
-async def measure(args: argparse.Namespace, echo: Server, real: Server) -> list[str]:
+SCENARIOS = ((1, 1), (1, 8), (1, 32), (4, 4), (4, 8), (4, 32))  # (connections, calls in flight)
+
+
+async def measure(args: argparse.Namespace, processes: int, echo: Server, real: Server, data: Path) -> list[str]:
     each = args.duration / args.rounds
     rows = []
-    for in_flight in args.concurrency:
-        rows.append(await scenario(args, f"unary, {in_flight} in flight", echo, real,
-                                   lambda s, k=in_flight: unary(s, k, args.warmup, each)))  # fmt: skip
-    rows.append(await scenario(args, f"stream, window {args.window}", echo, real,
-                               lambda s: stream(s, args.window, args.warmup, each)))  # fmt: skip
+    for connections, in_flight in SCENARIOS:
+        label = f"{processes}: {in_flight} in flight, {connections} conn."
+        if args.client == "h2load":
+
+            async def run(s: Server, c: int = connections, k: int = in_flight) -> Run:
+                return await asyncio.to_thread(h2load, s, c, k, args.warmup, each, data)
+
+        else:
+
+            async def run(s: Server, c: int = connections, k: int = in_flight) -> Run:
+                return await unary(s, c, k, args.warmup, each)
+
+        rows.append(await scenario(args, label, echo, real, run))
+    if args.client == "python":
+        rows.append(await scenario(args, f"{processes}: stream, window {args.window}", echo, real,
+                                   lambda s: stream(s, args.window, args.warmup, each)))  # fmt: skip
     return rows
 
 
@@ -363,12 +445,17 @@ def breakdown(number: int = 3000) -> list[str]:
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--duration", type=float, default=4.0, help="measured seconds per scenario and server")
-    parser.add_argument("--rounds", type=int, default=4, help="alternating rounds the duration is split into")
-    parser.add_argument("--warmup", type=float, default=0.3, help="unmeasured seconds before each round")
-    parser.add_argument("--concurrency", type=lambda s: [int(x) for x in s.split(",")], default=[1, 8, 32])
-    parser.add_argument("--window", type=int, default=64, help="stream records in flight")
-    parser.add_argument("--workers", type=int, default=WORKERS, help="RPC threads of both servers")
+    parser.add_argument("--rounds", type=int, default=2, help="alternating rounds the duration is split into")
+    parser.add_argument("--warmup", type=float, default=0.5, help="unmeasured seconds before each round")
+    parser.add_argument("--processes", type=lambda s: [int(x) for x in s.split(",")], default=[1, 2])
+    parser.add_argument(
+        "--client", choices=("h2load", "python"), default="h2load" if shutil.which("h2load") else "python"
+    )
+    parser.add_argument("--window", type=int, default=64, help="stream records in flight (Python client)")
+    parser.add_argument("--workers", type=int, default=WORKERS, help="RPC threads of every server process")
+    parser.add_argument("--no-breakdown", action="store_true", help="skip the in-process breakdown of a call")
     parser.add_argument("--echo-server", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--port", type=int, default=0, help=argparse.SUPPRESS)
     parser.add_argument("--port-file", type=Path, help=argparse.SUPPRESS)
     return parser.parse_args(argv)
 
@@ -376,28 +463,45 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args.echo_server:
-        return serve_echo(args.port_file, args.workers)
+        return serve_echo(args.port_file, args.workers, args.port)
+    client = "h2load (nghttp2's C client)" if args.client == "h2load" else "grpc.aio in this process"
+    print(
+        f"{os.cpu_count()} cores; client: {client}; per scenario and server {args.duration:g} s measured in "
+        f"{args.rounds} alternating rounds, each after {args.warmup:g} s warm-up\n"
+    )
+    print(HEADER, flush=True)
     with tempfile.TemporaryDirectory(prefix="service-bench-") as scratch:
         tmp = Path(scratch)
-        echo_command = [sys.executable, __file__, "--echo-server", "--port-file", str(tmp / "echo.port")]
-        real_command = [sys.executable, "-m", "rubric_service.server", "--rubrics", str(ROOT / "rubrics"),
-                        "--port", "0", "--port-file", str(tmp / "real.port"), "--drain-seconds", "0"]  # fmt: skip
-        workers = ["--workers", str(args.workers)]
-        echo = start("echo", ECHO_SERVICE, echo_command + workers, tmp / "echo.port", tmp / "echo.log")
-        real = start("score", REAL_SERVICE, real_command + workers, tmp / "real.port", tmp / "real.log")
-        try:
-            print(
-                f"{os.cpu_count()} cores; per scenario and server {args.duration:g} s measured in "
-                f"{args.rounds} alternating rounds, each after {args.warmup:g} s warm-up\n"
-            )
-            print(HEADER, flush=True)
-            asyncio.run(measure(args, echo, real))
-        finally:
-            stop(echo)
-            stop(real)
-    print("\nA Score call's own work, in this process (best of 7 rounds), µs per call:\n")
-    print("| part | µs |\n|---|---:|")
-    print("\n".join(breakdown()))
+        data = tmp / "score.grpc"
+        message = requests(1)[0].SerializeToString()
+        data.write_bytes(b"\x00" + struct.pack(">I", len(message)) + message)  # one gRPC frame
+        for processes in args.processes:
+            port = free_port()
+            workers = ["--workers", str(args.workers)]
+            echo_commands = [
+                [sys.executable, __file__, "--echo-server", "--port", str(port),
+                 "--port-file", str(tmp / f"echo{k}.port"), *workers]
+                for k in range(processes)
+            ]  # fmt: skip
+            real_command = [sys.executable, "-m", "rubric_service.server", "--rubrics", str(ROOT / "rubrics"),
+                            "--port", "0", "--port-file", str(tmp / "real.port"), "--drain-seconds", "0",
+                            "--processes", str(processes), *workers]  # fmt: skip
+            echo_ports = [tmp / f"echo{k}.port" for k in range(processes)]
+            echo = start("echo", ECHO_SERVICE, echo_commands, echo_ports, tmp / "echo.log")
+            real = start("score", REAL_SERVICE, [real_command], [tmp / "real.port"], tmp / "real.log")
+            try:
+                asyncio.run(measure(args, processes, echo, real, data))
+            finally:
+                stop(echo)
+                stop(real)
+                for file in (*echo_ports, tmp / "real.port"):
+                    file.unlink(missing_ok=True)
+    if args.client == "h2load":
+        print(H2LOAD_NOTE)
+    if not args.no_breakdown:
+        print("\nA Score call's own work, in this process (best of 7 rounds), µs per call:\n")
+        print("| part | µs |\n|---|---:|")
+        print("\n".join(breakdown()))
     return 0
 
 

@@ -6,6 +6,11 @@ raise `RubricError` when the rubric asked for has errors. A rubric's parents (`e
 looked up by id among the `*.rubric` files of the library (`load_library`, `load_dir`), or, for one
 file, beside it and then under the `rubrics` directory that holds it (`search_dirs`). Each compiled rubric
 carries a content hash over its own source and its ancestors', so any score can be reproduced.
+
+Work is kept by content (`cache`): a text already parsed (same path, same text) is not parsed again, and a
+rubric whose whole chain of files (paths and texts) was checked and compiled before is taken as it was, so a
+reload recompiles only the changed files and the rubrics that extend them. `load_library` also keeps trees
+on disk for the next process; code objects are kept on disk by the generated source's hash (`codegen`).
 """
 
 from __future__ import annotations
@@ -18,13 +23,13 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
-from rubric_dsl import ast, checker
+from rubric_dsl import ast, cache, checker
 from rubric_dsl.diagnostics import Diagnostic, Language, has_errors, sort_diagnostics
 from rubric_dsl.diagnostics import inherit as diag
 from rubric_dsl.errors import RubricError
 from rubric_dsl.files import read_source
 from rubric_dsl.inherit import Inheritance
-from rubric_dsl.parser import parse
+from rubric_dsl.parser import parse_kept
 from rubric_dsl.program import CompiledRubric
 from rubric_dsl.source import SourceFile, Span
 
@@ -77,10 +82,11 @@ def build_library(
     *,
     compile: bool = True,
     problems: Mapping[str, list[Diagnostic]] | None = None,
+    keep_on_disk: bool = False,
 ) -> Library:
     """Parse, merge, check and (unless `compile=False`) compile every file; problems stay with the
     file they belong to, with what reading them found (`problems`, by path). Checking alone
-    generates no code."""
+    generates no code. `keep_on_disk`: parsed trees are kept on disk too (files of a directory)."""
     library = Library(sources=dict(sources))
     for path, found in (problems or {}).items():
         library.files[path] = list(found)
@@ -89,7 +95,7 @@ def build_library(
     paths: dict[str, str] = {}
     unparsed: list[str] = []
     for path, text in sources.items():
-        tree, found = parse(SourceFile(path, text))
+        tree, found = parse_kept(SourceFile(path, text), on_disk=keep_on_disk)
         library.files[path] = [*library.files.get(path, []), *found]
         if tree is None:
             unparsed.extend(RUBRIC_ID.findall(text)[:1])
@@ -114,25 +120,49 @@ def build_library(
         path = paths[rubric_id]
         found = list(merged.diagnostics)
         checked = None
+        key = ""
+        kept: _Outcome | None = None
         if not merged.diagnostics and not merged.parent_failed:
-            problems, checked = checker.check(merged.rubric)
-            found.extend(problems)
+            # what checking and compiling depend on: the chain's files, paths and texts
+            key = cache.digest(*(part for i in merged.chain for part in (paths[i], sources[paths[i]])))
+            kept = _outcomes.get(key)
+            if kept is None:
+                problems, checked = checker.check(merged.rubric)
+                kept = _Outcome(tuple(problems), checked)
+            found.extend(kept.problems)
+            checked = kept.checked
         library.files[path] = sort_diagnostics([*library.files[path], *found])
         ok = not has_errors(library.files[path])
         clean[rubric_id] = ok
-        if compile and ok and checked is not None and not checked.rubric.abstract:
-            library.rubrics[rubric_id] = CompiledRubric(
-                checked,
-                content_hash=content_hash(sources[paths[i]] for i in merged.chain),
-                source_text=sources[path],
-                path=path,
-                ancestors=merged.chain[1:],
-            )
+        if compile and ok and kept is not None and checked is not None and not checked.rubric.abstract:
+            if kept.compiled is None:
+                kept.compiled = CompiledRubric(
+                    checked,
+                    content_hash=content_hash(sources[paths[i]] for i in merged.chain),
+                    source_text=sources[path],
+                    path=path,
+                    ancestors=merged.chain[1:],
+                )
+            library.rubrics[rubric_id] = kept.compiled
+        if kept is not None:
+            _outcomes.put(key, kept)
         return ok
 
     for rubric_id in trees:
         check(rubric_id)
     return library
+
+
+@dataclass(slots=True)
+class _Outcome:
+    """What checking (and compiling, once asked) a rubric gave, kept by its chain's paths and texts."""
+
+    problems: tuple[Diagnostic, ...]
+    checked: checker.CheckedRubric | None
+    compiled: CompiledRubric | None = None
+
+
+_outcomes: cache.Memo[str, _Outcome] = cache.Memo(512)
 
 
 def content_hash(texts: Iterable[str]) -> str:
@@ -146,7 +176,7 @@ def content_hash(texts: Iterable[str]) -> str:
 def load_library(directory: str | Path) -> Library:
     """Every rubric file under `directory`; a file that cannot be read or decoded fails alone, named."""
     texts, problems = read_files(rubric_files(directory))
-    return build_library(texts, problems=problems)
+    return build_library(texts, problems=problems, keep_on_disk=True)
 
 
 def load_dir(directory: str | Path) -> dict[str, CompiledRubric]:

@@ -14,7 +14,7 @@ from typing import Literal
 
 from rubric_dsl.source import Span
 
-InputKind = Literal["number", "percent", "count", "money", "flag", "choice"]
+InputKind = Literal["number", "percent", "count", "money", "flag", "choice", "records"]
 
 # --- expressions ------------------------------------------------------------------------------
 
@@ -83,7 +83,38 @@ class Call:
     span: Span
 
 
-Expr = Num | Bool | Str | Name | Unary | Binary | Compare | IfElse | Call
+@dataclass(frozen=True, slots=True)
+class PointsOf:
+    """`points(ID)`: the points of an indicator or a section, after the rubric's rounding."""
+
+    id: str
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Given:
+    """`given(NAME)`: whether the request gives the optional input NAME."""
+
+    name: Name
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Aggregate:
+    """`count(R)`, `count(R where C)`, `sum(R, F)`, `mean(R, F)`, `mean(R, F by W)` over a records input.
+
+    `field` and `weight` name fields of the records; inside `where`, names are the record's fields
+    (or, when no field has that name, the rubric's inputs and lets)."""
+
+    func: Literal["count", "sum", "mean"]
+    records: Name
+    field: Name | None
+    weight: Name | None
+    where: Expr | None
+    span: Span
+
+
+Expr = Num | Bool | Str | Name | Unary | Binary | Compare | IfElse | Call | PointsOf | Given | Aggregate
 
 # --- scoring rules ----------------------------------------------------------------------------
 
@@ -122,8 +153,9 @@ class Steps:
     threshold: Num
     deduct: Decimal
     step: Num
-    whole: bool  # True: only whole steps count; False: a started step counts
+    whole: bool  # True: only whole steps count; False: a started step counts (unless `prorata`)
     span: Span
+    prorata: bool = False  # `prorata`: the distance over the step exactly, no step rounding
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,6 +212,39 @@ class Judged:
 
 
 @dataclass(frozen=True, slots=True)
+class JudgedRange:
+    """A row of `judged … by`: where the measure lies, and the range the judged score must lie in
+    (`least .. most`, in points, or as shares of the weight when written with `%`). The `otherwise`
+    row has no interval (`otherwise` True)."""
+
+    low: Num | None  # None: -∞
+    low_closed: bool
+    high: Num | None  # None: +∞
+    high_closed: bool
+    least: Num
+    most: Num
+    span: Span
+    otherwise: bool = False
+
+
+def range_points(least: Num, most: Num, weight: Decimal) -> tuple[Decimal, Decimal]:
+    """A judged range (a tier or a `judged … by` row) in points: plain numbers are points, `%` shares
+    of the indicator's weight."""
+    return tuple(e.value * weight if e.percent else e.value for e in (least, most))  # type: ignore[return-value]
+
+
+@dataclass(frozen=True, slots=True)
+class JudgedBy:
+    """`judged SCORE by MEASURE { [90%, ∞) 16 .. 20 … otherwise 0 .. 9 }`: the measure picks the range
+    the evaluation group's score must lie in."""
+
+    input: Name
+    measure: Expr
+    ranges: tuple[JudgedRange, ...]  # the rows with an interval, then the `otherwise` row if any
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
 class Formula:
     expr: Expr
     span: Span
@@ -199,7 +264,7 @@ class Conditional:
     span: Span
 
 
-Rule = Bands | Checklist | Steps | Proportional | Linear | Target | Judged | Formula | Conditional
+Rule = Bands | Checklist | Steps | Proportional | Linear | Target | Judged | JudgedBy | Formula | Conditional
 
 # --- declarations -----------------------------------------------------------------------------
 
@@ -216,6 +281,8 @@ class Input:
     unit: str | None
     override: bool
     span: Span
+    optional: bool = False  # `optional`: the request may leave it out (see `Given`)
+    fields: tuple[Input, ...] = ()  # a `records` input's fields, in declared order
 
 
 @dataclass(frozen=True, slots=True)
@@ -244,6 +311,7 @@ class Indicator:
     rule: Rule
     override: bool
     span: Span
+    applicable: Expr | None = None  # `applicable when COND`: not applicable (不适用) when COND is false
 
 
 @dataclass(frozen=True, slots=True)
@@ -254,6 +322,15 @@ class Section:
     children: tuple[Section | Indicator, ...]
     abstract: bool
     override: bool
+    span: Span
+    applicable: Expr | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NotApplicable:
+    """`not_applicable share | rescale | full`: what the weight of an item that is not applicable becomes."""
+
+    mode: Literal["share", "rescale", "full"]
     span: Span
 
 
@@ -273,6 +350,62 @@ class GradeRow:
 class Grades:
     rows: tuple[GradeRow, ...]
     override: bool
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Each:
+    """`each EXPR points N`, a rule of adjustment lines only: count × amount ("每发生一起扣1分")."""
+
+    count: Expr
+    amount: Decimal
+    span: Span
+
+
+LineRule = Rule | Each
+
+
+@dataclass(frozen=True, slots=True)
+class Adjustment:
+    """A bonus (加分) or penalty (扣分) line outside the weighted tree: its rule's value (>= 0), limited by
+    `max` when given, is added to or taken from the total."""
+
+    id: str
+    label: str
+    kind: Literal["bonus", "penalty"]
+    cap: Decimal | None  # `max N`; None: no cap of its own
+    rule: LineRule
+    override: bool
+    span: Span
+
+    @property
+    def sign(self) -> int:
+        return 1 if self.kind == "bonus" else -1
+
+
+@dataclass(frozen=True, slots=True)
+class Veto:
+    """`veto`/`cap ID "…" when COND grade [at most] G [zero]` or `… when COND zero`: fixes (or, with `at most`,
+    caps) the grade when the condition holds; every point stands unless `zero` is written."""
+
+    id: str
+    label: str
+    kind: Literal["veto", "cap"]
+    condition: Expr
+    grade: str | None
+    at_most: bool
+    zero: bool
+    override: bool
+    span: Span
+    grade_span: Span | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FinalRange:
+    """`final range a .. b`: the final score (base ± adjustments) is limited to it; default 0 .. total."""
+
+    minimum: Num
+    maximum: Num
     span: Span
 
 
@@ -308,6 +441,10 @@ class Rubric:
     body: tuple[Node, ...]
     grades: Grades | None
     span: Span
+    adjustments: tuple[Adjustment, ...] = ()
+    vetoes: tuple[Veto, ...] = ()
+    final_range: FinalRange | None = None
+    not_applicable: NotApplicable | None = None
 
 
 # --- shared walks: every pass that visits expressions or nested rules goes through these
@@ -328,6 +465,21 @@ def walk_expr(expr: Expr) -> Iterator[Expr]:
         case Call(args=args):
             for arg in args:
                 yield from walk_expr(arg)
+        case Given(name=name):
+            yield name
+        case Aggregate(records=records, where=where):
+            yield records  # `field` and `weight` are the records' fields, not names of the rubric
+            if where is not None:
+                yield from walk_expr(where)
+
+
+def where_names(expr: Expr) -> Iterator[tuple[Aggregate, Name]]:
+    """Each name read inside a `where` clause, with the aggregate whose records it may name a field of."""
+    for node in walk_expr(expr):
+        if isinstance(node, Aggregate) and node.where is not None:
+            for inner in walk_expr(node.where):
+                if isinstance(inner, Name):
+                    yield node, inner
 
 
 def rule_exprs(rule: Rule) -> Iterator[Expr]:
@@ -348,11 +500,29 @@ def rule_exprs(rule: Rule) -> Iterator[Expr]:
             yield name
             if tier_input is not None:
                 yield tier_input
+        case JudgedBy(input=name, measure=measure):
+            yield name
+            yield measure
         case Conditional(arms=arms, otherwise=otherwise):
             for arm in arms:
                 yield arm.condition
                 yield from rule_exprs(arm.rule)
             yield from rule_exprs(otherwise)
+
+
+def line_exprs(rule: LineRule) -> Iterator[Expr]:
+    """The expressions an adjustment line's rule reads."""
+    if isinstance(rule, Each):
+        yield rule.count
+    else:
+        yield from rule_exprs(rule)
+
+
+def reads_points(expr: Expr) -> Iterator[PointsOf]:
+    """The `points(ID)` an expression reads directly."""
+    for node in walk_expr(expr):
+        if isinstance(node, PointsOf):
+            yield node
 
 
 def sub_rules(rule: Rule) -> Iterator[Rule]:

@@ -58,6 +58,11 @@ class Judged(IntEnum):
     TIER = 1  # the judged score within tier `tier`
 
 
+class JudgedBy(IntEnum):
+    ROW = 0  # the measure lies in row `row`: the judged score within its range
+    OTHERWISE = 1  # in no row: the `otherwise` range
+
+
 class Conditional(IntEnum):
     ARM = 0  # `when` arm `arm` held
     OTHERWISE = 1  # no arm held
@@ -106,8 +111,23 @@ class JudgedFired(NamedTuple):
     value: Decimal
 
 
+class JudgedByFired(NamedTuple):
+    clause: JudgedBy
+    row: int
+    measure: Decimal
+    value: Decimal
+
+
 class FormulaFired(NamedTuple):
     clause: Clamp
+    raw: Decimal
+
+
+class EachFired(NamedTuple):
+    """`each COUNT points N` (adjustment lines): count × N, limited to 0..the line's cap."""
+
+    clause: Clamp
+    times: Decimal
     raw: Decimal
 
 
@@ -125,6 +145,8 @@ Fired = (
     | LinearFired
     | TargetFired
     | JudgedFired
+    | JudgedByFired
     | FormulaFired
     | ConditionalFired
+    | EachFired
 )

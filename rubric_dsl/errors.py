@@ -19,8 +19,9 @@ class RubricDslError(Exception):
 class EvaluationError(RubricDslError):
     """Scoring failed inside one indicator (e.g. a division by zero the facts led to)."""
 
-    def __init__(self, rubric: str, indicator: str, message: str) -> None:
-        super().__init__(f"{rubric}: indicator `{indicator}`: {message}")
+    def __init__(self, rubric: str, indicator: str, message: str, what: str = "indicator") -> None:
+        # `what`: "indicator", or "bonus"/"penalty" (an adjustment line), "veto"/"cap" (its condition)
+        super().__init__(f"{rubric}: {what} `{indicator}`: {message}")
         self.rubric = rubric
         self.indicator = indicator
         self.message = message

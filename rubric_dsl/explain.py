@@ -15,17 +15,17 @@ from rubric_dsl import ast, clauses
 from rubric_dsl.checker.bands import end_key, start_key
 from rubric_dsl.checker.bands import show as show_interval
 from rubric_dsl.checker.scope import Kind, Scope
-from rubric_dsl.diagnostics import fmt
 from rubric_dsl.printer import format_expr
 from rubric_dsl.wording import CMP as _CMP
 from rubric_dsl.wording import Wording, value_text
+from rubric_dsl.wording import readable as fmt  # numbers shown at a readable precision (see `readable`)
 
 
 def show(value: Any, percent: bool) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, Decimal):
-        return f"{fmt(value * 100)}%" if percent else fmt(value)
+        return f"{fmt(value * 100, 2)}%" if percent else fmt(value)
     return str(value)
 
 
@@ -135,6 +135,7 @@ class StepsExplainer:
     weight: Decimal
     whole: bool
     zh: Zh = Zh()
+    prorata: bool = False
 
     def explain_zh(self, record: tuple[Any, ...]) -> str:
         clause, value, steps = clauses.StepsFired._make(record)
@@ -143,7 +144,7 @@ class StepsExplainer:
         if clause == clauses.Steps.WITHIN:
             return f"{shown}，{'未超过' if self.above else '不低于'}{limit}，得{fmt(self.weight)}分"
         lost = steps * self.deduct
-        counted = "满" if self.whole else "不足一档按一档计，"
+        counted = "按比例" if self.prorata else "满" if self.whole else "不足一档按一档计，"
         head = (
             f"{shown}，{'超过' if self.above else '低于'}{limit}，每{'增加' if self.above else '减少'}{step}"
             f"扣{fmt(self.deduct)}分（{counted}计{fmt(steps)}档），{fmt(self.weight)}−{fmt(lost)}"
@@ -158,12 +159,13 @@ class StepsExplainer:
         limit = show(self.threshold, self.percent)
         if clause == clauses.Steps.WITHIN:
             return f"{shown} {'≤' if self.above else '≥'} {limit} → {fmt(self.weight)}"
-        kind = "whole" if self.whole else "started"
+        kind = "" if self.prorata else " whole" if self.whole else " started"
         plural = "step" if steps == 1 else "steps"
         lost = steps * self.deduct
         head = (
-            f"{shown} {'>' if self.above else '<'} {limit}: {fmt(steps)} {kind} {plural} of "
-            f"{show(self.step, self.percent)} × {fmt(self.deduct)} → {fmt(self.weight)} − {fmt(lost)}"
+            f"{shown} {'>' if self.above else '<'} {limit}: {fmt(steps)}{kind} {plural} of "
+            f"{show(self.step, self.percent)}{' pro rata' if self.prorata else ''} × {fmt(self.deduct)} → "
+            f"{fmt(self.weight)} − {fmt(lost)}"
         )
         if clause == clauses.Steps.DEDUCTED:
             return f"{head} = {fmt(self.weight - lost)}"
@@ -289,6 +291,36 @@ class JudgedExplainer:
 
 
 @dataclass(frozen=True, slots=True)
+class JudgedByExplainer:
+    input: str
+    measure: str
+    percent: bool
+    intervals: tuple[str, ...]  # each row's interval; "otherwise" for the `otherwise` row
+    ranges: tuple[tuple[Decimal, Decimal], ...]  # each row's range, in points
+    zh: Zh = Zh()
+
+    def explain_zh(self, record: tuple[Any, ...]) -> str:
+        fired = clauses.JudgedByFired._make(record)
+        low, high = self.ranges[fired.row]
+        shown = f"{self.zh.subject}为{show_zh(fired.measure, self.percent, self.zh.unit)}"
+        where = "不在所列档次内" if fired.clause == clauses.JudgedBy.OTHERWISE else f"属“{self.zh.parts[fired.row]}”档"
+        return f"{shown}，{where}，由评价组在{fmt(low)}—{fmt(high)}分内评定（{self.input}），得{fmt(fired.value)}分"
+
+    def explain(self, record: tuple[Any, ...]) -> str:
+        fired = clauses.JudgedByFired._make(record)
+        low, high = self.ranges[fired.row]
+        row = (
+            "matches no band: otherwise"
+            if fired.clause == clauses.JudgedBy.OTHERWISE
+            else f"∈ {self.intervals[fired.row]}"
+        )
+        return (
+            f"{self.measure} {show(fired.measure, self.percent)} {row} → judged by the evaluation group "
+            f"({self.input}) within {fmt(low)}..{fmt(high)} → {fmt(fired.value)}"
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class FormulaExplainer:
     expr: str
     weight: Decimal
@@ -356,8 +388,48 @@ class _Words(Wording):
 
 
 def explainer(scope: Scope, rule: ast.Rule, weight: Decimal) -> Explainer:
-    """The explainer of `rule` in an indicator of `weight`, built once when the rubric is compiled."""
-    return _explainer(scope, _Words(scope), rule, weight)
+    """The explainer of `rule` in an indicator of `weight`, built once when the rubric is compiled; where the
+    rule reads a labelled let that aggregates records, the explanation ends with what that let counted."""
+    words = _Words(scope)
+    found = _explainer(scope, words, rule, weight)
+    lets = _aggregate_lets(scope, rule)
+    if not lets:
+        return found
+    en = "; ".join(f"{let.label} = {format_expr(let.expr)}" for let in lets)
+    zh = "；".join(f"{let.label}={words.expr(let.expr)}" for let in lets)
+    return CountedExplainer(found, f" (where {en})", f"（其中{zh}）")
+
+
+@dataclass(frozen=True, slots=True)
+class CountedExplainer:
+    """An explanation followed by what the labelled lets it read counted, summed or averaged."""
+
+    inner: Explainer
+    note: str
+    note_zh: str
+
+    def explain(self, record: tuple[Any, ...]) -> str:
+        return self.inner.explain(record) + self.note
+
+    def explain_zh(self, record: tuple[Any, ...]) -> str:
+        return self.inner.explain_zh(record) + self.note_zh
+
+
+def _aggregate_lets(scope: Scope, rule: ast.Rule) -> list[ast.Let]:
+    """The labelled lets `rule` reads (directly or through other lets) whose value is an aggregate of records."""
+    found: list[ast.Let] = []
+    seen: set[str] = set()
+    pending = [n.id for e in ast.rule_exprs(rule) for n in ast.walk_expr(e) if isinstance(n, ast.Name)]
+    while pending:
+        name = pending.pop(0)
+        let = scope.lets.get(name)
+        if let is None or name in seen:
+            continue
+        seen.add(name)
+        pending.extend(n.id for n in ast.walk_expr(let.expr) if isinstance(n, ast.Name))
+        if let.label and any(isinstance(n, ast.Aggregate) for n in ast.walk_expr(let.expr)):
+            found.append(let)
+    return found
 
 
 def _zh(words: Wording, subject: ast.Expr, *parts: str) -> Zh:
@@ -399,6 +471,7 @@ def _explainer(scope: Scope, words: Wording, rule: ast.Rule, weight: Decimal) ->
                 weight,
                 rule.whole,
                 _zh(words, rule.subject, words.num(rule.threshold, rule.subject), step_zh),
+                rule.prorata,
             )
         case ast.Proportional(ratio=ratio):
             return ProportionalExplainer(
@@ -425,6 +498,27 @@ def _explainer(scope: Scope, words: Wording, rule: ast.Rule, weight: Decimal) ->
             )
         case ast.Judged(input=name, tiers=tiers):
             return JudgedExplainer(_subject(scope, name), tuple(t.label for t in tiers))
+        case ast.JudgedBy(input=name, measure=measure, ranges=ranges):
+            percent = scope.kind_of(measure) == Kind.PERCENT
+            intervals = tuple(
+                "otherwise"
+                if r.otherwise
+                else show_interval(
+                    start_key(r.low.value if r.low else None, r.low_closed, False),
+                    end_key(r.high.value if r.high else None, r.high_closed, False),
+                    percent,
+                )
+                for r in ranges
+            )
+            zh = _zh(words, measure, *("其余" if r.otherwise else words.judged_interval(r, measure) for r in ranges))
+            return JudgedByExplainer(
+                _subject(scope, name),
+                _subject(scope, measure),
+                percent,
+                intervals,
+                tuple(ast.range_points(r.least, r.most, weight) for r in ranges),
+                zh,
+            )
         case ast.Formula(expr=expr):
             return FormulaExplainer(format_expr(expr), weight, Zh(words.expr(expr)))
         case ast.Conditional(arms=arms, otherwise=otherwise):
@@ -434,3 +528,52 @@ def _explainer(scope: Scope, words: Wording, rule: ast.Rule, weight: Decimal) ->
                 Zh("", "", tuple(words.expr(a.condition) for a in arms)),
             )
     raise TypeError(f"not a rule: {rule!r}")
+
+
+# --- adjustment lines, vetoes and caps (issue 11, section A) ----------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class EachExplainer:
+    """`each COUNT points N`: `较大事故次数 2 × 1 = 2`."""
+
+    count: str
+    amount: Decimal
+    cap: Decimal
+    zh: Zh = Zh()
+
+    def explain_zh(self, record: tuple[Any, ...]) -> str:
+        clause, count, raw = clauses.EachFired._make(record)
+        text = f"{self.zh.subject}为{fmt(count)}，每次{fmt(self.amount)}分：{fmt(count)}×{fmt(self.amount)}"
+        return _clamped_zh(text, clause, raw, self.cap).replace("超过分值，按满分计", "超过上限，按上限计")
+
+    def explain(self, record: tuple[Any, ...]) -> str:
+        clause, count, raw = clauses.EachFired._make(record)
+        return _clamped(f"{self.count} {fmt(count)} × {fmt(self.amount)} = {fmt(raw)}", clause, self.cap)
+
+
+def line_explainer(scope: Scope, line: ast.Adjustment, cap: Decimal) -> Explainer:
+    """The explainer of an adjustment line's rule; `cap` is its `max`, or infinity."""
+    words = _Words(scope)
+    if isinstance(line.rule, ast.Each):
+        count = line.rule.count
+        return EachExplainer(_subject(scope, count), line.rule.amount, cap, _zh(words, count))
+    return _explainer(scope, words, line.rule, cap)
+
+
+def veto_reads(scope: Scope, veto: ast.Veto) -> tuple[tuple[str, str, bool, str], ...]:
+    """What a veto's condition reads, in the generated code's order (`codegen.read_by`): per fact, let or
+    points, its name in rubric notation, its Chinese wording, whether it is a percent, and its unit."""
+    words, found = _Words(scope), []
+    seen: set[tuple[str, str]] = set()
+    for node in ast.walk_expr(veto.condition):
+        if isinstance(node, ast.Name | ast.PointsOf) and (type(node).__name__, node.id) not in seen:
+            seen.add((type(node).__name__, node.id))
+            percent = scope.kind_of(node) == Kind.PERCENT
+            found.append((format_expr(node), words.expr(node), percent, words.unit(node)))
+    return tuple(found)
+
+
+def condition_text(scope: Scope, veto: ast.Veto) -> tuple[str, str]:
+    """A veto's condition in rubric notation and in the sheet's Chinese wording."""
+    return format_expr(veto.condition), _Words(scope).expr(veto.condition)

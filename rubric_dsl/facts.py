@@ -3,9 +3,11 @@
 Takes a mapping of fact name to str / int / bool / Decimal (or a float, read through its
 shortest repr, never its binary value); gives one value per declared input, in input order:
 `Decimal` for numbers (a percent as its ratio: "98.02" → 0.9802), `bool` for flags, `str` for
-choices. Every problem of the request is collected and raised together as `InvalidFacts`,
-naming each fact: missing, unknown (with a did-you-mean), wrong type, not finite, out of range,
-or a broken constraint.
+choices, a tuple of records (each a tuple of its fields' values) for a list of records. Every
+problem of the request is collected and raised together as `InvalidFacts`, naming each fact:
+missing, unknown (with a did-you-mean), wrong type, not finite, out of range, or a broken
+constraint; a bad field of a record is named by its place (`projects[3].funds`). An input the
+request may leave out and does is an `Absent`, which refuses the request only where it is read.
 
 This module is the one definition of what a fact accepts. Each kind has two readings, side by
 side: its converter (here, used by `FactValidator`, any spelling, every problem named) and its
@@ -21,6 +23,8 @@ the context's traps on, and constraints are arithmetic.
 
 from __future__ import annotations
 
+import itertools
+import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -38,14 +42,50 @@ HUNDREDTH = Decimal("0.01")  # `x * HUNDREDTH` is `x.scaleb(-2)`, digit for digi
 
 
 class _Bad:
-    """A conversion's failure: the reason and message, before the fact's name is known."""
+    """A conversion's failure: the reason and message, before the fact's name is known; a list of records
+    has one problem per bad record or field, each with the place it names (`[3].funds`) in `problems`."""
 
-    __slots__ = ("message", "message_zh", "reason")
+    __slots__ = ("message", "message_zh", "problems", "reason")
 
-    def __init__(self, reason: str, message: str, message_zh: str = "") -> None:
+    def __init__(
+        self, reason: str, message: str, message_zh: str = "", problems: Sequence[tuple[str, _Bad]] = ()
+    ) -> None:
         self.reason = reason
         self.message = message
         self.message_zh = message_zh
+        self.problems = problems
+
+
+class FactAbsent(ArithmeticError):
+    """Raised where a fact the request left out is read on the path its facts take (see `Absent`)."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(name)
+        self.name = name
+
+
+class Absent:
+    """The value of an input the request may leave out (`optional`, or read only on some paths) and did:
+    `given(NAME)` tests for it, and any other use raises `FactAbsent` naming the input, so the request is
+    refused exactly when the path its facts take reads it."""
+
+    __slots__ = ("error", "name")
+    __hash__ = None  # type: ignore[assignment]
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.error = FactAbsent(name)
+
+    def __repr__(self) -> str:
+        return f"Absent({self.name!r})"
+
+    def _raise(self, *_: object) -> Any:
+        raise self.error
+
+    __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = _raise
+    __truediv__ = __rtruediv__ = __floordiv__ = __rfloordiv__ = __mod__ = __rmod__ = _raise
+    __neg__ = __pos__ = __abs__ = __bool__ = __len__ = __iter__ = _raise
+    __lt__ = __le__ = __gt__ = __ge__ = __eq__ = __ne__ = _raise
 
 
 Converter = Callable[[Any], Any]
@@ -269,6 +309,114 @@ def choice_fast_lines(choices: tuple[str, ...], x: str, a: str, const: Callable[
     ]
 
 
+RECORD_PROBLEMS = 20  # problems named in one list of records; reading stops there (the rest are not listed)
+
+
+def records_converter(fields: Sequence[FactSpec], labels: Sequence[str]) -> Converter:
+    """A list of records: a list of objects, or its JSON text; each record's fields read by their own specs
+    (the same converters and steps as inputs), each problem named by its place (`[3].funds`, counted from 0)."""
+    names = frozenset(f.name for f in fields)
+    specs = [(f.name, f.convert, f.default, label) for f, label in zip(fields, labels, strict=True)]
+    listed, listed_zh = ", ".join(f.name for f in fields), "、".join(f.name for f in fields)
+
+    def convert(raw: Any) -> tuple[tuple[Any, ...], ...] | _Bad:
+        if type(raw) is str:
+            if len(raw) > limits.MAX_RECORDS_TEXT:
+                return _Bad(
+                    "too_many",
+                    f"the JSON text has {len(raw)} characters, more than the {limits.MAX_RECORDS_TEXT} allowed",
+                    f"JSON 文本有{len(raw)}个字符，超过允许的{limits.MAX_RECORDS_TEXT}个",
+                )
+            try:
+                raw = json.loads(raw, parse_float=Decimal)
+            except (ValueError, RecursionError):
+                return _Bad(
+                    "wrong_type",
+                    "expected a list of records as JSON, e.g. [{...}, {...}]; the text is not JSON",
+                    "应为 JSON 格式的记录列表，如 [{…}, {…}]；所给文字不是有效的 JSON",
+                )
+        if not isinstance(raw, list | tuple):
+            return _Bad(
+                "wrong_type",
+                f"expected a list of records, got {type(raw).__name__} {_shown(raw)}",
+                f"应为记录列表，实为 {_shown(raw)}",
+            )
+        if len(raw) > limits.MAX_RECORDS:
+            return _Bad(
+                "too_many",
+                f"the list has {len(raw)} records, more than the {limits.MAX_RECORDS} allowed",
+                f"列表有{len(raw)}条记录，超过允许的{limits.MAX_RECORDS}条",
+            )
+        rows: list[tuple[Any, ...]] = []
+        problems: list[tuple[str, _Bad]] = []
+        for index, record in enumerate(raw):
+            if len(problems) >= RECORD_PROBLEMS:
+                break
+            if not isinstance(record, Mapping):
+                problems.append(
+                    (
+                        f"[{index}]",
+                        _Bad(
+                            "wrong_type",
+                            f"expected a record (an object with the fields {listed}), got {_shown(record)}",
+                            f"第{index + 1}条记录应为含字段（{listed_zh}）的对象，实为 {_shown(record)}",
+                        ),
+                    )
+                )
+                continue
+            row, found = [], 0
+            for name, field_convert, default, label in specs:
+                value = record.get(name, MISSING)
+                if value is MISSING:
+                    if default is MISSING:
+                        problems.append(
+                            (
+                                f"[{index}].{name}",
+                                _Bad(
+                                    "missing", "required field is missing", f"第{index + 1}条记录缺少必填字段“{label}”"
+                                ),
+                            )
+                        )
+                    row.append(default)
+                    continue
+                found += 1
+                value = field_convert(value)
+                if type(value) is _Bad:
+                    value.message_zh = f"第{index + 1}条记录的“{label}”：{value.message_zh}"
+                    problems.append((f"[{index}].{name}", value))
+                row.append(value)
+            if found != len(record):
+                for key in itertools.islice((str(k) for k in record if k not in names), 3):
+                    problems.append(
+                        (
+                            f"[{index}].{key}",
+                            _Bad(
+                                "unknown",
+                                "the records declare no such field" + did_you_mean(key, names),
+                                f"第{index + 1}条记录：没有声明此字段" + did_you_mean_zh(key, names),
+                            ),
+                        )
+                    )
+            rows.append(tuple(row))
+        if problems:
+            return _Bad("wrong_type", "", "", problems[:RECORD_PROBLEMS])
+        return tuple(rows)
+
+    return convert
+
+
+def records_fast_lines(convert: Converter, x: str, a: str, const: Callable[[Any], str]) -> list[str]:
+    """The fast reading of a list of records: its converter, or None for the validator to say why."""
+    return [f"{a} = {const(convert)}({x})", f"if {a}.__class__ is {const(_Bad)}:", "    return None"]
+
+
+def records_spec(name: str, fields: Sequence[FactSpec], labels: Sequence[str], default: Any) -> FactSpec:
+    """The spec of a `records` input from its fields' specs (in declared order: a record is read into a
+    tuple of their values, in that order)."""
+    convert = records_converter(fields, labels)
+    return FactSpec(name, convert, default, partial(records_fast_lines, convert))
+
+
 @dataclass(frozen=True, slots=True)
 class FactSpec:
     """One input as the readers see it: its converter and its fast reading, made from one definition."""
@@ -313,9 +461,9 @@ class FactValidator:
         rubric: str,
         specs: Sequence[FactSpec],
         constraints: Constraints,
-        constraint_messages: Sequence[str],
+        constraint_messages: Sequence[str | Callable[[Sequence[Any]], str]],
         constraint_facts: Sequence[str],
-        constraint_messages_zh: Sequence[str] = (),
+        constraint_messages_zh: Sequence[str | Callable[[Sequence[Any]], str]] = (),
     ) -> None:
         self._rubric = rubric
         self._specs = tuple((s.name, s.convert, s.default) for s in specs)
@@ -344,7 +492,13 @@ class FactValidator:
             found += 1
             value = convert(raw)
             if type(value) is _Bad:
-                problems.append(FactProblem(name, value.reason, value.message, value.message_zh))
+                if value.problems:  # a list of records: each bad record or field, by its place
+                    problems.extend(
+                        FactProblem(name + place, bad.reason, bad.message, bad.message_zh)
+                        for place, bad in value.problems
+                    )
+                else:
+                    problems.append(FactProblem(name, value.reason, value.message, value.message_zh))
             values.append(value)
         if found != len(facts) and not allow_extra:
             problems.extend(self._unknown(facts))
@@ -358,8 +512,8 @@ class FactValidator:
                     FactProblem(
                         self._constraint_facts[i],
                         "constraint",
-                        self._constraint_messages[i],
-                        self._constraint_messages_zh[i],
+                        _worded(self._constraint_messages[i], values),
+                        _worded(self._constraint_messages_zh[i], values),
                     )
                     for i in broken
                 ],
@@ -377,3 +531,8 @@ class FactValidator:
             )
             for k, name in enumerate(unknown)
         ]
+
+
+def _worded(message: str | Callable[[Sequence[Any]], str], values: Sequence[Any]) -> str:
+    """A constraint's message: as written, or worded from the values given (it names them)."""
+    return message if isinstance(message, str) else message(values)

@@ -10,7 +10,7 @@ same syntax tree (tests prove it), and formatting it again changes nothing.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, cast
 
 from rubric_dsl import ast
@@ -83,22 +83,59 @@ class _Printer:
             self.put(1, f"{field.key} {value}", field.span.line)
         for rounding in sorted(rubric.rounding, key=lambda r: r.scope != "indicator"):
             self.put(1, f"round {rounding.scope} {rounding.step} {rounding.mode}", rounding.span.line)
-        self._group([(self._input_text(i), i.span.line) for i in rubric.inputs])
+        if rubric.final_range is not None:
+            low, high = rubric.final_range.minimum.text, rubric.final_range.maximum.text
+            self.put(1, f"final range {low} .. {high}", rubric.final_range.span.line)
+        if rubric.not_applicable is not None:
+            self.put(1, f"not_applicable {rubric.not_applicable.mode}", rubric.not_applicable.span.line)
+        self._inputs(rubric.inputs)
         self._group([(self._constraint_text(c), c.span.line) for c in rubric.constraints])
         self._group([(self._let_text(let), let.span.line) for let in rubric.lets])
         for node in rubric.body:
             self.blank()
             self.node(node, 1)
+        self.adjusted(rubric)
         if rubric.grades is not None:
             self.blank()
             self.grades(rubric.grades)
         self.put(0, "}")
+
+    def adjusted(self, rubric: ast.Rubric) -> None:
+        """The bonus and penalty lines, the vetoes and caps (after the tree, before grades)."""
+        for line in rubric.adjustments:
+            self.blank()
+            cap = f" max {line.cap}" if line.cap is not None else ""
+            head = f"{'override ' if line.override else ''}{line.kind} {line.id} {quote(line.label)}{cap} {{"
+            self.put(1, head, line.span.line)
+            if isinstance(line.rule, ast.Each):
+                each = line.rule
+                self.put(2, f"each {format_expr(each.count)} points {each.amount}", each.span.line)
+            else:
+                self.rule(line.rule, 2)
+            self.put(1, "}")
+        if rubric.vetoes:
+            self.blank()
+        for veto in rubric.vetoes:
+            self.put(1, f"{'override ' if veto.override else ''}{veto_text(veto)}", veto.span.line)
 
     def _group(self, items: list[tuple[str, int]]) -> None:
         if items:
             self.blank()
         for text, line in items:
             self.put(1, text, line)
+
+    def _inputs(self, inputs: tuple[ast.Input, ...]) -> None:
+        """The inputs; a `records` input opens a block of its fields, one a line."""
+        if inputs:
+            self.blank()
+        for item in inputs:
+            if item.kind != "records":
+                self.put(1, self._input_text(item), item.span.line)
+                continue
+            self.put(1, self._input_text(item) + " {", item.span.line)
+            for field in item.fields:
+                self.put(2, self._input_text(field).removeprefix("input "), field.span.line)
+            self.put(1, "}")
 
     @staticmethod
     def _input_text(item: ast.Input) -> str:
@@ -112,6 +149,8 @@ class _Printer:
             text += f" default {format_expr(item.default)}"
         if item.unit is not None:
             text += f" unit {quote(item.unit)}"
+        if item.optional:
+            text += " optional"
         return text
 
     @staticmethod
@@ -128,8 +167,9 @@ class _Printer:
 
     def node(self, node: ast.Node, indent: int) -> None:
         prefix = "override " if node.override else ""
+        when = f" applicable when {format_expr(node.applicable)}" if node.applicable is not None else ""
         if isinstance(node, ast.Section):
-            head = f"{prefix}section {node.id} {quote(node.label)} {node.weight}"
+            head = f"{prefix}section {node.id} {quote(node.label)} {node.weight}{when}"
             if node.abstract:
                 self.put(indent, f"{head} abstract", node.span.line)
                 return
@@ -138,7 +178,7 @@ class _Printer:
                 self.node(child, indent + 1)
             self.put(indent, "}")
             return
-        self.put(indent, f"{prefix}indicator {node.id} {quote(node.label)} {node.weight} {{", node.span.line)
+        self.put(indent, f"{prefix}indicator {node.id} {quote(node.label)} {node.weight}{when} {{", node.span.line)
         self.rule(node.rule, indent + 1)
         self.put(indent, "}")
 
@@ -153,6 +193,16 @@ class _Printer:
                 for label, tier in zip(labels, tiers, strict=True):
                     pad = " " * (column - display_width(label))
                     self.put(indent + 1, f"{label}{pad} {tier.low.text} .. {tier.high.text}", tier.span.line)
+                self.put(indent, "}")
+            case ast.JudgedBy(input=name, measure=measure, ranges=ranges):
+                self.put(indent, f"{lead}judged {name.id} by {format_expr(measure)} {{", rule.span.line)
+                rows = [
+                    ("otherwise" if r.otherwise else interval_text(r), f"{r.least.text} .. {r.most.text}", r.span.line)
+                    for r in ranges
+                ]
+                column = max(display_width(text) for text, _, _ in rows)
+                for text, points, line in rows:
+                    self.put(indent + 1, f"{text}{' ' * (column - display_width(text))} {points}", line)
                 self.put(indent, "}")
             case ast.Conditional(arms=arms, otherwise=otherwise):
                 if lead:
@@ -186,6 +236,19 @@ class _Printer:
         self.put(1, "}")
 
 
+def veto_text(veto: ast.Veto) -> str:
+    """`veto ID "…" when COND grade [at most] G [zero]`, or `… when COND zero`."""
+    text = f"{veto.kind} {veto.id} {quote(veto.label)} when {format_expr(veto.condition)}"
+    if veto.grade is not None:
+        label = veto.grade if veto.grade.isidentifier() else quote(veto.grade)
+        text += f" grade {'at most ' if veto.at_most else ''}{label}"
+    return text + (" zero" if veto.zero else "")
+
+
+def steps_mode(rule: ast.Steps) -> str:
+    return "prorata" if rule.prorata else "whole" if rule.whole else "started"
+
+
 def rule_text(rule: ast.Rule) -> str:
     """One-line rules (every kind but bands and conditionals)."""
     match rule:
@@ -195,7 +258,7 @@ def rule_text(rule: ast.Rule) -> str:
         case ast.Steps():
             return (
                 f"steps {format_expr(rule.subject)} {rule.direction} {rule.threshold.text} deduct {rule.deduct} "
-                f"per {rule.step.text} {'whole' if rule.whole else 'started'}"
+                f"per {rule.step.text} {steps_mode(rule)}"
             )
         case ast.Proportional(ratio=ratio):
             return f"proportional {format_expr(ratio)}"
@@ -262,3 +325,34 @@ def format_source(text: str, path: str = "<input>") -> tuple[str | None, list[Di
     head = [c.text for c in leading]
     body = _place_comments(printer.lines, rest)
     return "\n".join([*head, *body]) + "\n", []
+
+
+def flat_source(rubric: ast.Rubric) -> str:
+    """A merged syntax tree (a compiled rubric's `tree`) as one self-contained file: no `extends`, no
+    `abstract`, no `override`; what it inherited is written out where the merge put it. The 评分表's
+    XLSX keeps it so that `rubric import` can read the sheet back exactly (see `rubric_dsl.importer`)."""
+
+    def plain(node: ast.Node) -> ast.Node:
+        if isinstance(node, ast.Section):
+            return replace(node, override=False, children=tuple(plain(c) for c in node.children))
+        return replace(node, override=False)
+
+    flat = replace(
+        rubric,
+        abstract=False,
+        extends=None,
+        inputs=tuple(replace(i, override=False) for i in rubric.inputs),
+        lets=tuple(replace(let, override=False) for let in rubric.lets),
+        body=tuple(plain(n) for n in rubric.body),
+        grades=replace(rubric.grades, override=False) if rubric.grades is not None else None,
+    )
+    printer = _Printer()
+    printer.rubric(flat)
+    return "\n".join(INDENT * line.indent + line.text if line.text else "" for line in printer.lines) + "\n"
+
+
+def rule_lines(rule: ast.Rule) -> list[str]:
+    """A rule as the lines of an indicator's body (indented from 0), as `format_source` lays it out."""
+    printer = _Printer()
+    printer.rule(rule, 0)
+    return [INDENT * line.indent + line.text for line in printer.lines]

@@ -123,7 +123,7 @@ class Inheritance:
 
 
 def _override_spans(rubric: ast.Rubric) -> Iterator[Span]:
-    for item in (*rubric.inputs, *rubric.lets, *_walk(rubric.body)):
+    for item in (*rubric.inputs, *rubric.lets, *_walk(rubric.body), *rubric.adjustments, *rubric.vetoes):
         if item.override:
             yield item.span
     if rubric.grades is not None and rubric.grades.override:
@@ -156,6 +156,8 @@ def merge(parent: ast.Rubric, child: ast.Rubric) -> tuple[ast.Rubric, list[Diagn
             for n in _walk(body)
             if isinstance(n, ast.Section) and n.abstract and n.span.path == parent.span.path
         )
+    adjustments = _merge_by_id(parent.adjustments, child.adjustments, problems)
+    vetoes = _merge_by_id(parent.vetoes, child.vetoes, problems)
     merged = replace(
         child,
         header=tuple(header.values()),
@@ -165,8 +167,32 @@ def merge(parent: ast.Rubric, child: ast.Rubric) -> tuple[ast.Rubric, list[Diagn
         lets=lets,
         body=body,
         grades=grades,
+        adjustments=adjustments,
+        vetoes=vetoes,
+        final_range=child.final_range or parent.final_range,
+        not_applicable=child.not_applicable or parent.not_applicable,
     )
     return merged, problems
+
+
+Line = TypeVar("Line", ast.Adjustment, ast.Veto)
+
+
+def _merge_by_id(inherited: tuple[Line, ...], own: tuple[Line, ...], problems: list[Diagnostic]) -> tuple[Line, ...]:
+    """Adjustment lines or vetoes: the parent's in its order, each replaced in place by a child's `override` of the
+    same id; the child's new ones after them. A line and a veto may replace only their own kind."""
+    merged = {item.id: item for item in inherited}
+    for item in own:
+        if item.override:
+            if item.id not in merged:
+                problems.append(diag.override_missing(item.kind, item.id, item.span, merged))
+            merged[item.id] = item
+        elif item.id in merged and merged[item.id] in inherited:
+            first = merged[item.id]
+            problems.append(check.duplicate_name(item.kind, item.id, item.span, first.span, inherited=True))
+        else:
+            merged.setdefault(item.id, item)
+    return tuple(merged.values())
 
 
 def _merge_named(

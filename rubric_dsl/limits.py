@@ -13,3 +13,5 @@ MAX_NUMBER_DIGITS = 30  # digits of a number written in a rubric
 MAX_FACTS = 10_000  # facts in one request (extra facts allowed, for comparison data)
 MAX_FACT_TEXT = 200  # characters of one fact's text value
 MAX_MAGNITUDE = 30  # a numeric fact beyond 10**30 cannot be meant (and would overflow arithmetic)
+MAX_RECORDS = 2_000  # records in one list of records (e.g. a department's projects)
+MAX_RECORDS_TEXT = 1_000_000  # characters of a list of records given as JSON text

@@ -1,17 +1,21 @@
 """Parse rubric text into a syntax tree.
 
 Takes the text of one rubric file; returns `(Rubric | None, diagnostics)`. The Lark parser is
-built once per process (LALR, contextual lexer, positions kept). A syntax error becomes one
+built once per process (LALR, contextual lexer, positions kept), from its tables kept on disk
+(`cache`, keyed by the grammar's hash) when a previous process built them. `parse_kept` keeps what a
+text parsed to (in memory, and on disk when asked), by the hash of its path and text. A syntax error becomes one
 diagnostic in words a person understands (`expected a number after the weight`), with
 file:line:col; the tree is then None and later stages do not run.
 """
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from decimal import Decimal
-from functools import cache
 from importlib import resources
 from typing import Any, cast
 
@@ -23,7 +27,7 @@ from lark.exceptions import (
     UnexpectedToken,
 )
 
-from rubric_dsl import ast, limits
+from rubric_dsl import ast, cache, limits
 from rubric_dsl.diagnostics import Diagnostic, codes
 from rubric_dsl.diagnostics import syntax as diag
 from rubric_dsl.source import SourceFile, Span
@@ -88,7 +92,23 @@ FULL_WIDTH = {
 # A number written with its unit, as a sheet writes it (`80分`): the language writes the number alone.
 UNIT_AFTER_NUMBER = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)(万元|分|元|人|次|个|项|天|户|家|件|年)")
 # Tokens that start an item of the rubric itself: met inside a block, a `}` is missing before them.
-RUBRIC_ITEMS = {"GRADES", "INPUT", "LET", "CONSTRAINT", "ROUND", "VERSION", "TOTAL", "SOURCE", "REGION", "YEAR"}
+RUBRIC_ITEMS = {
+    "GRADES",
+    "BONUS",
+    "PENALTY",
+    "VETO",
+    "CAP",
+    "FINAL",
+    "INPUT",
+    "LET",
+    "CONSTRAINT",
+    "ROUND",
+    "VERSION",
+    "TOTAL",
+    "SOURCE",
+    "REGION",
+    "YEAR",
+}
 # Listed first when a syntax error names what could come next: the usual fixes.
 LIKELY = ("RBRACE", "NUMBER", "INT_NUMBER", "STRING", "NAME", "PERCENT", "LBRACE")
 MOST_EXPECTED = 8
@@ -100,16 +120,46 @@ def describe_terminal(name: str, lang: int = 0) -> str:
     return f"`{name.removesuffix('_KIND').lower()}`"
 
 
-@cache
+@functools.cache
 def lark_parser() -> Lark:
+    grammar = resources.files("rubric_dsl.grammar").joinpath("rubric.lark").read_text(encoding="utf-8")
+    kept = cache.entry_path("grammar", cache.digest(cache.version_tag(), grammar))
+    if kept is not None:
+        with contextlib.suppress(OSError):
+            kept.parent.mkdir(mode=0o700, exist_ok=True)
+    # Lark checks the grammar's hash written in the file, and builds (and writes) the tables when it differs,
+    # when the file is missing or broken, or only builds them when it cannot be written
     return Lark(
-        resources.files("rubric_dsl.grammar").joinpath("rubric.lark").read_text(encoding="utf-8"),
+        grammar,
         parser="lalr",
         lexer="contextual",
         propagate_positions=True,
         strict=True,
         maybe_placeholders=False,
+        cache=str(kept) if kept is not None else False,
     )
+
+
+_trees: cache.Memo[str, tuple[ast.Rubric | None, list[Diagnostic]]] = cache.Memo(1024)
+
+
+def parse_kept(source: SourceFile, *, on_disk: bool = False) -> tuple[ast.Rubric | None, list[Diagnostic]]:
+    """`parse(source)`, kept by the hash of its path and text: in memory, and on disk with `on_disk` (files
+    read from a rubrics directory; not texts being edited, which would fill the disk with drafts)."""
+    key = cache.digest(cache.version_tag(), "tree", source.path, source.text)
+    found = _trees.get(key)
+    if found is not None:
+        return found[0], list(found[1])
+    if on_disk:
+        loaded = cache.load_pickled("trees", key)
+        if isinstance(loaded, tuple) and len(loaded) == 2:
+            found = loaded
+    if found is None:
+        found = parse(source)
+        if on_disk:
+            cache.store_pickled("trees", key, found)
+    _trees.put(key, found)
+    return found[0], list(found[1])
 
 
 def parse(source: SourceFile) -> tuple[ast.Rubric | None, list[Diagnostic]]:
@@ -358,6 +408,13 @@ def _unquote(token: Token) -> str:
 _CMP = {"≥": ">=", "≤": "<=", "≠": "!="}
 
 
+@dataclass(frozen=True, slots=True)
+class _Applicable:
+    """`applicable when COND`, until its indicator or section takes it."""
+
+    expr: ast.Expr
+
+
 @v_args(meta=True)
 class _ToAst(Transformer[Token, Any]):
     """Builds the syntax tree; it judges nothing but the length of numbers (all semantic errors are the
@@ -396,6 +453,7 @@ class _ToAst(Transformer[Token, Any]):
         body = items[2:] if extends is not None else items[1:]
         title = _unquote(_tokens(children, "STRING")[0])
         grades = [i for i in body if isinstance(i, ast.Grades)]
+        final_range = [i for i in body if isinstance(i, ast.FinalRange)]
         return ast.Rubric(
             id=rubric_id.id,
             title=title,
@@ -409,6 +467,10 @@ class _ToAst(Transformer[Token, Any]):
             body=tuple(i for i in body if isinstance(i, ast.Section | ast.Indicator)),
             grades=grades[-1] if grades else None,
             span=self._span(meta),
+            adjustments=tuple(i for i in body if isinstance(i, ast.Adjustment)),
+            vetoes=tuple(i for i in body if isinstance(i, ast.Veto)),
+            final_range=final_range[-1] if final_range else None,
+            not_applicable=next((i for i in reversed(body) if isinstance(i, ast.NotApplicable)), None),
         )
 
     def rubric_id(self, meta: Any, children: list[Any]) -> ast.Name:
@@ -464,6 +526,29 @@ class _ToAst(Transformer[Token, Any]):
             span=self._span(meta),
             **options,
         )
+
+    def records_decl(self, meta: Any, children: list[Any]) -> ast.Input:
+        fields = tuple(n for n in _nodes(children) if isinstance(n, ast.Input))
+        options: dict[str, Any] = {"minimum": None, "maximum": None, "default": None, "unit": None}
+        for option in _nodes(children):
+            if isinstance(option, dict):
+                options.update(option)
+        return ast.Input(
+            name=str(_tokens(children, "NAME")[0]),
+            kind="records",
+            label=_unquote(_tokens(children, "STRING")[0]),
+            choices=(),
+            override=bool(_tokens(children, "OVERRIDE")),
+            span=self._span(meta),
+            fields=fields,
+            **options,
+        )
+
+    def record_field(self, meta: Any, children: list[Any]) -> ast.Input:
+        return self.input_decl(meta, children)
+
+    def optional_option(self, meta: Any, children: list[Any]) -> dict[str, Any]:
+        return {"optional": True}
 
     def simple_kind(self, meta: Any, children: list[Any]) -> tuple[str, tuple[str, ...]]:
         return str(children[0]), ()
@@ -524,7 +609,8 @@ class _ToAst(Transformer[Token, Any]):
     # --- tree
 
     def section(self, meta: Any, children: list[Any]) -> ast.Section:
-        nodes = _nodes(children)
+        applicable = [n.expr for n in _nodes(children) if isinstance(n, _Applicable)]
+        nodes = [n for n in _nodes(children) if not isinstance(n, _Applicable)]
         weight, body = nodes[0], nodes[1]
         return ast.Section(
             id=str(_tokens(children, "NAME")[0]),
@@ -534,6 +620,7 @@ class _ToAst(Transformer[Token, Any]):
             abstract=body is None,
             override=bool(_tokens(children, "OVERRIDE")),
             span=self._span(meta),
+            applicable=applicable[0] if applicable else None,
         )
 
     def section_children(self, meta: Any, children: list[Any]) -> list[Any]:
@@ -543,7 +630,8 @@ class _ToAst(Transformer[Token, Any]):
         return None
 
     def indicator(self, meta: Any, children: list[Any]) -> ast.Indicator:
-        nodes = _nodes(children)
+        applicable = [n.expr for n in _nodes(children) if isinstance(n, _Applicable)]
+        nodes = [n for n in _nodes(children) if not isinstance(n, _Applicable)]
         return ast.Indicator(
             id=str(_tokens(children, "NAME")[0]),
             label=_unquote(_tokens(children, "STRING")[0]),
@@ -551,7 +639,14 @@ class _ToAst(Transformer[Token, Any]):
             rule=nodes[1],
             override=bool(_tokens(children, "OVERRIDE")),
             span=self._span(meta),
+            applicable=applicable[0] if applicable else None,
         )
+
+    def applicable(self, meta: Any, children: list[Any]) -> _Applicable:
+        return _Applicable(_nodes(children)[0])
+
+    def not_applicable(self, meta: Any, children: list[Any]) -> ast.NotApplicable:
+        return ast.NotApplicable(cast(Any, str(children[1])), self._span(meta))
 
     def weight(self, meta: Any, children: list[Any]) -> Decimal:
         return self._decimal(children[0])
@@ -601,6 +696,7 @@ class _ToAst(Transformer[Token, Any]):
             step=step,
             whole=bool(_tokens(children, "WHOLE")),
             span=self._span(meta),
+            prorata=bool(_tokens(children, "PRORATA")),
         )
 
     def proportional(self, meta: Any, children: list[Any]) -> ast.Proportional:
@@ -631,6 +727,28 @@ class _ToAst(Transformer[Token, Any]):
         tiers = tuple(n for n in _nodes(children) if isinstance(n, ast.Tier))
         return ast.Judged(names[0], names[1] if len(names) > 1 else None, tiers, self._span(meta))
 
+    def judged_by(self, meta: Any, children: list[Any]) -> ast.JudgedBy:
+        name = _tokens(children, "NAME")[0]
+        nodes = _nodes(children)
+        ranges = tuple(n for n in nodes if isinstance(n, ast.JudgedRange))
+        return ast.JudgedBy(ast.Name(str(name), self._tspan(name)), nodes[0], ranges, self._span(meta))
+
+    def judged_range(self, meta: Any, children: list[Any]) -> ast.JudgedRange:
+        low, high, least, most = _nodes(children)
+        return ast.JudgedRange(
+            low=low,
+            low_closed=children[0].type == "LSQB",
+            high=high,
+            high_closed=children[4].type == "RSQB",
+            least=least,
+            most=most,
+            span=self._span(meta),
+        )
+
+    def judged_otherwise(self, meta: Any, children: list[Any]) -> ast.JudgedRange:
+        least, most = _nodes(children)
+        return ast.JudgedRange(None, False, None, False, least, most, self._span(meta), otherwise=True)
+
     def tier(self, meta: Any, children: list[Any]) -> ast.Tier:
         low, high = _nodes(children)
         return ast.Tier(_unquote(_tokens(children, "STRING")[0]), low, high, self._span(meta))
@@ -648,6 +766,51 @@ class _ToAst(Transformer[Token, Any]):
 
     def arm(self, meta: Any, children: list[Any]) -> Any:
         return _nodes(children)[0]
+
+    # --- adjustments, the final range, vetoes
+
+    def final_range(self, meta: Any, children: list[Any]) -> ast.FinalRange:
+        low, high = _nodes(children)
+        return ast.FinalRange(low, high, self._span(meta))
+
+    def adjustment(self, meta: Any, children: list[Any]) -> ast.Adjustment:
+        nodes = _nodes(children)
+        return ast.Adjustment(
+            id=str(_tokens(children, "NAME")[0]),
+            label=_unquote(_tokens(children, "STRING")[0]),
+            kind="bonus" if _tokens(children, "BONUS") else "penalty",
+            cap=nodes[0] if len(nodes) > 1 else None,
+            rule=nodes[-1],
+            override=bool(_tokens(children, "OVERRIDE")),
+            span=self._span(meta),
+        )
+
+    def each_rule(self, meta: Any, children: list[Any]) -> ast.Each:
+        count, amount = _nodes(children)
+        return ast.Each(count, amount, self._span(meta))
+
+    def veto_rule(self, meta: Any, children: list[Any]) -> ast.Veto:
+        condition, outcome = _nodes(children)
+        grade, at_most, zero, grade_span = outcome
+        return ast.Veto(
+            id=str(_tokens(children, "NAME")[0]),
+            label=_unquote(_tokens(children, "STRING")[0]),
+            kind="veto" if _tokens(children, "VETO") else "cap",
+            condition=condition,
+            grade=grade,
+            at_most=at_most,
+            zero=zero,
+            override=bool(_tokens(children, "OVERRIDE")),
+            span=self._span(meta),
+            grade_span=grade_span,
+        )
+
+    def veto_grade(self, meta: Any, children: list[Any]) -> tuple[str, bool, bool, Span]:
+        label = next(t for t in children if t.type in ("NAME", "STRING"))
+        return self._label(label), bool(_tokens(children, "MOST")), bool(_tokens(children, "ZERO")), self._tspan(label)
+
+    def veto_zero(self, meta: Any, children: list[Any]) -> tuple[None, bool, bool, None]:
+        return None, False, True, None
 
     # --- grades
 
@@ -692,6 +855,26 @@ class _ToAst(Transformer[Token, Any]):
     def call(self, meta: Any, children: list[Any]) -> ast.Call:
         func = cast(Any, str(children[0]))
         return ast.Call(func, tuple(_nodes(children)), self._span(meta))
+
+    def points_of(self, meta: Any, children: list[Any]) -> ast.PointsOf:
+        return ast.PointsOf(str(_tokens(children, "NAME")[0]), self._span(meta))
+
+    def given(self, meta: Any, children: list[Any]) -> ast.Given:
+        name = _tokens(children, "NAME")[0]
+        return ast.Given(ast.Name(str(name), self._tspan(name)), self._span(meta))
+
+    def count_records(self, meta: Any, children: list[Any]) -> ast.Aggregate:
+        name = _tokens(children, "NAME")[0]
+        where = _nodes(children)
+        records = ast.Name(str(name), self._tspan(name))
+        return ast.Aggregate("count", records, None, None, where[0] if where else None, self._span(meta))
+
+    def fold_records(self, meta: Any, children: list[Any]) -> ast.Aggregate:
+        func = cast(Any, str(children[0]))
+        names = [ast.Name(str(t), self._tspan(t)) for t in _tokens(children, "NAME")]
+        where = _nodes(children)
+        weight = names[2] if len(names) > 2 else None
+        return ast.Aggregate(func, names[0], names[1], weight, where[0] if where else None, self._span(meta))
 
     def atom(self, meta: Any, children: list[Any]) -> Any:
         return _nodes(children)[0]

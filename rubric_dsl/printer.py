@@ -50,6 +50,15 @@ def format_expr(expr: ast.Expr) -> str:
             return f"if {format_expr(c)} then {format_expr(t)} else {format_expr(o)}"
         case ast.Call(func=func, args=args):
             return f"{func}({', '.join(format_expr(a) for a in args)})"
+        case ast.PointsOf(id=name):
+            return f"points({name})"
+        case ast.Given(name=name):
+            return f"given({name.id})"
+        case ast.Aggregate(func=func, records=records, field=field, weight=weight, where=where):
+            text = records.id + (f", {field.id}" if field is not None else "")
+            text += f" by {weight.id}" if weight is not None else ""
+            text += f" where {format_expr(where)}" if where is not None else ""
+            return f"{func}({text})"
     raise TypeError(f"not an expression: {expr!r}")
 
 
@@ -62,7 +71,7 @@ def quote(value: str) -> str:
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
 
 
-def interval_text(row: ast.BandRow) -> str:
+def interval_text(row: ast.BandRow | ast.JudgedRange) -> str:
     low = row.low.text if row.low is not None else "-∞"
     high = row.high.text if row.high is not None else "∞"
     return f"{'[' if row.low_closed else '('}{low}, {high}{']' if row.high_closed else ')'}"

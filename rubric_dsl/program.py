@@ -15,13 +15,16 @@ from decimal import Decimal, DivisionByZero, InvalidOperation, getcontext, setco
 from typing import Any
 
 from rubric_dsl import ast
+from rubric_dsl.applicable import NothingApplicable
 from rubric_dsl.checker import CheckedRubric
-from rubric_dsl.codegen import CONTEXT, DEFAULT_ROUNDING, Failed, NoBand, generate
-from rubric_dsl.errors import EvaluationError
-from rubric_dsl.explain import explainer
+from rubric_dsl.checker.adjustments import final_bounds
+from rubric_dsl.codegen import CONTEXT, DEFAULT_ROUNDING, UNCAPPED, EmptyMean, Failed, NoBand, generate
+from rubric_dsl.errors import EvaluationError, FactProblem, InvalidFacts
+from rubric_dsl.explain import condition_text, explainer, line_explainer, veto_reads
+from rubric_dsl.facts import FactAbsent
 from rubric_dsl.printer import format_expr
 from rubric_dsl.reader import fact_reader
-from rubric_dsl.results import Plan, Result
+from rubric_dsl.results import LinePlan, Plan, Result, VetoPlan
 
 
 class _ThreadContext(threading.local):
@@ -46,6 +49,8 @@ class InputInfo:
     unit: str | None
     choices: tuple[str, ...]
     required: bool
+    optional: bool = False  # declared `optional`: `given(NAME)` tests it
+    fields: tuple[InputInfo, ...] = ()  # a `records` input's fields
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +60,7 @@ class SectionInfo:
     weight: Decimal
     parent: str | None
     depth: int
+    applicable: str | None = None  # the `applicable when` condition as written
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +70,7 @@ class IndicatorInfo:
     weight: Decimal
     section: str | None
     rule: str
+    applicable: str | None = None  # the `applicable when` condition as written
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,19 +110,25 @@ class CompiledRubric:
         self.rounding = "; ".join(
             f"round {r.scope} {r.step} {r.mode}" for r in (indicator_rounding, total_rounding) if r
         )
-        self.inputs = [_input_info(i) for i in rubric.inputs]
+        reader = fact_reader(checked)
+        required = {spec.name for spec in reader.required}
+        self.inputs = [_input_info(i, i.name in required) for i in rubric.inputs]
         depth: dict[str | None, int] = {None: -1}
         self.sections = []
         for section, parent in scope.sections:
             parent_id = parent.id if parent else None
             depth[section.id] = depth[parent_id] + 1
-            self.sections.append(SectionInfo(section.id, section.label, section.weight, parent_id, depth[section.id]))
+            self.sections.append(
+                SectionInfo(
+                    section.id, section.label, section.weight, parent_id, depth[section.id], _condition(section)
+                )
+            )
         self.indicators = [
-            IndicatorInfo(i.id, i.label, i.weight, p.id if p else None, type(i.rule).__name__.lower())
+            IndicatorInfo(i.id, i.label, i.weight, p.id if p else None, type(i.rule).__name__.lower(), _condition(i))
             for i, p in scope.indicators
         ]
+        self.not_applicable = rubric.not_applicable.mode if rubric.not_applicable else None
         self.grades = [GradeInfo(r.label, r.minimum) for r in rubric.grades.rows] if rubric.grades else []
-        reader = fact_reader(checked)
         self._program = generate(checked, reader)
         self._validator = reader.validator(scope, self._program.constraints)
         self._score_values = self._program.score_values
@@ -135,7 +148,26 @@ class CompiledRubric:
             section_parents=tuple(s.parent for s in self.sections),
             grade_labels=tuple(g.label for g in self.grades),
             rounding=f"round {indicator_rounding.step} {indicator_rounding.mode}",
+            lines=tuple(
+                LinePlan(a.id, a.label, a.kind, a.cap, line_explainer(scope, a, a.cap if a.cap else UNCAPPED))
+                for a in rubric.adjustments
+            ),
+            final_range=final_bounds(scope),
+            final_declared=rubric.final_range is not None,
+            vetoes=tuple(
+                VetoPlan(
+                    v.id, v.label, v.kind, v.grade, v.at_most, v.zero, condition_text(scope, v), veto_reads(scope, v)
+                )
+                for v in rubric.vetoes
+            ),
+            not_applicable=rubric.not_applicable.mode if rubric.not_applicable else None,
         )
+        self.adjustment_lines = rubric.adjustments  # the bonus and penalty lines, as written
+        self.veto_rules = rubric.vetoes  # the vetoes and caps, as written
+        self.final_minimum, self.final_maximum = final_bounds(scope)
+        # what a failure names: an indicator, a line or a veto (the generated code's `_i`)
+        self._failing = (*(("indicator", i.id) for i in self.indicators), *((a.kind, a.id) for a in rubric.adjustments))
+        self._failing += tuple((v.kind, v.id) for v in rubric.vetoes)
 
     @property
     def generated_source(self) -> str:
@@ -159,10 +191,58 @@ class CompiledRubric:
             if scored is None:  # not the usual spellings, or not good: the validator reads them or says why
                 scored = self._score_values(self._validator.validate(facts, allow_extra_facts))
         except Failed as failure:
-            raise EvaluationError(self.id, self.indicators[failure.indicator].id, _cause(failure.cause)) from None
+            if isinstance(failure.cause, FactAbsent | EmptyMean):
+                raise InvalidFacts(self.id, [self._fact_problem(failure)]) from None
+            what, failing = self._failing[failure.indicator]
+            raise EvaluationError(self.id, failing, _cause(failure.cause), what) from None
         finally:
             setcontext(caller)
         return Result(self._plan, *scored)
+
+    def _fact_problem(self, failure: Failed) -> FactProblem:
+        """A fact left out but read on the path the facts take, or a mean over no records: the request is
+        refused naming the fact (the list) and the indicator that read it."""
+        what, failing = self._failing[failure.indicator]
+        labels = {i.id: i.label for i in self.indicators} | {a.id: a.label for a in self.tree.adjustments}
+        labels |= {v.id: v.label for v in self.tree.vetoes}
+        indicator = _Named(failing, labels.get(failing, failing), what)
+        cause = failure.cause
+        if isinstance(cause, FactAbsent):
+            return FactProblem(
+                cause.name,
+                "missing",
+                f"required fact is missing: with these facts, {indicator.what} `{indicator.id}` reads it",
+                f"缺少必填事实：按所给事实，{indicator.what_zh}“{indicator.label}”需要用到它",
+            )
+        assert isinstance(cause, EmptyMean)
+        what = "the weights of its records add up to 0" if cause.weighted else "it has no records to average"
+        what_zh = "参与平均的记录权重之和为0" if cause.weighted else "没有可参与平均的记录"
+        return FactProblem(
+            cause.records,
+            "empty",
+            f"{indicator.what} `{indicator.id}` takes a mean over this list, but {what} (none given, or none where "
+            "its condition holds)",
+            f"{indicator.what_zh}“{indicator.label}”需要对该列表求平均，但{what_zh}（未给出记录，或没有符合条件的记录）",
+        )
+
+
+@dataclass(frozen=True)
+class _Named:
+    """What a failure names: an indicator, a bonus or penalty line, a veto or a cap."""
+
+    id: str
+    label: str
+    what: str
+
+    @property
+    def what_zh(self) -> str:
+        return {
+            "indicator": "指标",
+            "bonus": "加分项",
+            "penalty": "扣分项",
+            "veto": "一票否决项",
+            "cap": "等次限制项",
+        }.get(self.what, self.what)
 
 
 def _cause(error: BaseException) -> str:
@@ -172,10 +252,16 @@ def _cause(error: BaseException) -> str:
         return "division by zero with these facts; guard it, e.g. `when x == 0 => points 0`"
     if isinstance(error, NoBand):
         return f"value {error.args[0]} matches no band"
+    if isinstance(error, NothingApplicable):
+        return "no indicator is applicable with these facts: there is no weight to score"
     return f"arithmetic failed ({type(error).__name__}) with these facts"
 
 
-def _input_info(item: ast.Input) -> InputInfo:
+def _condition(node: ast.Node) -> str | None:
+    return format_expr(node.applicable) if node.applicable is not None else None
+
+
+def _input_info(item: ast.Input, required: bool) -> InputInfo:
     default = None
     if item.default is not None:
         default = format_expr(item.default) if not isinstance(item.default, ast.Str) else item.default.value
@@ -188,5 +274,7 @@ def _input_info(item: ast.Input) -> InputInfo:
         default,
         item.unit,
         item.choices,
-        item.default is None,
+        required,
+        item.optional,
+        tuple(_input_info(field, field.default is None) for field in item.fields),
     )

@@ -36,11 +36,13 @@ from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, Literal
 
+from rubric_dsl import ast
 from rubric_dsl.diagnostics import fmt
 from rubric_dsl.errors import RubricDslError
+from rubric_dsl.formatter import flat_source
 from rubric_dsl.program import CompiledRubric, GradeInfo, SectionInfo
 from rubric_dsl.results import Result
-from rubric_dsl.wording import criteria_text, lost_text
+from rubric_dsl.wording import applicable_text, criteria_text, criteria_words, lost_text
 
 Format = Literal["md", "html", "xlsx"]
 FORMATS: tuple[Format, ...] = ("md", "html", "xlsx")
@@ -200,6 +202,32 @@ class FooterRow:
 
 
 @dataclass(frozen=True, slots=True)
+class AdjustmentRow:
+    """A bonus or penalty line: `加分项：…` with its cap under 分值, its rule, and the signed amount (−2)."""
+
+    label: str
+    cap: Decimal | None
+    criteria: str
+    points: Decimal | None  # signed: a penalty is negative
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class SheetRecord:
+    """The rubric behind a sheet, kept in the XLSX on a hidden worksheet (`RECORD_SHEET`) so that
+    `rubric import` reads the sheet back exactly: the rubric as one self-contained file (its merged tree,
+    `formatter.flat_source`) and, per body row, the indicator's id and the 评分标准 it was printed with.
+    A row whose 评分标准 was changed by hand since is read from its text instead."""
+
+    source: str
+    indicators: tuple[tuple[str, str], ...]  # (indicator id, 评分标准) in the sheet's row order
+
+
+RECORD_SHEET = "规则记录"
+RECORD_NOTE = "rubric sheet 写下的规则原文，rubric import 据此读回评分表；评分标准改动过的行按其文字读取。"
+
+
+@dataclass(frozen=True, slots=True)
 class SheetTable:
     title: str
     subtitle: str
@@ -215,6 +243,11 @@ class SheetTable:
     grades: tuple[GradeInfo, ...] = ()
     total_rounding: tuple[str, int] | None = None  # an Excel rounding function and digits for 总分
     provenance: tuple[tuple[str, str], ...] = ()  # (name, value): rubric id, version, content hash
+    adjustments: tuple[AdjustmentRow, ...] = ()  # 加分/扣分 rows, after the body
+    vetoes: tuple[str, ...] = ()  # one line per veto or cap: its text, and whether it fired when scored
+    final_range: tuple[Decimal, Decimal] | None = None  # 总分 limited to it (XLSX: in the formula)
+    overridden: bool = False  # a veto fixed the grade or zeroed the total: XLSX writes values, not formulas
+    record: SheetRecord | None = None  # what `rubric import` reads the rubric back from (XLSX only)
 
     @property
     def points_column(self) -> int:
@@ -233,17 +266,26 @@ def sheet_table(
     levels = max((len(p) for p in paths.values()), default=0)
     points = result.points if result is not None else {}
     records = dict(zip(points, result.records, strict=True)) if result is not None else {}
+    used = _weights_used(rubric, result)
     rows = []
     for indicator, _ in scope.indicators:
         path = paths[indicator.id]
-        labels = tuple(_section_label(path[k]) if k < len(path) else "" for k in range(levels))
+        labels = tuple(_section_label(path[k], used) if k < len(path) else "" for k in range(levels))
         criteria = criteria_text(indicator.rule, indicator.weight, scope)
+        if indicator.applicable is not None and rubric.tree.not_applicable is not None:
+            criteria += applicable_text(indicator.applicable, rubric.tree.not_applicable.mode, scope)
+        weight = used.get(indicator.id, indicator.weight)
         got = points.get(indicator.id)
         reason = ""
-        if got is not None and got < indicator.weight:
+        if got is not None and records[indicator.id] is None:
+            reason = "不适用" + ("，按满分计" if weight == got and got else "")
+        elif got is not None and got < weight:
             reason = lost_text(indicator.rule, indicator.weight, scope, records[indicator.id], got)
-        rows.append(SheetRow(labels, indicator.label, indicator.weight, criteria, got, reason))
-    grades = f"自评等次：{grade_scale(rubric.grades)}"
+            if weight != indicator.weight:  # the points lost out of the weight used; the rule's own wording
+                reason = f"扣{fmt(weight - got)}分：{reason.split('：', 1)[1]}（分值按不适用项调整为{fmt(weight)}分）"
+        rows.append(SheetRow(labels, indicator.label, weight, criteria, got, reason))
+    adjustments, vetoes, overridden = _adjusted_rows(rubric, result)
+    grades = f"自评等次：{grade_scale(rubric.grades)}" if rubric.grades else "自评等次：本表不评等次"
     footer = (
         FooterRow("总分", rubric.total, result.total if result else None),
         FooterRow(grades, None, result.grade if result else None),
@@ -268,7 +310,48 @@ def sheet_table(
         grades=tuple(rubric.grades),
         total_rounding=_total_rounding(rubric),
         provenance=(("rubric", rubric.id), ("version", rubric.version), ("content_hash", rubric.content_hash)),
+        adjustments=adjustments,
+        vetoes=vetoes,
+        final_range=(rubric.final_minimum, rubric.final_maximum) if rubric.adjustment_lines else None,
+        overridden=overridden,
+        record=SheetRecord(
+            flat_source(rubric.tree),
+            tuple((i.id, r.criteria) for (i, _), r in zip(scope.indicators, rows, strict=True)),
+        ),
     )
+
+
+def _adjusted_rows(
+    rubric: CompiledRubric, result: Result | None
+) -> tuple[tuple[AdjustmentRow, ...], tuple[str, ...], bool]:
+    """The 加分/扣分 rows and the veto lines; whether a veto that fired overrides the total or the grade."""
+    scope = rubric.checked.scope
+    scored = {a.id: a for a in result.adjustments_in("zh")} if result is not None else {}
+    rows = []
+    for line in rubric.adjustment_lines:
+        word = "加" if line.kind == "bonus" else "扣"
+        if isinstance(line.rule, ast.Each):
+            criteria = f"每1次（{criteria_words(scope, line.rule.count)}）{word}{fmt(line.rule.amount)}分"
+        else:
+            criteria = criteria_text(line.rule, line.cap if line.cap is not None else Decimal(0), scope)
+        if line.cap is not None:
+            criteria += f"，最多{word}{fmt(line.cap)}分"
+        got = scored.get(line.id)
+        points = None if got is None else got.amount * got.sign
+        reason = got.explanation if got is not None and got.amount else ""
+        rows.append(AdjustmentRow(f"{word}分项：{line.label}", line.cap, criteria, points, reason))
+    fired = {v.id: v for v in result.vetoes_in("zh")} if result is not None else {}
+    lines = []
+    for veto in rubric.veto_rules:
+        kind = "一票否决" if veto.kind == "veto" else "等次限制"
+        text = f"{kind}：{veto.label}"
+        if veto.id in fired:
+            text += f"（已触发。{fired[veto.id].why}）"
+        elif result is not None:
+            text += "（未触发）"
+        lines.append(text)
+    overridden = any(v.zeroed or v.grade is not None for v in fired.values())
+    return tuple(rows), tuple(lines), overridden
 
 
 def grade_scale(grades: Sequence[GradeInfo]) -> str:
@@ -287,8 +370,18 @@ def _grade_bound(low: Decimal | None, high: Decimal | None) -> str:
     return f"S≥{fmt(low)}" if high is None else f"{fmt(low)}≤S<{fmt(high)}"
 
 
-def _section_label(section: SectionInfo) -> str:
-    return f"{section.label}（{fmt(section.weight)}分）"
+def _section_label(section: SectionInfo, used: Mapping[str, Decimal]) -> str:
+    return f"{section.label}（{fmt(used.get(section.id, section.weight))}分）"
+
+
+def _weights_used(rubric: CompiledRubric, result: Result | None) -> dict[str, Decimal]:
+    """Sections' and indicators' weights actually used where items were not applicable (不适用), by id."""
+    if result is None or result.applied is None:
+        return {}
+    applied = result.applied
+    used = dict(zip((i.id for i in rubric.indicators), applied.indicator_weights, strict=True))
+    used.update(zip((s.id for s in rubric.sections), applied.section_weights, strict=True))
+    return used
 
 
 def _level_headers(levels: int) -> tuple[str, ...]:
@@ -335,13 +428,13 @@ def _subtotals(
 ) -> list[Subtotal]:
     """The outer two levels of sections (共性/个性 and 一级指标 in the seeds), in the sheet's order."""
     scored = {s.id: s.points for s in result.sections} if result is not None else {}
+    used = _weights_used(rubric, result)
     found = []
     for section in rubric.sections:
         rows = _rows_of(section, paths)
         if rows and section.depth < min(2, levels):
-            found.append(
-                Subtotal(section.label, section.depth, section.weight, scored.get(section.id), rows[0], rows[-1])
-            )
+            weight = used.get(section.id, section.weight)
+            found.append(Subtotal(section.label, section.depth, weight, scored.get(section.id), rows[0], rows[-1]))
     return sorted(found, key=lambda s: (s.first, s.depth))
 
 
@@ -367,7 +460,7 @@ def _audit(rubric: CompiledRubric) -> str:
 @dataclass(frozen=True, slots=True)
 class Cell:
     text: str
-    role: Literal["level", "indicator", "number", "criteria", "reason", "footer", "grade", "subtotal"]
+    role: Literal["level", "indicator", "number", "criteria", "reason", "footer", "grade", "subtotal", "veto"]
     number: Decimal | None = None  # set where the cell is a number (XLSX writes it as one)
     rows: int = 1
     cols: int = 1
@@ -395,6 +488,17 @@ def layout(table: SheetTable) -> list[list[Cell | None]]:
     every = (0, len(table.rows) - 1)
     total, grade = table.footer
     span = table.levels + 1
+    for line in table.adjustments:
+        grid.append(
+            [
+                Cell(line.label, "indicator", cols=span),
+                *[None] * (span - 1),
+                _number(line.cap),
+                Cell(line.criteria, "criteria"),
+                _signed(line.points),
+                Cell(line.reason, "reason"),
+            ]
+        )
     grid.append(
         [
             Cell(total.label, "footer", cols=span),
@@ -409,6 +513,9 @@ def layout(table: SheetTable) -> list[list[Cell | None]]:
     shown = grade.value if isinstance(grade.value, str) else ""
     grid.append([Cell(grade.label, "footer", cols=span), *[None] * (span - 1), Cell(shown, "grade", grade=True)])
     grid[-1].append(Cell("", "reason"))
+    width = table.levels + 5
+    for text in table.vetoes:
+        grid.append([Cell(text, "veto", cols=width), *[None] * (width - 1)])
     for sub in table.subtotals:
         label = f"{'　' * sub.depth}小计：{sub.label}"
         row: list[Cell | None] = [Cell(label, "subtotal", cols=span - 2), *[None] * (span - 3)]
@@ -416,6 +523,15 @@ def layout(table: SheetTable) -> list[list[Cell | None]]:
         row.append(Cell("", "reason"))
         grid.append(row)
     return grid
+
+
+def _signed(value: Decimal | None) -> Cell:
+    """A line's amount with its sign: `+3`, `−2` (XLSX: the signed number)."""
+    if value is None:
+        return Cell("", "number")
+    shown = fmt(value)
+    text = shown if value == 0 else (f"+{shown}" if value > 0 else f"−{fmt(-value)}")
+    return Cell(text, "number", Decimal(shown))
 
 
 def _decimal(value: Decimal | str | None) -> Decimal | None:
@@ -481,7 +597,7 @@ table.info {{ margin-bottom: 6pt; }}
 table.info th {{ background: #f6f6f6; }}
 table.info td {{ height: 15pt; }}
 td.level, td.indicator, td.number, td.grade, td.footer {{ text-align: center; }}
-td.criteria, td.reason, td.subtotal, td.value {{ text-align: left; }}
+td.criteria, td.reason, td.subtotal, td.value, td.veto {{ text-align: left; }}
 td.footer, td.grade, tr.footer td.number {{ font-weight: bold; }}
 td.reason {{ font-size: 9pt; }}
 .w {{ white-space: nowrap; }}
@@ -638,6 +754,8 @@ def render_xlsx_book(sheets: Sequence[tuple[str, SheetTable]], path: str | Path)
     for name, table in zip(sheet_names(n for n, _ in sheets), (t for _, t in sheets), strict=True):
         written.append(_xlsx_sheet(book.create_sheet(name), table))
     first = sheets[0][1]
+    if first.record is not None:
+        _xlsx_record(book.create_sheet(RECORD_SHEET), first.record)
     book.properties.title = first.title if len(sheets) == 1 else f"{first.title}（{len(sheets)}个项目）"
     book.properties.subject = "评分表"
     book.properties.creator = "rubric sheet"
@@ -651,6 +769,19 @@ def render_xlsx_book(sheets: Sequence[tuple[str, SheetTable]], path: str | Path)
     buffer = io.BytesIO()
     book.save(buffer)
     Path(path).write_bytes(_cache_values(buffer.getvalue(), [w.cached for w in written]))
+
+
+def _xlsx_record(sheet: Any, record: SheetRecord) -> None:
+    """The hidden worksheet `rubric import` reads: a note, then `指标 id 评分标准` per body row and
+    `规则 line` per line of the rubric's text (one line a row: a cell holds at most 32,767 characters)."""
+    sheet.sheet_state = "hidden"
+    rows = [("说明", RECORD_NOTE), *(("指标", i, c) for i, c in record.indicators)]
+    rows += [("规则", line) for line in record.source.splitlines()]
+    for r, values in enumerate(rows, start=1):
+        for c, value in enumerate(values, start=1):
+            cell = sheet.cell(r, c, value or None)
+            cell.data_type = "s"  # text as written, even where it starts with `=`
+    sheet.column_dimensions["B"].width = 100
 
 
 def _groups(widths: Sequence[float], count: int) -> list[tuple[int, int]]:
@@ -717,11 +848,13 @@ def _xlsx_sheet(sheet: Any, table: SheetTable) -> _Written:
             if cell.sums is not None:
                 span = f"{points_col}{first_body + cell.sums[0]}:{points_col}{first_body + cell.sums[1]}"
                 value = _sum_formula(span, table.total_rounding if cell.sums == (0, len(table.rows) - 1) else None)
+                if cell.role == "footer" and (table.adjustments or table.overridden):
+                    value = _adjusted_formula(table, span, points_col, first_body)
                 if cell.number is not None:
                     done.cached[f"{points_col}{r}"] = cell.number
                 if cell.role == "footer":
                     total_cell = f"{points_col}{r}"
-            elif cell.grade and total_cell:
+            elif cell.grade and total_cell and not table.overridden and table.grades:
                 value = _grade_formula(total_cell, table.grades)
                 if cell.text:
                     done.cached[f"{points_col}{r}"] = cell.text
@@ -777,6 +910,22 @@ def _sum_formula(span: str, rounding: tuple[str, int] | None) -> str:
     return f'=IF(COUNT({span})=0,"",{total})'
 
 
+def _adjusted_formula(table: SheetTable, span: str, points_col: str, first_body: int) -> Decimal | str | None:
+    """总分 with 加分/扣分 rows: the body's sum plus the signed rows, limited to the final range; where a veto
+    that fired zeroed the total or fixed the grade, the value as scored (the formula cannot see the facts)."""
+    if table.overridden:
+        return _decimal(table.footer[0].value)
+    first = first_body + len(table.rows)
+    lines = f"{points_col}{first}:{points_col}{first + len(table.adjustments) - 1}"
+    total = f"SUM({span})+SUM({lines})"
+    if table.total_rounding is not None:
+        total = f"{table.total_rounding[0]}({total},{table.total_rounding[1]})"
+    if table.final_range is not None:
+        low, high = table.final_range
+        total = f"MIN({fmt(high)},MAX({fmt(low)},{total}))"
+    return f'=IF(COUNT({span})=0,"",{total})'
+
+
 def _grade_formula(total: str, grades: Sequence[GradeInfo]) -> str:
     """`=IF(G30="","",IF(G30>=90,"优",IF(G30>=80,"良",…)))` from the ordered cutoffs."""
     text, closing = f'=IF({total}="",""', ")"
@@ -814,7 +963,7 @@ def _xlsx_page(sheet: Any, table: SheetTable, header_row: int, last_row: int, la
 
 def _xlsx_cell(sheet: Any, r: int, c: int, value: Any, role: str) -> Any:
     cell = sheet.cell(r, c, value if value != "" else None)
-    left = role in ("criteria", "reason", "value", "subtotal")
+    left = role in ("criteria", "reason", "value", "subtotal", "veto")
     cell.alignment = _style("alignment", "left" if left else "center")
     bold = role in ("header", "footer", "grade", "label", "subtotal")
     cell.font = _style("font", "bold" if bold else "small" if role == "reason" else "body")

@@ -10,10 +10,12 @@ Plain inputs and labelled `let` values are named by their labels, never by fact 
 
 from __future__ import annotations
 
-from decimal import Decimal
+from collections.abc import Iterable
+from decimal import ROUND_HALF_UP, Context, Decimal
 from typing import Any
 
 from rubric_dsl import ast, clauses
+from rubric_dsl.ast import rule_exprs, walk_expr
 from rubric_dsl.checker.scope import Kind, Scope
 from rubric_dsl.diagnostics import fmt
 
@@ -24,16 +26,64 @@ _ATOM = 8
 _LEVEL = {"if": 0, "or": 1, "and": 2, "not": 3, "cmp": 4, "+": 5, "-": 5, "*": 6, "/": 6, "neg": 7}
 
 
+def applicable_text(condition: ast.Expr, policy: str, scope: Scope) -> str:
+    """What the 评分标准 adds for an item that may be not applicable: `（适用条件：…；不适用时…）`."""
+    then = {
+        "share": "该项分值按比例分摊到同级其他指标",
+        "rescale": "总分按适用指标的分值折算为满分",
+        "full": "该项按满分计",
+    }
+    return f"（适用条件：{_Wording(scope).expr(condition)}；不适用时{then[policy]}）"
+
+
 def criteria_text(rule: ast.Rule, weight: Decimal, scope: Scope) -> str:
-    """The 评分标准 of one indicator: `rule` scored out of `weight` in the rubric `scope`."""
-    return _Wording(scope).rule(rule, weight)
+    """The 评分标准 of one indicator: `rule` scored out of `weight` in the rubric `scope`; a labelled let that
+    aggregates records is defined after it (`（其中项目绩效自评覆盖率=部门项目中“已开展绩效自评”的个数÷部门项目个数）`),
+    so the sheet says what was counted."""
+    words = _Wording(scope)
+    return words.rule(rule, weight) + _aggregate_notes(words, rule_exprs(rule))
+
+
+def _aggregate_notes(words: _Wording, exprs: Iterable[ast.Expr]) -> str:
+    lets, seen, notes = words.scope.lets, set(), []
+    pending = [n.id for e in exprs for n in walk_expr(e) if isinstance(n, ast.Name) and n.id in lets]
+    while pending:
+        name = pending.pop(0)
+        if name in seen:
+            continue
+        seen.add(name)
+        let = lets[name]
+        pending.extend(n.id for n in walk_expr(let.expr) if isinstance(n, ast.Name) and n.id in lets)
+        if let.label and any(isinstance(n, ast.Aggregate) for n in walk_expr(let.expr)):
+            notes.append(f"{let.label}={words.expr(let.expr)}")
+    return f"（其中{'；'.join(notes)}）" if notes else ""
+
+
+def criteria_words(scope: Scope, expr: ast.Expr) -> str:
+    """An expression in the sheet's wording (labels for names), e.g. for `each COUNT points N`."""
+    return _Wording(scope).expr(expr)
+
+
+READABLE_PLACES = 6  # a shown number with more decimal places than this is rounded (see `readable`)
+_READABLE = Context(prec=80)
+
+
+def readable(value: Decimal | int, places: int = 4) -> str:
+    """A number as a person reads it: every digit when it has at most six decimal places (`8.017625`),
+    else rounded half up to `places` (`1.804833…` → `1.8048`; a percent, in percent points, to two:
+    `103.030303…%` → `103.03%`). Only for showing: scores are computed and rounded exactly, by the
+    rubric's policy, before any number is shown."""
+    value = Decimal(value)
+    if value.is_finite() and value.normalize(_READABLE).as_tuple().exponent < -READABLE_PLACES:  # type: ignore[operator]
+        value = value.quantize(Decimal(1).scaleb(-places), ROUND_HALF_UP, _READABLE)
+    return fmt(value)
 
 
 def value_text(value: Decimal, percent: bool, unit: str = "") -> str:
     """A number as the sheet prints it: `95%`, `2.5`, `70人`; zero is plain `0`, or `0%` for a percent."""
     if value == 0:
         return "0%" if percent else "0"
-    return f"{fmt(value * 100)}%" if percent else f"{fmt(value)}{unit}"
+    return f"{readable(value * 100, 2)}%" if percent else f"{readable(value)}{unit}"
 
 
 def _points(points: Decimal, weight: Decimal | None) -> str:
@@ -58,8 +108,15 @@ class _Wording:
                 return "是" if value else "否"
             case ast.Str(value=value):
                 return f"“{value}”"
+            case ast.Name() if id(node) in self.scope.fields_read:
+                field = self.scope.fields_read[id(node)]
+                return f"“{field.label}”" if field.kind == "flag" else field.label
             case ast.Name(id=name):
                 return self.name(name)
+            case ast.Given(name=name):
+                return f"已填报{self.name(name.id)}"
+            case ast.Aggregate():
+                return self.aggregate(node)
             case ast.Unary(op="not", operand=operand):
                 return f"非{self.wrap(operand, _LEVEL['not'])}"
             case ast.Unary(operand=operand):
@@ -75,7 +132,32 @@ class _Wording:
                 return f"{self.wrap(arg, _ATOM)}的绝对值"
             case ast.Call(func=func, args=args):
                 return self.extreme(func, args, ratio=False)
+            case ast.PointsOf(id=name):
+                return f"{self.node_label(name)}得分"
         raise TypeError(f"not an expression: {node!r}")
+
+    def node_label(self, node_id: str) -> str:
+        """An indicator's or section's label, for `points(ID)`."""
+        nodes: list[ast.Node] = [n for n, _ in self.scope.indicators] + [n for n, _ in self.scope.sections]
+        for node in nodes:
+            if node.id == node_id:
+                return f"“{node.label}”"
+        return node_id
+
+    def aggregate(self, node: ast.Aggregate) -> str:
+        """`count(projects where self_evaluated)` as `部门项目中“已开展绩效自评”的个数`."""
+        records = self.scope.inputs.get(node.records.id)
+        label = records.label if records is not None else node.records.id
+        fields = {f.name: f.label for f in self.scope.record_fields(node.records.id)}
+        head = f"{label}中{self.expr(node.where)}的" if node.where is not None else f"{label}的"
+        if node.func == "count":
+            return f"{head}个数" if node.where is not None else f"{label}个数"
+        field = fields.get(node.field.id, node.field.id) if node.field is not None else ""
+        if node.func == "sum":
+            return f"{head}{field}合计"
+        if node.weight is not None:
+            return f"{head}{field}（按{fields.get(node.weight.id, node.weight.id)}加权平均）"
+        return f"{head}{field}平均值"
 
     def extreme(self, func: str, args: tuple[ast.Expr, ...], ratio: bool) -> str:
         """`min(1, a / b)` as `a÷b（最多按1计）` (`100%` where the value is a ratio); else 较小值/较大值."""
@@ -153,11 +235,23 @@ class _Wording:
                 return self.target(rule)
             case ast.Judged(tiers=tiers) if tiers:
                 shares = "；".join(
-                    f"{t.label}得{fmt(t.low.value * weight)}—{fmt(t.high.value * weight)}分"
-                    f"（分值的{value_text(t.low.value, True)}—{value_text(t.high.value, True)}）"
+                    f"{t.label}得{fmt(low)}—{fmt(high)}分"
+                    + (
+                        f"（分值的{value_text(t.low.value, True)}—{value_text(t.high.value, True)}）"
+                        if t.low.percent
+                        else ""
+                    )
                     for t in tiers
+                    for low, high in [ast.range_points(t.low, t.high, weight)]
                 )
                 return f"由评价组按档次评定：{shares}"
+            case ast.JudgedBy(measure=measure, ranges=ranges):
+                parts = []
+                for row in ranges:
+                    low, high = ast.range_points(row.least, row.most, weight)
+                    where = "其余" if row.otherwise else self.judged_interval(row, measure)
+                    parts.append(f"{where}得{fmt(low)}—{fmt(high)}分")
+                return f"{self.subject(measure)}{'；'.join(parts)}，由评价组在区间内评定"
             case ast.Judged():
                 return f"由评价组评定，0至{fmt(weight)}分"
             case ast.Formula(expr=ast.Num(value=value, percent=False)):
@@ -195,13 +289,21 @@ class _Wording:
             return f"{low}（含）—{high}"
         return f"{low}—{high}（含）" if row.high_closed else f"{low}—{high}（均不含）"
 
+    def judged_interval(self, row: ast.JudgedRange, subject: ast.Expr) -> str:
+        """A `judged … by` row's interval, worded as a band row's."""
+        return self.interval(
+            ast.BandRow(row.low, row.low_closed, row.high, row.high_closed, Decimal(0), row.span), subject
+        )
+
     def steps(self, rule: ast.Steps) -> str:
         subject, above = rule.subject, rule.direction == "above"
         limit = self.num(rule.threshold, subject)
         step = f"{fmt(rule.step.value * 100)}个百分点" if rule.step.percent else self.num(rule.step, subject)
         head = f"{self.subject(subject)}{'小于等于' if above else '大于等于'}{limit}得满分"
         deduct = f"每{'增加' if above else '减少'}{step}扣{fmt(rule.deduct)}分"
-        if not rule.whole:
+        if rule.prorata:
+            deduct += "（不足部分按比例扣分）"
+        elif not rule.whole:
             deduct += f"（不足{step}按{step}计）"
         return f"{head}，{deduct}，直到扣完为止"
 
@@ -317,6 +419,15 @@ class _Reasons(_Wording):
                 fired_j = clauses.JudgedFired._make(record)
                 tier = f"（{tiers[fired_j.tier].label}档）" if fired_j.clause == clauses.Judged.TIER else ""
                 return f"评价组评定{tier}{got}"
+            case ast.JudgedBy(measure=measure, ranges=ranges):
+                fired_b = clauses.JudgedByFired._make(record)
+                judged_row = ranges[fired_b.row]
+                least, most = ast.range_points(judged_row.least, judged_row.most, self.weight)
+                picked = (
+                    "不在所列档次内" if judged_row.otherwise else f"属“{self.judged_interval(judged_row, measure)}”档"
+                )
+                shown = f"{self.named(measure)}为{self.value(fired_b.measure, measure)}"
+                return f"{shown}，{picked}，由评价组在{fmt(least)}—{fmt(most)}分内评定，{got}"
             case ast.Formula(expr=expr):
                 fired_f = clauses.FormulaFired._make(record)
                 if isinstance(expr, ast.Num):
@@ -341,7 +452,7 @@ class _Reasons(_Wording):
         floor = "，扣完为止" if fired.clause == clauses.Steps.FLOORED else ""
         return (
             f"{shown}，{'超过' if above else '低于'}{limit}，每{'增加' if above else '减少'}{step}"
-            f"扣{fmt(rule.deduct)}分，计{fmt(fired.steps)}次{floor}，{got}"
+            f"扣{fmt(rule.deduct)}分，计{readable(fired.steps)}次{floor}，{got}"
         )
 
     @staticmethod

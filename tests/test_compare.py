@@ -494,14 +494,14 @@ def test_json_report_carries_scores_changes_and_the_department_view(library: Pat
     json.dumps(report, ensure_ascii=False)  # nothing in it that JSON cannot carry
 
 
-def test_html_report_is_self_contained_escaped_and_has_the_three_charts(library: Path, tmp_path: Path) -> None:
+def test_html_report_is_self_contained_escaped_and_has_the_four_charts(library: Path, tmp_path: Path) -> None:
     text = SAMPLE_CSV.read_text(encoding="utf-8").replace("上年专项业务费", '专项<script>alert("x")</script>&')
     data = tmp_path / "hostile.csv"
     data.write_text(text, encoding="utf-8")
     page = to_html(run(library, ["wuping.*", "alt.*"], data))
     assert "http://" not in page and "https://" not in page and "<script" not in page
     assert "专项&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&amp;" in page
-    assert page.count("<svg") == 3  # grade distribution, B against A, mean points lost per indicator
+    assert page.count("<svg") == 4  # grades, the distribution of totals, B against A, mean points lost per indicator
     assert "@page { size: A4" in page
 
 

@@ -35,10 +35,10 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # run from any directory, installed or not
     sys.path.insert(0, str(ROOT))
 
-from rubric_dsl import build_library, check_source  # noqa: E402
-from rubric_dsl.diagnostics import Diagnostic, check, codes, inherit, syntax  # noqa: E402
+from rubric_dsl import build_library, cache, check_source  # noqa: E402
+from rubric_dsl.diagnostics import Diagnostic, adjust, check, codes, inherit, records, syntax  # noqa: E402
 
-MESSAGES = (syntax, inherit, check)  # the constructors, by the stage that reports them
+MESSAGES = (syntax, inherit, check, adjust, records)  # the constructors, by the stage that reports them
 
 DATA = Path(__file__).resolve().parent / "testdata" / "diagnostics"
 UPDATE = os.environ.get("UPDATE_GOLDENS") == "1"
@@ -197,8 +197,9 @@ def constructors() -> dict[str, tuple[Any, Callable[..., Diagnostic]]]:
 
 @pytest.fixture(scope="module")
 def called() -> set[str]:
-    """The constructors that running every case calls."""
+    """The constructors that running every case calls (from scratch: nothing taken from the memos of earlier work)."""
     seen: set[str] = set()
+    cache.forget()
     with pytest.MonkeyPatch.context() as patch:
         for name, (module, function) in constructors().items():
             patch.setattr(module, name, recording(name, function, seen))

@@ -14,6 +14,7 @@ LIBRARY = ROOT / "rubric_dsl"
 # Each library module's stage; a module may import only modules of its own stage or earlier ones.
 STAGES: dict[str, int] = {
     "limits": 0,
+    "cache": 0,  # what was made once (grammar tables, trees, code objects), kept by the hash of its input
     "source": 0,
     "diagnostics": 1,
     "errors": 2,
@@ -27,6 +28,7 @@ STAGES: dict[str, int] = {
     "facts": 7,
     "wording": 7,  # the sheet's Chinese wording: the 评分表, the Chinese explanations and fact messages
     "reader": 8,
+    "applicable": 8,  # the weights once items are not applicable (不适用), which the generated code calls
     "codegen": 9,
     "explain": 10,
     "results": 11,

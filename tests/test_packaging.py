@@ -44,6 +44,8 @@ def test_wheel_has_no_generic_top_level_names_and_ships_its_data(tmp_path: Path)
     assert shipped and shipped <= bundled
     assert "wuping/seed-inspection.facts.json" in bundled
     assert "rubric_service/gen/rubric/v1/rubric_service_pb2.pyi" in names
+    static = {f"rubric_service/static/{p.name}" for p in (PACKAGES["rubric_service"] / "static").iterdir()}
+    assert "rubric_service/static/index.html" in static and static <= set(names)  # the workbench page, all of it
     commands = {f"rubric_cli/commands/{p.name}" for p in (ROOT / "rubric_cli" / "commands").glob("*.py")}
     assert "rubric_cli/commands/check.py" in commands and commands <= set(names)  # the `rubric` command's table
     modules = {

@@ -83,11 +83,11 @@ WORDING = [
     ),
     (
         "bands-expression",
-        "bands done / planned { [1, ∞) 5  otherwise 0 }",
+        "bands done / planned { [100%, ∞) 5  otherwise 0 }",  # a count by a count is a ratio: a percent
         UNITS,
         "5",
         "",
-        "(完成数÷计划数)1以上（含1）得5分；其余不得分",
+        "(完成数÷计划数)100%以上（含100%）得5分；其余不得分",
     ),
     (
         "checklist-serious",
@@ -601,7 +601,8 @@ def test_batch_workbook_names_sheets_after_projects(
     tables = [(name, sheet_table(seed[0], seed[1], {"project_name": name})) for name in ("甲", "乙")]
     render_xlsx_book(tables, path)
     book = openpyxl.load_workbook(path)
-    assert book.sheetnames == ["甲", "乙"]
+    assert book.sheetnames == ["甲", "乙", "规则记录"]  # the rule record `rubric import` reads, hidden
+    assert [s.sheet_state for s in book.worksheets] == ["visible", "visible", "hidden"]
     assert "乙" in [c.value for c in book["乙"][3]]
     assert openpyxl.load_workbook(path, data_only=True)["乙"].cell(_find(book["乙"], "总分"), 7).value == 85.6
 

@@ -7,6 +7,6 @@ entry in the table, nothing else.
 from __future__ import annotations
 
 from rubric_cli.command import Command
-from rubric_cli.commands import call, check, compare, fmt, lsp, score, serve, sheet, test
+from rubric_cli.commands import call, check, compare, diff, fmt, import_, lsp, score, serve, sheet, studio, test
 
-COMMANDS: tuple[Command, ...] = (check, fmt, test, score, sheet, compare, serve, call, lsp)
+COMMANDS: tuple[Command, ...] = (check, fmt, test, score, sheet, import_, compare, diff, serve, studio, call, lsp)

@@ -8,20 +8,34 @@ import unicodedata
 from pathlib import Path
 from typing import TextIO
 
+from rubric_cli.command import UsageProblem
 from rubric_cli.common import LOOKUP_HELP, add_lang_argument, find_rubric, read_facts, require_rubrics_dir
 from rubric_dsl.diagnostics import Language, choose_language, fmt
 from rubric_dsl.program import CompiledRubric
 from rubric_dsl.results import Result
 
 NAME = "score"
-HELP = "score facts under a rubric"
-DESCRIPTION: str | None = None
+HELP = "score facts, or a file of records, under a rubric"
+DESCRIPTION: str | None = """\
+Score one record's facts (--facts FILE, a JSON object, or - for stdin) and show the 评分表, or score a
+file of records in batches (--data FILE --records-out FILE): CSV, JSONL, XLSX or Parquet in, each
+record's total, grade and points (exact decimals) out to Parquet, CSV or JSONL as they are scored;
+memory stays flat however many records. A record that cannot be scored gets its error and the run
+goes on; a summary line says how many were scored.
+"""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_lang_argument(parser)
     parser.add_argument("--rubric", required=True, metavar="ID|FILE", help="a rubric id, or a .rubric file")
-    parser.add_argument("--facts", required=True, metavar="FILE|-", help="a JSON object of facts, or - for stdin")
+    given = parser.add_mutually_exclusive_group(required=True)
+    given.add_argument("--facts", metavar="FILE|-", help="a JSON object of facts, or - for stdin")
+    given.add_argument("--data", metavar="FILE", help="records to score in batches: .csv, .jsonl, .xlsx or .parquet")
+    parser.add_argument(
+        "--records-out", metavar="FILE", help="with --data: per-record results (.parquet, .csv, .jsonl)"
+    )
+    parser.add_argument("--id-column", metavar="C", help="with --data: the column that names each record")
+    parser.add_argument("--workers", type=int, default=1, metavar="N", help="with --data: worker processes")
     parser.add_argument("--rubrics", type=Path, metavar="DIR", help=LOOKUP_HELP)
     parser.add_argument("--format", choices=("table", "json"), default="table")
     parser.add_argument("--explain", action="store_true", help="show how each indicator's points came about")
@@ -30,6 +44,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(options: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     require_rubrics_dir(options.rubrics)
+    if options.data is not None:
+        return _batch(options, out, err)
+    if options.records_out is not None:
+        raise UsageProblem("--records-out needs --data FILE", "--records-out 需要与 --data FILE 一起使用")
     rubric = find_rubric(options.rubric, options.rubrics)
     facts = read_facts(options.facts)
     result = rubric.score(facts, allow_extra_facts=options.allow_extra_facts)
@@ -38,6 +56,34 @@ def run(options: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         print(json.dumps(result.to_dict(lang), ensure_ascii=False, indent=2), file=out)
     else:
         print_table(rubric, result, options.explain, out, lang)
+    return 0
+
+
+def _batch(options: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """A file of records scored in batches under the one rubric, results streamed to --records-out."""
+    from rubric_dsl.compare import load_schemes
+    from rubric_dsl.compare.stream import compare_file
+
+    if options.records_out is None:
+        raise UsageProblem("--data needs --records-out FILE", "--data 需要与 --records-out FILE 一起使用")
+    schemes, rubrics = load_schemes([options.rubric], options.rubrics, mixed=False)
+    found = compare_file(
+        schemes,
+        rubrics,
+        options.data,
+        id_column=options.id_column,
+        records_out=options.records_out,
+        workers=max(1, options.workers),
+    )
+    for warning in found.warnings:
+        print(f"rubric score: warning: {warning}", file=err)
+    summary = found.summaries[0]
+    grades = "  ".join(f"{label} {count}" for label, count in summary.grades)
+    print(
+        f"{rubrics.compiled[0].id}: {found.record_count} 条记录, {summary.scored} 条已评分, "
+        f"{summary.unscored} 条未评分; 等次 {grades}; 逐条结果见 {options.records_out}",
+        file=out,
+    )
     return 0
 
 
@@ -91,7 +137,17 @@ def print_table(rubric: CompiledRubric, result: Result, explain: bool, out: Text
         print("  ".join(_pad(c, w) for c, w in zip(row, widths, strict=True)).rstrip(), file=out)
         if explain:
             print(" " * (sum(widths[:-3]) + 2 * (len(widths) - 3)) + "↳ " + indicator.explanation, file=out)
-    print(f"总分 {fmt(result.total)} / {fmt(rubric.total)}    等次 {result.grade}", file=out)
+    for line in result.adjustments_in(lang):
+        word = "加分项" if line.sign > 0 else "扣分项"
+        print(f"{word} {line.label}  {line.signed}", file=out)
+        if explain:
+            print(f"  ↳ {line.explanation}", file=out)
+    if rubric.adjustment_lines or rubric.veto_rules:
+        print(f"{'总分计算' if lang == 'zh' else 'total'}: {result.total_explanation(lang)}", file=out)
+    grade = f"    等次 {result.grade}" if result.grade else ""
+    print(f"总分 {fmt(result.total)} / {fmt(rubric.total)}{grade}", file=out)
+    for veto in result.vetoes_in(lang):  # never silent, with or without --explain
+        print(f"{veto.label}：{veto.why}" if lang == "zh" else f"{veto.label}: {veto.why}", file=out)
     lost = result.lost_in(lang) if explain else []
     if lost:
         print("失分（从大到小）：" if lang == "zh" else "失分（从大到小）:", file=out)

@@ -12,7 +12,7 @@ from typing import TextIO
 from rubric_service.options import SERVER_DESCRIPTION, add_server_arguments
 
 NAME = "serve"
-HELP = "serve the rubrics over gRPC (see `rubric serve --help`)"
+HELP = "serve the rubrics over gRPC (and HTTP: --http-port)"
 DESCRIPTION: str | None = SERVER_DESCRIPTION
 
 

@@ -15,7 +15,7 @@ from rubric_cli.commands.check import as_json
 from rubric_cli.common import DEFAULT_RUBRICS, PARENTS_HELP, add_lang_argument, require_rubrics_dir
 from rubric_dsl.api import Library, build_library, rubric_files, search_dirs, sources_for
 from rubric_dsl.coverage import Coverage
-from rubric_dsl.diagnostics import Diagnostic, choose_language, has_errors
+from rubric_dsl.diagnostics import Diagnostic, Language, choose_language, has_errors
 from rubric_dsl.files import read_source
 from rubric_dsl.testcases import run_file, test_files
 
@@ -80,20 +80,26 @@ def run(options: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                 continue
             failed += 1
             if text:
-                print(f"FAIL {outcome.file} [{outcome.rubric}] {outcome.name}", file=out)
-                for failure in outcome.failures:
+                head = "未通过" if lang == "zh" else "FAIL"
+                print(f"{head} {outcome.file} [{outcome.rubric}] {outcome.name}", file=out)
+                for failure in outcome.texts(lang):
                     print(f"  {failure}", file=out)
     reports = sorted(coverage.values(), key=lambda r: r.rubric.id)
     share = _share(reports)
     below = options.fail_under is not None and share < options.fail_under
     if text:
         if options.coverage or options.fail_under is not None:
-            print_coverage(reports, out)
+            print_coverage(reports, out, lang)
         for path, first in broken.items():
-            print(f"BROKEN {path}: does not compile: {first.text(lang)} [{first.code}]", file=out)
-        if below:
+            if lang == "zh":
+                print(f"无法编译 {path}：{first.text(lang)} [{first.code}]", file=out)
+            else:
+                print(f"BROKEN {path}: does not compile: {first.text(lang)} [{first.code}]", file=out)
+        if below and lang == "zh":
+            print(f"分支覆盖率 {share:.1f}% 低于 --fail-under {options.fail_under:g}%", file=out)
+        elif below:
             print(f"coverage {share:.1f}% of clauses is below --fail-under {options.fail_under:g}%", file=out)
-        print(f"{passed} passed, {failed} failed", file=out)
+        print(f"{passed} 个通过，{failed} 个未通过" if lang == "zh" else f"{passed} passed, {failed} failed", file=out)
     else:
         report = {
             "passed": passed,
@@ -133,15 +139,20 @@ def _coverage_json(report: Coverage) -> dict[str, object]:
     }
 
 
-def print_coverage(reports: Iterable[Coverage], out: TextIO) -> None:
+def print_coverage(reports: Iterable[Coverage], out: TextIO, lang: Language = "en") -> None:
     for report in sorted(reports, key=lambda r: r.rubric.id):
         clauses, missed = report.clauses(), report.missed()
         share = 100 * (len(clauses) - len(missed)) / len(clauses) if clauses else 100.0
-        print(
-            f"coverage {report.rubric.id}: {len(clauses) - len(missed)}/{len(clauses)} clauses ({share:.1f}%)", file=out
-        )
+        reached = len(clauses) - len(missed)
+        if lang == "zh":
+            print(f"覆盖率 {report.rubric.id}：{reached}/{len(clauses)} 个分支（{share:.1f}%）", file=out)
+        else:
+            print(f"coverage {report.rubric.id}: {reached}/{len(clauses)} clauses ({share:.1f}%)", file=out)
         for clause in missed:
-            print(f"  not reached: {clause.span}: {clause.label}", file=out)
+            if lang == "zh":
+                print(f"  未覆盖：{clause.span}：{clause.text(lang)}", file=out)
+            else:
+                print(f"  not reached: {clause.span}: {clause.label}", file=out)
 
 
 def _test_base(file: Path, paths: Sequence[str]) -> Path:

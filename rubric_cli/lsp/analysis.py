@@ -107,6 +107,34 @@ def _names(rubric: ast.Rubric) -> Iterator[ast.Name]:
         for expr in ast.walk_expr(root):
             if isinstance(expr, ast.Name):
                 yield expr
+    yield from _line_names(rubric)
+
+
+def _line_expressions(rubric: ast.Rubric) -> list[ast.Expr]:
+    """The expressions of the bonus/penalty lines and the vetoes and caps."""
+    roots = [e for line in rubric.adjustments for e in ast.line_exprs(line.rule)]
+    return roots + [veto.condition for veto in rubric.vetoes]
+
+
+def _line_names(rubric: ast.Rubric) -> Iterator[ast.Name]:
+    for root in _line_expressions(rubric):
+        for expr in ast.walk_expr(root):
+            if isinstance(expr, ast.Name):
+                yield expr
+
+
+def _points_at(analysis: Analysis, line: int, column: int) -> ast.PointsOf | None:
+    """A `points(ID)` at (line, column) in this file."""
+    if analysis.merged is None:
+        return None
+    rubric = analysis.merged
+    roots: list[ast.Expr] = [let.expr for let in rubric.lets] + _line_expressions(rubric)
+    roots += [e for node, _ in _walk(rubric.body) if isinstance(node, ast.Indicator) for e in ast.rule_exprs(node.rule)]
+    for root in roots:
+        for found in ast.reads_points(root):
+            if found.span.path == analysis.path and _contains(found.span, line, column):
+                return found
+    return None
 
 
 def _name_at(analysis: Analysis, line: int, column: int) -> ast.Name | None:
@@ -211,6 +239,11 @@ def _input_text(item: ast.Input, lang: Language) -> str:
         default = item.default
         value = default.text if isinstance(default, ast.Num) else format_expr(default)
         facts.append(("默认" if zh else "default") + f": {value}")
+    if item.optional:
+        facts.append("可不填（optional），用 given(…) 判断是否填报" if zh else "optional: test it with given(…)")
+    for entry in item.fields:  # a list of records: one line per field
+        field_kind = (KIND_ZH if zh else KIND_EN).get(entry.kind, entry.kind)
+        facts.append(("字段" if zh else "field") + f" `{entry.name}`: {entry.label}, {entry.kind} ({field_kind})")
     return f"**{item.label}** `{item.name}`\n\n" + "\n".join(f"- {fact}" for fact in facts)
 
 
@@ -243,6 +276,11 @@ def definition(analysis: Analysis, line: int, column: int) -> Span | None:
         return word_span(analysis.sources[parent], parent_tree.span, parent_tree.id)
     name = _name_at(analysis, line, column)
     scope = analysis.scope
+    points = _points_at(analysis, line, column)
+    if points is not None and scope is not None:  # `points(ID)`: the indicator or section named
+        nodes = [n for n, _ in scope.indicators] + [n for n, _ in scope.sections]
+        node = next((n for n in nodes if n.id == points.id), None)
+        return None if node is None else word_span(analysis.sources.get(node.span.path, ""), node.span, node.id)
     if name is None or scope is None:
         return None
     declared: ast.Input | ast.Let | None = scope.inputs.get(name.id) or scope.lets.get(name.id)

@@ -14,7 +14,21 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from rubric_dsl import ast
-from rubric_dsl.checker import bands, cycles, grades, header, inputs, names, points, types, usage, weights
+from rubric_dsl.checker import (
+    adjustments,
+    applicable,
+    bands,
+    cycles,
+    grades,
+    header,
+    inputs,
+    names,
+    points,
+    records,
+    types,
+    usage,
+    weights,
+)
 from rubric_dsl.checker.scope import Scope
 from rubric_dsl.diagnostics import Diagnostic, has_errors, sort_diagnostics
 
@@ -25,12 +39,15 @@ CHECKS: tuple[Check, ...] = (
     names.check,
     cycles.check,
     inputs.check,
+    records.check,
     types.check,
     weights.check,
     points.check,
     bands.check,
     grades.check,
     usage.check,
+    adjustments.check,
+    applicable.check,
 )
 
 

@@ -71,6 +71,20 @@ def check(scope: Scope) -> Iterator[Diagnostic]:
         for rule in sub_rules(indicator.rule):
             if isinstance(rule, ast.Bands):
                 yield from _check_bands(scope, indicator, rule)
+            elif isinstance(rule, ast.JudgedBy):  # its rows cover the measure as a band table's do
+                yield from _check_bands(scope, indicator, _as_bands(rule))
+
+
+def _as_bands(rule: ast.JudgedBy) -> ast.Bands:
+    rows = tuple(
+        ast.BandRow(r.low, r.low_closed, r.high, r.high_closed, r.most.value, r.span)
+        for r in rule.ranges
+        if not r.otherwise
+    )
+    rest = [r for r in rule.ranges if r.otherwise]
+    return ast.Bands(
+        rule.measure, rows, rest[0].most.value if rest else None, rest[0].span if rest else None, rule.span
+    )
 
 
 def _domain(scope: Scope, subject: ast.Expr) -> tuple[Key, Key, bool, bool]:
@@ -128,3 +142,6 @@ def _mistyped(scope: Scope, rule: ast.Bands) -> bool:
     kind = scope.kind_of(rule.subject)
     ends = [end for row in rule.rows for end in (row.low, row.high) if end is not None]
     return any(literal_problem(kind, end, BAND_END) for end in ends)
+
+
+check_bands = _check_bands  # also checks the band tables of adjustment lines (checker/adjustments.py)

@@ -14,10 +14,12 @@ from rubric_dsl.printer import format_expr
 
 def check(scope: Scope) -> Iterator[Diagnostic]:
     for item in scope.rubric.inputs:
-        yield from _check_input(item)
+        if item.kind != "records":  # a list's own options and its fields: the records check
+            yield from check_input(item)
 
 
-def _check_input(item: ast.Input) -> Iterator[Diagnostic]:
+def check_input(item: ast.Input) -> Iterator[Diagnostic]:
+    """One input's (or one record field's) range, default and choices."""
     bounds = [b for b in (item.minimum, item.maximum) if b is not None]
     if bounds and item.kind in ("flag", "choice"):
         yield diag.range_not_allowed(item.name, item.kind, item.span)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from rubric_dsl import ast
-from rubric_dsl.ast import walk_expr
+from rubric_dsl.ast import walk_expr, where_names
 from rubric_dsl.checker.scope import Scope, all_exprs
 from rubric_dsl.diagnostics import HINTED_NAMES, Diagnostic
 from rubric_dsl.diagnostics import check as diag
@@ -34,7 +34,8 @@ def check(scope: Scope) -> Iterator[Diagnostic]:
     known = scope.names()
     unknown = 0
     for root in all_exprs(scope):
+        in_where = {id(name) for _, name in where_names(root)}  # fields or names: the records check says
         for expr in walk_expr(root):
-            if isinstance(expr, ast.Name) and expr.id not in known:
+            if isinstance(expr, ast.Name) and expr.id not in known and id(expr) not in in_where:
                 unknown += 1
                 yield diag.unknown_name(expr.id, expr.span, known if unknown <= HINTED_NAMES else ())

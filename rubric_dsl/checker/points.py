@@ -11,6 +11,7 @@ from rubric_dsl.ast import sub_rules
 from rubric_dsl.checker.scope import Scope
 from rubric_dsl.diagnostics import Diagnostic
 from rubric_dsl.diagnostics import check as diag
+from rubric_dsl.printer import format_expr
 from rubric_dsl.source import Span
 
 
@@ -51,8 +52,31 @@ def _rule_shape(indicator: ast.Indicator, rule: ast.Rule) -> Iterator[Diagnostic
                 yield diag.checklist_deduction(indicator.id, deduct, indicator.weight, rule.span)
         case ast.Target(op="==", proportional=True):
             yield diag.target_equal_proportional(rule.span)
+        case ast.Target(op=op, actual=actual, target=ast.Num(value=value) as target, proportional=True) if value <= 0:
+            yield diag.target_not_positive(op, format_expr(actual), target.text, value, indicator.weight, target.span)
         case ast.Linear(points=points):
             yield from _linear_shape(indicator, rule, points)
+        case ast.Judged(tiers=tiers):
+            for tier in tiers:
+                if not tier.low.percent and not tier.high.percent and tier.high.value > indicator.weight:
+                    yield diag.judged_range_invalid(
+                        indicator.id, tier.low.text, tier.high.text, indicator.weight, tier.span
+                    )
+        case ast.JudgedBy(ranges=ranges):
+            for row in ranges:
+                if not _range_valid(row.least, row.most, indicator.weight):
+                    yield diag.judged_range_invalid(
+                        indicator.id, row.least.text, row.most.text, indicator.weight, row.span
+                    )
+
+
+def _range_valid(least: ast.Num, most: ast.Num, weight: Decimal) -> bool:
+    if least.percent != most.percent or least.value > most.value or least.value < 0:
+        return False
+    return most.value <= (1 if most.percent else weight)
+
+
+rule_shape = _rule_shape  # also checks the rules of capped adjustment lines (checker/adjustments.py)
 
 
 def _linear_shape(

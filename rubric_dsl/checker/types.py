@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from typing import Any, cast
 
 from rubric_dsl import ast
-from rubric_dsl.checker.scope import NUMERIC, Scope
+from rubric_dsl.checker.scope import NUMERIC, Scope, applicable_exprs
 from rubric_dsl.diagnostics import Diagnostic, Phrase
 from rubric_dsl.diagnostics import check as diag
 from rubric_dsl.printer import format_expr
@@ -43,7 +43,10 @@ def mismatch(op: str, left: ast.Expr, left_kind: str, right: ast.Expr, right_kin
     span = ast_span(left, right)
     if "percent" in pair and len(pair) == 2 and "literal" in pair:
         percent, number = (left, right) if left_kind == "percent" else (right, left)
-        return diag.percent_with_plain_number(op, format_expr(percent), format_expr(number), span)
+        if op in ("min", "max") and isinstance(number, ast.Num) and number.value == 1:
+            return None  # `min(1, done / planned)`: 1 is the whole, 100%, whichever way it is read
+        value = number.value if isinstance(number, ast.Num) else None
+        return diag.percent_with_plain_number(op, format_expr(percent), format_expr(number), span, value)
     if ("percent" in pair and pair & {"count", "money"}) or pair == {"count", "money"}:
         return diag.kinds_mismatch(op, format_expr(left), left_kind, format_expr(right), right_kind, span)
     return None
@@ -61,6 +64,8 @@ def check(scope: Scope) -> Iterator[Diagnostic]:
         yield from expect(scope, constraint.expr, "flag", CONSTRAINT)
     for indicator, _ in scope.indicators:
         yield from rule_problems(scope, indicator.rule)
+    for condition in applicable_exprs(scope):
+        yield from expect(scope, condition, "flag", keyword("applicable when"))
 
 
 def expect(scope: Scope, expr: ast.Expr, wanted: str, what: Phrase) -> Iterator[Diagnostic]:
@@ -80,7 +85,7 @@ def literal_problem(subject: str | None, literal: ast.Num, what: Phrase) -> Diag
     if subject is None or (literal.value == 0 and not literal.percent):
         return None
     if subject == "percent" and not literal.percent:
-        return diag.literal_needs_percent(what, literal.text, literal.span)
+        return diag.literal_needs_percent(what, literal.text, literal.span, literal.value)
     if subject != "percent" and literal.percent:
         return diag.literal_not_percent(what, literal.text, subject, literal.span)
     return None
@@ -126,6 +131,16 @@ def rule_problems(scope: Scope, rule: ast.Rule) -> Iterator[Diagnostic]:
                 yield diag.judged_needs_number_input(name.id, item.kind if item else None, name.span)
             if tier_input is not None:
                 yield from _tier_problems(scope, tier_input, tiers)
+        case ast.JudgedBy(input=name, measure=measure, ranges=ranges):
+            item = scope.inputs.get(name.id)
+            if item is None or item.kind != "number":
+                yield diag.judged_needs_number_input(name.id, item.kind if item else None, name.span)
+            yield from expect(scope, measure, "numeric", keyword("judged … by"))
+            kind = scope.kind_of(measure)
+            for judged_row in ranges:
+                for end in (judged_row.low, judged_row.high):
+                    if end is not None and (problem := literal_problem(kind, end, BAND_END)):
+                        yield problem
         case ast.Conditional(arms=arms, otherwise=otherwise):
             for arm in arms:
                 yield from expect(scope, arm.condition, "flag", keyword("when"))
@@ -141,15 +156,20 @@ def _tier_problems(scope: Scope, tier_input: ast.Name, tiers: tuple[ast.Tier, ..
         yield diag.tier_input_mismatch(tier_input.id, labels, tier_input.span)
     for tier in tiers:
         ends = (tier.low, tier.high)
-        if not all(e.percent and 0 <= e.value <= 1 for e in ends) or tier.low.value > tier.high.value:
+        shares = all(e.percent and 0 <= e.value <= 1 for e in ends)
+        points = all(not e.percent and e.value >= 0 for e in ends)  # in points: the weight is checked in points.py
+        if not (shares or points) or tier.low.value > tier.high.value:
             yield diag.tier_range_invalid(tier.label, tier.span)
 
 
 def expr_problems(scope: Scope, expr: ast.Expr) -> Iterator[Diagnostic]:
     """Problems inside an expression; the first problem in a subtree hides those above it."""
     match expr:
-        case ast.Num() | ast.Bool() | ast.Str() | ast.Name():
+        case ast.Num() | ast.Bool() | ast.Str() | ast.Name() | ast.Given():
             return
+        case ast.Aggregate(where=where):
+            if where is not None:
+                yield from expect(scope, where, "flag", keyword("where"))
         case ast.Unary(op=op, operand=operand):
             yield from expect(scope, operand, "flag" if op == "not" else "numeric", keyword(op))
         case ast.Binary(op="and" | "or", left=left, right=right):
@@ -204,7 +224,10 @@ def _comparison(scope: Scope, expr: ast.Compare, op: str, left: ast.Expr, right:
 
 def _choice_literal(scope: Scope, left: ast.Expr, right: ast.Expr) -> Iterator[Diagnostic]:
     for name, text in ((left, right), (right, left)):
-        if isinstance(name, ast.Name) and isinstance(text, ast.Str) and name.id in scope.inputs:
-            choices = scope.inputs[name.id].choices
+        if not (isinstance(name, ast.Name) and isinstance(text, ast.Str)):
+            continue
+        declared = scope.fields_read.get(id(name)) or scope.inputs.get(name.id)  # a record field inside `where`
+        if declared is not None:
+            choices = declared.choices
             if text.value not in choices:
                 yield diag.unknown_choice(text.value, name.id, choices, text.span)

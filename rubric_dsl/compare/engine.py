@@ -22,10 +22,11 @@ from rubric_dsl.compare.routing import TABLE, Router, Wording
 from rubric_dsl.compare.rules import BadWeight, FactRule, UnknownFacts, read_weight
 from rubric_dsl.compare.schemes import Rubrics, Scheme
 from rubric_dsl.compare.scoring import Declared, Differences, Outcomes, Scored, Scorer, Sums
-from rubric_dsl.compare.statistics import Summary, Tally, summarize
+from rubric_dsl.compare.statistics import EXACT, Summary, Tally, summarize
 from rubric_dsl.diagnostics import did_you_mean
 from rubric_dsl.program import CompiledRubric
 
+Transitions = dict[tuple[int, str, str], tuple[int, Decimal | None]]
 FLUSH = 1_000  # records a `Comparer` scores before it adds their points to its tallies
 _new = tuple.__new__  # a NamedTuple without its Python __new__ (one per record)
 
@@ -145,8 +146,35 @@ class Comparison:
     id_column: str | None = None
     weight_column: str | None = None
     rubric_column: str | None = None
+    streamed: int | None = None  # records compared when streamed in batches: `records` then holds none
+    records_out: str | None = None  # where a streamed comparison wrote its per-record results
+    transitions: Transitions | None = None  # a streamed comparison's; else counted from `records`
+    units: dict[str, str] = field(default_factory=dict)  # a column's unit as declared (funds → 万元), for reports
 
     _labels: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def record_count(self) -> int:
+        return self.streamed if self.streamed is not None else len(self.records)
+
+    def grade_transitions(self) -> Transitions:
+        """Per (other scheme, grade under A, grade under it): the records that moved so, and their weight
+        (None without a weight column)."""
+        if self.transitions is not None:
+            return self.transitions
+        found: dict[tuple[int, str, str], tuple[int, Decimal | None]] = {}
+        for record in self.records:
+            if not record.outcomes or type(record.outcomes[0]) is not Scored:
+                continue
+            base = record.outcomes[0].grade
+            for scheme, outcome in enumerate(record.outcomes[1:], 1):
+                if type(outcome) is Scored:
+                    key = (scheme, base, outcome.grade)
+                    count, weight = found.get(key, (0, None))
+                    if record.weight is not None:
+                        weight = record.weight if weight is None else EXACT.add(weight, record.weight)
+                    found[key] = (count + 1, weight)
+        return found
 
     def label(self, indicator: str) -> str:
         """An indicator's label, as the first rubric that has it words it."""

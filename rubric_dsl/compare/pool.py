@@ -23,9 +23,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, TextIO
 
-from rubric_dsl.api import build_library
 from rubric_dsl.compare.records import CompareError
-from rubric_dsl.compare.schemes import RubricRef
+from rubric_dsl.compare.schemes import RubricRef, compile_refs
 from rubric_dsl.compare.scoring import Columns, Difference, Differences, Outcomes, Route, Scored, Scorer, Sums
 from rubric_dsl.program import CompiledRubric
 
@@ -68,17 +67,10 @@ def _start_worker(plan: Plan) -> None:
     if _INHERITED is not None and _INHERITED[0].plan is plan:  # forked: all of it is here already
         _WORKER, _CHUNKS = _INHERITED
         return
-    origins: dict[str, dict[str, str]] = {}
-    for ref in plan.refs:
-        origins.setdefault(ref.origin, {}).update(ref.sources)
-    libraries = {origin: build_library(sources) for origin, sources in origins.items()}
-    compiled = [libraries[ref.origin].rubrics.get(ref.id) for ref in plan.refs]
-    broken = [ref.id for ref, rubric in zip(plan.refs, compiled, strict=True) if rubric is None]
-    changed = [r.id for r, c in zip(plan.refs, compiled, strict=True) if c and c.content_hash != r.content_hash]
-    if broken or changed:
-        _WORKER = f"a worker compiled different rubrics: {', '.join(broken + changed)}"
-    else:
-        _WORKER = ChunkScorer(plan, [c for c in compiled if c is not None], plain=True)
+    try:
+        _WORKER = ChunkScorer(plan, compile_refs(plan.refs), plain=True)
+    except CompareError as error:
+        _WORKER = str(error)
 
 
 def _work(work: Work | int) -> Any:

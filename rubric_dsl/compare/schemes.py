@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from rubric_dsl.api import Library, compile_file, load_library, search_dirs, sources_for
+from rubric_dsl.api import Library, build_library, compile_file, load_library, search_dirs, sources_for
 from rubric_dsl.compare.records import CompareError
 from rubric_dsl.diagnostics import did_you_mean
 from rubric_dsl.errors import RubricError
@@ -27,6 +27,32 @@ class RubricRef:
     origin: str  # the directory or file it was found through; rubrics of one origin compile together
     sources: tuple[tuple[str, str], ...]  # (path, text) of the rubric and each ancestor
     content_hash: str
+
+
+def compile_refs(refs: Sequence[RubricRef]) -> list[CompiledRubric]:
+    """The rubrics of `refs` compiled again from their source texts (in a worker, an executor), each
+    checked against its content hash: a rubric that does not compile, or compiles to another hash,
+    is an error. Rubrics of one origin compile together, once per process (`_COMPILED`)."""
+    missing = [ref for ref in refs if ref not in _COMPILED]
+    origins: dict[str, dict[str, str]] = {}
+    for ref in missing:
+        origins.setdefault(ref.origin, {}).update(ref.sources)
+    libraries = {origin: build_library(sources) for origin, sources in origins.items()}
+    broken, changed = [], []
+    for ref in missing:
+        rubric = libraries[ref.origin].rubrics.get(ref.id)
+        if rubric is None:
+            broken.append(ref.id)
+        elif rubric.content_hash != ref.content_hash:
+            changed.append(f"{ref.id} ({ref.content_hash[:15]} → {rubric.content_hash[:15]})")
+        else:
+            _COMPILED[ref] = rubric
+    if broken or changed:
+        raise CompareError(f"a worker compiled different rubrics: {', '.join(broken + changed)}")
+    return [_COMPILED[ref] for ref in refs]
+
+
+_COMPILED: dict[RubricRef, CompiledRubric] = {}  # this process's, by the sources and hash they came from
 
 
 @dataclass(frozen=True, slots=True)

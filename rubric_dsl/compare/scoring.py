@@ -107,7 +107,9 @@ class Scorer:
     `plain`: give each `Scored` and `Difference` as a plain tuple of its fields, for a worker to send
     (a NamedTuple pickles through Python code; `pool` makes them whole again in the parent)."""
 
-    def __init__(self, compiled: Sequence[CompiledRubric], facts: Facts, *, plain: bool = False) -> None:
+    def __init__(
+        self, compiled: Sequence[CompiledRubric], facts: Facts, *, plain: bool = False, max_numbers: int = MAX_NUMBERS
+    ) -> None:
         self._compiled = compiled
         self._scored: Any = tuple if plain else Scored
         self._difference: Any = tuple if plain else Difference
@@ -118,8 +120,10 @@ class Scorer:
         self._pairs: dict[tuple[int, int], Alignment] = {}
         self._numbers: dict[str, Decimal] = {}  # one object per decimal as written (94.6 and 94.60 stay apart)
         self._keep = self._numbers.setdefault
+        self._max_numbers = max_numbers  # 0: keep none (results that leave as Arrow columns need no sharing)
         self._points: dict[tuple[int, int], list[tuple[Decimal, ...]]] = {}
         self.pending = 0  # records whose points are not yet in `sums`
+        self.last: list[_Scoring | None] = []  # the last record's, per scheme: Scored and its points, or None
 
     def record(self, route: Route, record: Any) -> tuple[Outcomes, Differences]:
         shared: dict[int, dict[str, Any]] = {}
@@ -146,6 +150,7 @@ class Scorer:
                 rows = points[scheme, slot] = []
             rows.append(got[1])
         self.pending += 1
+        self.last = scored
         return tuple(outcomes), self._differences(scored)
 
     def sums(self) -> Sums:
@@ -172,7 +177,7 @@ class Scorer:
         except EvaluationError as error:
             return Unscored(slot, str(error), failed=(error.indicator, error.message))
         total = result.total
-        if len(self._numbers) < MAX_NUMBERS:
+        if len(self._numbers) < self._max_numbers:
             total = self._keep(str(total), total)
         return _new(self._scored, (slot, total, result.grade)), tuple(result.points.values())
 
@@ -181,7 +186,7 @@ class Scorer:
         if base is None:
             return (None,) * (len(scored) - 1)
         (first, first_total, first_grade), first_points = base  # a Scored, or its fields (`plain`)
-        keep = self._keep if len(self._numbers) < MAX_NUMBERS else self._numbers.get
+        keep = self._keep if len(self._numbers) < self._max_numbers else self._numbers.get
         found: list[Difference | None] = []
         for other in scored[1:]:
             if other is None:

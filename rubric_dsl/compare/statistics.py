@@ -44,6 +44,7 @@ class Summary:
     weighted: int  # records in the weighted mean
     lost: tuple[Lost, ...]
     slots: tuple[int, ...]  # the scheme's rubrics that scored at least one record
+    totals: tuple[tuple[Decimal, int], ...] = ()  # each distinct total, lowest first, and how many records have it
 
 
 @dataclass(slots=True)
@@ -67,6 +68,17 @@ class Tally:
             self.weight_total = EXACT.add(self.weight_total, weight)
             self.weighted_sum = EXACT.add(self.weighted_sum, EXACT.multiply(total, weight))
             self.weighted += 1
+
+    def merge(self, other: Tally) -> None:
+        """Add another tally's records (another batch's, another worker's): the result is the same as if
+        this tally had counted them itself."""
+        self.totals.update(other.totals)
+        self.grades.update(other.grades)
+        self.weight_total = EXACT.add(self.weight_total, other.weight_total)
+        self.weighted_sum = EXACT.add(self.weighted_sum, other.weighted_sum)
+        self.weighted += other.weighted
+        for slot, (count, *points) in other.points.items():
+            self.add_sums(slot, int(count), points)
 
     def add_sums(self, slot: int, count: int, points: Sequence[Decimal]) -> None:
         """`count` more records scored by rubric `slot`, their points summed by indicator in the rubric's order."""
@@ -110,6 +122,7 @@ def summarize(
         weighted=tally.weighted,
         lost=_lost(compiled, tally.points, members),
         slots=used,
+        totals=tuple((total, totals[total]) for total in ordered),
     )
 
 

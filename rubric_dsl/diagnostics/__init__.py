@@ -130,6 +130,7 @@ KIND_EN = {
     "flag": "a flag (true/false)",
     "choice": "a choice",
     "string": "a text",
+    "records": "a list of records",
 }
 KIND_ZH = {
     "number": "数值",
@@ -140,6 +141,7 @@ KIND_ZH = {
     "flag": "是否（true/false）",
     "choice": "选项",
     "string": "文字",
+    "records": "记录列表",
 }
 
 

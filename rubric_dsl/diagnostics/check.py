@@ -230,6 +230,62 @@ def target_equal_proportional(span: Span) -> Diagnostic:
     )
 
 
+def target_not_positive(
+    op: str, actual: str, target: str, target_value: Decimal, weight: Decimal, span: Span
+) -> Diagnostic:
+    """A proportional target at or below 0: `actual / target` has no meaning there (and 0 divides by zero)."""
+    if op in ("<=", "<"):
+        rule = (
+            f"linear {actual} {{ {target} -> {fmt(weight)}  0% -> 0 }}"
+            if target_value < 0
+            else f"target {actual} {op} {target}"
+        )
+        en = (
+            f"full points at {target} or below, none at 0 or above, in proportion between: `{rule}`"
+            if target_value < 0
+            else f"met or missed, without `proportional`: `{rule}`, or a `steps` deduction"
+        )
+        zh = (
+            f"不高于{target}得满分，不低于0不得分，其间按比例：`{rule}`"
+            if target_value < 0
+            else f"只有达到与未达到，去掉 `proportional`：`{rule}`，或用 `steps` 扣分"
+        )
+    else:
+        rule = f"linear {actual} from <the value that earns 0> to {target}"
+        en, zh = f"where credit starts: `{rule}`", f"从何值起得分：`{rule}`"
+    return error(
+        codes.TARGET_NOT_POSITIVE,
+        f"proportional credit divides by the target, which must be above 0, not `{target}`; for this target say {en}",
+        f"按比例得分要除以目标值，目标值须大于0，而不是 `{target}`；此目标请写明{zh}",
+        span,
+    )
+
+
+def not_applicable_policy_missing(node: str, span: Span) -> Diagnostic:
+    return error(
+        codes.NOT_APPLICABLE_POLICY,
+        f"`{node}` may be not applicable, but the rubric does not say what then happens to its weight; declare "
+        "`not_applicable share` (shared among its siblings in proportion to their weights), `not_applicable "
+        "rescale` (the total rescaled to the full score over the applicable weight) or `not_applicable full` "
+        "(full marks)",
+        f"`{node}` 可能不适用，但评分规则未说明其分值如何处理；请声明 `not_applicable share`（按比例分摊到同级其他指标）、"
+        "`not_applicable rescale`（得分按适用分值折算为满分制）或 `not_applicable full`（按满分计）",
+        span,
+    )
+
+
+def points_before_reweighing(node: str, span: Span) -> Diagnostic:
+    return error(
+        codes.NOT_APPLICABLE_POLICY,
+        f"`points({node})` is read by a rule or a let, but this rubric shares out the weight of items that are not "
+        "applicable (`not_applicable`) only after every indicator is scored; read points in a bonus or penalty "
+        "line, a veto or a cap instead",
+        f"本规则声明了 `not_applicable`，不适用项的分值在各指标评分之后才重新分配，指标规则或 let 中不能读取 "
+        f"`points({node})`；请在加分、扣分、一票否决或等次限制中读取得分",
+        span,
+    )
+
+
 def judged_needs_number_input(name: str, kind: str | None, span: Span) -> Diagnostic:
     what_en = f"not {KIND_EN.get(kind, kind)}" if kind else "not an input"
     what_zh = f"而不是{KIND_ZH.get(kind, kind)}" if kind else "但它不是已声明的输入"
@@ -254,8 +310,20 @@ def tier_input_mismatch(name: str, labels: tuple[str, ...], span: Span) -> Diagn
 def tier_range_invalid(label: str, span: Span) -> Diagnostic:
     return error(
         codes.INVALID_RULE,
-        f'tier "{label}" must be a share of the weight from low to high, e.g. `"{label}" 60% .. 80%`',
-        f'档次 "{label}" 应写成占分值的比例，从低到高，例如 `"{label}" 60% .. 80%`',
+        f'tier "{label}" must be a share of the weight from low to high, e.g. `"{label}" 60% .. 80%`, '
+        f'or points from low to high, e.g. `"{label}" 12 .. 15`',
+        f'档次 "{label}" 应写成占分值的比例，从低到高，例如 `"{label}" 60% .. 80%`；或写成分数，例如 `"{label}" 12 .. 15`',
+        span,
+    )
+
+
+def judged_range_invalid(indicator: str, least: str, most: str, weight: Decimal, span: Span) -> Diagnostic:
+    return error(
+        codes.JUDGED_RANGE,
+        f"the judged range `{least} .. {most}` of `{indicator}` must go from low to high within 0 .. {fmt(weight)} "
+        f"points (plain numbers) or 0% .. 100% of the weight (percents), both ends written alike",
+        f"`{indicator}` 的评定区间 `{least} .. {most}` 应从低到高，在 0 .. {fmt(weight)} 分之内（写分数），"
+        "或在分值的 0% .. 100% 之内（写百分比），两端写法一致",
         span,
     )
 
@@ -325,15 +393,6 @@ def grade_out_of_range(label: str, minimum: Decimal, total: Decimal, span: Span)
     )
 
 
-def missing_grades(span: Span) -> Diagnostic:
-    return error(
-        codes.MISSING_GRADES,
-        "the rubric has no `grades { ... }`; add e.g. `grades { 优 >= 90  良 >= 80  中 >= 60  差 otherwise }`",
-        "评分规则缺少等次；请添加，例如 `grades { 优 >= 90  良 >= 80  中 >= 60  差 otherwise }`",
-        span,
-    )
-
-
 def kinds_mismatch(op: str, left: str, left_kind: str, right: str, right_kind: str, span: Span) -> Diagnostic:
     return error(
         codes.TYPE_ERROR,
@@ -344,12 +403,25 @@ def kinds_mismatch(op: str, left: str, left_kind: str, right: str, right_kind: s
     )
 
 
-def percent_with_plain_number(op: str, percent: str, number: str, span: Span) -> Diagnostic:
+def _as_percent(text: str, value: Decimal | None) -> tuple[str, str]:
+    """How to write a plain number as a percent, both readings when a share may be meant (`0.95`)."""
+    if value is None or abs(value) > 1:
+        return f"e.g. `{text}%`", f"例如 `{text}%`"
+    share = f"{fmt(value * 100)}%"
+    return (
+        f"`{share}` if the share {text} is meant, or `{text}%` if {text} percent points are",
+        f"如指比例 {text}，写 `{share}`；如指 {text} 个百分点，写 `{text}%`",
+    )
+
+
+def percent_with_plain_number(
+    op: str, percent: str, number: str, span: Span, value: Decimal | None = None
+) -> Diagnostic:
+    en, zh = _as_percent(number, value)
     return error(
         codes.TYPE_ERROR,
-        f"`{op}` puts the percent `{percent}` with the plain number `{number}`; write the number as a percent, "
-        f"e.g. `{number}%`",
-        f"`{op}` 把百分比 `{percent}` 与普通数字 `{number}` 放在一起；请把数字写成百分比，例如 `{number}%`",
+        f"`{op}` puts the percent `{percent}` with the plain number `{number}`; write the number as a percent, {en}",
+        f"`{op}` 把百分比 `{percent}` 与普通数字 `{number}` 放在一起；请把数字写成百分比，{zh}",
         span,
     )
 
@@ -398,16 +470,28 @@ def unknown_choice(value: str, name: str, choices: tuple[str, ...], span: Span) 
     )
 
 
-def literal_needs_percent(what: Phrase, text: str, span: Span) -> Diagnostic:
+def literal_needs_percent(what: Phrase, text: str, span: Span, value: Decimal | None = None) -> Diagnostic:
+    en, zh = _as_percent(text, value)
     return error(
         codes.TYPE_ERROR,
-        f"{what[0]} `{text}` is compared with a percent; write it as a percent, e.g. `{text}%`",
-        f"{what[1]} `{text}` 与百分比比较；请写成百分比，例如 `{text}%`",
+        f"{what[0]} `{text}` is compared with a percent; write it as a percent, {en}",
+        f"{what[1]} `{text}` 与百分比比较；请写成百分比，{zh}",
         span,
     )
 
 
 def literal_not_percent(what: Phrase, text: str, kind: str, span: Span) -> Diagnostic:
+    if kind == "number":  # a plain number may be a share or percent points: removing the `%` may be wrong
+        share = fmt(Decimal(text.rstrip("%")) / 100)
+        return error(
+            codes.TYPE_ERROR,
+            f"{what[0]} `{text}` is a percent but the value it is compared with is a plain number; write `{share}` "
+            f"if the value is a share, `{text.rstrip('%')}` if it is in percent points, or declare the input "
+            "`percent` (a ratio of two amounts of one kind, `a / b`, is a percent already)",
+            f"{what[1]} `{text}` 是百分比，但比较的对象是普通数值；如该值是比例，写 `{share}`；如是百分点数，写 "
+            f"`{text.rstrip('%')}`；或把输入声明为 `percent`（同类两数之比 `a / b` 本身即百分比）",
+            span,
+        )
     return error(
         codes.TYPE_ERROR,
         f"{what[0]} `{text}` is a percent but the value it is compared with is {KIND_EN[kind]}; remove the `%`",

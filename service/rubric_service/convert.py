@@ -22,11 +22,13 @@ from google.protobuf import struct_pb2
 from google.protobuf.descriptor import Descriptor, FieldDescriptor
 from google.protobuf.message import DecodeError, Message
 
-from rubric_dsl import CompiledRubric, Diagnostic, Result
-from rubric_dsl.diagnostics import fmt
+from rubric_dsl import CompiledRubric, Diagnostic, Result, limits
+from rubric_dsl.diagnostics import Language, fmt
+from rubric_dsl.printer import format_expr
+from rubric_dsl.program import InputInfo
 from rubric_service.gen.rubric.v1 import rubric_service_pb2 as pb
 
-Fact = str | int | bool | Decimal
+Fact = str | int | bool | Decimal | list[dict[str, Any]]
 MAX_LISTED = 100  # bad typed facts listed one by one
 MAX_NAME = 200  # characters of a fact name echoed in a problem
 
@@ -37,6 +39,7 @@ _KINDS = {
     "money": pb.INPUT_KIND_MONEY,
     "flag": pb.INPUT_KIND_FLAG,
     "choice": pb.INPUT_KIND_CHOICE,
+    "records": pb.INPUT_KIND_RECORDS,
 }
 _SEVERITIES = {"error": pb.SEVERITY_ERROR, "warning": pb.SEVERITY_WARNING}
 
@@ -73,6 +76,26 @@ def decoder(message_type: type[Message]) -> Callable[[bytes], Any]:
 
 
 def _typed_fact(value: struct_pb2.Value) -> Fact:
+    """A scalar fact, or a list of records: objects whose fields are scalars (at most `MAX_RECORDS`, counted
+    before any is read)."""
+    if value.WhichOneof("kind") != "list_value":
+        return _scalar(value)
+    items = value.list_value.values
+    if len(items) > limits.MAX_RECORDS:
+        raise ValueError(f"the list has {len(items)} records, more than the {limits.MAX_RECORDS} allowed")
+    records = []
+    for index, item in enumerate(items):
+        if item.WhichOneof("kind") != "struct_value":
+            raise ValueError(f"record [{index}] is not an object: a list of records holds one object per record")
+        fields = item.struct_value.fields
+        try:
+            records.append({name: _scalar(fields[name]) for name in fields})
+        except ValueError as exc:
+            raise ValueError(f"record [{index}]: {exc}") from None
+    return records
+
+
+def _scalar(value: struct_pb2.Value) -> str | int | bool | Decimal:
     kind = value.WhichOneof("kind")
     if kind == "string_value":
         return value.string_value
@@ -84,7 +107,7 @@ def _typed_fact(value: struct_pb2.Value) -> Fact:
             raise ValueError("a number must be finite")
         # repr gives the shortest text that reads back as the same double: 98.02 -> "98.02".
         return int(number) if number.is_integer() else Decimal(repr(number))
-    raise ValueError("a fact must be a string, a number or a bool")
+    raise ValueError("a fact must be a string, a number, a bool or a list of records")
 
 
 def facts_of(request: pb.ScoreRequest | pb.CompareRecord) -> dict[str, Fact]:
@@ -195,6 +218,13 @@ NOT_ENCODED: dict[str, str] = {
     _RESPONSE.fields_by_name["error"].full_name: "stream_error",
     _RESPONSE.fields_by_name["lost"].full_name: "explain",
     pb.IndicatorScore.DESCRIPTOR.fields_by_name["explanation"].full_name: "explain",
+    pb.Adjustment.DESCRIPTOR.fields_by_name["explanation"].full_name: "explain",
+    # a rubric that declares `not_applicable`: its weights change per record, so its reply is built as a message
+    **{
+        message.DESCRIPTOR.fields_by_name[name].full_name: "not_applicable"
+        for message in (pb.IndicatorScore, pb.SectionScore)
+        for name in ("not_applicable", "weight")
+    },
 }
 _ROW_CACHE = 256  # encoded rows kept per section or indicator (distinct point values seen)
 
@@ -248,9 +278,12 @@ class ScoreEncoder:
         ]
         self.tables = [row.encoded for row in self.rows]
         self.grades = {g.label: _string_field(_GRADE, g.label) for g in rubric.grades}
+        self.adjusted = bool(rubric.adjustment_lines or rubric.veto_rules or rubric.tree.final_range)
 
     def encode(self, result: Result, total: str, request_id: str = "") -> bytes:
         """The reply to ``result`` of this rubric; ``total`` is ``decimal_text(result.total)``."""
+        if result.applied is not None:  # items not applicable: the weights change per record, no cached rows
+            return _explained_response(result, request_id, explain=False).SerializeToString()
         keys = [*map(str, section_points(result)), *map(str, result.points.values())]
         if len(keys) != len(self.rows):
             raise ValueError(f"a result of {len(keys)} rows for a rubric of {len(self.rows)}")
@@ -259,7 +292,46 @@ class ScoreEncoder:
         except KeyError:
             rows = [row.encoded.get(key) or row.encode(key) for row, key in zip(self.rows, keys, strict=True)]
         grade = self.grades.get(result.grade) or _string_field(_GRADE, result.grade)
-        return b"".join((self.head, _string_field(_TOTAL, total), grade, *rows, _string_field(_REQUEST_ID, request_id)))
+        # fields 11-13 (lines, vetoes) follow request_id in number order: appended as protobuf writes them
+        tail = adjusted_fields(result, explain=False).SerializeToString() if self.adjusted else b""
+        return b"".join(
+            (self.head, _string_field(_TOTAL, total), grade, *rows, _string_field(_REQUEST_ID, request_id), tail)
+        )
+
+
+def adjusted_fields(result: Result, *, explain: bool) -> pb.ScoreResponse:
+    """A response holding only `base_total`, `adjustments` and `vetoes` (the reasons a veto fired always; a line's
+    explanation only when asked for)."""
+    lang: Language = "en"
+    return pb.ScoreResponse(
+        base_total=decimal_text(result.base_total),
+        total_explanation=result.total_explanation(lang),
+        adjustments=[
+            pb.Adjustment(
+                id=a.id,
+                label=a.label,
+                kind=a.kind,
+                sign=a.sign,
+                amount=decimal_text(a.amount),
+                signed=a.signed,
+                explanation=a.explanation if explain else "",
+                **_present(max_amount=_text(a.max_amount)),
+            )
+            for a in result.adjustments_in(lang)
+        ],
+        vetoes=[
+            pb.Veto(
+                id=v.id,
+                label=v.label,
+                kind=v.kind,
+                at_most=v.at_most,
+                zeroed=v.zeroed,
+                why=v.why,
+                **_present(grade=v.grade),
+            )
+            for v in result.vetoes_in(lang)
+        ],
+    )
 
 
 def section_points(result: Result) -> Sequence[Decimal]:
@@ -293,19 +365,35 @@ def score_response(rubric: CompiledRubric, result: Result, *, explain: bool, req
     return pb.ScoreResponse.FromString(score_response_bytes(rubric, result, explain=False, request_id=request_id))
 
 
-def _explained_response(result: Result, request_id: str) -> pb.ScoreResponse:
+def _explained_response(result: Result, request_id: str, explain: bool = True) -> pb.ScoreResponse:
+    """The reply built as a message: with explanations, or for a rubric that declares `not_applicable`
+    (whose weights, and so each row's maximum, change from one record to the next)."""
     data = result.to_dict()
-    return pb.ScoreResponse(
+    if not explain:
+        for row in data["indicators"]:
+            del row["explanation"]
+    response = pb.ScoreResponse(
         rubric=data["rubric"],
         version=data["version"],
         content_hash=data["content_hash"],
         total=data["total"],
-        grade=data["grade"],
-        sections=[pb.SectionScore(**s) for s in data["sections"]],
-        indicators=[pb.IndicatorScore(**i) for i in data["indicators"]],
-        lost=[pb.LostPoints(**item) for item in data["lost"]],
+        grade=data["grade"] or "",
+        sections=[pb.SectionScore(**_applicability(s)) for s in data["sections"]],
+        indicators=[pb.IndicatorScore(**_applicability(i)) for i in data["indicators"]],
+        lost=[pb.LostPoints(**item) for item in data["lost"]] if explain else [],
         request_id=request_id,
     )
+    if "base_total" in data:
+        response.MergeFrom(adjusted_fields(result, explain=explain))
+    return response
+
+
+def _applicability(row: dict[str, Any]) -> dict[str, Any]:
+    """A `to_dict` row in the message's fields: `applicable` is sent as `not_applicable` (false by default)."""
+    if "applicable" in row:
+        row = {**row, "not_applicable": not row["applicable"]}
+        del row["applicable"]
+    return row
 
 
 def _text(value: object) -> str | None:
@@ -347,31 +435,67 @@ def rubric_message(rubric: CompiledRubric) -> pb.Rubric:
         rounding=rubric.rounding,
         source_text=rubric.source_text,
     )
-    for i in rubric.inputs:
-        message.inputs.add(
-            name=i.name,
-            kind=_KINDS.get(i.kind, pb.INPUT_KIND_UNSPECIFIED),
-            label=i.label,
-            choices=list(i.choices),
-            required=i.required,
-            **_present(
-                minimum=_fact_text(i.minimum, i.kind),
-                maximum=_fact_text(i.maximum, i.kind),
-                default_value=_text(i.default),
-                unit=_text(i.unit),
-            ),
-        )
+    message.inputs.extend(_input_message(i) for i in rubric.inputs)
     for s in rubric.sections:
         message.sections.add(
-            id=s.id, label=s.label, weight=decimal_text(s.weight), parent=s.parent or "", depth=s.depth
+            id=s.id,
+            label=s.label,
+            weight=decimal_text(s.weight),
+            parent=s.parent or "",
+            depth=s.depth,
+            applicable_when=s.applicable or "",
         )
     for ind in rubric.indicators:
         message.indicators.add(
-            id=ind.id, label=ind.label, weight=decimal_text(ind.weight), section=ind.section or "", rule=ind.rule
+            id=ind.id,
+            label=ind.label,
+            weight=decimal_text(ind.weight),
+            section=ind.section or "",
+            rule=ind.rule,
+            applicable_when=ind.applicable or "",
         )
+    message.not_applicable = rubric.not_applicable or ""
     for g in rubric.grades:
         message.grades.add(label=g.label, **_present(minimum=_text(g.minimum)))
+    for line in rubric.adjustment_lines:
+        message.adjustment_lines.add(
+            id=line.id,
+            label=line.label,
+            kind=line.kind,
+            rule=type(line.rule).__name__.lower(),
+            **_present(max_amount=_text(line.cap)),
+        )
+    for veto in rubric.veto_rules:
+        message.vetoes.add(
+            id=veto.id,
+            label=veto.label,
+            kind=veto.kind,
+            condition=format_expr(veto.condition),
+            at_most=veto.at_most,
+            zero=veto.zero,
+            **_present(grade=veto.grade),
+        )
+    message.final_minimum = decimal_text(rubric.final_minimum)
+    message.final_maximum = decimal_text(rubric.final_maximum)
     return message
+
+
+def _input_message(i: InputInfo) -> pb.Input:
+    return pb.Input(
+        name=i.name,
+        kind=_KINDS.get(i.kind, pb.INPUT_KIND_UNSPECIFIED),
+        label=i.label,
+        choices=list(i.choices),
+        required=i.required,
+        fields=[_input_message(f) for f in i.fields],
+        optional=i.optional,
+        **_present(
+            minimum=_fact_text(i.minimum, i.kind),
+            maximum=_fact_text(i.maximum, i.kind),
+            default_value=_text(i.default),
+            unit=_text(i.unit),
+        ),
+    )
 
 
 def diagnostic_message(diagnostic: Diagnostic, source_text: str) -> pb.Diagnostic:

@@ -9,6 +9,14 @@ misses and request problems. Guarantees: every ``ServiceError`` becomes either
 * a ``rubric.v1.ScoreError`` with the same code, reason, message and violations --
   for one record of a ScoreStream, so the stream goes on.
 
+Languages: every error has its message in Chinese (zh-CN, the field's own wording: 评分规则, 事实,
+指标) and English (en-US). Both travel as ``google.rpc.LocalizedMessage`` details (in a ScoreError,
+``localized_messages``); the status message (ScoreError ``message``) and the violations' descriptions are in
+the language the request asked for in its ``accept-language`` metadata (``choose_locale``). A request that
+names neither language gets en-US: the service's clients are programs, whose existing checks and logs
+read the English messages, and the Chinese is in the details whatever the request says. An error made
+without a Chinese wording (by the guard, the comparison engine) gets its reason's (``REASONS_ZH``).
+
 Codes: bad facts or request fields -> INVALID_ARGUMENT; unknown rubric or version
 -> NOT_FOUND; facts valid one by one but the rubric cannot be evaluated on them
 (``EvaluationError``) -> FAILED_PRECONDITION, since the fix may lie in the rubric.
@@ -16,6 +24,7 @@ Codes: bad facts or request fields -> INVALID_ARGUMENT; unknown rubric or versio
 
 from __future__ import annotations
 
+import collections
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,11 +51,70 @@ MAX_REQUEST_ID = 1000  # characters of a request id; a longer one is refused (vi
 NAMED_FACTS = 20  # bad facts named one by one in an error's message (all are violations)
 
 
+ZH, EN = "zh-CN", "en-US"
+LOCALES = (ZH, EN)
+DEFAULT_LOCALE = EN  # see the module's docstring: why English when a request does not say
+MAX_ACCEPT_LANGUAGE = 200  # characters of `accept-language` read; the rest is ignored
+
+# A reason's Chinese message, for an error made without one (its English message says the details).
+REASONS_ZH = {
+    "MISSING_TOKEN": "缺少访问令牌（metadata authorization）",
+    "BAD_TOKEN": "访问令牌无效或无权访问",
+    "CALL_TOO_LONG": "调用持续时间超过上限，已结束",
+    "STREAM_TOO_LONG": "流中的记录超过上限，已结束",
+    "TOO_MANY_STREAMS": "同时进行的流式调用过多，请稍后再试",
+    "TOO_MANY_CHECKS": "同时进行的评分规则检查过多，请稍后再试",
+    "COMPARE_REQUEST_TOO_LARGE": "一次比较请求的计分次数超过上限，请分批发送",
+    "NO_RUBRIC_FITS": "没有适用于这条记录的评分规则",
+    "INVALID_FACTS": "事实有误",
+    "INVALID_REQUEST": "请求有误",
+    "UNDECODABLE_REQUEST": "无法读取请求",
+    "RUBRIC_NOT_FOUND": "找不到评分规则",
+    "VERSION_NOT_FOUND": "找不到评分规则的这个版本",
+    "EVALUATION_FAILED": "评分规则无法按这些事实计分",
+    "DEADLINE_EXCEEDED": "计分前已超过请求时限",
+    "INTERNAL": "计分时发生内部错误",
+    "NOT_SERVING": "服务暂不可用",
+    "SHUTTING_DOWN": "服务正在停止",
+}
+
+
+def choose_locale(metadata: Any) -> str:
+    """zh-CN or en-US from a request's `accept-language` metadata ("zh-CN,zh;q=0.9,en;q=0.8"): the first
+    of the highest quality that is Chinese or English; `DEFAULT_LOCALE` when it names neither."""
+    given = next((str(v) for k, v in (metadata or ()) if k == "accept-language"), "")[:MAX_ACCEPT_LANGUAGE]
+    ranked: list[tuple[float, int, str]] = []
+    for position, part in enumerate(given.split(",")):
+        tag, _, params = part.strip().partition(";")
+        quality = 1.0
+        if params.strip().startswith("q="):
+            try:
+                quality = float(params.strip()[2:])
+            except ValueError:
+                continue
+        language = tag.strip().lower().split("-")[0]
+        if language in ("zh", "en") and quality > 0:
+            ranked.append((-quality, position, ZH if language == "zh" else EN))
+    return min(ranked)[2] if ranked else DEFAULT_LOCALE
+
+
+def _localized(locale: str, message: str) -> error_details_pb2.LocalizedMessage:
+    return error_details_pb2.LocalizedMessage(locale=locale, message=message)
+
+
 @dataclass(frozen=True)
 class Violation:
     field: str
     description: str
     reason: str = ""
+    description_zh: str = ""  # the same in Chinese, where it has a wording
+
+    def text(self, locale: str) -> str:
+        return self.description_zh if locale == ZH and self.description_zh else self.description
+
+    def worded_in(self, locale: str) -> bool:
+        """Whether the description has a wording in `locale` (else `text` gives the English)."""
+        return locale == EN or bool(self.description_zh)
 
 
 @dataclass
@@ -56,17 +124,32 @@ class ServiceError(Exception):
     message: str
     violations: list[Violation] = field(default_factory=list)
     metadata: dict[str, str] = field(default_factory=dict)
+    message_zh: str = ""  # the message in Chinese; else its reason's (`REASONS_ZH`)
 
     def __str__(self) -> str:
         return self.message
+
+    def text(self, locale: str) -> str:
+        """The message in `locale` (zh-CN or en-US)."""
+        if locale != ZH:
+            return self.message
+        return self.message_zh or REASONS_ZH.get(self.reason, "请求失败")
+
+    def localized_messages(
+        self, locale: str, limit: int = STATUS_MESSAGE_BYTES
+    ) -> list[error_details_pb2.LocalizedMessage]:
+        """The message in both languages, `locale` first, each cut to `limit` UTF-8 bytes."""
+        ordered = sorted(LOCALES, key=lambda lc: lc != locale)
+        return [_localized(lc, _cut_bytes(self.text(lc), limit)) for lc in ordered]
 
     @property
     def code_number(self) -> int:
         number: int = self.code.value[0]
         return number
 
-    def to_status(self) -> Any:
-        """A ``grpc.Status`` for ``context.abort_with_status``.
+    def to_status(self, locale: str = DEFAULT_LOCALE) -> Any:
+        """A ``grpc.Status`` for ``context.abort_with_status``, its message in `locale`, the message in both
+        languages as ``LocalizedMessage`` details, and the trailing metadata ``content-language``.
 
         A status travels in the trailers, which clients refuse past 8 KiB (gRPC's default), so it
         is kept to about 4 KiB whatever the problems: the message to ``STATUS_MESSAGE_BYTES``, each
@@ -79,35 +162,45 @@ class ServiceError(Exception):
             listed = error_details_pb2.BadRequest()
             budget = STATUS_DETAILS_BYTES - details[0].ByteSize()
             for number, v in enumerate(self.violations):
+                described = _cut(v.text(locale), STATUS_TEXT)
                 item = error_details_pb2.BadRequest.FieldViolation(
-                    field=_cut(v.field, STATUS_TEXT), description=_cut(v.description, STATUS_TEXT), reason=v.reason
+                    field=_cut(v.field, STATUS_TEXT), description=described, reason=v.reason
                 )
+                if v.worded_in(locale):
+                    item.localized_message.CopyFrom(_localized(locale, described))
                 if listed.ByteSize() + item.ByteSize() + 40 > budget:
                     left = len(self.violations) - number
                     listed.field_violations.add(description=f"and {left} more problem(s), not listed")
                     break
                 listed.field_violations.append(item)
             details.append(_pack(listed))
-        message = self.message.encode("utf-8")[:STATUS_MESSAGE_BYTES].decode("utf-8", "ignore")
-        if len(message) < len(self.message):
-            message += " …"
+        details += [_pack(m) for m in self.localized_messages(locale)]
+        message = _cut_bytes(self.text(locale), STATUS_MESSAGE_BYTES)
         status = status_pb2.Status(code=self.code_number, message=message, details=details)
-        return rpc_status.to_status(status)
+        converted = rpc_status.to_status(status)
+        return _Status(converted.code, converted.details, (*converted.trailing_metadata, ("content-language", locale)))
 
-    def to_score_error(self) -> pb.ScoreError:
-        """The error of one record in a stream: violations listed while they fit ``SCORE_ERROR_BYTES``, then one
-        saying how many more there were."""
+    def to_score_error(self, locale: str = DEFAULT_LOCALE) -> pb.ScoreError:
+        """The error of one record in a stream, its message in `locale` and in both languages
+        (``localized_messages``): violations listed while they fit ``SCORE_ERROR_BYTES``, then one saying how
+        many more there were."""
         error = pb.ScoreError(
             code=code_pb2.Code.ValueType(self.code_number),
             reason=self.reason,
-            message=_cut_middle(self.message, SCORE_ERROR_TEXT),
+            message=_cut_middle(self.text(locale), SCORE_ERROR_TEXT),
+            localized_messages=[
+                _localized(lc, _cut_middle(self.text(lc), SCORE_ERROR_TEXT))
+                for lc in sorted(LOCALES, key=lambda lc: lc != locale)
+            ],
         )
         size = error.ByteSize()
         for number, v in enumerate(self.violations):
+            described = _cut(v.text(locale), SCORE_ERROR_TEXT)
             item = pb.FieldViolation(
                 field=_cut(v.field, SCORE_ERROR_TEXT),
-                description=_cut(v.description, SCORE_ERROR_TEXT),
+                description=described,
                 reason=v.reason,
+                localized_message=_localized(locale, described) if v.worded_in(locale) else None,
             )
             size += item.ByteSize() + 8
             if size > SCORE_ERROR_BYTES:
@@ -116,6 +209,16 @@ class ServiceError(Exception):
                 break
             error.field_violations.append(item)
         return error
+
+
+class _Status(collections.namedtuple("_Status", ("code", "details", "trailing_metadata")), grpc.Status):  # type: ignore[misc]
+    """A ``grpc.Status``, as ``grpc_status.rpc_status`` makes one, with more trailing metadata."""
+
+
+def _cut_bytes(text: str, limit: int) -> str:
+    """`text` in at most `limit` UTF-8 bytes (and " …" when cut), never in the middle of a character."""
+    cut = text.encode("utf-8")[:limit].decode("utf-8", "ignore")
+    return cut if len(cut) == len(text) else cut + " …"
 
 
 def _cut(text: str, limit: int) -> str:
@@ -137,66 +240,106 @@ def _pack(message: Any) -> any_pb2.Any:
 
 
 def invalid_facts(exc: InvalidFacts, rubric: str) -> ServiceError:
-    violations = [Violation(f"facts.{p.fact}", p.message, p.reason) for p in exc.problems]
+    violations = [Violation(f"facts.{p.fact}", p.message, p.reason, p.message_zh) for p in exc.problems]
     named = [_cut(p.fact, ECHOED_NAME) for p in exc.problems[:NAMED_FACTS]]
     more = len(exc.problems) - len(named)
     names = ", ".join(named) + (f" and {more} more" if more > 0 else "")
+    names_zh = "、".join(named) + (f"等（另有{more}项）" if more > 0 else "")
     return ServiceError(
         grpc.StatusCode.INVALID_ARGUMENT,
         "INVALID_FACTS",
         f"{len(violations)} bad fact(s) for rubric {rubric!r}: {names}",
         violations,
         {"rubric": rubric, "facts": names},
+        f"评分规则“{rubric}”有{len(violations)}项事实有误：{names_zh}",
     )
 
 
-def bad_fields(problems: dict[str, str], reason: str = "INVALID_REQUEST") -> ServiceError:
-    violations = [Violation(name, text) for name, text in problems.items()]
+def bad_fields(
+    problems: dict[str, str], reason: str = "INVALID_REQUEST", problems_zh: dict[str, str] | None = None
+) -> ServiceError:
+    """Request fields at fault; `problems_zh` words them in Chinese (else the reason's wording names them)."""
+    zh = problems_zh or {}
+    violations = [Violation(name, text, description_zh=zh.get(name, "")) for name, text in problems.items()]
+    if all(name in zh for name in problems):
+        message_zh = "；".join(f"{name}：{zh[name]}" for name in problems)
+    else:
+        message_zh = f"{REASONS_ZH.get(reason, '请求有误')}：{'、'.join(problems)}"
     return ServiceError(
         grpc.StatusCode.INVALID_ARGUMENT,
         reason,
         "; ".join(f"{name}: {text}" for name, text in problems.items()),
         violations,
+        message_zh=message_zh,
     )
 
 
-def too_much(reason: str, message: str, problems: dict[str, str]) -> ServiceError:
+def too_much(
+    reason: str, message: str, problems: dict[str, str], message_zh: str = "", problems_zh: dict[str, str] | None = None
+) -> ServiceError:
     """A request within the message size that asks for more work than one request may: RESOURCE_EXHAUSTED."""
-    violations = [Violation(name, text) for name, text in problems.items()]
-    return ServiceError(grpc.StatusCode.RESOURCE_EXHAUSTED, reason, message, violations)
+    zh = problems_zh or {}
+    violations = [Violation(name, text, description_zh=zh.get(name, "")) for name, text in problems.items()]
+    return ServiceError(grpc.StatusCode.RESOURCE_EXHAUSTED, reason, message, violations, message_zh=message_zh)
 
 
 def not_found(exc: RubricNotFound) -> ServiceError:
     reason = "RUBRIC_NOT_FOUND" if exc.served_version is None else "VERSION_NOT_FOUND"
-    metadata = {"rubric": _cut(exc.rubric, ECHOED_NAME)}
+    shown = _cut(exc.rubric, ECHOED_NAME)
+    metadata = {"rubric": shown}
     if exc.version:
         metadata["version"] = _cut(exc.version, ECHOED_NAME)
     if exc.served_version is not None:
         metadata["served_version"] = exc.served_version
     if exc.suggestions:
         metadata["did_you_mean"] = ", ".join(exc.suggestions)
-    return ServiceError(grpc.StatusCode.NOT_FOUND, reason, str(exc), [], metadata)
+    if exc.served_version is None:
+        hint = f"；是否要找：{'、'.join(exc.suggestions)}" if exc.suggestions else ""
+        message_zh = f"没有在用的评分规则“{shown}”{hint}"
+    else:
+        message_zh = f"评分规则“{shown}”现行版本为“{exc.served_version}”，不是“{_cut(exc.version, ECHOED_NAME)}”"
+    return ServiceError(grpc.StatusCode.NOT_FOUND, reason, str(exc), [], metadata, message_zh)
 
 
 def evaluation_failed(exc: EvaluationError, rubric: str) -> ServiceError:
+    if "division by zero" in exc.message:
+        cause = "除数为零；请在评分规则中为零值另设得分"
+    elif "matches no band" in exc.message:
+        cause = "数值不在任何一档内"
+    else:
+        cause = "计算出错"
     return ServiceError(
         grpc.StatusCode.FAILED_PRECONDITION,
         "EVALUATION_FAILED",
         f"rubric {rubric!r} cannot be evaluated on these facts: indicator {exc.indicator!r}: {exc.message}",
         [],
         {"rubric": rubric, "indicator": str(exc.indicator)},
+        f"评分规则“{rubric}”无法按这些事实计分：指标“{exc.indicator}”{cause}",
     )
 
 
 def deadline_exceeded() -> ServiceError:
-    return ServiceError(grpc.StatusCode.DEADLINE_EXCEEDED, "DEADLINE_EXCEEDED", "deadline exceeded before scoring")
+    return ServiceError(
+        grpc.StatusCode.DEADLINE_EXCEEDED,
+        "DEADLINE_EXCEEDED",
+        "deadline exceeded before scoring",
+        message_zh="计分前已超过请求时限",
+    )
 
 
 def internal(exc: Exception) -> ServiceError:
-    return ServiceError(grpc.StatusCode.INTERNAL, "INTERNAL", f"internal error while scoring: {exc!r}")
+    return ServiceError(
+        grpc.StatusCode.INTERNAL,
+        "INTERNAL",
+        f"internal error while scoring: {exc!r}",
+        message_zh="计分时发生内部错误，已记入服务日志",
+    )
 
 
 def undecodable(message: str) -> ServiceError:
     return ServiceError(
-        grpc.StatusCode.INVALID_ARGUMENT, "UNDECODABLE_REQUEST", f"the request could not be read: {message}"
+        grpc.StatusCode.INVALID_ARGUMENT,
+        "UNDECODABLE_REQUEST",
+        f"the request could not be read: {message}",
+        message_zh="无法读取请求：不是有效的请求消息",
     )

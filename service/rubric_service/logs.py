@@ -31,7 +31,7 @@ import json
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, MutableMapping
 from typing import Any, TextIO, cast
 
 import structlog
@@ -44,6 +44,7 @@ LINGER_SECONDS = 0.02
 Values = tuple[str | float, ...]  # what fills a LineTemplate's blanks
 
 _sink: LineWriter | None = None
+_process_fields: dict[str, Any] = {}  # what every line ends with (a worker's pid under ``--processes N``)
 
 
 class LineWriter:
@@ -133,15 +134,19 @@ class LineWriter:
                 self.flush()
 
 
-def configure_logging(stream: TextIO | None = None, *, sync: bool = False) -> None:
+def configure_logging(
+    stream: TextIO | None = None, *, sync: bool = False, process_fields: dict[str, Any] | None = None
+) -> None:
     """Route structlog to JSON lines on ``stream`` (stdout by default), written by a ``LineWriter``
-    (``sync``: each line written before the logging call returns)."""
-    global _sink
+    (``sync``: each line written before the logging call returns); every line ends with ``process_fields``."""
+    global _sink, _process_fields
     _sink = writer = LineWriter(stream or sys.stdout, sync=sync)
+    _process_fields = dict(process_fields or {})
     structlog.configure(
         processors=[
             structlog.processors.add_log_level,
             structlog.processors.TimeStamper(fmt="iso", utc=True),
+            _add_process_fields,
             structlog.processors.format_exc_info,
             structlog.processors.JSONRenderer(ensure_ascii=False),
         ],
@@ -149,6 +154,11 @@ def configure_logging(stream: TextIO | None = None, *, sync: bool = False) -> No
         wrapper_class=structlog.make_filtering_bound_logger(0),
         cache_logger_on_first_use=True,
     )
+
+
+def _add_process_fields(logger: Any, method: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+    event.update(_process_fields)
+    return event
 
 
 def get_logger(name: str) -> FilteringBoundLogger:
@@ -193,7 +203,14 @@ class LineTemplate:
     """
 
     def __init__(self, component: str, event: str, fields: dict[str, Any]) -> None:
-        whole = {"component": component, **fields, "event": event, "level": "info", "timestamp": BLANK}
+        whole = {
+            "component": component,
+            **fields,
+            "event": event,
+            "level": "info",
+            "timestamp": BLANK,
+            **_process_fields,
+        }
         self.pieces = json.dumps(whole, ensure_ascii=False).split(_BLANK_JSON)
 
     def render(self, *values: str | float) -> str:

@@ -11,6 +11,7 @@ load ``server`` or ``client`` (and gRPC) only when one of them runs. ``server``,
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 
 from rubric_dsl.api import bundled_rubrics
@@ -27,6 +28,16 @@ MAX_MESSAGE_BYTES = 4 * 1024 * 1024
 # Streams run on threads of their own (--max-streams), and health Watch on its own too.
 WORKERS = 4
 MAX_CONCURRENT_RPCS = 1000
+
+
+def default_processes() -> int:
+    """The number of cores this process may run on: ``--processes``' default."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not Linux
+        return max(1, os.cpu_count() or 1)
+
+
 REFUSE_SECONDS = 0.5  # after the drain, new calls are refused UNAVAILABLE this long before the stop
 # The stream bounds of ``guard.StreamLimits``.
 MAX_STREAM_RECORDS = 100_000
@@ -41,6 +52,11 @@ def add_server_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (0.0.0.0 or :: for all)")
     parser.add_argument("--port", type=int, default=DEFAULT_PORT, help="port to bind; 0 picks a free one")
     parser.add_argument("--port-file", type=Path, help="write the bound port to this file once serving")
+    parser.add_argument(
+        "--http-port",
+        type=int,
+        help="also serve JSON over HTTP and the workbench page on this port (0 picks a free one; off by default)",
+    )
     parser.add_argument("--no-reload", action="store_true", help="do not watch the directory for changes")
     parser.add_argument("--reload-debounce-ms", type=int, default=300, help="group file changes this long")
     parser.add_argument("--log-facts", action="store_true", help="put the facts in each decision log line")
@@ -51,6 +67,22 @@ def add_server_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--workers", type=int, default=WORKERS, help="threads answering unary calls (streams have their own)"
+    )
+    parser.add_argument(
+        "--processes",
+        type=_positive_int,
+        default=default_processes(),
+        help="server processes sharing the port (SO_REUSEPORT), each reloading on its own, restarted when one dies;"
+        " default: the number of cores (%(default)s); 1 serves from this process alone",
+    )
+    parser.add_argument(
+        "--metrics-port", type=int, help="serve Prometheus metrics at /metrics on this port (0 picks a free one)"
+    )
+    parser.add_argument(
+        "--tracing",
+        action="store_true",
+        help="trace each call but health checks (OpenTelemetry; exported over OTLP when OTEL_EXPORTER_OTLP_ENDPOINT"
+        " is set and the exporter installed); each decision line carries its trace id",
     )
     parser.add_argument("--max-message-bytes", type=int, default=MAX_MESSAGE_BYTES)
     parser.add_argument("--max-concurrent-rpcs", type=int, default=MAX_CONCURRENT_RPCS)

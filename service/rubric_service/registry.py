@@ -14,7 +14,8 @@ Guarantees:
 * ``reload`` never raises; when the directory itself is missing (deleted, or a deploy
   between renames), or reading it fails, the old snapshot stays and the log says why.
 * ``listener`` (if given) hears every snapshot swapped in, so that health can say
-  NOT_SERVING while nothing valid is served.
+  NOT_SERVING while nothing valid is served; ``on_reload`` (if set) hears how each load went
+  (``ok``, ``with_errors``, ``kept_previous``, ``failed``, ``directory_missing``) and what is served after it.
 * Only files whose real path lies inside the directory are read (``rubric_dsl.rubric_files``):
   a ``*.rubric`` symlink to a file or directory outside it is refused, and each reload
   logs it (``rubric_file_refused``). Requests name rubrics by id, looked up in the
@@ -170,6 +171,7 @@ class Registry:
         self.listener = listener
         self._snapshot = _snapshot(0, {})
         self._reload_lock = threading.Lock()
+        self.on_reload: Callable[[str, Snapshot], None] | None = None
 
     def snapshot(self) -> Snapshot:
         return self._snapshot
@@ -185,13 +187,13 @@ class Registry:
                     serving=len(previous.rubrics),
                     reason="the rubrics directory is not there; the rubrics loaded last stay in service",
                 )
-                self._notify(previous)
+                self._notify(previous, "directory_missing")
                 return previous
             try:
                 library = rubric_dsl.load_library(self.directory)
             except Exception as exc:  # a reload must never take the server down
                 log.error("reload_failed", directory=str(self.directory)[:LOGGED_PATH], error=repr(exc)[:LOGGED_ERROR])
-                self._notify(previous)
+                self._notify(previous, "failed")
                 return previous
             serving, kept = merge(previous.rubrics, library.rubrics)
             self._log_refused()
@@ -203,12 +205,15 @@ class Registry:
             }
             self._snapshot = current = _snapshot(previous.generation + 1, serving, texts)
             self._log_swap(previous, current, kept, library.files)
-            self._notify(current)
+            errors = any(d.severity == "error" for d in library.diagnostics)
+            self._notify(current, "kept_previous" if kept else "with_errors" if errors else "ok")
             return current
 
-    def _notify(self, snapshot: Snapshot) -> None:
+    def _notify(self, snapshot: Snapshot, result: str) -> None:
         if self.listener is not None:
             self.listener(snapshot)
+        if self.on_reload is not None:
+            self.on_reload(result, snapshot)
 
     def _log_refused(self) -> None:
         for path in outside_files(self.directory):

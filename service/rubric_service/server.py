@@ -18,8 +18,14 @@ Guarantees:
 * on SIGTERM or SIGINT: health turns NOT_SERVING for ``drain_seconds`` while
   requests are still answered (so balancers stop sending), then new RPCs are
   refused and in-flight ones get up to ``grace_seconds`` to finish; exit code 0;
+* with ``--http-port N`` the same servicer also answers JSON over HTTP, and serves the workbench page, on
+  port N (``rubric_service.http``), with the same tokens, TLS files, size limits and shutdown; once serving,
+  a line ``{"event": "http_serving", "port": N, "url": ...}`` follows the ``serving`` line;
 * once serving, one JSON log line ``{"event": "serving", "port": N, ...}`` goes to
-  stdout (``run_server``'s ``out``), and the port is written to ``--port-file`` when given.
+  stdout (``run_server``'s ``out``), and the port is written to ``--port-file`` when given;
+* calls, records, reloads and served versions are counted (``rubric_service.metrics``), answered on
+  ``--metrics-port`` at ``/metrics`` when given; with ``--tracing`` each call but health checks is a span
+  (OpenTelemetry's gRPC server interceptor) whose trace id each decision line carries.
 
 Run: ``python -m rubric_service.server [--rubrics DIR] [--host H] [--port N]``, or ``rubric serve``;
 the options are ``options.add_server_arguments``.
@@ -32,12 +38,12 @@ import os
 import signal
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent import futures
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 import grpc
 from grpc_health.v1 import health_pb2
@@ -48,6 +54,7 @@ from rubric_service.auth import TokenConfigError, TokenSet, load_tokens, readabl
 from rubric_service.gen.rubric.v1 import rubric_service_pb2 as pb
 from rubric_service.guard import Guard, StreamLimits
 from rubric_service.logs import configure_logging, get_logger
+from rubric_service.metrics import Metrics, MetricsServer
 from rubric_service.options import (
     MAX_CONCURRENT_RPCS,
     MAX_MESSAGE_BYTES,
@@ -61,16 +68,21 @@ from rubric_service.servicer import COMPARE_REPLY_BYTES, RubricServicer, add_to_
 from rubric_service.tls import ServerTls, TlsConfigError
 from rubric_service.watcher import RubricWatcher
 
+if TYPE_CHECKING:
+    from rubric_service.http import HttpServer
+
 log = get_logger("rubric_service.server")
 
 SERVICE_NAME: str = pb.DESCRIPTOR.services_by_name["RubricService"].full_name
 
 
-def server_options(max_message_bytes: int = MAX_MESSAGE_BYTES) -> list[tuple[str, int]]:
+def server_options(max_message_bytes: int = MAX_MESSAGE_BYTES, reuse_port: bool = False) -> list[tuple[str, int]]:
+    """gRPC's options; ``reuse_port`` for the workers of ``--processes N``, which share one port (and only
+    they: a single server never shares its port with another)."""
     return [
         ("grpc.max_receive_message_length", max_message_bytes),
         ("grpc.max_send_message_length", max_message_bytes),
-        ("grpc.so_reuseport", 0),
+        ("grpc.so_reuseport", int(reuse_port)),
     ]
 
 
@@ -80,11 +92,12 @@ def new_grpc_server(
     max_message_bytes: int = MAX_MESSAGE_BYTES,
     max_concurrent_rpcs: int = MAX_CONCURRENT_RPCS,
     interceptors: Sequence[Any] = (),
+    reuse_port: bool = False,
 ) -> Any:
     """A bare ``grpc.Server`` with this service's limits (the benchmark's echo server uses it too)."""
     return grpc.server(
         futures.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="rpc"),
-        options=server_options(max_message_bytes),
+        options=server_options(max_message_bytes, reuse_port),
         maximum_concurrent_rpcs=max_concurrent_rpcs,
         interceptors=list(interceptors),
     )
@@ -126,6 +139,10 @@ class CannotBind(OSError):
     """The server cannot listen on the address asked for."""
 
 
+class TracingUnavailable(RuntimeError):
+    """``--tracing`` was asked for without OpenTelemetry installed."""
+
+
 @dataclass
 class RubricServer:
     """A built server: ``start`` it, then ``shutdown`` it (or let ``serve_main`` do both)."""
@@ -139,9 +156,23 @@ class RubricServer:
     port: int
     guard: Guard
     tls: ServerTls | None = None
+    http: HttpServer | None = None
+    servicer: RubricServicer | None = None
+    metrics: Metrics | None = None
+    metrics_server: MetricsServer | None = None
+
+    @property
+    def metrics_port(self) -> int | None:
+        return self.metrics_server.port if self.metrics_server is not None else None
 
     def start(self) -> None:
         self.grpc_server.start()
+        if self.http is not None:
+            self.http.start()
+        if self.metrics_server is not None:
+            self.metrics_server.start()
+        if self.servicer is not None:
+            self.servicer.check_worker.start_soon()
         self.follower.started = True
         snapshot = self.registry.snapshot()
         self.follower.follow(snapshot)
@@ -159,7 +190,12 @@ class RubricServer:
             max_stream_records=self.guard.limits.max_records,
             max_call_seconds=self.guard.limits.max_call_seconds,
             stream_idle_seconds=self.guard.limits.idle_seconds,
+            http_port=self.http.port if self.http is not None else None,
+            metrics_port=self.metrics_port,
         )
+        if self.http is not None:
+            scheme = "https" if self.http.tls else "http"
+            log.info("http_serving", port=self.http.port, url=f"{scheme}://{_bracket(self.host)}:{self.http.port}/")
 
     def shutdown(
         self, *, drain_seconds: float = 1.0, grace_seconds: float = 30.0, refuse_seconds: float = REFUSE_SECONDS
@@ -177,10 +213,16 @@ class RubricServer:
         log.info("stopping", grace_seconds=grace_seconds)
         self.health.shutdown()  # open Watch streams end now instead of holding up the stop
         self.grpc_server.stop(grace_seconds).wait()
+        if self.http is not None:
+            self.http.stop()
         self.health.close()
         self.guard.stop()
         if self.watcher is not None:
             self.watcher.stop()
+        if self.servicer is not None:
+            self.servicer.close()
+        if self.metrics_server is not None:
+            self.metrics_server.stop()
         log.info("stopped")
 
 
@@ -198,14 +240,24 @@ def create_server(
     tls: ServerTls | None = None,
     tokens: TokenSet | None = None,
     stream_limits: StreamLimits | None = None,
+    http_port: int | None = None,
+    studio: bool = False,
+    reuse_port: bool = False,
+    metrics_port: int | None = None,
+    tracer_provider: Any = None,
 ) -> tuple[RubricServer, int]:
-    """Load the rubrics, build the server and bind ``host:port``; returns it and the bound port."""
+    """Load the rubrics, build the server and bind ``host:port`` (and ``metrics_port``, when given); returns it and
+    the bound port. ``tracer_provider``: trace every call but health checks with it (OpenTelemetry)."""
     credentials = tls.credentials() if tls is not None else None
+    metrics = Metrics()
     health_servicer = health.HealthServicer()
     for name in ("", SERVICE_NAME):
         health_servicer.set(name, health_pb2.HealthCheckResponse.NOT_SERVING)
     follower = HealthFollower(health_servicer)
     registry = Registry(rubrics_dir, follower)
+    registry.on_reload = lambda result, snapshot: metrics.reloaded(
+        result, [(r.id, r.version, r.content_hash) for r in snapshot.rubrics.values()]
+    )
     watcher = RubricWatcher(registry, debounce_ms=reload_debounce_ms) if watch else None
     if watcher is not None:
         watcher.start()  # before loading, so that no edit made after the load is missed
@@ -215,10 +267,17 @@ def create_server(
         workers=workers,
         max_message_bytes=max_message_bytes,
         max_concurrent_rpcs=max_concurrent_rpcs,
-        interceptors=[guard],
+        interceptors=[*_tracing(tracer_provider), guard],
+        reuse_port=reuse_port,
     )
     reply_bytes = min(COMPARE_REPLY_BYTES, max_message_bytes // 2)  # room for one larger result
-    servicer = RubricServicer(registry, log_facts=log_facts, compare_reply_bytes=reply_bytes)
+    servicer = RubricServicer(
+        registry,
+        log_facts=log_facts,
+        compare_reply_bytes=reply_bytes,
+        metrics=metrics,
+        tracing=tracer_provider is not None,
+    )
     add_to_server(servicer, server)  # Score replies leave as encoded bytes
     health.add_to_server(health_servicer, server)
     reflection.enable_server_reflection((SERVICE_NAME, health.SERVICE_NAME, reflection.SERVICE_NAME), server)
@@ -229,6 +288,13 @@ def create_server(
         )
     except RuntimeError:  # gRPC's way of saying the port is taken, or the address is not this machine's
         bound = 0
+    metrics_server = None
+    if bound != 0 and metrics_port is not None:
+        try:
+            metrics_server = MetricsServer(metrics, host, metrics_port, reuse_port=reuse_port)
+        except OSError:
+            server.stop(None)
+            port, bound = metrics_port, 0  # said below as for the gRPC port
     if bound == 0:
         if watcher is not None:
             watcher.stop()
@@ -237,7 +303,89 @@ def create_server(
             f"cannot bind {host}:{port}: the port is in use (is another server running?)"
             " or the address is not this machine's"
         )
-    return RubricServer(server, registry, health_servicer, follower, watcher, host, bound, guard, tls), bound
+    built = RubricServer(server, registry, health_servicer, follower, watcher, host, bound, guard, tls)
+    built.servicer, built.metrics, built.metrics_server = servicer, metrics, metrics_server
+    if http_port is not None:
+        try:
+            built.http = _http_server(
+                servicer, built, http_port, max_message_bytes, max_concurrent_rpcs, studio, reuse_port
+            )
+        except CannotBind:
+            if metrics_server is not None:
+                metrics_server.stop()
+            raise
+    return built, bound
+
+
+def _tracing(tracer_provider: Any) -> list[Any]:
+    """OpenTelemetry's gRPC server interceptor, health checks left out; none without a tracer provider."""
+    if tracer_provider is None:
+        return []
+    from opentelemetry.instrumentation.grpc import filters, server_interceptor
+
+    health_checks = filters.negate(filters.service_name(health.SERVICE_NAME))
+    return [server_interceptor(tracer_provider, filter_=health_checks)]  # type: ignore[no-untyped-call]
+
+
+def tracer_provider_from_environment() -> Any:
+    """The tracer provider of ``--tracing``: OpenTelemetry's SDK, exporting over OTLP when its exporter is installed
+    and ``OTEL_EXPORTER_OTLP_ENDPOINT`` is set; otherwise spans are made (their trace ids reach the decision lines)
+    but not exported, and the log says so."""
+    try:
+        from opentelemetry.sdk.resources import Resource
+        from opentelemetry.sdk.trace import TracerProvider
+        from opentelemetry.sdk.trace.export import BatchSpanProcessor
+    except ImportError as exc:
+        raise TracingUnavailable(
+            "--tracing needs OpenTelemetry, which is not installed: pip install 'rubric-engine[tracing]'"
+        ) from exc
+
+    provider = TracerProvider(resource=Resource.create({"service.name": "rubric-service"}))
+    if os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT"):
+        try:
+            from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import (  # type: ignore[import-not-found]
+                OTLPSpanExporter,
+            )
+        except ImportError:
+            log.warning(
+                "tracing_not_exported", reason="OTEL_EXPORTER_OTLP_ENDPOINT is set but no OTLP exporter is installed"
+            )
+        else:
+            provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
+    else:
+        log.info(
+            "tracing_not_exported",
+            reason="set OTEL_EXPORTER_OTLP_ENDPOINT (and install the OTLP exporter) to export spans",
+        )
+    return provider
+
+
+def _http_server(
+    servicer: RubricServicer,
+    built: RubricServer,
+    port: int,
+    max_message_bytes: int,
+    max_concurrent: int,
+    studio: bool,
+    reuse_port: bool = False,
+) -> HttpServer:
+    """JSON over HTTP and the workbench (``rubric_service.http``) over the same servicer, guard and TLS."""
+    from rubric_service.http import HttpServer, create_app
+    from rubric_service.workbench import Studio
+
+    metrics_app = built.metrics.asgi_app() if built.metrics is not None else None  # the HTTP port answers /metrics
+    app = create_app(servicer, built.guard, max_message_bytes, Studio(built.registry, writable=studio), metrics_app)
+    tls_files = built.tls.files if built.tls is not None else None
+    try:
+        return HttpServer(
+            app, built.host, port, tls_files=tls_files, max_concurrent=max_concurrent, reuse_port=reuse_port
+        )
+    except OSError as exc:
+        built.grpc_server.stop(0)
+        if built.watcher is not None:
+            built.watcher.stop()
+        built.guard.stop()
+        raise CannotBind(f"cannot bind {built.host}:{port} for HTTP: {exc.strerror or exc}") from exc
 
 
 def _bracket(host: str) -> str:
@@ -262,10 +410,19 @@ def serve_main(argv: Sequence[str] | None = None) -> int:
     return run_server(build_parser().parse_args(argv), sys.stdout, sys.stderr)
 
 
-def run_server(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+def run_server(
+    args: argparse.Namespace, out: TextIO, err: TextIO, on_start: Callable[[RubricServer], None] | None = None
+) -> int:
     """Run the server of parsed options until SIGTERM/SIGINT, its JSON log lines on ``out``, a refused option on
-    ``err``; 0 after a clean shutdown, 2 on a bad directory, TLS or token option, or a port it cannot bind."""
-    configure_logging(out, sync=args.decision_log_sync)
+    ``err``; 0 after a clean shutdown, 2 on a bad directory, TLS or token option, or a port it cannot bind.
+    With ``--processes N`` > 1 this process supervises N workers (``rubric_service.supervisor``), each of which
+    runs this function with ``processes`` 1 and ``reuse_port`` set; ``on_start`` hears the server once it serves."""
+    if args.processes > 1:
+        from rubric_service.supervisor import supervise
+
+        return supervise(args, out, err, run_server)
+    worker = getattr(args, "reuse_port", False)
+    configure_logging(out, sync=args.decision_log_sync, process_fields={"pid": os.getpid()} if worker else None)
     if not args.rubrics.is_dir():
         log.error("no_rubrics_directory", directory=str(args.rubrics))
         print(f"rubric serve: {args.rubrics}: not a directory", file=err)
@@ -292,9 +449,15 @@ def run_server(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         log.error("cannot_bind", host=args.host, port=args.port, error=str(exc))
         print(f"rubric serve: {exc}", file=err)
         return 2
+    except TracingUnavailable as exc:
+        log.error("tracing_unavailable", error=str(exc))
+        print(f"rubric serve: {exc}", file=err)
+        return 2
     server.start()
     if args.port_file is not None:
         _write_port_file(args.port_file, port)
+    if on_start is not None:
+        on_start(server)
     while not stop.wait(3600):
         pass
     server.shutdown(
@@ -334,6 +497,11 @@ def _create_from_args(
             args.max_streams,
             args.max_streams_per_peer,
         ),
+        http_port=args.http_port,
+        studio=getattr(args, "studio", False),
+        reuse_port=getattr(args, "reuse_port", False),
+        metrics_port=args.metrics_port,
+        tracer_provider=tracer_provider_from_environment() if args.tracing else None,
     )
 
 

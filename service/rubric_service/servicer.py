@@ -7,7 +7,9 @@ Guarantees:
   of its rubric, and its response names that rubric's id, version and content hash;
 * each scored record (Score, or one ScoreStream record) writes one ``decision``
   log line: rubric, version, content hash, total, grade, outcome, latency; facts
-  only when ``log_facts`` is set;
+  only when ``log_facts`` is set; with ``tracing``, the trace id of the call's span (``trace_id``);
+* with ``metrics``, each record and call is counted there (``rubric_service.metrics``), and the calls in
+  flight are;
 * failures follow ``rubric_service.errors``: a unary call aborts with a rich status, a
   stream record gets a response with ``error`` set and the stream goes on;
 * work is skipped once the caller's deadline has passed; a stream whose deadline
@@ -17,7 +19,9 @@ Guarantees:
   line per call: the rubrics with versions and content hashes, records, outcome, latency;
   a bad setup aborts the call, a bad record gets errors in its result and the call goes on;
 * ``CheckRubric`` stores nothing and reads no file but the served directory's
-  rubrics (for ``extends``);
+  rubrics (for ``extends``); it checks in a process of its own (``check_worker``), within a per-call budget
+  (source size, indicators, generated code size, time, memory), beyond which it answers RESOURCE_EXHAUSTED
+  ``CHECK_BUDGET_EXCEEDED`` naming what was exceeded (metadata ``exceeded``), and at most ``MAX_CHECKS`` at once;
 * ``Score`` and ``ScoreStream`` answer messages, as the generated
   ``add_RubricServiceServicer_to_server`` expects; ``add_to_server`` serves
   ``score_wire`` and ``score_stream_wire`` instead, which answer the same replies
@@ -38,14 +42,15 @@ from weakref import WeakKeyDictionary
 import grpc
 from google.protobuf.json_format import MessageToDict
 
-from rubric_dsl import CompiledRubric, Diagnostic, EvaluationError, InvalidFacts, Result, check_source
-from rubric_dsl.api import build_library
+from rubric_dsl import CompiledRubric, Diagnostic, EvaluationError, InvalidFacts, Result
 from rubric_dsl.parser import parse
 from rubric_dsl.source import SourceFile
 from rubric_service import compare, convert, errors, logs
+from rubric_service.check_worker import BudgetExceeded, CheckBudget, CheckFailed, CheckWorker, number
 from rubric_service.errors import ServiceError
 from rubric_service.gen.rubric.v1 import rubric_service_pb2 as pb
 from rubric_service.gen.rubric.v1 import rubric_service_pb2_grpc as pb_grpc
+from rubric_service.metrics import NOT_SERVED, Metrics
 from rubric_service.registry import Registry, RubricNotFound, parent_in_head
 
 SERVICE: str = pb.DESCRIPTOR.services_by_name["RubricService"].full_name
@@ -72,10 +77,20 @@ def _past_deadline(context: Any) -> bool:
 
 class RubricServicer(pb_grpc.RubricServiceServicer):
     def __init__(
-        self, registry: Registry, *, log_facts: bool = False, compare_reply_bytes: int = COMPARE_REPLY_BYTES
+        self,
+        registry: Registry,
+        *,
+        log_facts: bool = False,
+        compare_reply_bytes: int = COMPARE_REPLY_BYTES,
+        check_budget: CheckBudget | None = None,
+        metrics: Metrics | None = None,
+        tracing: bool = False,
     ) -> None:
         self.registry = registry
+        self.metrics = metrics
+        self.tracing = tracing
         self._checks = threading.BoundedSemaphore(MAX_CHECKS)
+        self.check_worker = CheckWorker(check_budget)
         self.log_facts = log_facts
         self.compare_reply_bytes = compare_reply_bytes
 
@@ -83,10 +98,13 @@ class RubricServicer(pb_grpc.RubricServiceServicer):
 
     def _score(self, request: pb.ScoreRequest) -> tuple[CompiledRubric, Result]:
         if not request.rubric:
-            raise errors.bad_fields({"rubric": "name the rubric to score against"})
+            raise errors.bad_fields(
+                {"rubric": "name the rubric to score against"}, problems_zh={"rubric": "请写明按哪个评分规则计分"}
+            )
         if len(request.request_id) > errors.MAX_REQUEST_ID:
             raise errors.bad_fields(
-                {"request_id": f"{len(request.request_id)} characters, more than the {errors.MAX_REQUEST_ID} allowed"}
+                {"request_id": f"{len(request.request_id)} characters, more than the {errors.MAX_REQUEST_ID} allowed"},
+                problems_zh={"request_id": f"长{len(request.request_id)}个字符，超过上限{errors.MAX_REQUEST_ID}"},
             )
         try:
             rubric = self.registry.snapshot().get(request.rubric, request.version)
@@ -105,6 +123,16 @@ class RubricServicer(pb_grpc.RubricServiceServicer):
 
     def _decide(self, rpc: str, request: pb.ScoreRequest, context: Any) -> bytes:
         """Score one record, log the decision and return the serialized reply; raises ServiceError."""
+        if self.metrics is None:
+            return self._decide_timed(rpc, request, context)
+        flight = self.metrics.flight(rpc)
+        flight.inc()
+        try:
+            return self._decide_timed(rpc, request, context)
+        finally:
+            flight.dec()
+
+    def _decide_timed(self, rpc: str, request: pb.ScoreRequest, context: Any) -> bytes:
         start = time.perf_counter()
         try:
             if _past_deadline(context):
@@ -133,22 +161,40 @@ class RubricServicer(pb_grpc.RubricServiceServicer):
         self, rpc: str, request: pb.ScoreRequest, rubric: CompiledRubric, total: str, grade: str, seconds: float
     ) -> None:
         latency_ms = round(seconds * 1000, 3)
+        if self.metrics is not None:
+            self.metrics.record(rpc, rubric.id, rubric.version, grade, "ok", seconds)
+            if rpc == "Score":
+                self.metrics.call(rpc, "ok")
+        trace_id = _trace_id() if self.tracing else None
         writer = logs.line_writer()
         if writer is not None and not self.log_facts:
-            writer.write_event(_decisions.template(rpc, rubric), (request.request_id, total, grade, latency_ms))
+            if trace_id is None:
+                values: logs.Values = (request.request_id, total, grade, latency_ms)
+            else:
+                values = (request.request_id, trace_id, total, grade, latency_ms)
+            writer.write_event(_decisions.template(rpc, rubric, trace_id is not None), values)
             return
-        fields = _decision_fields(rpc, request.request_id, rubric, total, grade, latency_ms)
+        fields = _decision_fields(rpc, request.request_id, rubric, total, grade, latency_ms, trace_id)
         if self.log_facts:
             fields.update(_facts_fields(request))
         log.info("decision", **fields)
 
     def _log_failure(self, rpc: str, request: pb.ScoreRequest, failure: ServiceError | None, seconds: float) -> None:
+        outcome = failure.reason.lower() if failure is not None else "internal_error"
+        if self.metrics is not None:
+            served = self.registry.snapshot().rubrics.get(request.rubric)  # a label names served rubrics only
+            rubric, version = (served.id, served.version) if served is not None else (NOT_SERVED, "")
+            self.metrics.record(rpc, rubric, version, "", outcome, seconds)
+            if rpc == "Score":
+                self.metrics.call(rpc, outcome)
         # the request's own text, cut: a decision line stays a line, whatever the request held
         fields: dict[str, Any] = {
             "rpc": rpc,
             "request_id": request.request_id[: errors.MAX_REQUEST_ID],
-            "rubric": request.rubric[: errors.ECHOED_NAME],
         }
+        if self.tracing:
+            fields["trace_id"] = _trace_id()
+        fields["rubric"] = request.rubric[: errors.ECHOED_NAME]
         if failure is not None:
             fields.update(
                 version=request.version[: errors.ECHOED_NAME],
@@ -169,7 +215,7 @@ class RubricServicer(pb_grpc.RubricServiceServicer):
                 raise _undecodable("Score", request)
             return self._decide("Score", request, context)
         except ServiceError as exc:
-            context.abort_with_status(exc.to_status())
+            context.abort_with_status(exc.to_status(_locale(context)))
             raise  # abort_with_status raises; this only satisfies the type checker
 
     def Score(self, request: pb.ScoreRequest, context: Any) -> pb.ScoreResponse:
@@ -192,6 +238,8 @@ class RubricServicer(pb_grpc.RubricServiceServicer):
             elif outcome != "ok" or not context.is_active():
                 outcome = "cancelled"
             log.info("stream_ended", rpc="ScoreStream", records=records, outcome=outcome)
+            if self.metrics is not None:
+                self.metrics.call("ScoreStream", outcome)
 
     def ScoreStream(self, request_iterator: Iterator[pb.ScoreRequest], context: Any) -> Iterator[pb.ScoreResponse]:
         wires = self.score_stream_wire(request_iterator, context)
@@ -203,17 +251,18 @@ class RubricServicer(pb_grpc.RubricServiceServicer):
 
     def _stream_record(self, request: pb.ScoreRequest | convert.Undecodable, context: Any) -> bytes:
         if isinstance(request, convert.Undecodable):
-            return pb.ScoreResponse(error=_undecodable("ScoreStream", request).to_score_error()).SerializeToString()
+            error = _undecodable("ScoreStream", request).to_score_error(_locale(context))
+            return pb.ScoreResponse(error=error).SerializeToString()
         try:
             return self._decide("ScoreStream", request, context)
         except ServiceError as exc:
             if exc.code is grpc.StatusCode.DEADLINE_EXCEEDED:
-                context.abort_with_status(exc.to_status())
+                context.abort_with_status(exc.to_status(_locale(context)))
             return pb.ScoreResponse(  # echoes cut: one record's reply must not outgrow the message limit
                 rubric=request.rubric[: errors.ECHOED_NAME],
                 version=request.version[: errors.ECHOED_NAME],
                 request_id=request.request_id[: errors.MAX_REQUEST_ID],
-                error=exc.to_score_error(),
+                error=exc.to_score_error(_locale(context)),
             ).SerializeToString()
 
     # -- comparing ---------------------------------------------------------------
@@ -231,13 +280,20 @@ class RubricServicer(pb_grpc.RubricServiceServicer):
                 if number == 0:
                     session = self._compare_step(self._open_comparison, request)
                 elif request.HasField("setup"):
-                    raise errors.bad_fields({"setup": "only the first request may carry the setup"})
+                    raise errors.bad_fields(
+                        {"setup": "only the first request may carry the setup"},
+                        problems_zh={"setup": "只有第一个请求可以带比较设置"},
+                    )
                 if len(request.records) > MAX_COMPARE_RECORDS:
                     raise errors.bad_fields(
                         {
                             "records": f"{len(request.records)} records in one request, more than the "
                             f"{MAX_COMPARE_RECORDS} allowed; send them in several requests"
-                        }
+                        },
+                        problems_zh={
+                            "records": f"一个请求有{len(request.records)}条记录，"
+                            f"超过上限{MAX_COMPARE_RECORDS}条；请分批发送"
+                        },
                     )
                 assert session is not None
                 evaluations = len(request.records) * len(session.schemes)
@@ -249,14 +305,20 @@ class RubricServicer(pb_grpc.RubricServiceServicer):
                         f"scorings in one request, more than the {MAX_COMPARE_EVALUATIONS} allowed; send at most "
                         f"{most} records per request under these schemes",
                         {"records": f"at most {most} per request under {len(session.schemes)} schemes"},
+                        f"{len(request.records)}条记录按{len(session.schemes)}个方案计分共{evaluations}次，超过一个请求"
+                        f"上限{MAX_COMPARE_EVALUATIONS}次；在这些方案下每个请求最多发送{most}条记录",
+                        {"records": f"在{len(session.schemes)}个方案下每个请求最多{most}条"},
                     )
                 if _past_deadline(context):
                     raise errors.deadline_exceeded()
                 head = self._compare_step(session.rubrics) if number == 0 else []
-                results = self._results(session, request.records)
+                results = self._results(session, request.records, _locale(context))
                 yield from _replies(results, "records", self.compare_reply_bytes, head, _too_large)
             if session is None:
-                raise errors.bad_fields({"setup": "the call ended before a request carried the setup"})
+                raise errors.bad_fields(
+                    {"setup": "the call ended before a request carried the setup"},
+                    problems_zh={"setup": "调用结束前没有请求带比较设置"},
+                )
             summaries = self._compare_step(session.summaries)
             yield from _replies(summaries, "summaries", self.compare_reply_bytes)
             outcome = "ok"
@@ -279,8 +341,11 @@ class RubricServicer(pb_grpc.RubricServiceServicer):
             if failure is not None:
                 fields["error"] = failure.message
             log.info("compare_ended", **fields, latency_ms=round((time.perf_counter() - start) * 1000, 3))
+            if self.metrics is not None:
+                self.metrics.call("Compare", outcome)
+                self.metrics.observe("Compare", time.perf_counter() - start)
         if failure is not None:
-            context.abort_with_status(failure.to_status())
+            context.abort_with_status(failure.to_status(_locale(context)))
 
     @staticmethod
     def _compare_step(step: Callable[..., T], *args: Any) -> T:
@@ -295,14 +360,19 @@ class RubricServicer(pb_grpc.RubricServiceServicer):
 
     def _open_comparison(self, request: pb.CompareRequest) -> compare.Session:
         if not request.HasField("setup"):
-            raise errors.bad_fields({"setup": "the first request must carry the setup"})
+            raise errors.bad_fields(
+                {"setup": "the first request must carry the setup"}, problems_zh={"setup": "第一个请求必须带比较设置"}
+            )
         return compare.Session(request.setup, self.registry.snapshot())
 
-    def _results(self, session: compare.Session, records: Sequence[pb.CompareRecord]) -> Iterator[Any]:
+    def _results(
+        self, session: compare.Session, records: Sequence[pb.CompareRecord], locale: str = errors.DEFAULT_LOCALE
+    ) -> Iterator[Any]:
         """The results of a request's records, scored a chunk at a time, so that what waits to be sent
-        stays about one reply, however many records the request holds."""
+        stays about one reply, however many records the request holds; their errors in `locale`."""
         for start in range(0, len(records), COMPARE_CHUNK):
-            yield from self._compare_step(session.score, records[start : start + COMPARE_CHUNK])
+            for result in self._compare_step(session.score, records[start : start + COMPARE_CHUNK]):
+                yield _in_locale(result, locale)
 
     # -- rubrics -----------------------------------------------------------------
 
@@ -311,7 +381,7 @@ class RubricServicer(pb_grpc.RubricServiceServicer):
             size = _page_size(request.page_size)
             after = _decode_token(request.page_token)
         except ServiceError as exc:
-            context.abort_with_status(exc.to_status())
+            context.abort_with_status(exc.to_status(_locale(context)))
             raise
         snapshot = self.registry.snapshot()
         start = bisect.bisect_right(snapshot.ids, after) if after is not None else 0
@@ -325,25 +395,50 @@ class RubricServicer(pb_grpc.RubricServiceServicer):
     def GetRubric(self, request: pb.GetRubricRequest, context: Any) -> pb.GetRubricResponse:
         try:
             if not request.rubric:
-                raise errors.bad_fields({"rubric": "name the rubric to get"})
+                raise errors.bad_fields(
+                    {"rubric": "name the rubric to get"}, problems_zh={"rubric": "请写明要取哪个评分规则"}
+                )
             try:
                 rubric = self.registry.snapshot().get(request.rubric, request.version)
             except RubricNotFound as exc:
                 raise errors.not_found(exc) from exc
         except ServiceError as exc:
-            context.abort_with_status(exc.to_status())
+            context.abort_with_status(exc.to_status(_locale(context)))
             raise
         return pb.GetRubricResponse(rubric=convert.rubric_message(rubric))
 
     def _check(self, source: str, path: str) -> list[Diagnostic]:
-        """The diagnostics of ``source``, checked against the served directory's texts: its parent chain only,
-        nothing read from disk; the whole directory only when the chain is not among them."""
+        """The diagnostics of ``source``, checked (by the check worker, within its budget) against the served
+        directory's texts: its parent chain only, nothing read from disk; the whole directory only when the
+        chain is not among them."""
+        worker = self.check_worker
+        size = len(source.encode("utf-8"))
+        if size > worker.budget.source_bytes:  # before even its head is read
+            raise BudgetExceeded("source_bytes", worker.budget.source_bytes, size)
         parents = self.registry.snapshot().chain(_parent_of(source, path))
-        if parents is None:
-            return check_source(source, path, search_dir=self.registry.directory)
-        return build_library({**parents, path: source}, compile=False).files[path]
+        return worker.check(source, path, parents, str(self.registry.directory) if parents is None else None)
+
+    def close(self) -> None:
+        """End the check worker's process (the server stops)."""
+        self.check_worker.close()
 
     def CheckRubric(self, request: pb.CheckRubricRequest, context: Any) -> pb.CheckRubricResponse:
+        if self.metrics is None:
+            return self._check_rubric(request, context)
+        start, outcome = time.perf_counter(), "ok"
+        flight = self.metrics.flight("CheckRubric")
+        flight.inc()
+        try:
+            return self._check_rubric(request, context)
+        except BaseException:
+            outcome = _abort_reason(context)
+            raise
+        finally:
+            flight.dec()
+            self.metrics.call("CheckRubric", outcome)
+            self.metrics.observe("CheckRubric", time.perf_counter() - start)
+
+    def _check_rubric(self, request: pb.CheckRubricRequest, context: Any) -> pb.CheckRubricResponse:
         # Pure: the text stands in for the served rubric of its id; nothing is stored or served.
         path = request.path or "<input>"
         if not self._checks.acquire(blocking=False):
@@ -352,16 +447,67 @@ class RubricServicer(pb_grpc.RubricServiceServicer):
                 f"at most {MAX_CHECKS} CheckRubric calls run at once, so that checking never starves scoring;"
                 " try again in a moment",
                 {},
+                f"同时最多进行{MAX_CHECKS}个评分规则检查，以免影响计分；请稍后再试",
             )
-            context.abort_with_status(busy.to_status())
+            context.abort_with_status(busy.to_status(_locale(context)))
         try:
             diagnostics = self._check(request.source, path)
+        except BudgetExceeded as exc:
+            context.abort_with_status(_over_budget(exc).to_status())
+        except CheckFailed as exc:
+            log.error("check_failed", rpc="CheckRubric", error=str(exc)[:500])
+            context.abort_with_status(errors.internal(exc).to_status())
         finally:
             self._checks.release()
         return pb.CheckRubricResponse(
             ok=not any(d.severity == "error" for d in diagnostics),
             diagnostics=[convert.diagnostic_message(d, request.source) for d in diagnostics],
         )
+
+
+def _abort_reason(context: Any) -> str:
+    """The outcome of a call that was aborted: its status code, lower case (``resource_exhausted``)."""
+    code = context.code() if hasattr(context, "code") else None
+    return code.name.lower() if isinstance(code, grpc.StatusCode) else "error"
+
+
+def _over_budget(exc: BudgetExceeded) -> ServiceError:
+    limit = number(exc.limit)
+    asked = f"; {number(exc.actual)} asked" if exc.actual is not None else ""
+    return ServiceError(
+        grpc.StatusCode.RESOURCE_EXHAUSTED,
+        "CHECK_BUDGET_EXCEEDED",
+        f"CheckRubric's budget of {exc.what} was exceeded: at most {limit} per call{asked}",
+        [errors.Violation("source", f"{exc.what}: at most {limit}{asked}")],
+        {"exceeded": exc.what, "limit": limit},
+    )
+
+
+_BAD_TOKEN_ZH = {"page_token": "不是上一页 ListRubrics 给出的翻页令牌"}
+
+
+def _locale(context: Any) -> str:
+    """The language the call's errors are worded in: from its `accept-language` (`errors.choose_locale`); a
+    context without metadata (a call that came over HTTP, `http.HttpContext`) gets the default."""
+    metadata = getattr(context, "invocation_metadata", None)
+    return errors.choose_locale(metadata() if metadata is not None else ())
+
+
+def _in_locale(result: pb.RecordComparison, locale: str) -> pb.RecordComparison:
+    """A compared record's errors (made in the default language) with their message in `locale`, that
+    language's `LocalizedMessage` first."""
+    if locale == errors.DEFAULT_LOCALE:
+        return result
+    found = [o.error for o in result.outcomes if o.HasField("error")]
+    if result.HasField("error"):
+        found.append(result.error)
+    for error in found:
+        ordered = sorted(error.localized_messages, key=lambda m: m.locale != locale)
+        if ordered and ordered[0].locale == locale:
+            error.message = ordered[0].message
+            del error.localized_messages[:]
+            error.localized_messages.extend(ordered)
+    return result
 
 
 def _parent_of(source: str, path: str) -> str | None:
@@ -442,7 +588,7 @@ def _unary(behavior: Any, request: Any, response: Any) -> Any:
 
     def checked(message: Any, context: Any) -> Any:
         if type(message) is convert.Undecodable:
-            context.abort_with_status(_undecodable(name, message).to_status())
+            context.abort_with_status(_undecodable(name, message).to_status(_locale(context)))
         return behavior(message, context)
 
     return grpc.unary_unary_rpc_method_handler(
@@ -456,12 +602,20 @@ def _undecodable(rpc: str, request: convert.Undecodable) -> ServiceError:
 
 
 def _decision_fields(
-    rpc: str, request_id: str, rubric: CompiledRubric, total: str, grade: str, latency_ms: float
+    rpc: str,
+    request_id: str,
+    rubric: CompiledRubric,
+    total: str,
+    grade: str,
+    latency_ms: float,
+    trace_id: str | None = None,
 ) -> dict[str, Any]:
     """The fields of a scored record's decision line, in the order they are written."""
+    traced = {"trace_id": trace_id} if trace_id is not None else {}
     return {
         "rpc": rpc,
         "request_id": request_id,
+        **traced,
         "rubric": rubric.id,
         "version": rubric.version,
         "content_hash": rubric.content_hash,
@@ -470,6 +624,14 @@ def _decision_fields(
         "outcome": "ok",
         "latency_ms": latency_ms,
     }
+
+
+def _trace_id() -> str:
+    """The trace id of the span this thread is in (the gRPC server interceptor's), 32 hex digits; zeros when
+    the call is not traced."""
+    from opentelemetry import trace
+
+    return f"{trace.get_current_span().get_span_context().trace_id:032x}"
 
 
 def _facts_fields(request: pb.ScoreRequest) -> dict[str, Any]:
@@ -490,18 +652,21 @@ class _DecisionLines:
     """
 
     def __init__(self) -> None:
-        self._templates: WeakKeyDictionary[CompiledRubric, dict[str, logs.LineTemplate]] = WeakKeyDictionary()
+        self._templates: WeakKeyDictionary[CompiledRubric, dict[tuple[str, bool], logs.LineTemplate]] = (
+            WeakKeyDictionary()
+        )
 
-    def template(self, rpc: str, rubric: CompiledRubric) -> logs.LineTemplate:
-        """Blanks: request id, total, grade, latency (ms)."""
+    def template(self, rpc: str, rubric: CompiledRubric, traced: bool = False) -> logs.LineTemplate:
+        """Blanks: request id, (trace id, when ``traced``), total, grade, latency (ms)."""
         by_rpc = self._templates.get(rubric)
         if by_rpc is None:
             by_rpc = self._templates[rubric] = {}
-        template = by_rpc.get(rpc)
+        template = by_rpc.get((rpc, traced))
         if template is None:
             blank = logs.BLANK
-            fields = _decision_fields(rpc, blank, rubric, blank, blank, 0.0) | {"latency_ms": blank}
-            template = by_rpc[rpc] = logs.LineTemplate(DECISIONS, "decision", fields)
+            trace = blank if traced else None
+            fields = _decision_fields(rpc, blank, rubric, blank, blank, 0.0, trace) | {"latency_ms": blank}
+            template = by_rpc[(rpc, traced)] = logs.LineTemplate(DECISIONS, "decision", fields)
         return template
 
 
@@ -510,7 +675,7 @@ _decisions = _DecisionLines()
 
 def _page_size(requested: int) -> int:
     if requested < 0:
-        raise errors.bad_fields({"page_size": "must not be negative"})
+        raise errors.bad_fields({"page_size": "must not be negative"}, problems_zh={"page_size": "不能为负数"})
     return min(requested or DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
 
 
@@ -525,7 +690,7 @@ def _decode_token(token: str) -> str | None:
     try:
         last_id = base64.b64decode(token.encode("ascii"), altchars=b"-_", validate=True).decode("utf-8")
     except (binascii.Error, UnicodeError, ValueError) as exc:
-        raise errors.bad_fields(problem) from exc
+        raise errors.bad_fields(problem, problems_zh=_BAD_TOKEN_ZH) from exc
     if not last_id or _encode_token(last_id) != token:
-        raise errors.bad_fields(problem)
+        raise errors.bad_fields(problem, problems_zh=_BAD_TOKEN_ZH)
     return last_id

@@ -38,6 +38,7 @@ class ServerTls:
     cert_chain: bytes
     private_key: bytes
     client_ca: bytes | None = None
+    files: tuple[Path, Path, Path | None] | None = None  # where they were read from (the HTTP port reads them too)
 
     @classmethod
     def from_options(cls, cert: Path | None, key: Path | None, client_ca: Path | None) -> ServerTls | None:
@@ -52,6 +53,7 @@ class ServerTls:
             read_pem(cert, "certificate"),
             read_pem(key, "private key"),
             read_pem(client_ca, "client CA") if client_ca is not None else None,
+            (cert, key, client_ca),
         )
 
     def credentials(self) -> Any:

@@ -47,6 +47,7 @@ class ServerProcess:
             *serve,
             "--rubrics", str(rubrics_dir), "--host", "127.0.0.1", "--port", "0",
             "--reload-debounce-ms", "100", "--drain-seconds", "0.5", "--grace-seconds", "20",
+            "--processes", "1",  # one server process unless a test asks for more
             *extra,
         ]  # fmt: skip
         env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}

@@ -14,6 +14,7 @@ from typing import Any
 
 import grpc
 import pytest
+from rubric_service.check_worker import MAX_CHECK_SOURCE_BYTES
 from rubric_service.gen.rubric.v1 import rubric_service_pb2 as pb
 from rubric_service.gen.rubric.v1 import rubric_service_pb2_grpc as pb_grpc
 from service_harness import CASEWORK_FACTS, WAIT, ServerProcess, copy_rubrics, rich_error
@@ -90,10 +91,17 @@ def test_oversized_score_request_is_refused(stub: Any):
     assert caught.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
 
 
-def test_oversized_rubric_source_is_a_diagnostic(stub: Any):
-    source = "#" * (limits.MAX_SOURCE_BYTES + 1)
-    response = stub.CheckRubric(pb.CheckRubricRequest(source=source, path="big.rubric"), timeout=WAIT)
-    assert not response.ok and [d.code for d in response.diagnostics] == ["rubric_limit_exceeded"]
+def test_a_source_over_the_check_budget_is_refused_before_it_is_read(stub: Any):
+    source = "#" * (limits.MAX_SOURCE_BYTES + 1)  # over the rubric limit too: the check's budget is smaller
+    with pytest.raises(grpc.RpcError) as caught:
+        stub.CheckRubric(pb.CheckRubricRequest(source=source, path="big.rubric"), timeout=WAIT)
+    code, violations, info = rich_error(caught.value)
+    assert (code, info.reason, info.metadata["exceeded"]) == (
+        grpc.StatusCode.RESOURCE_EXHAUSTED,
+        "CHECK_BUDGET_EXCEEDED",
+        "source_bytes",
+    )
+    assert violations == {"source": f"source_bytes: at most {MAX_CHECK_SOURCE_BYTES}; {len(source)} asked"}
 
 
 # -- streams ------------------------------------------------------------------------

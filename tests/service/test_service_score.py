@@ -50,7 +50,12 @@ def test_response_carries_what_the_cli_json_prints(
         response, preserving_proto_field_name=True, always_print_fields_with_no_presence=True
     )
     del wire["request_id"]
+    for row in [*wire["sections"], *wire["indicators"]]:  # set only for a rubric that declares `not_applicable`
+        assert (row.pop("not_applicable"), row.pop("weight")) == (False, "")
     local = rubric_dsl.load_library(server.rubrics_dir).rubrics[rubric].score(facts).to_dict()
+    for key in ("base_total", "total_explanation", "adjustments", "vetoes"):  # JSON: only for rubrics with lines
+        if key not in local:  # or vetoes (tests/service/test_service_adjustments.py); the reply leaves them empty
+            assert wire.pop(key) in ("", [])
     if not explain:  # explanations, and the reasons for lost points, only when asked for
         for indicator in local["indicators"]:
             indicator["explanation"] = ""

@@ -136,7 +136,18 @@ def test_rubric_call_over_mutual_tls(
 
 
 def _serve_exit(*options: str, rubrics: Path = ROOT / "rubrics") -> tuple[int, str]:
-    command = [sys.executable, "-m", "rubric_service.server", "--rubrics", str(rubrics), "--port", "0", *options]
+    command = [
+        sys.executable,
+        "-m",
+        "rubric_service.server",
+        "--rubrics",
+        str(rubrics),
+        "--port",
+        "0",
+        "--processes",
+        "1",
+        *options,
+    ]
     done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=WAIT, check=False)
     return done.returncode, done.stderr
 

@@ -33,6 +33,8 @@ from rubric_service.servicer import RubricServicer, add_to_server
 from service_harness import BUNDLED, CASEWORK_FACTS, INSPECTION_FACTS, rich_error
 
 import rubric_dsl
+from tests.service.test_service_adjustments import ACCEPTANCE
+from tests.service.test_service_adjustments import FACTS as ACCEPTANCE_FACTS
 from tests.test_properties import wuping_facts
 
 RUBRICS = rubric_dsl.load_dir(BUNDLED)
@@ -42,7 +44,7 @@ def fill(message: Message, data: Mapping[str, Any], skip: Container[str] = ()) -
     """``message`` with every field its descriptor declares that ``data`` has a value for (by field
     name, messages from nested mappings), except the fields whose full names are in ``skip``."""
     for field in message.DESCRIPTOR.fields:
-        if field.full_name in skip or field.name not in data:
+        if field.full_name in skip or data.get(field.name) is None:  # JSON's null: an unset optional field
             continue
         value = data[field.name]
         if field.message_type is None:
@@ -127,6 +129,13 @@ SAMPLES = [
     for rubric_id, facts in (("wuping.casework", CASEWORK_FACTS), ("wuping.inspection", INSPECTION_FACTS))
     for request_id in ("", "r-1")
 ]
+# a rubric with bonus/penalty lines and vetoes (tests/testdata/adjust): base_total, adjustments, vetoes
+ADJUSTED = rubric_dsl.compile_source(ACCEPTANCE.read_text(encoding="utf-8"), "acceptance.rubric")
+SAMPLES += [
+    (ADJUSTED, ADJUSTED.score({**ACCEPTANCE_FACTS, **changes}), request_id)
+    for changes in ({}, {"serious_accidents": "1", "false_material": "true", "serious_violation": "true"})
+    for request_id in ("", "r-2")
+]
 
 
 @pytest.mark.parametrize("field", FIELDS, ids=lambda f: f.full_name)
@@ -158,8 +167,32 @@ def test_every_field_is_written_by_the_encoder_or_left_to_protobuf(
         bad = pb.ScoreRequest(request_id="b", rubric="wuping.casework", facts={"on_time": "maybe"})
         (reply,) = stub.ScoreStream(iter([bad]), timeout=10)
         assert holds(reply, field) and reply.request_id == "b"
+    elif reason == "not_applicable":  # only a rubric that declares `not_applicable` has it, built as a message
+        rubric = rubric_dsl.compile_source(NOT_APPLICABLE, "na.rubric")
+        result = rubric.score({"on": False, "a": "50"})
+        wire = encoded(rubric, result, "r-1")
+        reply = pb.ScoreResponse.FromString(wire)
+        assert holds(reply, field) and reply.request_id == "r-1"
+        assert wire == reply.SerializeToString(deterministic=True)
+        assert reply.indicators[0].explanation == "" and not reply.lost
     else:
         pytest.fail(f"NOT_ENCODED gives {field.full_name} a reason no test knows: {reason}")
+
+
+NOT_APPLICABLE = """
+rubric test.na "不适用" {
+  version "1"
+  total 10
+  not_applicable full
+  input on flag "适用"
+  input a percent "甲" range 0% .. 100%
+  section part "部分" 4 applicable when on {
+    indicator ia "甲" 4 { proportional a }
+  }
+  indicator ib "乙" 6 { proportional a }
+  grades { 好 >= 9 差 otherwise }
+}
+"""
 
 
 def test_the_walk_reaches_the_rows() -> None:

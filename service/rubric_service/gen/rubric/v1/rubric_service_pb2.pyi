@@ -15,6 +15,7 @@ from google.protobuf import struct_pb2 as _struct_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.rpc import code_pb2 as _code_pb2
+from google.rpc import error_details_pb2 as _error_details_pb2
 import builtins as _builtins
 import sys
 import typing as _typing
@@ -39,6 +40,10 @@ class _InputKindEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_InputKind.V
     INPUT_KIND_MONEY: _InputKind.ValueType  # 4
     INPUT_KIND_FLAG: _InputKind.ValueType  # 5
     INPUT_KIND_CHOICE: _InputKind.ValueType  # 6
+    INPUT_KIND_RECORDS: _InputKind.ValueType  # 7
+    """A list of records (`input NAME records "…" { field … }`): given in
+    typed_facts as a list of objects, or in facts as its JSON text.
+    """
 
 class InputKind(_InputKind, metaclass=_InputKindEnumTypeWrapper): ...
 
@@ -49,6 +54,10 @@ INPUT_KIND_COUNT: InputKind.ValueType  # 3
 INPUT_KIND_MONEY: InputKind.ValueType  # 4
 INPUT_KIND_FLAG: InputKind.ValueType  # 5
 INPUT_KIND_CHOICE: InputKind.ValueType  # 6
+INPUT_KIND_RECORDS: InputKind.ValueType  # 7
+"""A list of records (`input NAME records "…" { field … }`): given in
+typed_facts as a list of objects, or in facts as its JSON text.
+"""
 Global___InputKind: _TypeAlias = InputKind  # noqa: Y015
 
 class _Severity:
@@ -163,7 +172,8 @@ class ScoreRequest(_message.Message):
     def typed_facts(self) -> _containers.MessageMap[_builtins.str, _struct_pb2.Value]:
         """Typed alternative to `facts` for JSON clients (numbers, bools, strings).
         Numbers are read by their shortest decimal form. A fact may appear in
-        only one of the two maps.
+        only one of the two maps. A records input is a list of objects here
+        (one per record, fields by name), or its JSON text in `facts`.
         """
 
     def __init__(
@@ -199,6 +209,10 @@ class ScoreResponse(_message.Message):
     REQUEST_ID_FIELD_NUMBER: _builtins.int
     ERROR_FIELD_NUMBER: _builtins.int
     LOST_FIELD_NUMBER: _builtins.int
+    BASE_TOTAL_FIELD_NUMBER: _builtins.int
+    ADJUSTMENTS_FIELD_NUMBER: _builtins.int
+    VETOES_FIELD_NUMBER: _builtins.int
+    TOTAL_EXPLANATION_FIELD_NUMBER: _builtins.int
     rubric: _builtins.str
     version: _builtins.str
     content_hash: _builtins.str
@@ -209,6 +223,14 @@ class ScoreResponse(_message.Message):
     """Grade label, e.g. "良"."""
     request_id: _builtins.str
     """Echo of ScoreRequest.request_id."""
+    base_total: _builtins.str
+    """The weighted table's total before bonus/penalty lines, the final range and
+    any veto's `zero`; set only for rubrics with lines, a final range or vetoes.
+    """
+    total_explanation: _builtins.str
+    """How the total comes from base_total: "80 +3 −2 −3 = 78", the final range where it
+    limited the sum, a veto's zero.
+    """
     @_builtins.property
     def sections(self) -> _containers.RepeatedCompositeFieldContainer[Global___SectionScore]: ...
     @_builtins.property
@@ -219,9 +241,18 @@ class ScoreResponse(_message.Message):
 
     @_builtins.property
     def lost(self) -> _containers.RepeatedCompositeFieldContainer[Global___LostPoints]:
-        """Indicators below their maximum, the largest loss first, each with its reason;
-        filled only when ScoreRequest.explain is set (the reason is the explanation).
+        """Indicators below their maximum, penalty lines that took points and the vetoes
+        that fired (a veto that took no points has lost "0"), the largest loss first,
+        each with its reason; filled only when ScoreRequest.explain is set.
         """
+
+    @_builtins.property
+    def adjustments(self) -> _containers.RepeatedCompositeFieldContainer[Global___Adjustment]:
+        """Bonus (加分) and penalty (扣分) lines, in rubric order, each with its amount."""
+
+    @_builtins.property
+    def vetoes(self) -> _containers.RepeatedCompositeFieldContainer[Global___Veto]:
+        """The vetoes (一票否决) and grade caps that fired, in rubric order."""
 
     def __init__(
         self,
@@ -236,14 +267,109 @@ class ScoreResponse(_message.Message):
         request_id: _builtins.str = ...,
         error: Global___ScoreError | None = ...,
         lost: _abc.Iterable[Global___LostPoints] | None = ...,
+        base_total: _builtins.str = ...,
+        adjustments: _abc.Iterable[Global___Adjustment] | None = ...,
+        vetoes: _abc.Iterable[Global___Veto] | None = ...,
+        total_explanation: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["error", b"error"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["content_hash", b"content_hash", "error", b"error", "grade", b"grade", "indicators", b"indicators", "lost", b"lost", "request_id", b"request_id", "rubric", b"rubric", "sections", b"sections", "total", b"total", "version", b"version"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["adjustments", b"adjustments", "base_total", b"base_total", "content_hash", b"content_hash", "error", b"error", "grade", b"grade", "indicators", b"indicators", "lost", b"lost", "request_id", b"request_id", "rubric", b"rubric", "sections", b"sections", "total", b"total", "total_explanation", b"total_explanation", "version", b"version", "vetoes", b"vetoes"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___ScoreResponse: _TypeAlias = ScoreResponse  # noqa: Y015
+
+@_typing.final
+class Adjustment(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ID_FIELD_NUMBER: _builtins.int
+    LABEL_FIELD_NUMBER: _builtins.int
+    KIND_FIELD_NUMBER: _builtins.int
+    SIGN_FIELD_NUMBER: _builtins.int
+    AMOUNT_FIELD_NUMBER: _builtins.int
+    SIGNED_FIELD_NUMBER: _builtins.int
+    MAX_AMOUNT_FIELD_NUMBER: _builtins.int
+    EXPLANATION_FIELD_NUMBER: _builtins.int
+    id: _builtins.str
+    label: _builtins.str
+    kind: _builtins.str
+    """"bonus" or "penalty"."""
+    sign: _builtins.int
+    """+1 for a bonus, -1 for a penalty."""
+    amount: _builtins.str
+    """What the line added or took off, >= 0, e.g. "3"."""
+    signed: _builtins.str
+    """With its sign, as the score sheet prints it: "+3", "−2", "0"."""
+    max_amount: _builtins.str
+    """The line's `max`; unset when it has none."""
+    explanation: _builtins.str
+    """Filled only when ScoreRequest.explain is set."""
+    def __init__(
+        self,
+        *,
+        id: _builtins.str = ...,
+        label: _builtins.str = ...,
+        kind: _builtins.str = ...,
+        sign: _builtins.int = ...,
+        amount: _builtins.str = ...,
+        signed: _builtins.str = ...,
+        max_amount: _builtins.str | None = ...,
+        explanation: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["_max_amount", b"_max_amount", "max_amount", b"max_amount"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_max_amount", b"_max_amount", "amount", b"amount", "explanation", b"explanation", "id", b"id", "kind", b"kind", "label", b"label", "max_amount", b"max_amount", "sign", b"sign", "signed", b"signed"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    _WhichOneofReturnType__max_amount: _TypeAlias = _typing.Literal["max_amount"]  # noqa: Y015
+    _WhichOneofArgType__max_amount: _TypeAlias = _typing.Literal["_max_amount", b"_max_amount"]  # noqa: Y015
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__max_amount) -> _WhichOneofReturnType__max_amount | None: ...
+
+Global___Adjustment: _TypeAlias = Adjustment  # noqa: Y015
+
+@_typing.final
+class Veto(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ID_FIELD_NUMBER: _builtins.int
+    LABEL_FIELD_NUMBER: _builtins.int
+    KIND_FIELD_NUMBER: _builtins.int
+    GRADE_FIELD_NUMBER: _builtins.int
+    AT_MOST_FIELD_NUMBER: _builtins.int
+    ZEROED_FIELD_NUMBER: _builtins.int
+    WHY_FIELD_NUMBER: _builtins.int
+    id: _builtins.str
+    label: _builtins.str
+    kind: _builtins.str
+    """"veto" (一票否决) or "cap" (等次限制)."""
+    grade: _builtins.str
+    """The grade it fixed, or (at_most) the best grade it allows; unset for a `zero`-only veto."""
+    at_most: _builtins.bool
+    zeroed: _builtins.bool
+    """The total was set to 0 (the rubric wrote `zero`); else every point stands."""
+    why: _builtins.str
+    """Why it fired and what it did, always filled: a veto is never silent."""
+    def __init__(
+        self,
+        *,
+        id: _builtins.str = ...,
+        label: _builtins.str = ...,
+        kind: _builtins.str = ...,
+        grade: _builtins.str | None = ...,
+        at_most: _builtins.bool = ...,
+        zeroed: _builtins.bool = ...,
+        why: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["_grade", b"_grade", "grade", b"grade"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_grade", b"_grade", "at_most", b"at_most", "grade", b"grade", "id", b"id", "kind", b"kind", "label", b"label", "why", b"why", "zeroed", b"zeroed"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    _WhichOneofReturnType__grade: _TypeAlias = _typing.Literal["grade"]  # noqa: Y015
+    _WhichOneofArgType__grade: _TypeAlias = _typing.Literal["_grade", b"_grade"]  # noqa: Y015
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__grade) -> _WhichOneofReturnType__grade | None: ...
+
+Global___Veto: _TypeAlias = Veto  # noqa: Y015
 
 @_typing.final
 class SectionScore(_message.Message):
@@ -253,10 +379,17 @@ class SectionScore(_message.Message):
     LABEL_FIELD_NUMBER: _builtins.int
     POINTS_FIELD_NUMBER: _builtins.int
     MAX_POINTS_FIELD_NUMBER: _builtins.int
+    NOT_APPLICABLE_FIELD_NUMBER: _builtins.int
+    WEIGHT_FIELD_NUMBER: _builtins.int
     id: _builtins.str
     label: _builtins.str
     points: _builtins.str
     max_points: _builtins.str
+    """The weight actually used: the nominal weight, unless items were not applicable (不适用)."""
+    not_applicable: _builtins.bool
+    """Set when the rubric declares `not_applicable` and this section did not apply."""
+    weight: _builtins.str
+    """The nominal weight, set only when the rubric declares `not_applicable`."""
     def __init__(
         self,
         *,
@@ -264,10 +397,12 @@ class SectionScore(_message.Message):
         label: _builtins.str = ...,
         points: _builtins.str = ...,
         max_points: _builtins.str = ...,
+        not_applicable: _builtins.bool = ...,
+        weight: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["id", b"id", "label", b"label", "max_points", b"max_points", "points", b"points"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["id", b"id", "label", b"label", "max_points", b"max_points", "not_applicable", b"not_applicable", "points", b"points", "weight", b"weight"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -282,12 +417,20 @@ class IndicatorScore(_message.Message):
     POINTS_FIELD_NUMBER: _builtins.int
     MAX_POINTS_FIELD_NUMBER: _builtins.int
     EXPLANATION_FIELD_NUMBER: _builtins.int
+    NOT_APPLICABLE_FIELD_NUMBER: _builtins.int
+    WEIGHT_FIELD_NUMBER: _builtins.int
     id: _builtins.str
     label: _builtins.str
     points: _builtins.str
     max_points: _builtins.str
     explanation: _builtins.str
     """How the points came about; empty unless ScoreRequest.explain is set."""
+    not_applicable: _builtins.bool
+    """Set when the rubric declares `not_applicable` and this indicator did not apply
+    (max_points is then the weight it was given: 0, or its weight under `full`).
+    """
+    weight: _builtins.str
+    """The nominal weight, set only when the rubric declares `not_applicable`."""
     def __init__(
         self,
         *,
@@ -296,10 +439,12 @@ class IndicatorScore(_message.Message):
         points: _builtins.str = ...,
         max_points: _builtins.str = ...,
         explanation: _builtins.str = ...,
+        not_applicable: _builtins.bool = ...,
+        weight: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["explanation", b"explanation", "id", b"id", "label", b"label", "max_points", b"max_points", "points", b"points"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["explanation", b"explanation", "id", b"id", "label", b"label", "max_points", b"max_points", "not_applicable", b"not_applicable", "points", b"points", "weight", b"weight"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -346,12 +491,20 @@ class ScoreError(_message.Message):
     REASON_FIELD_NUMBER: _builtins.int
     MESSAGE_FIELD_NUMBER: _builtins.int
     FIELD_VIOLATIONS_FIELD_NUMBER: _builtins.int
+    LOCALIZED_MESSAGES_FIELD_NUMBER: _builtins.int
     code: _code_pb2.Code.ValueType
     reason: _builtins.str
     """google.rpc.ErrorInfo-style reason, e.g. "INVALID_FACTS", "RUBRIC_NOT_FOUND"."""
     message: _builtins.str
+    """In the language the request asked for (metadata `accept-language`: zh-CN or en-US; en-US when it
+    names neither); `localized_messages` holds it in both.
+    """
     @_builtins.property
     def field_violations(self) -> _containers.RepeatedCompositeFieldContainer[Global___FieldViolation]: ...
+    @_builtins.property
+    def localized_messages(self) -> _containers.RepeatedCompositeFieldContainer[_error_details_pb2.LocalizedMessage]:
+        """The message in zh-CN and in en-US, the asked-for language first."""
+
     def __init__(
         self,
         *,
@@ -359,10 +512,11 @@ class ScoreError(_message.Message):
         reason: _builtins.str = ...,
         message: _builtins.str = ...,
         field_violations: _abc.Iterable[Global___FieldViolation] | None = ...,
+        localized_messages: _abc.Iterable[_error_details_pb2.LocalizedMessage] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["code", b"code", "field_violations", b"field_violations", "message", b"message", "reason", b"reason"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["code", b"code", "field_violations", b"field_violations", "localized_messages", b"localized_messages", "message", b"message", "reason", b"reason"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -375,21 +529,27 @@ class FieldViolation(_message.Message):
     FIELD_FIELD_NUMBER: _builtins.int
     DESCRIPTION_FIELD_NUMBER: _builtins.int
     REASON_FIELD_NUMBER: _builtins.int
+    LOCALIZED_MESSAGE_FIELD_NUMBER: _builtins.int
     field: _builtins.str
     """"facts.<name>" for a fact, or the request field name."""
     description: _builtins.str
     reason: _builtins.str
     """Lower-case problem kind, e.g. "missing", "unknown", "out_of_range"."""
+    @_builtins.property
+    def localized_message(self) -> _error_details_pb2.LocalizedMessage:
+        """The description in the asked-for language (as `description`), when it has a wording in it."""
+
     def __init__(
         self,
         *,
         field: _builtins.str = ...,
         description: _builtins.str = ...,
         reason: _builtins.str = ...,
+        localized_message: _error_details_pb2.LocalizedMessage | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["localized_message", b"localized_message"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["description", b"description", "field", b"field", "reason", b"reason"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["description", b"description", "field", b"field", "localized_message", b"localized_message", "reason", b"reason"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -553,6 +713,11 @@ class Rubric(_message.Message):
     INDICATORS_FIELD_NUMBER: _builtins.int
     GRADES_FIELD_NUMBER: _builtins.int
     SOURCE_TEXT_FIELD_NUMBER: _builtins.int
+    ADJUSTMENT_LINES_FIELD_NUMBER: _builtins.int
+    VETOES_FIELD_NUMBER: _builtins.int
+    FINAL_MINIMUM_FIELD_NUMBER: _builtins.int
+    FINAL_MAXIMUM_FIELD_NUMBER: _builtins.int
+    NOT_APPLICABLE_FIELD_NUMBER: _builtins.int
     id: _builtins.str
     title: _builtins.str
     version: _builtins.str
@@ -562,6 +727,13 @@ class Rubric(_message.Message):
     """Rounding policy, e.g. "indicator 0.1 half_up"."""
     source_text: _builtins.str
     """The rubric file's text."""
+    final_minimum: _builtins.str
+    """The final score's range (`final range`, default 0 .. total)."""
+    final_maximum: _builtins.str
+    not_applicable: _builtins.str
+    """What an item that is not applicable does to the weights: "share", "rescale",
+    "full", or empty when the rubric declares no `not_applicable`.
+    """
     @_builtins.property
     def metadata(self) -> _containers.ScalarMap[_builtins.str, _builtins.str]:
         """source, region, year when declared."""
@@ -575,6 +747,14 @@ class Rubric(_message.Message):
     @_builtins.property
     def grades(self) -> _containers.RepeatedCompositeFieldContainer[Global___Grade]:
         """Best first; the last one usually has no minimum ("otherwise")."""
+
+    @_builtins.property
+    def adjustment_lines(self) -> _containers.RepeatedCompositeFieldContainer[Global___AdjustmentLine]:
+        """Bonus and penalty lines outside the weighted tree, in rubric order."""
+
+    @_builtins.property
+    def vetoes(self) -> _containers.RepeatedCompositeFieldContainer[Global___VetoRule]:
+        """Vetoes and grade caps, in rubric order."""
 
     def __init__(
         self,
@@ -591,14 +771,96 @@ class Rubric(_message.Message):
         indicators: _abc.Iterable[Global___Indicator] | None = ...,
         grades: _abc.Iterable[Global___Grade] | None = ...,
         source_text: _builtins.str = ...,
+        adjustment_lines: _abc.Iterable[Global___AdjustmentLine] | None = ...,
+        vetoes: _abc.Iterable[Global___VetoRule] | None = ...,
+        final_minimum: _builtins.str = ...,
+        final_maximum: _builtins.str = ...,
+        not_applicable: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["content_hash", b"content_hash", "grades", b"grades", "id", b"id", "indicators", b"indicators", "inputs", b"inputs", "metadata", b"metadata", "rounding", b"rounding", "sections", b"sections", "source_text", b"source_text", "title", b"title", "total", b"total", "version", b"version"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["adjustment_lines", b"adjustment_lines", "content_hash", b"content_hash", "final_maximum", b"final_maximum", "final_minimum", b"final_minimum", "grades", b"grades", "id", b"id", "indicators", b"indicators", "inputs", b"inputs", "metadata", b"metadata", "not_applicable", b"not_applicable", "rounding", b"rounding", "sections", b"sections", "source_text", b"source_text", "title", b"title", "total", b"total", "version", b"version", "vetoes", b"vetoes"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___Rubric: _TypeAlias = Rubric  # noqa: Y015
+
+@_typing.final
+class AdjustmentLine(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ID_FIELD_NUMBER: _builtins.int
+    LABEL_FIELD_NUMBER: _builtins.int
+    KIND_FIELD_NUMBER: _builtins.int
+    MAX_AMOUNT_FIELD_NUMBER: _builtins.int
+    RULE_FIELD_NUMBER: _builtins.int
+    id: _builtins.str
+    label: _builtins.str
+    kind: _builtins.str
+    """"bonus" or "penalty"."""
+    max_amount: _builtins.str
+    """The line's `max`; unset when it has none."""
+    rule: _builtins.str
+    """The kind of the line's rule, as Indicator.rule: "each", "bands", "formula", …."""
+    def __init__(
+        self,
+        *,
+        id: _builtins.str = ...,
+        label: _builtins.str = ...,
+        kind: _builtins.str = ...,
+        max_amount: _builtins.str | None = ...,
+        rule: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["_max_amount", b"_max_amount", "max_amount", b"max_amount"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_max_amount", b"_max_amount", "id", b"id", "kind", b"kind", "label", b"label", "max_amount", b"max_amount", "rule", b"rule"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    _WhichOneofReturnType__max_amount: _TypeAlias = _typing.Literal["max_amount"]  # noqa: Y015
+    _WhichOneofArgType__max_amount: _TypeAlias = _typing.Literal["_max_amount", b"_max_amount"]  # noqa: Y015
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__max_amount) -> _WhichOneofReturnType__max_amount | None: ...
+
+Global___AdjustmentLine: _TypeAlias = AdjustmentLine  # noqa: Y015
+
+@_typing.final
+class VetoRule(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ID_FIELD_NUMBER: _builtins.int
+    LABEL_FIELD_NUMBER: _builtins.int
+    KIND_FIELD_NUMBER: _builtins.int
+    CONDITION_FIELD_NUMBER: _builtins.int
+    GRADE_FIELD_NUMBER: _builtins.int
+    AT_MOST_FIELD_NUMBER: _builtins.int
+    ZERO_FIELD_NUMBER: _builtins.int
+    id: _builtins.str
+    label: _builtins.str
+    kind: _builtins.str
+    """"veto" or "cap"."""
+    condition: _builtins.str
+    """The condition as written, e.g. "serious_accidents > 0"."""
+    grade: _builtins.str
+    at_most: _builtins.bool
+    zero: _builtins.bool
+    def __init__(
+        self,
+        *,
+        id: _builtins.str = ...,
+        label: _builtins.str = ...,
+        kind: _builtins.str = ...,
+        condition: _builtins.str = ...,
+        grade: _builtins.str | None = ...,
+        at_most: _builtins.bool = ...,
+        zero: _builtins.bool = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["_grade", b"_grade", "grade", b"grade"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_grade", b"_grade", "at_most", b"at_most", "condition", b"condition", "grade", b"grade", "id", b"id", "kind", b"kind", "label", b"label", "zero", b"zero"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    _WhichOneofReturnType__grade: _TypeAlias = _typing.Literal["grade"]  # noqa: Y015
+    _WhichOneofArgType__grade: _TypeAlias = _typing.Literal["_grade", b"_grade"]  # noqa: Y015
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__grade) -> _WhichOneofReturnType__grade | None: ...
+
+Global___VetoRule: _TypeAlias = VetoRule  # noqa: Y015
 
 @_typing.final
 class Input(_message.Message):
@@ -613,6 +875,8 @@ class Input(_message.Message):
     UNIT_FIELD_NUMBER: _builtins.int
     CHOICES_FIELD_NUMBER: _builtins.int
     REQUIRED_FIELD_NUMBER: _builtins.int
+    FIELDS_FIELD_NUMBER: _builtins.int
+    OPTIONAL_FIELD_NUMBER: _builtins.int
     name: _builtins.str
     kind: Global___InputKind.ValueType
     label: _builtins.str
@@ -624,8 +888,18 @@ class Input(_message.Message):
     default_value: _builtins.str
     unit: _builtins.str
     required: _builtins.bool
+    optional: _builtins.bool
+    """Declared `optional`: the request may leave it out (`given(NAME)`).
+    An input read only on some `when` arms is not `required` either.
+    """
     @_builtins.property
     def choices(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]: ...
+    @_builtins.property
+    def fields(self) -> _containers.RepeatedCompositeFieldContainer[Global___Input]:
+        """The fields of a records input, in declared order (each record gives
+        them by name; `required` says whether a record may leave one out).
+        """
+
     def __init__(
         self,
         *,
@@ -638,10 +912,12 @@ class Input(_message.Message):
         unit: _builtins.str | None = ...,
         choices: _abc.Iterable[_builtins.str] | None = ...,
         required: _builtins.bool = ...,
+        fields: _abc.Iterable[Global___Input] | None = ...,
+        optional: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["_default_value", b"_default_value", "_maximum", b"_maximum", "_minimum", b"_minimum", "_unit", b"_unit", "default_value", b"default_value", "maximum", b"maximum", "minimum", b"minimum", "unit", b"unit"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["_default_value", b"_default_value", "_maximum", b"_maximum", "_minimum", b"_minimum", "_unit", b"_unit", "choices", b"choices", "default_value", b"default_value", "kind", b"kind", "label", b"label", "maximum", b"maximum", "minimum", b"minimum", "name", b"name", "required", b"required", "unit", b"unit"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_default_value", b"_default_value", "_maximum", b"_maximum", "_minimum", b"_minimum", "_unit", b"_unit", "choices", b"choices", "default_value", b"default_value", "fields", b"fields", "kind", b"kind", "label", b"label", "maximum", b"maximum", "minimum", b"minimum", "name", b"name", "optional", b"optional", "required", b"required", "unit", b"unit"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     _WhichOneofReturnType__default_value: _TypeAlias = _typing.Literal["default_value"]  # noqa: Y015
     _WhichOneofArgType__default_value: _TypeAlias = _typing.Literal["_default_value", b"_default_value"]  # noqa: Y015
@@ -671,6 +947,7 @@ class Section(_message.Message):
     WEIGHT_FIELD_NUMBER: _builtins.int
     PARENT_FIELD_NUMBER: _builtins.int
     DEPTH_FIELD_NUMBER: _builtins.int
+    APPLICABLE_WHEN_FIELD_NUMBER: _builtins.int
     id: _builtins.str
     label: _builtins.str
     weight: _builtins.str
@@ -678,6 +955,8 @@ class Section(_message.Message):
     """Empty for a top-level section."""
     depth: _builtins.int
     """1 for a top-level section."""
+    applicable_when: _builtins.str
+    """The `applicable when` condition as written; empty when it always applies."""
     def __init__(
         self,
         *,
@@ -686,10 +965,11 @@ class Section(_message.Message):
         weight: _builtins.str = ...,
         parent: _builtins.str = ...,
         depth: _builtins.int = ...,
+        applicable_when: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["depth", b"depth", "id", b"id", "label", b"label", "parent", b"parent", "weight", b"weight"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["applicable_when", b"applicable_when", "depth", b"depth", "id", b"id", "label", b"label", "parent", b"parent", "weight", b"weight"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -704,6 +984,7 @@ class Indicator(_message.Message):
     WEIGHT_FIELD_NUMBER: _builtins.int
     SECTION_FIELD_NUMBER: _builtins.int
     RULE_FIELD_NUMBER: _builtins.int
+    APPLICABLE_WHEN_FIELD_NUMBER: _builtins.int
     id: _builtins.str
     label: _builtins.str
     weight: _builtins.str
@@ -711,6 +992,8 @@ class Indicator(_message.Message):
     """Empty when the indicator sits at the top level."""
     rule: _builtins.str
     """The scoring rule in words."""
+    applicable_when: _builtins.str
+    """The `applicable when` condition as written; empty when it always applies."""
     def __init__(
         self,
         *,
@@ -719,10 +1002,11 @@ class Indicator(_message.Message):
         weight: _builtins.str = ...,
         section: _builtins.str = ...,
         rule: _builtins.str = ...,
+        applicable_when: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["id", b"id", "label", b"label", "rule", b"rule", "section", b"section", "weight", b"weight"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["applicable_when", b"applicable_when", "id", b"id", "label", b"label", "rule", b"rule", "section", b"section", "weight", b"weight"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

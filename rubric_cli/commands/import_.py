@@ -1,0 +1,66 @@
+"""`rubric import 评分表.xlsx|.docx -o draft.rubric`: an existing score sheet read into a draft rubric."""
+
+from __future__ import annotations
+
+import argparse
+import re
+from pathlib import Path
+from typing import TextIO
+
+from rubric_cli.command import UsageProblem
+
+NAME = "import"
+HELP = "read an existing 评分表 (.xlsx or .docx) into a draft rubric"
+DESCRIPTION: str | None = """\
+Read an existing score sheet (评分表) from Excel (.xlsx) or Word (.docx) into a draft rubric:
+the section tree with its weights from the level columns (一级/二级/三级指标, merged cells), one
+indicator per row with its 分值, and a rule read from its 评分标准 (band tables, 逐项扣分, 每增加…扣…,
+按完成比例, 按期完成, linear A≥…). Each original 评分标准 is kept as a comment beside its rule; text
+that cannot be read becomes a judged score marked `# 待人工确认`. A sheet written by `rubric sheet
+--format xlsx` is read back exactly. Prints what was mapped, what needs a person, the weight checks
+and the draft's `rubric check` result (Chinese, then English; --lang for one only).
+Exit 0 when the draft checks clean, 1 when it has errors (the draft is written all the same)."""
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("sheet", type=Path, metavar="评分表.xlsx|.docx")
+    parser.add_argument("-o", "--output", type=Path, required=True, metavar="FILE", help="the draft rubric to write")
+    parser.add_argument(
+        "--id", dest="rubric_id", metavar="ID", help="the draft's rubric id (default: from the file name)"
+    )
+    parser.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
+    parser.add_argument(
+        "--lang", choices=("en", "zh"), help="the report in this language only (default: Chinese, then English)"
+    )
+
+
+def run(options: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from rubric_dsl.diagnostics import Diagnostic, Language
+    from rubric_dsl.importer import import_sheet, report_text
+
+    output: Path = options.output
+    if output.exists() and not options.force:
+        raise UsageProblem(f"{output} exists; use --force to overwrite it", f"{output} 已存在；如要覆盖请加 --force")
+    rubric_id = options.rubric_id or _default_id(output)
+    if not re.fullmatch(r"[^\W\d]\w*(\.[^\W\d]\w*)*", rubric_id):
+        raise UsageProblem(
+            f"--id {rubric_id}: not a rubric id (letters, digits, _ and .)", f"--id {rubric_id}：不是规则编号"
+        )
+    draft = import_sheet(options.sheet, rubric_id, str(output))
+    try:
+        output.write_text(draft.text, encoding="utf-8")
+    except OSError as error:
+        raise UsageProblem(
+            f"{output}: cannot write ({error.strerror})", f"{output}：无法写入（{error.strerror}）"
+        ) from None
+    langs: list[Language] = [options.lang] if options.lang else ["zh", "en"]
+    print("\n\n".join(report_text(draft, str(options.sheet), str(output), lang) for lang in langs), file=out)
+    if draft.diagnostics:
+        shown: list[Diagnostic] = draft.diagnostics
+        print("\n".join(d.render(draft.text, langs[0]) for d in shown), file=err)
+    return 1 if draft.errors else 0
+
+
+def _default_id(output: Path) -> str:
+    stem = output.name.removesuffix(".rubric")
+    return f"imported.{stem}" if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", stem) else "imported.draft"
