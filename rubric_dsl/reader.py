@@ -327,8 +327,11 @@ def _judged_by_constraint(
     score_at = names.index(score.id)
 
     def facts_shown(values: Sequence[Any], zh: bool) -> str:
-        shown = [f"{n} = {_value(values[names.index(n)], scope.inputs[n].kind)}" for n in read]
-        return ("，" if zh else ", ").join(shown)
+        if zh:  # a person reads labels: 完成率为80%
+            return "，".join(
+                f"{scope.inputs[n].label}为{_value(values[names.index(n)], scope.inputs[n].kind)}" for n in read
+            )
+        return ", ".join(f"{n} = {_value(values[names.index(n)], scope.inputs[n].kind)}" for n in read)
 
     def picked(values: Sequence[Any]) -> list[tuple[ast.JudgedRange, str, Decimal, Decimal]]:
         if not (isinstance(rule.measure, ast.Name) and rule.measure.id in scope.inputs):
@@ -349,7 +352,7 @@ def _judged_by_constraint(
     def message_zh(values: Sequence[Any]) -> str:
         ranges = "；".join(f"{shown}时{fmt(low)}—{fmt(high)}分" for _, shown, low, high in picked(values))
         return (
-            f"评价组评分“{label}”（{score.id}）为{_value(values[score_at], 'number')}分，不在“{measure_zh}”"
+            f"评价组评分“{label}”为{_value(values[score_at], 'number')}分，不在“{measure_zh}”"
             f"（{facts_shown(values, True)}）所对应的评分区间内：{ranges}"
         )
 
