@@ -66,7 +66,11 @@ def reference_message(
 ) -> pb.ScoreResponse:
     """The reply built through the protobuf API from what ``rubric score --format json`` prints (and
     the request id), every field the descriptors declare but those ``skip`` names."""
-    reply = fill(pb.ScoreResponse(), {**result.to_dict(), "request_id": request_id}, skip)
+    data = result.to_dict()
+    for row in (*data["sections"], *data["indicators"]):  # JSON's `applicable` is the reply's `not_applicable`
+        if "applicable" in row:
+            row["not_applicable"] = not row.pop("applicable")
+    reply = fill(pb.ScoreResponse(), {**data, "request_id": request_id}, skip)
     assert isinstance(reply, pb.ScoreResponse)
     return reply
 
@@ -93,7 +97,9 @@ def test_encoded_reply_is_what_protobuf_serializes(data: st.DataObject) -> None:
         return  # facts drawn one by one can break a rubric's constraints; nothing to encode
     request_id = data.draw(REQUEST_IDS)
     wire = encoded(rubric, result, request_id)
-    assert wire == reference(result, request_id)
+    # a rubric that declares `not_applicable` sends each row's nominal weight and applicability too
+    skip = {f for f, why in convert.NOT_ENCODED.items() if not (rubric.not_applicable and why == "not_applicable")}
+    assert wire == reference_message(result, request_id, skip).SerializeToString(deterministic=True)
     assert wire == convert.score_response(rubric, result, explain=False, request_id=request_id).SerializeToString()
 
 
