@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
 import rubric_dsl
+from rubric_dsl.codegen import MODES
 
 ROOT = Path(__file__).resolve().parent.parent
 RUBRICS = ROOT / "rubrics"
@@ -31,6 +33,27 @@ rubric test.one "一项" {{
   grades {{ 好 >= {weight} 差 otherwise }}
 }}
 """
+
+
+def assert_adds_up(rubric: rubric_dsl.CompiledRubric, result: rubric_dsl.Result) -> None:
+    """What every scored result holds: points within their rows' maxima, the table's total (base) their sum,
+    the total the base plus the signed lines within the final range (0 when a veto zeroes it; `round total`
+    may round the sum first), and a grade from the rubric's table (none without one)."""
+    assert all(Decimal(0) <= i.points <= i.max_points for i in result.indicators), result
+    assert all(Decimal(0) <= s.points <= s.max_points for s in result.sections), result
+    table = sum(i.points for i in result.indicators)
+    for rounding in (r for r in rubric.tree.rounding if r.scope == "total"):  # `round total` rounds the table's sum
+        table = table.quantize(rounding.step, MODES[rounding.mode])
+    assert result.base_total == table
+    assert rubric.final_minimum <= result.total <= rubric.final_maximum
+    if any(v.zeroed for v in result.vetoes):
+        assert result.total == 0
+    elif not any(r.scope == "total" for r in rubric.tree.rounding):
+        signed = result.base_total + sum(a.sign * a.amount for a in result.adjustments)
+        assert result.total == min(max(signed, rubric.final_minimum), rubric.final_maximum)
+    if not (rubric.tree.adjustments or rubric.tree.vetoes or rubric.tree.final_range):
+        assert result.total == result.base_total
+    assert result.grade in ({g.label for g in rubric.grades} if rubric.grades else {""})
 
 
 def compile_text(text: str) -> rubric_dsl.CompiledRubric:

@@ -24,7 +24,7 @@ from rubric_dsl.api import build_library
 from rubric_dsl.diagnostics import has_errors
 from rubric_dsl.parser import parse
 from rubric_dsl.source import SourceFile
-from tests.conftest import ROOT, RUBRICS
+from tests.conftest import ROOT, RUBRICS, assert_adds_up
 
 DOCS = ROOT / "docs"
 
@@ -142,10 +142,7 @@ def outcome(sources: dict[str, str], target: str) -> None:
         except (rubric_dsl.InvalidFacts, rubric_dsl.EvaluationError) as refused:
             assert str(refused)
             continue
-        assert result.total == sum(i.points for i in result.indicators)
-        assert all(0 <= i.points <= i.max_points for i in result.indicators), result
-        assert 0 <= result.total <= rubric.total
-        assert result.grade in {g.label for g in rubric.grades}
+        assert_adds_up(rubric, result)
 
 
 @st.composite

@@ -183,7 +183,7 @@ def _rows(path: str, cells: list[list[str]]) -> SheetRows | None:
         levels = [c for c, text in enumerate(compact) if _LEVEL.match(text)]
         weight = next((c for c, text in enumerate(compact) if _WEIGHT.match(text)), None)
         criteria = next((c for c, text in enumerate(compact) if _CRITERIA.search(text)), None)
-        if len(levels) < 2 or weight is None or criteria is None:
+        if not levels or weight is None or criteria is None:  # one level column: indicators with no sections
             continue
         levels = _contiguous(levels, compact)
         found = SheetRows(path, titles=_titles(cells[:h]), level_headers=tuple(compact[c] for c in levels))
