@@ -511,8 +511,19 @@ def create_app(
     routes: list[Any] = [Route(r.path, handlers[r.name], methods=[r.method]) for r in ROUTES]
     routes.append(Mount("/static", StaticFiles(directory=STATIC), name="static"))
     if metrics_app is not None:  # Prometheus's /metrics (``rubric_service.metrics``), public as the page is
-        routes.append(Mount("/metrics", metrics_app, name="metrics"))
+        routes.append(Route("/metrics", _AsgiApp(metrics_app), name="metrics"))
     return Guarded(Starlette(routes=routes), guard, local_only=studio.writable)
+
+
+class _AsgiApp:
+    """An ASGI app as a route's endpoint, so that `/metrics` is served as Prometheus asks for it (no redirect to
+    `/metrics/`): Starlette would wrap a plain async function as a request handler."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        await self.app(scope, receive, send)
 
 
 # --- the server -------------------------------------------------------------------------------------------

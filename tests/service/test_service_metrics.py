@@ -123,7 +123,7 @@ def test_metrics_under_two_processes_count_every_worker(tmp_path: Path) -> None:
         with server.channel() as channel:
             served = _served(pb_grpc.RubricServiceStub(channel))
         for port in (metrics_port, http_port) * 3:  # whichever worker answers the scrape, it answers for both
-            families = _scrape("127.0.0.1", port, "/metrics/" if port == http_port else "/metrics")
+            families = _scrape("127.0.0.1", port, "/metrics")
             assert _value(families["rubric_records"], "_total", rpc="Score", outcome="ok") == calls
             assert _value(families["rubric_reloads"], "_total", result="ok") == 2  # each worker loaded once
             info = {s.labels["rubric"] for s in families["rubric_served_info"].samples if s.value == 1}
