@@ -346,7 +346,7 @@ def _adjusted_rows(
         kind = "一票否决" if veto.kind == "veto" else "等次限制"
         text = f"{kind}：{veto.label}"
         if veto.id in fired:
-            text += f"（已触发。{fired[veto.id].why}）"
+            text += f"（已触发：{fired[veto.id].why.split('：', 1)[-1]}）"  # its kind is named before the label
         elif result is not None:
             text += "（未触发）"
         lines.append(text)

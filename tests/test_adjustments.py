@@ -328,7 +328,7 @@ def test_a_sheet_without_grades_says_so(tmp_path: Path) -> None:
     rubric = compile_text(NO_GRADES)
     table = sheet_table(rubric, rubric.score({"rate": "5"}))
     md = render_markdown(table)
-    assert "自评等次：本表不评等次" in md and "一票否决：执行率低于10%的，得分为0（已触发。" in md
+    assert "自评等次：本表不评等次" in md and "一票否决：执行率低于10%的，得分为0（已触发：" in md
     path = tmp_path / "sheet.xlsx"
     render_xlsx(table, path)
     values = [c.value for row in load_workbook(path).active.iter_rows() for c in row]

@@ -146,8 +146,8 @@ def print_table(rubric: CompiledRubric, result: Result, explain: bool, out: Text
         print(f"{'总分计算' if lang == 'zh' else 'total'}: {result.total_explanation(lang)}", file=out)
     grade = f"    等次 {result.grade}" if result.grade else ""
     print(f"总分 {fmt(result.total)} / {fmt(rubric.total)}{grade}", file=out)
-    for veto in result.vetoes_in(lang):  # never silent, with or without --explain
-        print(f"{veto.label}：{veto.why}" if lang == "zh" else f"{veto.label}: {veto.why}", file=out)
+    for veto in result.vetoes_in(lang):  # never silent, with or without --explain; `why` opens with its kind
+        print(veto.why.replace("：", f"：{veto.label}：", 1) if lang == "zh" else f"{veto.why} ({veto.label})", file=out)
     lost = result.lost_in(lang) if explain else []
     if lost:
         print("失分（从大到小）：" if lang == "zh" else "失分（从大到小）:", file=out)
