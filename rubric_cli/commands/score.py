@@ -147,7 +147,8 @@ def print_table(rubric: CompiledRubric, result: Result, explain: bool, out: Text
     grade = f"    等次 {result.grade}" if result.grade else ""
     print(f"总分 {fmt(result.total)} / {fmt(rubric.total)}{grade}", file=out)
     for veto in result.vetoes_in(lang):  # never silent, with or without --explain; `why` opens with its kind
-        print(veto.why.replace("：", f"：{veto.label}：", 1) if lang == "zh" else f"{veto.why} ({veto.label})", file=out)
+        named = veto.why.replace("：", f"：{veto.label}：", 1) if lang == "zh" else f"{veto.why} ({veto.label})"
+        print(named, file=out)
     lost = result.lost_in(lang) if explain else []
     if lost:
         print("失分（从大到小）：" if lang == "zh" else "失分（从大到小）:", file=out)
