@@ -458,12 +458,18 @@ def run_server(
         _write_port_file(args.port_file, port)
     if on_start is not None:
         on_start(server)
-    while not stop.wait(3600):
+    # Short waits, not one long one: a signal the kernel hands to another thread (gRPC's, the log writer's, the
+    # check worker's starter) only trips a flag that the main thread reads when it runs Python again; one long
+    # wait could sleep through SIGTERM (seen in CI: health never turned NOT_SERVING within 30 s).
+    while not stop.wait(SIGNAL_POLL_SECONDS):
         pass
     server.shutdown(
         drain_seconds=args.drain_seconds, grace_seconds=args.grace_seconds, refuse_seconds=args.refuse_seconds
     )
     return 0
+
+
+SIGNAL_POLL_SECONDS = 0.2  # how soon the main thread acts on a signal another thread received
 
 
 def _warn_about_tokens(args: argparse.Namespace, tls: ServerTls | None, tokens: TokenSet | None) -> None:
