@@ -281,11 +281,11 @@ class Api:
         )
         return await self._unary(request, lambda: self.servicer.GetRubric(message, HttpContext()))
 
-    async def format(self, request: Request) -> Response:
+    async def _answered(self, request: Request, work: Callable[[], Awaitable[Response]]) -> Response:
+        """`work`'s response, or why it failed as a Status: a body too large, a refusal, or a bug (logged),
+        never a bare 500."""
         try:
-            data = await read_body(request, self.max_message_bytes)
-            body = workbench.json_object(data)
-            reply = await run_in_threadpool(workbench.format_reply, body)
+            return await work()
         except BodyTooLarge:
             return error_response(errors.too_much("MESSAGE_TOO_LARGE", "the body is too large", {}))
         except ServiceError as exc:
@@ -293,28 +293,29 @@ class Api:
         except Exception as exc:
             log.exception("http_failed", path=request.url.path)
             return error_response(errors.internal(exc))
-        return JSONResponse(reply)
+
+    async def format(self, request: Request) -> Response:
+        async def work() -> Response:
+            body = workbench.json_object(await read_body(request, self.max_message_bytes))
+            return JSONResponse(await run_in_threadpool(workbench.format_reply, body))
+
+        return await self._answered(request, work)
 
     async def sheet(self, request: Request) -> Response:
         """``POST /v1/sheet``: a ScoreRequest plus ``format`` (xlsx, html, md) and ``header``; without facts a
         blank form."""
-        try:
-            data = await read_body(request, self.max_message_bytes)
-            body = workbench.json_object(data)
+
+        async def work() -> Response:
+            body = workbench.json_object(await read_body(request, self.max_message_bytes))
             sheet_format = body.pop("format", "html")
             header = body.pop("header", {})
             message = parse_message(json.dumps(body), pb.ScoreRequest)
             content, media, name = await run_in_threadpool(
                 workbench.served_sheet, self.servicer, message, sheet_format, header
             )
-        except BodyTooLarge:
-            return error_response(errors.too_much("MESSAGE_TOO_LARGE", "the body is too large", {}))
-        except ServiceError as exc:
-            return error_response(exc)
-        except Exception as exc:
-            log.exception("http_failed", path=request.url.path)
-            return error_response(errors.internal(exc))
-        return Response(content, media_type=media, headers=_attachment(name) if sheet_format == "xlsx" else None)
+            return Response(content, media_type=media, headers=_attachment(name) if sheet_format == "xlsx" else None)
+
+        return await self._answered(request, work)
 
     # -- batches: NDJSON in, NDJSON out ----------------------------------------------------------------------
 
@@ -404,21 +405,17 @@ class Api:
 
     async def studio_call(self, request: Request) -> Response:
         action = request.path_params["action"]
-        try:
+
+        async def work() -> Response:
             data = await read_body(request, self.max_message_bytes) if request.method == "POST" else b"{}"
             body = workbench.json_object(data)
             body.update({k: v for k, v in request.query_params.items() if k not in body})
             reply = await run_in_threadpool(self.studio.call, action, body)
-        except BodyTooLarge:
-            return error_response(errors.too_much("MESSAGE_TOO_LARGE", "the body is too large", {}))
-        except ServiceError as exc:
-            return error_response(exc)
-        except Exception as exc:
-            log.exception("http_failed", path=request.url.path)
-            return error_response(errors.internal(exc))
-        if isinstance(reply, workbench.Download):
-            return Response(reply.content, media_type=reply.media_type, headers=_attachment(reply.name))
-        return JSONResponse(reply)
+            if isinstance(reply, workbench.Download):
+                return Response(reply.content, media_type=reply.media_type, headers=_attachment(reply.name))
+            return JSONResponse(reply)
+
+        return await self._answered(request, work)
 
     async def openapi(self, request: Request) -> Response:
         return JSONResponse(openapi_document())
