@@ -159,17 +159,8 @@ def may_be_absent(scope: Scope) -> set[str]:
         *(veto.condition for veto in scope.rubric.vetoes),
     ]:
         _reads(expr, always, sometimes)
-    parents = {section.id: parent for section, parent in scope.sections}
-
-    def may_not_apply(node: ast.Indicator, parent: ast.Section | None) -> bool:
-        while parent is not None:
-            if parent.applicable is not None:
-                return True
-            parent = parents[parent.id]
-        return node.applicable is not None
-
     for indicator, parent in scope.indicators:
-        if scope.rubric.not_applicable is not None and may_not_apply(indicator, parent):
+        if _applicable_condition(scope, indicator, parent) is not None:
             _rule_reads(indicator.rule, sometimes, sometimes)  # an item that may not apply reads on some paths
         else:
             _rule_reads(indicator.rule, always, sometimes)
