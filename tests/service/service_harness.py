@@ -9,6 +9,7 @@ No timed assertions: waits only bound how long a test may hang.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -16,13 +17,14 @@ import signal
 import subprocess
 import sys
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import grpc
 from google.rpc import error_details_pb2
 from grpc_status import rpc_status
+from rubric_service.gen.rubric.v1 import rubric_service_pb2_grpc as pb_grpc
 
 ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:  # run from any directory, installed or not
@@ -112,6 +114,20 @@ class ServerProcess:
         self._reader.join(WAIT)
         if self.proc.stdout is not None:
             self.proc.stdout.close()
+
+
+@contextlib.contextmanager
+def serving_files(folder: Path, *files: Path) -> Iterator[Any]:
+    """A real server on `files` alone (copied into `folder`), and a stub on it; the server must stop cleanly."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for file in files:
+        shutil.copy(file, folder / file.name)
+    server = ServerProcess(folder)
+    try:
+        with server.channel() as channel:
+            yield pb_grpc.RubricServiceStub(channel)
+    finally:
+        assert server.terminate() == 0
 
 
 def copy_rubrics(target: Path) -> Path:

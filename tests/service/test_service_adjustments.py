@@ -4,7 +4,6 @@ returns base_total, each line's signed amount and the vetoes that fired (never s
 from __future__ import annotations
 
 import json
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -12,8 +11,7 @@ from typing import Any
 import pytest
 from google.protobuf import json_format
 from rubric_service.gen.rubric.v1 import rubric_service_pb2 as pb
-from rubric_service.gen.rubric.v1 import rubric_service_pb2_grpc as pb_grpc
-from service_harness import ServerProcess
+from service_harness import serving_files
 
 import rubric_dsl
 
@@ -33,15 +31,8 @@ FACTS = {
 
 @pytest.fixture(scope="module")
 def adjusted_stub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    folder = tmp_path_factory.mktemp("adjust") / "rubrics"
-    folder.mkdir()
-    shutil.copy(ACCEPTANCE, folder / "acceptance.rubric")
-    process = ServerProcess(folder)
-    try:
-        with process.channel() as channel:
-            yield pb_grpc.RubricServiceStub(channel)
-    finally:
-        assert process.terminate() == 0
+    with serving_files(tmp_path_factory.mktemp("adjust") / "rubrics", ACCEPTANCE) as stub:
+        yield stub
 
 
 def test_get_rubric_lists_lines_vetoes_and_the_final_range(adjusted_stub: Any) -> None:

@@ -5,7 +5,6 @@ refuses a bad field naming the list, the record and the field."""
 from __future__ import annotations
 
 import json
-import shutil
 from collections.abc import Iterator
 from typing import Any
 
@@ -13,8 +12,7 @@ import grpc
 import pytest
 from google.protobuf import json_format
 from rubric_service.gen.rubric.v1 import rubric_service_pb2 as pb
-from rubric_service.gen.rubric.v1 import rubric_service_pb2_grpc as pb_grpc
-from service_harness import ROOT, ServerProcess, rich_error
+from service_harness import ROOT, rich_error, serving_files
 
 DEPARTMENT = ROOT / "tests" / "testdata" / "records" / "department.rubric"
 PROJECTS = [
@@ -27,15 +25,8 @@ PROJECTS = [
 
 @pytest.fixture(scope="module")
 def stub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    served = tmp_path_factory.mktemp("records") / "rubrics"
-    served.mkdir()
-    shutil.copy(DEPARTMENT, served / "department.rubric")
-    server = ServerProcess(served)
-    try:
-        with server.channel() as channel:
-            yield pb_grpc.RubricServiceStub(channel)
-    finally:
-        assert server.terminate() == 0
+    with serving_files(tmp_path_factory.mktemp("records") / "rubrics", DEPARTMENT) as served:
+        yield served
 
 
 def test_get_rubric_shows_fields_and_optional_inputs(stub: Any) -> None:

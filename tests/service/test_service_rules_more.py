@@ -3,7 +3,6 @@ weights actually used, and a judged score outside the range its measure picks is
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -11,8 +10,7 @@ from typing import Any
 import grpc
 import pytest
 from rubric_service.gen.rubric.v1 import rubric_service_pb2 as pb
-from rubric_service.gen.rubric.v1 import rubric_service_pb2_grpc as pb_grpc
-from service_harness import ServerProcess, rich_error
+from service_harness import rich_error, serving_files
 
 SCHEME = Path(__file__).resolve().parents[1] / "testdata" / "rules_more" / "procurement.rubric"
 FACTS = {
@@ -26,14 +24,8 @@ FACTS = {
 
 @pytest.fixture(scope="module")
 def stub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    rubrics = tmp_path_factory.mktemp("rules_more")
-    shutil.copy(SCHEME, rubrics / SCHEME.name)
-    server = ServerProcess(rubrics)
-    try:
-        with server.channel() as channel:
-            yield pb_grpc.RubricServiceStub(channel)
-    finally:
-        assert server.terminate() == 0
+    with serving_files(tmp_path_factory.mktemp("rules_more"), SCHEME) as served:
+        yield served
 
 
 def test_get_rubric_names_the_policy_and_each_condition(stub: Any) -> None:
