@@ -45,11 +45,14 @@ def got_zh(points: Decimal, weight: Decimal | None = None) -> str:
     return "得满分" if points == weight else f"得{fmt(points)}分"
 
 
-def _clamped_zh(text: str, clause: clauses.Clamp, raw: Decimal, weight: Decimal) -> str:
+def _clamped_zh(
+    text: str, clause: clauses.Clamp, raw: Decimal, weight: Decimal, capped: str = "超过分值，按满分计"
+) -> str:
+    """`capped`: how a value above the limit is worded (an indicator's 分值; a line's 上限)."""
     if clause == clauses.Clamp.RAISED:
         return f"{text}为{fmt(raw)}分，计算值小于0，按0分计"
     if clause == clauses.Clamp.CAPPED:
-        return f"{text}为{fmt(raw)}分，超过分值，按满分计（{fmt(weight)}分）"
+        return f"{text}为{fmt(raw)}分，{capped}（{fmt(weight)}分）"
     return f"{text}，得{fmt(raw)}分"
 
 
@@ -545,7 +548,7 @@ class EachExplainer:
     def explain_zh(self, record: tuple[Any, ...]) -> str:
         clause, count, raw = clauses.EachFired._make(record)
         text = f"{self.zh.subject}为{fmt(count)}，每次{fmt(self.amount)}分：{fmt(count)}×{fmt(self.amount)}"
-        return _clamped_zh(text, clause, raw, self.cap).replace("超过分值，按满分计", "超过上限，按上限计")
+        return _clamped_zh(text, clause, raw, self.cap, "超过上限，按上限计")
 
     def explain(self, record: tuple[Any, ...]) -> str:
         clause, count, raw = clauses.EachFired._make(record)
