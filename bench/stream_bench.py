@@ -13,7 +13,7 @@ mark, not a sample). Every size runs with 1 worker; the largest also with 2. Pri
 of 2 workers' throughput to 1 worker's, all measured in this run. The per-record results of the 1-
 and 2-worker runs of the largest size must be identical (compared batch by batch).
 
-    python bench/stream_bench.py [--sizes 10000,100000,1000000] [--batch 10000]
+    python bench/stream_bench.py [--sizes 10000,100000,1000000] [--batch 2000]
 """
 
 from __future__ import annotations
@@ -86,7 +86,7 @@ def same_results(first: Path, second: Path) -> bool:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="10000,100000,1000000")
-    parser.add_argument("--batch", type=int, default=10_000)
+    parser.add_argument("--batch", type=int, default=2_000)
     parser.add_argument(
         "--two-workers",
         action=argparse.BooleanOptionalAction,

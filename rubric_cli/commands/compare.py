@@ -84,7 +84,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="stream: read the data in batches and write each record's results to FILE as they are scored "
         "(.parquet, .csv or .jsonl); memory stays flat however many records; the report keeps the summaries",
     )
-    parser.add_argument("--batch-size", type=int, default=10_000, metavar="N", help="records per batch when streaming")
+    parser.add_argument("--batch-size", type=int, default=2_000, metavar="N", help="records per batch when streaming")
     parser.add_argument(
         "--engine",
         choices=("local", "spark"),
