@@ -21,7 +21,7 @@ from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
-from rubric_dsl.compare import CENT, Comparison, Difference, RecordComparison, Scored, Summary, Unscored
+from rubric_dsl.compare import CENT, Comparison, Difference, RecordComparison, Scored, Summary, Unscored, notable
 from rubric_dsl.diagnostics import fmt as format_decimal
 from rubric_dsl.source import display_width
 
@@ -165,7 +165,8 @@ def lost_rows(comparison: Comparison) -> list[list[str]]:
 
 
 def problems(comparison: Comparison, lang: str = "en") -> Iterable[tuple[int, RecordComparison, str]]:
-    for record in comparison.records:
+    """Each scheme's records it could not score (streamed: among the first notable records)."""
+    for record in comparison.records if comparison.streamed is None else comparison.notable:
         for index, outcome in enumerate(record.outcomes):
             if isinstance(outcome, Unscored):
                 yield index, record, problem_text(outcome, lang)
@@ -237,6 +238,9 @@ def to_table(comparison: Comparison, lang: str = "en") -> str:
         lines += ["", *_lay_out(record_rows(comparison, lang=lang))]
     elif comparison.records_out:
         lines += ["", f"逐条结果已写入 {comparison.records_out}"]
+    if comparison.notable_count > len(comparison.notable):
+        shown, count = len(comparison.notable), comparison.notable_count
+        lines.append(f"（等次有变化或未能评分的记录共 {count} 条，下面只看其中的前 {shown} 条）")
     found = list(problems(comparison, lang))
     if found and lang == "zh":
         lines += ["", "未评分的记录："]
@@ -313,23 +317,30 @@ def to_dict(comparison: Comparison) -> dict[str, Any]:
         }
         for index, scheme in enumerate(comparison.schemes)
     ]
-    records = [
-        {
-            "id": record.id,
-            "where": record.where,
-            "weight": None if record.weight is None else fmt(record.weight),
-            "scores": [_outcome_dict(comparison, o) for o in record.outcomes],
-            "differences": [_difference_dict(comparison, d) for d in record.differences],
-        }
-        for record in comparison.records
-    ]
-    return {
+    found = {
         "data": comparison.data,
         "record_count": comparison.record_count,
         "schemes": schemes,
         "warnings": comparison.warnings,
-        "records": records,
+        "records": [_record_dict(comparison, r) for r in comparison.records],
         "summary": [_summary_dict(s) for s in comparison.summaries],
+    }
+    if comparison.streamed is not None:  # the records are in `records_out`; these are the first notable ones
+        found["records_out"] = comparison.records_out
+        found["notable"] = {
+            "count": comparison.notable_count,
+            "records": [_record_dict(comparison, r) for r in comparison.notable],
+        }
+    return found
+
+
+def _record_dict(comparison: Comparison, record: RecordComparison) -> dict[str, Any]:
+    return {
+        "id": record.id,
+        "where": record.where,
+        "weight": None if record.weight is None else fmt(record.weight),
+        "scores": [_outcome_dict(comparison, o) for o in record.outcomes],
+        "differences": [_difference_dict(comparison, d) for d in record.differences],
     }
 
 
@@ -501,11 +512,7 @@ def score_chart(comparison: Comparison, other: int) -> str:
     """Each record's total under scheme `other` (y) against the baseline (x), on axes scaled to the data,
     with the diagonal and the grade cut-offs that fall in range. Records at the same point are one dot
     sized by their count and labelled ×n; above SCATTER_POINTS records, shaded cells with counts."""
-    pairs: dict[tuple[Decimal, Decimal], list[str]] = {}
-    for record in comparison.records:
-        base, alt = record.outcomes[0], record.outcomes[other]
-        if isinstance(base, Scored) and isinstance(alt, Scored):
-            pairs.setdefault((base.total, alt.total), []).append(record.id)
+    pairs = comparison.score_pairs(other)
     compiled = comparison.rubrics.compiled
     first = compiled[_first_slot(comparison, 0)]
     second = compiled[_first_slot(comparison, other)]
@@ -540,7 +547,7 @@ def score_chart(comparison: Comparison, other: int) -> str:
             at = y(grade.minimum)
             parts.append(f'<line x1="{pad}" y1="{at:.1f}" x2="{pad + size}" y2="{at:.1f}" stroke="#ddd"/>')
             parts.append(_text(pad + size - 2, at - 2, f"{grade.label} ≥{fmt(grade.minimum)}", "end", 9, "#888"))
-    count = sum(len(ids) for ids in pairs.values())
+    count = sum(n for n, _ in pairs.values())
     if count <= SCATTER_POINTS:
         parts += _dots(pairs, x, y)
     else:
@@ -559,13 +566,12 @@ def _first_slot(comparison: Comparison, scheme: int) -> int:
     return used[0] if used else found.members[0] if found.members else found.pairs[0][1]
 
 
-def _dots(pairs: dict[tuple[Decimal, Decimal], list[str]], x: Any, y: Any) -> list[str]:
+def _dots(pairs: dict[tuple[Decimal, Decimal], tuple[int, list[str]]], x: Any, y: Any) -> list[str]:
     """One dot per distinct point, its area growing with the records there, labelled ×n when several."""
     parts = []
-    for (a, b), ids in pairs.items():
-        n = len(ids)
+    for (a, b), (n, ids) in pairs.items():
         radius = 3.5 * math.sqrt(n) if n < 16 else 14.0
-        names = "、".join(ids[:10]) + (f" 等 {n} 条" if n > 10 else "")
+        names = "、".join(ids) + (f" 等 {n} 条" if n > len(ids) else "") if ids else f"{n} 条"
         parts.append(
             f'<circle cx="{x(a):.1f}" cy="{y(b):.1f}" r="{radius:.1f}" fill="#1f5fa8" fill-opacity="0.55">'
             f"<title>{_e(names)}: {fmt(a)} → {fmt(b)}</title></circle>"
@@ -576,13 +582,18 @@ def _dots(pairs: dict[tuple[Decimal, Decimal], list[str]], x: Any, y: Any) -> li
 
 
 def _cells(
-    pairs: dict[tuple[Decimal, Decimal], list[str]], start: Decimal, end: Decimal, size: float, pad: float, top: float
+    pairs: dict[tuple[Decimal, Decimal], tuple[int, list[str]]],
+    start: Decimal,
+    end: Decimal,
+    size: float,
+    pad: float,
+    top: float,
 ) -> list[str]:
     bins = 40
     counts: dict[tuple[int, int], int] = {}
-    for (a, b), ids in pairs.items():
+    for (a, b), (n, _) in pairs.items():
         cell = (min(bins - 1, int(_at(a, start, end, bins))), min(bins - 1, int(_at(b, start, end, bins))))
-        counts[cell] = counts.get(cell, 0) + len(ids)
+        counts[cell] = counts.get(cell, 0) + n
     most, step = max(counts.values()), size / bins
     return [
         f'<rect x="{pad + i * step:.1f}" y="{top + size - (j + 1) * step:.1f}" width="{step:.1f}" '
@@ -658,30 +669,28 @@ def _legend(comparison: Comparison) -> str:
     return "<p>" + " &nbsp; ".join(items) + "</p>"
 
 
-def _notable(record: RecordComparison) -> bool:
-    """A record whose grade changed under some scheme, or that some scheme could not score."""
-    return any(d is not None and d.change != "same" for d in record.differences) or any(
-        isinstance(o, Unscored) for o in record.outcomes
-    )
-
-
 def _html_records(comparison: Comparison, lang: str = "en") -> str:
-    """Every record of a small table; of a large one, the first HTML_RECORDS notable records."""
-    if comparison.streamed is not None:
-        where = f"，见 {comparison.records_out}" if comparison.records_out else ""
-        return f"<p>共 {comparison.record_count} 条记录，逐条结果随读随写{_e(where)}。</p>"
+    """Every record of a small table; of a large one, or streamed, the first HTML_RECORDS notable records."""
     numeric = [1] if comparison.weight_column else []
-    rows = record_rows(comparison, lang=lang)
-    if comparison.weight_column:
-        rows[0][1] = _weight_name(comparison)
-    if len(comparison.records) <= HTML_RECORDS:
+    if comparison.streamed is None and len(comparison.records) <= HTML_RECORDS:
+        rows = record_rows(comparison, lang=lang)
+        if comparison.weight_column:
+            rows[0][1] = _weight_name(comparison)
         return _table(rows, numeric)
-    notable = [r for r in comparison.records if _notable(r)]
+    if comparison.streamed is None:
+        found = [r for r in comparison.records if notable(r.outcomes, r.differences)]
+        count, everything = len(found), "全部记录见 --format json"
+    else:
+        found, count = comparison.notable, comparison.notable_count
+        everything = f"全部逐条结果见 {comparison.records_out}" if comparison.records_out else "逐条结果未保存"
+    shown = found[:HTML_RECORDS]
     note = (
-        f"<p>共 {len(comparison.records)} 条记录；这里列出等次有变化或未能评分的 {len(notable)} 条"
-        f"{f'中的前 {HTML_RECORDS} 条' if len(notable) > HTML_RECORDS else ''}。全部记录见 --format json。</p>"
+        f"<p>共 {comparison.record_count} 条记录；这里列出等次有变化或未能评分的 {count} 条"
+        f"{f'中的前 {len(shown)} 条' if count > len(shown) else ''}。{_e(everything)}。</p>"
     )
-    rows = record_rows(comparison, notable[:HTML_RECORDS], lang)
+    if not shown:
+        return note
+    rows = record_rows(comparison, shown, lang)
     if comparison.weight_column:
         rows[0][1] = _weight_name(comparison)
     return note + _table(rows, numeric)
@@ -768,11 +777,12 @@ def to_html(comparison: Comparison, lang: str = "en") -> str:
     chart = distribution_chart(comparison)
     if chart:
         parts += ["<h2>总分分布</h2>", _legend(comparison), f"<figure>{chart}</figure>"]
-    if comparison.streamed is None:
-        for other in range(1, len(comparison.schemes)):
-            parts.append(f"<h2>{_e(letter(other))} 对 A 的总分</h2>")
-            caption = "对角线以上：该方案得分高于基准；灰线为等次分界；同一点上有多条记录时点更大并标 ×条数。"
-            parts.append(f"<figure>{score_chart(comparison, other)}<figcaption>{caption}</figcaption></figure>")
+    caption = "对角线以上：该方案得分高于基准；灰线为等次分界；同一点上有多条记录时点更大并标 ×条数。"
+    if comparison.pair_step is not None:
+        caption += f"记录太多，总分按 {fmt(comparison.pair_step)} 分向下归并后作图。"
+    for other in range(1, len(comparison.schemes)):
+        parts.append(f"<h2>{_e(letter(other))} 对 A 的总分</h2>")
+        parts.append(f"<figure>{score_chart(comparison, other)}<figcaption>{caption}</figcaption></figure>")
     parts += ["<h2>按指标的平均失分</h2>", _legend(comparison), f"<figure>{lost_chart(comparison)}</figure>"]
     parts += [_table(lost_rows(comparison), range(1, len(comparison.schemes) + 1))]
     parts += ["<h2>逐条记录</h2>", _html_records(comparison, lang)]

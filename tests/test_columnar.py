@@ -18,7 +18,7 @@ import pytest
 
 from rubric_cli.main import main
 from rubric_dsl import cache, compare
-from rubric_dsl.compare import CompareError
+from rubric_dsl.compare import CompareError, columnar
 from rubric_dsl.compare.columnar import BatchPlan, BatchScorer, PortableRubric
 from rubric_dsl.compare.stream import compare_file, read_batches
 
@@ -76,6 +76,10 @@ def streamed_rows(path: Path) -> list[tuple[object, ...]]:
     return [tuple(row[k] for k in keys) for row in pq.read_table(path).to_pylist()]
 
 
+def unplaced(records: list[compare.RecordComparison]) -> list[compare.RecordComparison]:
+    return [r._replace(where="") for r in records]
+
+
 def summaries(comparison: compare.Comparison) -> list[object]:
     return [dataclasses.replace(s, scheme=s.scheme.name) for s in comparison.summaries]
 
@@ -117,6 +121,48 @@ def test_streamed_compare_equals_the_in_memory_one_on_generated_records(tmp_path
     assert rows == expected_rows(expected)
     assert any(row[-1] for row in rows), "the generated data has records that cannot be scored"
     assert summaries(streamed) == summaries(expected)
+    for other in (1, 2):  # the score charts' points, counted while streaming
+        assert {k: n for k, (n, _) in streamed.score_pairs(other).items()} == {
+            k: n for k, (n, _) in expected.score_pairs(other).items()
+        }
+    notable = [r for r in expected.records if compare.notable(r.outcomes, r.differences)]
+    assert streamed.notable_count == len(notable) > 0
+    # the first ones in input order, whole, whichever worker scored them ("record 2" where a table says "row 3")
+    assert unplaced(streamed.notable) == unplaced(notable[: columnar.NOTABLE])
+
+
+def test_a_streamed_report_has_the_charts_and_lists_of_the_in_memory_one_bounded(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from rubric_dsl import compare_report
+
+    monkeypatch.setattr(columnar, "NOTABLE", 60)
+    monkeypatch.setattr(columnar, "MAX_PAIRS", 40)  # more distinct pairs than this: counted in whole points
+    data = synthetic_csv(tmp_path / "records.csv", 600)
+    expected = in_memory(list(SCHEMES), data)
+    found, rubrics = compare.load_schemes(list(SCHEMES), RUBRICS, mixed=True)
+    out = tmp_path / "records.parquet"
+    streamed = compare_file(found, rubrics, data, records_out=out, workers=2, batch_size=50, **COLUMN_OPTIONS)
+    notable = [r for r in expected.records if compare.notable(r.outcomes, r.differences)]
+    assert unplaced(streamed.notable) == unplaced(notable[:60]) and streamed.notable_count == len(notable)
+    assert streamed.pair_step == 1
+    exact = expected.score_pairs(1)
+    whole: dict[tuple[Decimal, Decimal], int] = {}
+    for (a, b), (n, _) in exact.items():
+        key = (a.to_integral_value(rounding="ROUND_FLOOR"), b.to_integral_value(rounding="ROUND_FLOOR"))
+        whole[key] = whole.get(key, 0) + n
+    assert {k: n for k, (n, _) in streamed.score_pairs(1).items()} == whole
+    page = compare_report.to_html(streamed, "zh")
+    # grades, distribution, B and C against A, mean points lost: as in memory
+    assert page.count("<svg") == compare_report.to_html(expected, "zh").count("<svg") == 5
+    assert "总分按 1 分向下归并后作图" in page
+    assert f"这里列出等次有变化或未能评分的 {len(notable)} 条中的前 60 条。全部逐条结果见 {out}" in page
+    assert [r.id for r in notable[:60] if f"<td>{r.id}</td>" in page] == [r.id for r in notable[:60]]
+    unscored = [r for r in notable[:60] if any(isinstance(o, compare.Unscored) for o in r.outcomes)]
+    assert unscored and all(r.id in page.split("未评分的记录")[1] for r in unscored)
+    report = compare_report.to_dict(streamed)
+    assert report["notable"]["count"] == len(notable) and len(report["notable"]["records"]) == 60
+    assert report["records"] == [] and report["records_out"] == str(out)
 
 
 def test_every_input_format_gives_the_same_results(tmp_path: Path) -> None:

@@ -513,7 +513,7 @@ def test_many_records_are_binned_in_the_score_chart(library: Path, tmp_path: Pat
     found = run(library, ["wuping.*", "alt.*"], synthetic_csv(tmp_path / "many.csv", 60))
     page = to_html(found)
     assert "<circle" not in page and "<rect" in page
-    notable = [r.id for r in found.records if compare_report._notable(r)]
+    notable = [r.id for r in found.records if compare.notable(r.outcomes, r.differences)]
     assert (
         5 < len(notable) < 60 and f"共 60 条记录；这里列出等次有变化或未能评分的 {len(notable)} 条中的前 5 条" in page
     )

@@ -39,7 +39,7 @@ time, and what they give).
 
 from __future__ import annotations
 
-from rubric_dsl.compare.engine import Comparer, Comparison, RecordComparison, compare
+from rubric_dsl.compare.engine import Comparer, Comparison, RecordComparison, compare, notable
 from rubric_dsl.compare.pool import (
     CHUNK,
     POOL_THRESHOLD,
@@ -125,6 +125,7 @@ __all__ = [
     "compare",
     "grade_change",
     "load_schemes",
+    "notable",
     "paused_gc",
     "progress_stream",
     "read_table",

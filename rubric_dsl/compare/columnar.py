@@ -14,7 +14,10 @@ the scheme, the rubric's id, version and content hash, the total and each indica
 scale is an error, never rounded here), the grade, against the baseline the change in total and
 whether the grade went up or down, and an `error` for a record the scheme cannot score (the batch
 goes on). With it, the batch's `Tallies`: what the summaries need, which merge exactly, so batches
-scored anywhere (a worker, a Spark executor) sum to the summaries of the whole.
+scored anywhere (a worker, a Spark executor) sum to the summaries of the whole; and what the report
+draws and lists, bounded whatever the records: per other scheme how many records have each pair of
+totals (baseline, other), exact up to MAX_PAIRS distinct pairs and in whole points beyond, and the
+first NOTABLE records whose grade changed or that a scheme could not score, with how many there were.
 
 A `PortableRubric` travels to another process as its source texts and content hash; unpickling it
 compiles it there (once per process) and a different hash is an error (`schemes.compile_refs`).
@@ -25,12 +28,13 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_FLOOR, Decimal
 from typing import Any
 
 import pyarrow as pa
 
 from rubric_dsl.ast import DEFAULT_INDICATOR_STEP
+from rubric_dsl.compare.engine import RecordComparison, compared, notable
 from rubric_dsl.compare.records import CompareError
 from rubric_dsl.compare.routing import TABLE, Router
 from rubric_dsl.compare.rules import BadWeight, read_weight
@@ -41,6 +45,9 @@ from rubric_dsl.program import CompiledRubric
 
 PRECISION = 38  # digits of a decimal128 column: any total or points a rubric can give
 MAX_WARNINGS = 100  # bad weights reported by row; the rest are counted
+MAX_PAIRS = 20_000  # distinct (scheme, baseline total, total) pairs counted exactly; beyond, in whole points
+NOTABLE = 500  # records kept whose grade changed or that a scheme could not score (the report lists them)
+ONE = Decimal(1)
 
 
 class PortableRubric:
@@ -127,7 +134,9 @@ class BatchPlan:
 @dataclass(slots=True)
 class Tallies:
     """What the summaries need of the records scored so far: per scheme a `Tally`, the records seen,
-    per other scheme the grade transitions from the baseline (count, weight), and bad weights."""
+    per other scheme the grade transitions from the baseline (count, weight), and bad weights; and for
+    the report, the pairs of totals (`pair_step` None: exact; else rounded down to it) and the first
+    notable records, in the order merged."""
 
     schemes: list[Tally]
     records: int = 0
@@ -135,6 +144,10 @@ class Tallies:
     transition_weights: dict[tuple[int, str, str], Decimal] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     bad_weights: int = 0
+    pairs: Counter[tuple[int, Decimal, Decimal]] = field(default_factory=Counter)  # (scheme, A total, total)
+    pair_step: Decimal | None = None
+    notable: list[RecordComparison] = field(default_factory=list)
+    notable_count: int = 0
 
     @staticmethod
     def new(schemes: int) -> Tallies:
@@ -149,6 +162,19 @@ class Tallies:
             self.transition_weights[key] = EXACT.add(self.transition_weights.get(key, ZERO), weight)
         self.warnings.extend(other.warnings[: MAX_WARNINGS - len(self.warnings)])
         self.bad_weights += other.bad_weights
+        if other.pair_step is not None and self.pair_step is None:
+            self.coarsen()
+        self.pairs.update(other.pairs if self.pair_step is None or other.pair_step else _coarse(other.pairs))
+        if len(self.pairs) > MAX_PAIRS:
+            self.coarsen()
+        self.notable.extend(other.notable[: NOTABLE - len(self.notable)])
+        self.notable_count += other.notable_count
+
+    def coarsen(self) -> None:
+        """Count the pairs of totals in whole points from now on (too many distinct pairs to keep)."""
+        if self.pair_step is None:
+            self.pairs = _coarse(self.pairs)
+            self.pair_step = ONE
 
     def summaries(self, plan: BatchPlan) -> list[Summary]:
         compiled = plan.compiled
@@ -158,6 +184,13 @@ class Tallies:
 
     def transition_table(self) -> dict[tuple[int, str, str], tuple[int, Decimal | None]]:
         return {key: (count, self.transition_weights.get(key)) for key, count in self.transitions.items()}
+
+
+def _coarse(pairs: Counter[tuple[int, Decimal, Decimal]]) -> Counter[tuple[int, Decimal, Decimal]]:
+    found: Counter[tuple[int, Decimal, Decimal]] = Counter()
+    for (scheme, a, b), count in pairs.items():
+        found[scheme, a.to_integral_value(ROUND_FLOOR), b.to_integral_value(ROUND_FLOOR)] += count
+    return found
 
 
 class BatchScorer:
@@ -209,6 +242,7 @@ class BatchScorer:
         indicators: list[str] = []
         points: list[Decimal | None] = []
         compiled, ids, scheme_names = self.compiled, self._ids, self._names
+        pairs = tallies.pairs
         for number, row in enumerate(rows, start):
             place = where.format(number)
             ident = str(row[id_at]) if id_at is not None and row[id_at] is not None else place
@@ -223,6 +257,11 @@ class BatchScorer:
                 weight = None
             tallies.records += 1
             base = outcomes[0]
+            if notable(outcomes, differences):
+                tallies.notable_count += 1
+                if len(tallies.notable) < NOTABLE:
+                    raw = row[weight_at] if weight_at is not None else None
+                    tallies.notable.append(compared(ident, place, raw, outcomes, differences))
             for scheme, outcome in enumerate(outcomes):
                 out["record"].append(ident)
                 out["scheme"].append(scheme_names[scheme])
@@ -239,6 +278,7 @@ class BatchScorer:
                     if scheme and type(base) is Scored:
                         move = (scheme, base.grade, outcome.grade)
                         tallies.transitions[move] += 1
+                        pairs[scheme, base.total, outcome.total] += 1
                         if weight is not None:
                             tallies.transition_weights[move] = EXACT.add(
                                 tallies.transition_weights.get(move, ZERO), weight
@@ -259,6 +299,8 @@ class BatchScorer:
                     offsets.append(len(points))
         for (scheme, slot), (count, summed) in scorer.sums().items():
             tallies.schemes[scheme].add_sums(slot, count, summed)
+        if len(pairs) > MAX_PAIRS:
+            tallies.coarsen()
         arrays = []
         for item in self.schema:
             if item.name == "points":

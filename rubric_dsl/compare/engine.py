@@ -4,7 +4,7 @@ Two ways in, one engine. `compare` takes a table (`rubric compare`): its rows ar
 this process or by workers (`pool`) and assembled in order into a `Comparison`. `Comparer` takes
 records one at a time (the Compare RPC streams them) and keeps only what its summaries need. Both
 route with `routing`, apply the two record rules of `rules` (a record's weight; facts no compared
-rubric declares), score with the one `scoring.Scorer`, assemble each record with `_compared` and
+rubric declares), score with the one `scoring.Scorer`, assemble each record with `compared` and
 count it in `_Tallies`, and summarize with `statistics.summarize`, so they agree to the last decimal
 on the same records.
 """
@@ -27,6 +27,7 @@ from rubric_dsl.diagnostics import did_you_mean
 from rubric_dsl.program import CompiledRubric
 
 Transitions = dict[tuple[int, str, str], tuple[int, Decimal | None]]
+Pairs = Mapping[tuple[int, Decimal, Decimal], int]
 FLUSH = 1_000  # records a `Comparer` scores before it adds their points to its tallies
 _new = tuple.__new__  # a NamedTuple without its Python __new__ (one per record)
 
@@ -40,12 +41,20 @@ class RecordComparison(NamedTuple):
     problem: BadWeight | UnknownFacts | None = None  # what is wrong with the record whatever the scheme
 
 
-def _compared(ident: str, where: str, weight: object, outcomes: Outcomes, differences: Differences) -> RecordComparison:
+def compared(ident: str, where: str, weight: object, outcomes: Outcomes, differences: Differences) -> RecordComparison:
     """A scored record; its weight by the one rule: a bad one is the record's problem, and no weight."""
     found = read_weight(weight)
     if isinstance(found, BadWeight):
         return _new(RecordComparison, (ident, where, None, outcomes, differences, found))
     return _new(RecordComparison, (ident, where, found, outcomes, differences, None))
+
+
+def notable(outcomes: Outcomes, differences: Differences) -> bool:
+    """Whether a record's grade changed under some scheme, or some scheme could not score it."""
+    for outcome in outcomes:
+        if type(outcome) is not Scored:
+            return True
+    return any(difference is not None and difference.change != "same" for difference in differences)
 
 
 class _Tallies:
@@ -117,7 +126,7 @@ class Comparer:
             found = RecordComparison(ident, where, None, (), (), UnknownFacts(tuple(unknown)))
         else:
             outcomes, differences = self._scorer.record(self._route(rubric), facts)
-            found = _compared(ident, where, weight, outcomes, differences)
+            found = compared(ident, where, weight, outcomes, differences)
             if self._scorer.pending >= FLUSH:
                 self._tallies.add_sums(self._scorer.sums())
         self._tallies.add(found)
@@ -149,6 +158,10 @@ class Comparison:
     streamed: int | None = None  # records compared when streamed in batches: `records` then holds none
     records_out: str | None = None  # where a streamed comparison wrote its per-record results
     transitions: Transitions | None = None  # a streamed comparison's; else counted from `records`
+    pairs: Pairs | None = None  # a streamed comparison's (scheme, A total, total) counts; else from `records`
+    pair_step: Decimal | None = None  # the streamed pairs were rounded down to this (too many distinct ones)
+    notable: list[RecordComparison] = field(default_factory=list)  # a streamed comparison's first notable records
+    notable_count: int = 0  # and how many there were
     units: dict[str, str] = field(default_factory=dict)  # a column's unit as declared (funds → 万元), for reports
 
     _labels: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
@@ -174,6 +187,23 @@ class Comparison:
                     if record.weight is not None:
                         weight = record.weight if weight is None else EXACT.add(weight, record.weight)
                     found[key] = (count + 1, weight)
+        return found
+
+    def score_pairs(self, other: int) -> dict[tuple[Decimal, Decimal], tuple[int, list[str]]]:
+        """Per pair of totals (A's, scheme `other`'s) of the records both scored: how many, and the ids of
+        the first ten (none when streamed: the records are in `records_out`)."""
+        if self.pairs is not None:
+            return {(a, b): (n, []) for (scheme, a, b), n in self.pairs.items() if scheme == other}
+        found: dict[tuple[Decimal, Decimal], tuple[int, list[str]]] = {}
+        for record in self.records:
+            if not record.outcomes:
+                continue
+            base, alt = record.outcomes[0], record.outcomes[other]
+            if type(base) is Scored and type(alt) is Scored:
+                count, ids = found.get((base.total, alt.total), (0, []))
+                if count < 10:
+                    ids.append(record.id)
+                found[base.total, alt.total] = (count + 1, ids)
         return found
 
     def label(self, indicator: str) -> str:
@@ -246,7 +276,7 @@ def _assemble(
         row, where = rows[index], wheres[index]
         ident = str(row[id_column]) if id_column is not None and row[id_column] is not None else where
         weight = row[weight_column] if weight_column is not None else None
-        found.append(_compared(ident, where, weight, outcomes, differences))
+        found.append(compared(ident, where, weight, outcomes, differences))
     return found
 
 

@@ -378,4 +378,8 @@ def compare_file(
         streamed=tallies.records,
         records_out=None if records_out is None else str(records_out),
         transitions=tallies.transition_table(),
+        pairs=tallies.pairs,
+        pair_step=tallies.pair_step,
+        notable=tallies.notable,
+        notable_count=tallies.notable_count,
     )
