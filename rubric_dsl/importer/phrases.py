@@ -494,11 +494,17 @@ def read_line(text: str, label: str, cap: Decimal | None, namer: Namer) -> tuple
         said_words = re.match(r"\s*每\s*1\s*次\s*[（(](.+)[）)]\s*[加扣]", text)
         count = namer(Fact("count", "count", said_words.group(1) if said_words else printed.group(1), low="0"))
         return _each(count, printed.group(3)), cap
-    each = re.fullmatch(rf"每(发现|发生|有|出现|查出|被|获得|受到)?(一|1)({_UNITS})(.*?),?(的)?,?{amount}", plain)
+    each = re.fullmatch(
+        rf"([^,;\d]*?)每(发现|发生|有|出现|查出|被|获得|受到)?(一|1)({_UNITS})(.*?),?(的)?,?{amount}", plain
+    )
     if each:
-        verb, _, unit, thing = each.group(1, 2, 3, 4)
-        words = f"{verb or ''}{thing}{unit}数" if thing else f"{label}：{unit}数"
-        return _each(namer(Fact("count", "count", words, low="0", unit=unit)), each.group(7)), cap
+        where, verb, _, unit, thing = each.group(1, 2, 3, 4, 5)
+        words = f"{where}{verb or ''}{thing}{unit}数" if thing else f"{label}：{unit}数"
+        return _each(namer(Fact("count", "count", words, low="0", unit=unit)), each.group(8)), cap
+    after = re.fullmatch(rf"每([^,;\d]+?)(一|1)({_UNITS}),?(的)?,?{amount}", plain)  # 每被通报批评一次扣3分
+    if after:
+        words = f"{after.group(1)}{after.group(3)}数"
+        return _each(namer(Fact("count", "count", words, low="0", unit=after.group(3))), after.group(6)), cap
     per = re.fullmatch(rf"(.+?)(的)?,?(每({_UNITS}))?{amount}(/|每)({_UNITS})", plain) or re.fullmatch(
         rf"(.+?)(的)?,?每({_UNITS})(){amount}()()", plain
     )
@@ -507,7 +513,7 @@ def read_line(text: str, label: str, cap: Decimal | None, namer: Namer) -> tuple
         count = namer(Fact("count", "count", f"{per.group(1)}{unit}数", low="0", unit=unit))
         return _each(count, per.group(6)), cap
     once = re.fullmatch(rf"(.+?)(的)?,?{amount}", plain)
-    if once and not re.search(r"\d|得|扣|加", once.group(1)):
+    if once and not re.search(r"\d|[得扣加]分|得满分|不得分", once.group(1)):
         points = _dec(once.group(4))
         if cap is not None and cap > points:  # more than once: a count
             count = namer(Fact("count", "count", f"{once.group(1)}次数", low="0", unit="次"))
