@@ -82,6 +82,7 @@ class _Leaf:
     weight: Decimal
     reading: Reading
     applicable: str = ""
+    label: str = ""  # as written in the rule record, else the sheet's 三级指标
 
 
 @dataclass(slots=True)
@@ -151,6 +152,7 @@ def build_draft(sheet: SheetRows, rubric_id: str, path: str = "draft.rubric") ->
             )
             weight = Decimal(0)
         leaf_id, reading, applicable = record.reading(number - 1, row)
+        from_record = reading is not None
         if reading is not None:
             draft.from_record += 1
             draft.mapped.append(
@@ -172,7 +174,8 @@ def build_draft(sheet: SheetRows, rubric_id: str, path: str = "draft.rubric") ->
                         "criteria not understood: judged for now; write the rule",
                     )
                 )
-        parent.children.append(_Leaf(row, leaf_id, weight, reading, applicable))
+        label = record.indicators[leaf_id].label if from_record else row.indicator
+        parent.children.append(_Leaf(row, leaf_id, weight, reading, applicable, label))
     draft.indicators = len(sheet.rows)
     _name_sections(root, record)
     total = _number(sheet.total) or Decimal(100)
@@ -238,8 +241,11 @@ def _name_sections(node: _Node, record: _Record, prefix: str = "s") -> None:
     for child in node.children:
         if isinstance(child, _Node):
             count += 1
-            child.id = record.sections.get(child.path) or f"{prefix}{count}"
-            child.applicable = record.section_applicable.get(child.path, "")
+            section = record.sections.get(child.path)
+            child.id = section.id if section else f"{prefix}{count}"
+            if section is not None:  # its label as written (a sheet's cell drops the spaces between words)
+                child.label = section.label
+                child.applicable = _applicable(section.applicable) if section.applicable is not None else ""
             _name_sections(child, record, f"{child.id}_")
 
 
@@ -372,7 +378,7 @@ def _node_text(node: _Node | _Leaf, depth: int, out: list[str], needs: set[int])
     if node.row.number in needs:
         out.append(f"{pad}# 待人工确认：评分标准未能读成规则，暂按评价组评定；请改写为规则（第{node.row.number}行）")
     when = f" {node.applicable}" if node.applicable else ""
-    out.append(f"{pad}indicator {node.id} {quote(node.row.indicator)} {fmt(node.weight)}{when} {{")
+    out.append(f"{pad}indicator {node.id} {quote(node.label)} {fmt(node.weight)}{when} {{")
     out += [f"{pad}  {line}" for line in node.reading.lines]
     out.append(f"{pad}}}")
 
@@ -475,8 +481,9 @@ class _Record:
     grades: list[tuple[str, str]] = field(default_factory=list)
     final_range: str = ""
     not_applicable: str = ""
-    sections: dict[tuple[str, ...], str] = field(default_factory=dict)
-    section_applicable: dict[tuple[str, ...], str] = field(default_factory=dict)
+    sections: dict[tuple[str, ...], ast.Section] = field(
+        default_factory=dict
+    )  # by their labels as the sheet shows them
     indicators: dict[str, ast.Indicator] = field(default_factory=dict)
     adjustments: dict[str, ast.Adjustment] = field(default_factory=dict)
     vetoes: dict[tuple[str, str], str] = field(default_factory=dict)  # (kind, label) -> the veto's line
@@ -518,10 +525,8 @@ class _Record:
         def walk(nodes: tuple[ast.Node, ...], path: tuple[str, ...]) -> None:
             for node in nodes:
                 if isinstance(node, ast.Section):
-                    found.sections[(*path, node.label)] = node.id
-                    if node.applicable is not None:
-                        found.section_applicable[(*path, node.label)] = _applicable(node.applicable)
-                    walk(node.children, (*path, node.label))
+                    found.sections[(*path, tidy(node.label))] = node
+                    walk(node.children, (*path, tidy(node.label)))
                 else:
                     found.indicators[node.id] = node
 

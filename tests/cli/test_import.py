@@ -58,14 +58,16 @@ def test_the_round_trip_covers_every_bundled_test_file_and_the_newer_concepts() 
 
 
 def _shape(rubric: CompiledRubric) -> tuple[Any, ...]:
-    """What a sheet's rows do not show: inputs, lines, vetoes, the final range, the grades, not-applicable."""
+    """What a sheet's rows do not show: inputs, lines, vetoes, the final range, the grades, not-applicable,
+    and the sections' ids and labels as written."""
     tree = rubric.tree
     inputs = [(i.name, i.kind, i.optional, tuple(f.name for f in i.fields)) for i in tree.inputs]
     lines = [(a.id, a.kind, a.cap) for a in tree.adjustments]
     vetoes = [(v.id, v.kind, v.grade, v.at_most, v.zero) for v in tree.vetoes]
     mode = tree.not_applicable.mode if tree.not_applicable else None
     grades = [(g.label, g.minimum) for g in rubric.grades]
-    return inputs, lines, vetoes, (rubric.final_minimum, rubric.final_maximum), grades, mode
+    sections = [(s.id, s.label, s.weight, s.parent) for s in rubric.sections]
+    return inputs, lines, vetoes, (rubric.final_minimum, rubric.final_maximum), grades, mode, sections
 
 
 def _outcome(rubric: CompiledRubric, facts: dict[str, Any]) -> tuple[Any, ...]:
@@ -99,6 +101,29 @@ def test_round_trip_scores_every_bundled_case_the_same(path: Path, imported: dic
     assert [(i.id, i.label, i.weight) for i in back.indicators] == [
         (i.id, i.label, i.weight) for i in original.indicators
     ]
+    assert _shape(back) == _shape(original)
+    assert data["case"]
+    for case in data["case"]:
+        facts = case.get("facts", {})
+        assert _outcome(back, facts) == _outcome(original, facts), case.get("name")
+
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "testdata"
+
+
+@pytest.mark.parametrize("folder", ["records", "adjust", "rules_more"])
+def test_round_trip_holds_for_the_languages_own_examples(folder: str, tmp_path: Path):
+    """The examples of the language's docs: `records` and `optional` inputs (records), a bonus with a
+    `bands` rule and a final range above the total (adjust), `applicable when` with `not_applicable share`,
+    `judged … by` and `prorata` (rules_more): each read back to a rubric that scores its cases the same."""
+    (tests,) = (EXAMPLES / folder).glob(f"*{TESTS_SUFFIX}")
+    data = tomllib.loads(tests.read_text(encoding="utf-8"))
+    original = load_library(EXAMPLES / folder).rubrics[data["rubric"]]
+    sheet, draft = tmp_path / "s.xlsx", tmp_path / "d.rubric"
+    folder_args = ["--rubrics", str(EXAMPLES / folder)]
+    assert main(["sheet", "--rubric", data["rubric"], *folder_args, "--format", "xlsx", "-o", str(sheet)]) == 0
+    assert main(["import", str(sheet), "-o", str(draft), "--id", "imported.example"]) == 0
+    back = compile_source(draft.read_text(encoding="utf-8"), str(draft))
     assert _shape(back) == _shape(original)
     assert data["case"]
     for case in data["case"]:
