@@ -174,7 +174,11 @@ def build_draft(sheet: SheetRows, rubric_id: str, path: str = "draft.rubric") ->
                         "criteria not understood: judged for now; write the rule",
                     )
                 )
-        label = record.indicators[leaf_id].label if from_record else row.indicator
+        label = row.indicator
+        if from_record:
+            label = record.indicators[leaf_id].label
+            if record.not_applicable:  # a scored sheet shows the weights as adjusted for items not applicable
+                weight = record.indicators[leaf_id].weight
         parent.children.append(_Leaf(row, leaf_id, weight, reading, applicable, label))
     draft.indicators = len(sheet.rows)
     _name_sections(root, record)
@@ -245,6 +249,8 @@ def _name_sections(node: _Node, record: _Record, prefix: str = "s") -> None:
             child.id = section.id if section else f"{prefix}{count}"
             if section is not None:  # its label as written (a sheet's cell drops the spaces between words)
                 child.label = section.label
+                if record.not_applicable:  # as for its indicators: the weight written, not the one used
+                    child.weight = section.weight
                 child.applicable = _applicable(section.applicable) if section.applicable is not None else ""
             _name_sections(child, record, f"{child.id}_")
 

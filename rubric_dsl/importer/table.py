@@ -38,7 +38,7 @@ _LINE_LEAD = re.compile(r"^(加|扣)分(项|指标|事项)?[：:]\s*(.+)$", re.D
 _LINE_CELL = re.compile(r"^(加|扣)分(项|指标|事项|项目)?([（(].*[)）])?$")
 _VETO_LEAD = re.compile(r"^(一票否决(项|事项|指标)?|否决(项|事项)|等次限制)[：:]\s*(.+)$", re.DOTALL)
 _VETO_CELL = re.compile(r"^(一票否决|否决)(项|事项|指标)?([（(].*[)）])?$")
-_FIRED = re.compile(r"[（(](已触发|未触发)[^）)]*[）)]$")
+_FIRED = re.compile(r"[（(](已触发|未触发).*$", re.DOTALL)  # what a scored sheet adds after a veto's label
 
 
 class ImportProblem(RubricDslError):

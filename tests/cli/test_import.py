@@ -108,6 +108,28 @@ def test_round_trip_scores_every_bundled_case_the_same(path: Path, imported: dic
         assert _outcome(back, facts) == _outcome(original, facts), case.get("name")
 
 
+@pytest.mark.parametrize("path", TEST_FILES, ids=lambda p: p.name)
+def test_a_scored_sheet_reads_back_as_its_blank_form(path: Path, tmp_path: Path):
+    """A sheet scored for a case (weights shown as used where items were not applicable, vetoes marked
+    已触发/未触发, the points filled in) imports to the same draft as the blank form."""
+    from rubric_dsl.sheet import render_xlsx, sheet_table
+
+    rubric = LIBRARY.rubrics[TESTED[path]]
+    render_xlsx(sheet_table(rubric), tmp_path / "blank.xlsx")
+    blank = import_sheet(tmp_path / "blank.xlsx", "imported.x", "d.rubric")
+    assert not blank.errors
+    for number, case in enumerate(tomllib.loads(path.read_text(encoding="utf-8"))["case"]):
+        try:
+            result = rubric.score(case.get("facts", {}))
+        except InvalidFacts:
+            continue
+        if number and not result.vetoes and result.applied is None:
+            continue  # the first case, and each that fires a veto or leaves an item out
+        render_xlsx(sheet_table(rubric, result), tmp_path / "scored.xlsx")
+        scored = import_sheet(tmp_path / "scored.xlsx", "imported.x", "d.rubric")
+        assert scored.text.split("\n", 1)[1] == blank.text.split("\n", 1)[1], case.get("name")
+
+
 EXAMPLES = Path(__file__).resolve().parents[1] / "testdata"
 
 
