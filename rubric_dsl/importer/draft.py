@@ -311,7 +311,7 @@ class _Parts:
     final_range: str
     lines: list[_Line]
     vetoes: list[_Veto]
-    grades: list[tuple[str, str]]  # (label, the rest of its row)
+    grades: list[tuple[str, str]]  # (label, the rest of its row: `>= 90` or `otherwise`)
 
 
 def _text(
@@ -360,8 +360,9 @@ def _text(
             out.append(f"  # 待人工确认：{veto.needs}（第{veto.row.number}行）")
         out.append(f"  {veto.line}")
     if parts.grades:
-        width = max(len(label) for label, _ in parts.grades)
-        rows = [f"{label.ljust(width)} {rest}" for label, rest in parts.grades]
+        words = [_grade_word(label) for label, _ in parts.grades]
+        width = max(len(word) for word in words)
+        rows = [f"{word.ljust(width)} {rest}" for word, (_, rest) in zip(words, parts.grades, strict=True)]
         out += ["", "  grades {", *(f"    {line}" for line in rows), "  }"]
     out.append("}")
     return "\n".join(out) + "\n"
@@ -409,7 +410,7 @@ def _grades(line: str) -> list[tuple[str, str]]:
         rows.append((label, Decimal(low.group(1) or low.group(2)) if low else None))
     if len(rows) < 2 or rows[-1][1] is not None or any(m is None for _, m in rows[:-1]):
         return []
-    return [(_grade_word(label), "otherwise" if m is None else f">= {fmt(m)}") for label, m in rows]
+    return [(label, "otherwise" if m is None else f">= {fmt(m)}") for label, m in rows]
 
 
 def _grade_word(label: str) -> str:
@@ -517,8 +518,7 @@ class _Record:
         found.lets = [line for let in tree.lets for line in item_lines(let)]
         if tree.grades is not None:
             found.grades = [
-                (_grade_word(g.label), "otherwise" if g.minimum is None else f"{g.op} {g.minimum}")
-                for g in tree.grades.rows
+                (g.label, "otherwise" if g.minimum is None else f"{g.op} {g.minimum}") for g in tree.grades.rows
             ]
         if tree.final_range is not None:
             low, high = tree.final_range.minimum.text, tree.final_range.maximum.text
