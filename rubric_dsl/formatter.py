@@ -104,19 +104,22 @@ class _Printer:
         """The bonus and penalty lines, the vetoes and caps (after the tree, before grades)."""
         for line in rubric.adjustments:
             self.blank()
-            cap = f" max {line.cap}" if line.cap is not None else ""
-            head = f"{'override ' if line.override else ''}{line.kind} {line.id} {quote(line.label)}{cap} {{"
-            self.put(1, head, line.span.line)
-            if isinstance(line.rule, ast.Each):
-                each = line.rule
-                self.put(2, f"each {format_expr(each.count)} points {each.amount}", each.span.line)
-            else:
-                self.rule(line.rule, 2)
-            self.put(1, "}")
+            self.adjustment(line)
         if rubric.vetoes:
             self.blank()
         for veto in rubric.vetoes:
             self.put(1, f"{'override ' if veto.override else ''}{veto_text(veto)}", veto.span.line)
+
+    def adjustment(self, line: ast.Adjustment) -> None:
+        cap = f" max {line.cap}" if line.cap is not None else ""
+        head = f"{'override ' if line.override else ''}{line.kind} {line.id} {quote(line.label)}{cap} {{"
+        self.put(1, head, line.span.line)
+        if isinstance(line.rule, ast.Each):
+            each = line.rule
+            self.put(2, f"each {format_expr(each.count)} points {each.amount}", each.span.line)
+        else:
+            self.rule(line.rule, 2)
+        self.put(1, "}")
 
     def _group(self, items: list[tuple[str, int]]) -> None:
         if items:
@@ -356,3 +359,21 @@ def rule_lines(rule: ast.Rule) -> list[str]:
     printer = _Printer()
     printer.rule(rule, 0)
     return [INDENT * line.indent + line.text for line in printer.lines]
+
+
+def item_lines(item: ast.Input | ast.Constraint | ast.Let | ast.Adjustment | ast.Veto) -> list[str]:
+    """A rubric-level item (an input, with a `records` input's block of fields; a constraint; a let; a bonus
+    or penalty line with its rule; a veto or cap) as the lines `format_source` lays it out, indented from 0."""
+    printer = _Printer()
+    match item:
+        case ast.Input():
+            printer._inputs((item,))
+        case ast.Constraint():
+            printer.put(1, printer._constraint_text(item))
+        case ast.Let():
+            printer.put(1, printer._let_text(item))
+        case ast.Veto():
+            printer.put(1, f"{'override ' if item.override else ''}{veto_text(item)}")
+        case ast.Adjustment():
+            printer.adjustment(item)
+    return [INDENT * (line.indent - 1) + line.text for line in printer.lines if line.text]

@@ -216,11 +216,13 @@ class AdjustmentRow:
 class SheetRecord:
     """The rubric behind a sheet, kept in the XLSX on a hidden worksheet (`RECORD_SHEET`) so that
     `rubric import` reads the sheet back exactly: the rubric as one self-contained file (its merged tree,
-    `formatter.flat_source`) and, per body row, the indicator's id and the 评分标准 it was printed with.
-    A row whose 评分标准 was changed by hand since is read from its text instead."""
+    `formatter.flat_source`) and, per body row, the indicator's id and the 评分标准 it was printed with,
+    and the same for each 加分/扣分 row. A row whose 评分标准 was changed by hand since is read from its
+    text instead."""
 
     source: str
     indicators: tuple[tuple[str, str], ...]  # (indicator id, 评分标准) in the sheet's row order
+    lines: tuple[tuple[str, str], ...] = ()  # (bonus or penalty line id, 评分标准) in the sheet's row order
 
 
 RECORD_SHEET = "规则记录"
@@ -317,6 +319,7 @@ def sheet_table(
         record=SheetRecord(
             flat_source(rubric.tree),
             tuple((i.id, r.criteria) for (i, _), r in zip(scope.indicators, rows, strict=True)),
+            tuple((a.id, r.criteria) for a, r in zip(rubric.adjustment_lines, adjustments, strict=True)),
         ),
     )
 
@@ -772,10 +775,12 @@ def render_xlsx_book(sheets: Sequence[tuple[str, SheetTable]], path: str | Path)
 
 
 def _xlsx_record(sheet: Any, record: SheetRecord) -> None:
-    """The hidden worksheet `rubric import` reads: a note, then `指标 id 评分标准` per body row and
-    `规则 line` per line of the rubric's text (one line a row: a cell holds at most 32,767 characters)."""
+    """The hidden worksheet `rubric import` reads: a note, then `指标 id 评分标准` per body row, `加减分 id
+    评分标准` per 加分/扣分 row and `规则 line` per line of the rubric's text (one line a row: a cell holds at
+    most 32,767 characters)."""
     sheet.sheet_state = "hidden"
     rows = [("说明", RECORD_NOTE), *(("指标", i, c) for i, c in record.indicators)]
+    rows += [("加减分", i, c) for i, c in record.lines]
     rows += [("规则", line) for line in record.source.splitlines()]
     for r, values in enumerate(rows, start=1):
         for c, value in enumerate(values, start=1):

@@ -15,10 +15,13 @@ DESCRIPTION: str | None = """\
 Read an existing score sheet (评分表) from Excel (.xlsx) or Word (.docx) into a draft rubric:
 the section tree with its weights from the level columns (一级/二级/三级指标, merged cells), one
 indicator per row with its 分值, and a rule read from its 评分标准 (band tables, 逐项扣分, 每增加…扣…,
-按完成比例, 按期完成, linear A≥…). Each original 评分标准 is kept as a comment beside its rule; text
-that cannot be read becomes a judged score marked `# 待人工确认`. A sheet written by `rubric sheet
---format xlsx` is read back exactly. Prints what was mapped, what needs a person, the weight checks
-and the draft's `rubric check` result (Chinese, then English; --lang for one only).
+按完成比例, 按期完成, linear A≥…). 加分/扣分 rows become bonus and penalty lines ("每发现一处问题扣1分，
+最多扣5分"); 一票否决 rows become vetoes whose condition is a placeholder fact marked for a person. Each
+original 评分标准 is kept as a comment beside its rule; text that cannot be read becomes a judged score
+marked `# 待人工确认`. A sheet written by `rubric sheet --format xlsx` is read back exactly (its lines,
+vetoes, final range, not-applicable policy, grades and inputs from its hidden rule record). Prints what
+was mapped, what needs a person, the weight checks and the draft's `rubric check` result (Chinese, then
+English; --lang for one only).
 Exit 0 when the draft checks clean, 1 when it has errors (the draft is written all the same)."""
 
 

@@ -1,9 +1,10 @@
 """`rubric import`: an existing 评分表 (Excel or Word) read into a draft rubric and a report.
 
-Takes the path of an `.xlsx` or `.docx` score sheet; gives a `Draft` (`draft.py`): the rubric text,
-what was mapped, what needs a person, the weight checks and the draft's own `rubric check`
-diagnostics. Three steps, one module each: `table` reads the file into indicator rows (merged cells
-resolved), `phrases` reads each 评分标准 into a rule, `draft` builds the section tree and the text.
+Takes the path of an `.xlsx` or `.docx` score sheet; gives a `Draft` (`draft.py`): the rubric text
+(indicators in their sections, 加分/扣分 lines, 一票否决/等次限制, grades or none), what was mapped, what
+needs a person, the weight checks and the draft's own `rubric check` diagnostics. Three steps, one
+module each: `table` reads the file into rows (merged cells resolved), `phrases` reads each 评分标准
+into a rule, `draft` builds the section tree and the text.
 `report_text` words the report, Chinese first.
 """
 
@@ -26,9 +27,10 @@ def report_text(draft: Draft, source: str, output: str, lang: str = "zh") -> str
     """The report `rubric import` prints: Chinese, then English unless `lang` is "zh" only."""
     zh = lang != "en"
     out: list[str] = []
-    rows = len(draft.mapped) + sum(1 for item in draft.needs if item.row)
     if zh:
-        out.append(f"从 {source} 读出 {rows} 项指标，草稿写入 {output}")
+        more = f"、{draft.lines}条加分/扣分" if draft.lines else ""
+        more += f"、{draft.vetoes}条一票否决/等次限制" if draft.vetoes else ""
+        out.append(f"从 {source} 读出 {draft.indicators} 项指标{more}，草稿写入 {output}")
         out.append(f"已识别（{len(draft.mapped)}项）：")
         out += [f"  第{i.row}行 {i.indicator}：{i.text}" for i in draft.mapped]
         out.append(f"需要人工处理（{len(draft.needs)}项）：" if draft.needs else "需要人工处理：无")
@@ -38,7 +40,9 @@ def report_text(draft: Draft, source: str, output: str, lang: str = "zh") -> str
         errors = len(draft.errors)
         out.append("规则检查（rubric check）：" + ("通过" if not errors else f"{errors}个错误，见下"))
     else:
-        out.append(f"read {rows} indicators from {source}; draft written to {output}")
+        more = f", {draft.lines} bonus/penalty lines" if draft.lines else ""
+        more += f", {draft.vetoes} vetoes/grade caps" if draft.vetoes else ""
+        out.append(f"read {draft.indicators} indicators{more} from {source}; draft written to {output}")
         out.append(f"mapped ({len(draft.mapped)}):")
         out += [f"  row {i.row} {i.indicator}: {i.text_en} ({i.text})" for i in draft.mapped]
         out.append(f"needs a person ({len(draft.needs)}):" if draft.needs else "needs a person: nothing")

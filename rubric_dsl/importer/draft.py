@@ -4,9 +4,17 @@ Takes `SheetRows` (`table.py`); gives a `Draft`: the rubric text (each indicator
 kept as comments beside its rule, rows that need a person marked `# 待人工确认`), the report items, and
 the draft's own diagnostics from `rubric check`. Sections come from the level columns ("决策（21分）":
 the label and its weight; a level left empty puts the indicator one level higher), indicators from the
-三级指标 and 分值 columns, rules from `phrases.read_criteria`, or, for a sheet `rubric sheet` wrote, from
-its rule record when the row's 评分标准 is still the one printed. Facts get ids from the indicator's
-number (`i3_value`, `i5_failed`), one per label; their labels carry the Chinese.
+三级指标 and 分值 columns, rules from `phrases.read_criteria`; 加分/扣分 rows become bonus and penalty
+lines (`phrases.read_line`) outside the weighted tree, 一票否决/等次限制 rows vetoes and caps whose
+condition is a placeholder flag for a person to replace (`phrases.read_veto`); "本表不评等次" means no
+grades table. Facts get ids from the row they serve (`i3_value`, `line2_count`, `veto1_holds`), one per
+label; their labels carry the Chinese.
+
+For a sheet `rubric sheet --format xlsx` wrote, its hidden rule record gives back what the visible sheet
+cannot say: each row's rule (with its `applicable when`) while the row's 评分标准 is still the one printed,
+each section's id and condition, every input (optional ones and `records` blocks included), constraints,
+lets, rounding, the final range, the not-applicable policy, the grades (or none), each 加分/扣分 line and
+veto still on the sheet as printed. So the bundled rubrics read back to rubrics that score alike.
 """
 
 from __future__ import annotations
@@ -18,11 +26,11 @@ from decimal import Decimal, InvalidOperation
 from rubric_dsl import ast
 from rubric_dsl.api import check_source
 from rubric_dsl.diagnostics import Diagnostic, fmt
-from rubric_dsl.formatter import rule_lines
-from rubric_dsl.importer.phrases import Fact, Reading, judged_fallback, read_criteria
-from rubric_dsl.importer.table import SheetRow, SheetRows, tidy
+from rubric_dsl.formatter import item_lines, rule_lines
+from rubric_dsl.importer.phrases import Fact, Reading, judged_fallback, read_criteria, read_line, read_veto
+from rubric_dsl.importer.table import LineRow, SheetRow, SheetRows, VetoRow, tidy
 from rubric_dsl.parser import parse
-from rubric_dsl.printer import quote
+from rubric_dsl.printer import format_expr, quote
 from rubric_dsl.source import SourceFile
 
 _LABEL = re.compile(r"^(.*?)\s*[(（]\s*(\d+(?:\.\d+)?)\s*分?\s*[)）]$")
@@ -47,6 +55,9 @@ class Draft:
     facts: list[str] = field(default_factory=list)  # the declared inputs, as written
     diagnostics: list[Diagnostic] = field(default_factory=list)  # `rubric check` of the draft
     from_record: int = 0  # rows whose rule came from the sheet's rule record
+    indicators: int = 0  # how many indicator rows were read
+    lines: int = 0  # 加分/扣分 rows
+    vetoes: int = 0  # 一票否决/等次限制 rows
 
     @property
     def errors(self) -> list[Diagnostic]:
@@ -61,6 +72,7 @@ class _Node:
     children: list[_Node | _Leaf] = field(default_factory=list)
     id: str = ""
     below: Decimal | None = None  # its children's sum, when it is not its weight
+    applicable: str = ""  # `applicable when …` (from the rule record), or ""
 
 
 @dataclass(slots=True)
@@ -69,6 +81,22 @@ class _Leaf:
     id: str
     weight: Decimal
     reading: Reading
+    applicable: str = ""
+    label: str = ""  # as written in the rule record, else the sheet's 三级指标
+
+
+@dataclass(slots=True)
+class _Line:
+    row: LineRow
+    lines: list[str]  # the whole `bonus|penalty ID "…" [max N] { … }`
+    needs: bool
+
+
+@dataclass(slots=True)
+class _Veto:
+    row: VetoRow
+    line: str  # the whole `veto|cap ID "…" when … `
+    needs: str  # "" or what a person must do, for the comment above it
 
 
 class _Facts:
@@ -99,6 +127,9 @@ class _Facts:
         self.declared.append(text)
         return name
 
+    def label(self, name: str) -> str:
+        return next((label for label, known in self.by_label.items() if known == name), name)
+
 
 def build_draft(sheet: SheetRows, rubric_id: str, path: str = "draft.rubric") -> Draft:
     """The draft rubric `rubric_id` read from `sheet`, checked as if saved at `path`."""
@@ -120,7 +151,8 @@ def build_draft(sheet: SheetRows, rubric_id: str, path: str = "draft.rubric") ->
                 )
             )
             weight = Decimal(0)
-        leaf_id, reading = record.reading(number - 1, row)
+        leaf_id, reading, applicable = record.reading(number - 1, row)
+        from_record = reading is not None
         if reading is not None:
             draft.from_record += 1
             draft.mapped.append(
@@ -142,12 +174,35 @@ def build_draft(sheet: SheetRows, rubric_id: str, path: str = "draft.rubric") ->
                         "criteria not understood: judged for now; write the rule",
                     )
                 )
-        parent.children.append(_Leaf(row, leaf_id, weight, reading))
+        label = row.indicator
+        if from_record:
+            label = record.indicators[leaf_id].label
+            if record.not_applicable:  # a scored sheet shows the weights as adjusted for items not applicable
+                weight = record.indicators[leaf_id].weight
+        parent.children.append(_Leaf(row, leaf_id, weight, reading, applicable, label))
+    draft.indicators = len(sheet.rows)
     _name_sections(root, record)
     total = _number(sheet.total) or Decimal(100)
     _check_weights(root, total, draft)
+    lines = [_line(k, row, record, facts, draft) for k, row in enumerate(sheet.lines, start=1)]
+    grades = _grade_rows(sheet.grade_line, record)
+    labels = [label for label, _ in grades]
+    vetoes = [_veto(k, row, record, facts, labels, draft) for k, row in enumerate(sheet.vetoes, start=1)]
+    draft.lines, draft.vetoes = len(lines), len(vetoes)
+    final_range = record.final_range
+    if lines and record.tree is None:
+        final_range = f"final range 0 .. {fmt(total)}"
+        draft.needs.append(
+            Item(
+                0,
+                "最终得分范围",
+                f"评分表未写明加减分后的得分范围，暂按0至{fmt(total)}分，请核对",
+                f"the sheet does not say the final score's range with 加分/扣分: 0 .. {fmt(total)} for now",
+            )
+        )
     draft.facts = [*record.inputs, *facts.declared]
-    draft.text = _text(sheet, rubric_id, root, total, record, facts, draft)
+    parts = _Parts(total, final_range, lines, vetoes, grades)
+    draft.text = _text(sheet, rubric_id, root, parts, record, facts, draft)
     draft.diagnostics = check_source(draft.text, path)
     return draft
 
@@ -190,7 +245,13 @@ def _name_sections(node: _Node, record: _Record, prefix: str = "s") -> None:
     for child in node.children:
         if isinstance(child, _Node):
             count += 1
-            child.id = record.sections.get(child.path) or f"{prefix}{count}"
+            section = record.sections.get(child.path)
+            child.id = section.id if section else f"{prefix}{count}"
+            if section is not None:  # its label as written (a sheet's cell drops the spaces between words)
+                child.label = section.label
+                if record.not_applicable:  # as for its indicators: the weight written, not the one used
+                    child.weight = section.weight
+                child.applicable = _applicable(section.applicable) if section.applicable is not None else ""
             _name_sections(child, record, f"{child.id}_")
 
 
@@ -244,8 +305,17 @@ def _check_weights(root: _Node, total: Decimal, draft: Draft) -> None:
     )
 
 
+@dataclass(slots=True)
+class _Parts:
+    total: Decimal
+    final_range: str
+    lines: list[_Line]
+    vetoes: list[_Veto]
+    grades: list[tuple[str, str]]  # (label, the rest of its row: `>= 90` or `otherwise`)
+
+
 def _text(
-    sheet: SheetRows, rubric_id: str, root: _Node, total: Decimal, record: _Record, facts: _Facts, draft: Draft
+    sheet: SheetRows, rubric_id: str, root: _Node, parts: _Parts, record: _Record, facts: _Facts, draft: Draft
 ) -> str:
     title = sheet.titles[0] if sheet.titles else "导入的评分表"
     year = next((m.group(1) for t in sheet.titles for m in [re.search(r"(\d{4})\s*年度", t)] if m), None)
@@ -255,10 +325,16 @@ def _text(
         f"rubric {rubric_id} {quote(title)} {{",
     ]
     head = record.header or ['  version "草稿"', *([f"  year {year}"] if year else [])]
-    out += head + [f"  total {fmt(total)}"] + [f"  {line}" for line in record.rounding]
+    out += head + [f"  total {fmt(parts.total)}"] + [f"  {line}" for line in record.rounding]
+    if parts.final_range:
+        if record.tree is None:
+            out.append("  # 待人工确认：评分表未写明加减分后的得分范围，暂按0至总分")
+        out.append(f"  {parts.final_range}")
+    if record.not_applicable:
+        out.append(f"  {record.not_applicable}")
     declared = [*record.inputs, *facts.declared]
     if declared:
-        out += ["", *(f"  {line}" for line in declared)]
+        out += ["", *(f"  {line}" for text in declared for line in text.splitlines())]
     if record.constraints:
         out += ["", *(f"  {line}" for line in record.constraints)]
     if record.lets:
@@ -267,9 +343,27 @@ def _text(
     for child in root.children:
         out.append("")
         _node_text(child, 1, out, needs)
-    grades = _grades(sheet.grade_line) or record.grades
-    if grades:
-        out += ["", "  grades {", *(f"    {line}" for line in grades), "  }"]
+    for line in parts.lines:
+        out.append("")
+        for said in (line.row.criteria or line.row.label).splitlines():
+            out.append(f"  # 评分标准：{tidy(said)}")
+        if line.needs:
+            out.append(
+                f"  # 待人工确认：加分/扣分标准未能读成规则，暂按评价组评定；请改写为规则（第{line.row.number}行）"
+            )
+        out += [f"  {text}" for text in line.lines]
+    if parts.vetoes:
+        out.append("")
+    for veto in parts.vetoes:
+        if veto.needs:
+            out.append(f"  # 原文：{veto.row.text}")
+            out.append(f"  # 待人工确认：{veto.needs}（第{veto.row.number}行）")
+        out.append(f"  {veto.line}")
+    if parts.grades:
+        words = [_grade_word(label) for label, _ in parts.grades]
+        width = max(len(word) for word in words)
+        rows = [f"{word.ljust(width)} {rest}" for word, (_, rest) in zip(words, parts.grades, strict=True)]
+        out += ["", "  grades {", *(f"    {line}" for line in rows), "  }"]
     out.append("}")
     return "\n".join(out) + "\n"
 
@@ -280,7 +374,8 @@ def _node_text(node: _Node | _Leaf, depth: int, out: list[str], needs: set[int])
         if node.below is not None:
             weight = fmt(node.weight or Decimal(0))
             out.append(f"{pad}# 待人工确认：评分表标明{weight}分，其下各项合计{fmt(node.below)}分")
-        out.append(f"{pad}section {node.id} {quote(node.label)} {fmt(node.weight or Decimal(0))} {{")
+        when = f" {node.applicable}" if node.applicable else ""
+        out.append(f"{pad}section {node.id} {quote(node.label)} {fmt(node.weight or Decimal(0))}{when} {{")
         for child in node.children:
             _node_text(child, depth + 1, out, needs)
         out.append(f"{pad}}}")
@@ -289,12 +384,24 @@ def _node_text(node: _Node | _Leaf, depth: int, out: list[str], needs: set[int])
         out.append(f"{pad}# 评分标准：{tidy(line)}")
     if node.row.number in needs:
         out.append(f"{pad}# 待人工确认：评分标准未能读成规则，暂按评价组评定；请改写为规则（第{node.row.number}行）")
-    out.append(f"{pad}indicator {node.id} {quote(node.row.indicator)} {fmt(node.weight)} {{")
+    when = f" {node.applicable}" if node.applicable else ""
+    out.append(f"{pad}indicator {node.id} {quote(node.label)} {fmt(node.weight)}{when} {{")
     out += [f"{pad}  {line}" for line in node.reading.lines]
     out.append(f"{pad}}}")
 
 
-def _grades(line: str) -> list[str]:
+def _grade_rows(line: str, record: _Record) -> list[tuple[str, str]]:
+    """The grades table: none when the sheet says 本表不评等次; the record's rows (their own `>` or `>=`)
+    when the grade line reads to the same labels and cutoffs; else the grade line's; else the record's."""
+    if re.search(r"不评等次|不评定等次|不分等次", line):
+        return []
+    read = _grades(line)
+    if record.grades and (not read or [label for label, _ in read] == [label for label, _ in record.grades]):
+        return record.grades
+    return read
+
+
+def _grades(line: str) -> list[tuple[str, str]]:
     """`优（S≥90）良（80≤S<90）…差（S<60）` or `良（90>S≥80）` as grade rows, highest first."""
     rows: list[tuple[str, Decimal | None]] = []
     for label, inside in _GRADE.findall(line.split("：", 1)[-1].split(":", 1)[-1]):
@@ -303,8 +410,65 @@ def _grades(line: str) -> list[str]:
         rows.append((label, Decimal(low.group(1) or low.group(2)) if low else None))
     if len(rows) < 2 or rows[-1][1] is not None or any(m is None for _, m in rows[:-1]):
         return []
-    width = max(len(label) for label, _ in rows)
-    return [f"{label.ljust(width)} {'otherwise' if m is None else f'>= {fmt(m)}'}" for label, m in rows]
+    return [(label, "otherwise" if m is None else f">= {fmt(m)}") for label, m in rows]
+
+
+def _grade_word(label: str) -> str:
+    return label if label.isidentifier() else quote(label)
+
+
+def _line(number: int, row: LineRow, record: _Record, facts: _Facts, draft: Draft) -> _Line:
+    """A 加分/扣分 row as a bonus or penalty line: from the rule record while it still reads as printed."""
+    word = "加分项" if row.kind == "bonus" else "扣分项"
+    found = record.line(number - 1, row)
+    if found is not None:
+        draft.from_record += 1
+        draft.mapped.append(Item(row.number, f"{word}：{row.label}", "按评分表所附规则记录读回", "read back"))
+        return _Line(row, found, False)
+    facts.prefix = f"line{number}"
+    reading, cap = read_line(row.criteria or row.label, row.label, _number(row.cap) or None, facts)
+    ident = f"line{number}"
+    if reading.understood:
+        draft.mapped.append(
+            Item(row.number, f"{word}：{row.label}", f"{word[:2]}：{reading.how}", f"{row.kind} line: mapped")
+        )
+    else:
+        score = facts(Fact("score", "number", f"{row.label}：评价组评定的{word[:2]}", low="0"))
+        reading = Reading([f"points {score}"], "评价组评定", understood=False)
+        draft.needs.append(
+            Item(
+                row.number,
+                f"{word}：{row.label}",
+                f"未能识别{word[:2]}标准，暂按评价组评定的分数计，请改写为规则",
+                f"{row.kind} line not understood: a judged amount for now; write the rule",
+            )
+        )
+    head = f"{row.kind} {ident} {quote(row.label)}{f' max {fmt(cap)}' if cap else ''} {{"
+    return _Line(row, [head, *(f"  {text}" for text in reading.lines), "}"], not reading.understood)
+
+
+def _veto(number: int, row: VetoRow, record: _Record, facts: _Facts, grades: list[str], draft: Draft) -> _Veto:
+    """A 一票否决/等次限制 row as a veto or cap: from the rule record when its label is the record's; else
+    with a placeholder condition a person must write."""
+    word = "一票否决" if row.kind == "veto" else "等次限制"
+    found = record.vetoes.get((row.kind, row.text))
+    if found is not None:
+        draft.from_record += 1
+        draft.mapped.append(Item(row.number, f"{word}：{row.text}", "按评分表所附规则记录读回", "read back"))
+        return _Veto(row, found, "")
+    facts.prefix = f"veto{number}"
+    tail, outcome = read_veto(row.text, row.kind, grades, facts)
+    placeholder = tail.split()[1]
+    draft.needs.append(
+        Item(
+            row.number,
+            f"{word}：{row.text}",
+            f"{word}的条件需人工填写：暂以占位事实 {placeholder}（默认不触发）代替；{outcome}",
+            f"{row.kind}: a person must write its condition; placeholder fact {placeholder} (false by default)",
+        )
+    )
+    needs = f"把占位事实 {placeholder} 换成{word}的条件；{outcome}"
+    return _Veto(row, f"{row.kind} veto{number} {quote(row.text)} {tail}", needs)
 
 
 @dataclass(slots=True)
@@ -313,6 +477,7 @@ class _Record:
 
     tree: ast.Rubric | None = None
     rows: list[tuple[str, str]] = field(default_factory=list)  # (indicator id, 评分标准 as printed)
+    line_rows: list[tuple[str, str]] = field(default_factory=list)  # (line id, 评分标准 as printed)
     header: list[str] = field(default_factory=list)
     rounding: list[str] = field(default_factory=list)
     inputs: list[str] = field(default_factory=list)
@@ -320,9 +485,15 @@ class _Record:
     labels: dict[str, str] = field(default_factory=dict)  # input label -> name
     constraints: list[str] = field(default_factory=list)
     lets: list[str] = field(default_factory=list)
-    grades: list[str] = field(default_factory=list)
-    sections: dict[tuple[str, ...], str] = field(default_factory=dict)
+    grades: list[tuple[str, str]] = field(default_factory=list)
+    final_range: str = ""
+    not_applicable: str = ""
+    sections: dict[tuple[str, ...], ast.Section] = field(
+        default_factory=dict
+    )  # by their labels as the sheet shows them
     indicators: dict[str, ast.Indicator] = field(default_factory=dict)
+    adjustments: dict[str, ast.Adjustment] = field(default_factory=dict)
+    vetoes: dict[tuple[str, str], str] = field(default_factory=dict)  # (kind, label) -> the veto's line
 
     @classmethod
     def of(cls, sheet: SheetRows) -> _Record:
@@ -335,38 +506,66 @@ class _Record:
             return cls()
         lines = source.splitlines()
         found = cls(tree, rows)
+        found.line_rows = [(r[1], r[2] if len(r) > 2 else "") for r in sheet.record if r and r[0] == "加减分"]
         for item in tree.header:
             if item.key in ("version", "source", "region", "year"):
                 found.header.append(lines[item.span.line - 1].rstrip())
         found.rounding = [f"round {r.scope} {r.step} {r.mode}" for r in tree.rounding]
-        found.inputs = [lines[i.span.line - 1].strip() for i in tree.inputs]
+        found.inputs = ["\n".join(item_lines(i)) for i in tree.inputs]
         found.input_names = [i.name for i in tree.inputs]
-        found.labels = {i.label: i.name for i in reversed(tree.inputs)}
-        found.constraints = [lines[c.span.line - 1].strip() for c in tree.constraints]
-        found.lets = [lines[let.span.line - 1].strip() for let in tree.lets]
+        found.labels = {i.label: i.name for i in reversed(tree.inputs) if i.kind != "records"}
+        found.constraints = [line for c in tree.constraints for line in item_lines(c)]
+        found.lets = [line for let in tree.lets for line in item_lines(let)]
         if tree.grades is not None:
-            found.grades = [lines[g.span.line - 1].strip() for g in tree.grades.rows]
+            found.grades = [
+                (g.label, "otherwise" if g.minimum is None else f"{g.op} {g.minimum}") for g in tree.grades.rows
+            ]
+        if tree.final_range is not None:
+            low, high = tree.final_range.minimum.text, tree.final_range.maximum.text
+            found.final_range = f"final range {low} .. {high}"
+        if tree.not_applicable is not None:
+            found.not_applicable = f"not_applicable {tree.not_applicable.mode}"
+        found.adjustments = {line.id: line for line in tree.adjustments}
+        found.vetoes = {(v.kind, tidy(v.label)): item_lines(v)[0] for v in tree.vetoes}
 
         def walk(nodes: tuple[ast.Node, ...], path: tuple[str, ...]) -> None:
             for node in nodes:
                 if isinstance(node, ast.Section):
-                    found.sections[(*path, node.label)] = node.id
-                    walk(node.children, (*path, node.label))
+                    found.sections[(*path, tidy(node.label))] = node
+                    walk(node.children, (*path, tidy(node.label)))
                 else:
                     found.indicators[node.id] = node
 
         walk(tree.body, ())
         return found
 
-    def reading(self, index: int, row: SheetRow) -> tuple[str, Reading | None]:
-        """The record's indicator for the sheet's `index`th row, when the row still says what it printed."""
+    def reading(self, index: int, row: SheetRow) -> tuple[str, Reading | None, str]:
+        """The record's indicator for the sheet's `index`th row, when the row still says what it printed:
+        its id, its rule and its `applicable when …` ("" when it has none)."""
         if index >= len(self.rows):
-            return "", None
+            return "", None, ""
         ident, printed = self.rows[index]
         node = self.indicators.get(ident)
         if node is None or tidy(node.label) != row.indicator or tidy(printed) != row.criteria:
-            return "", None
-        return ident, Reading(rule_lines(node.rule), "规则记录")
+            return "", None, ""
+        applicable = _applicable(node.applicable) if node.applicable is not None else ""
+        return ident, Reading(rule_lines(node.rule), "规则记录"), applicable
+
+    def line(self, index: int, row: LineRow) -> list[str] | None:
+        """The record's bonus or penalty line for the sheet's `index`th 加分/扣分 row, as printed."""
+        if index >= len(self.line_rows):
+            return None
+        ident, printed = self.line_rows[index]
+        line = self.adjustments.get(ident)
+        if line is None or line.kind != row.kind or tidy(line.label) != row.label or tidy(printed) != row.criteria:
+            return None
+        if (fmt(line.cap) if line.cap is not None else "") != row.cap:
+            return None
+        return item_lines(line)
+
+
+def _applicable(condition: ast.Expr) -> str:
+    return f"applicable when {format_expr(condition)}"
 
 
 def _ok(ok: bool) -> str:

@@ -19,6 +19,15 @@ Understood phrasings (the seeds' and `wording.py`'s own):
 
 Anything else is not guessed at: the caller falls back to a judged score and says a person must write
 the rule.
+
+`read_line` reads a 加分/扣分 row (its 评分标准, else its label) into the rule of a bonus or penalty line
+and its cap: "每发现一处问题扣1分，最多扣5分" (`each … points 1`, `max 5`), "被上级通报批评的扣2分/次",
+"每1次（被上级通报批评次数）扣2分" (as `rubric sheet` prints `each`), "获得省级表彰加2分，最多加3分" (a
+count when the cap allows more than once, else a flag), or any indicator phrasing above with the cap as
+its weight. `read_veto` reads a 一票否决/等次限制 row into a veto or cap whose condition is a placeholder
+fact for a person to replace: its outcome is read from the text ("考核结果为零分" zero, "评价等级为差"
+grade 差, "至多三级" grade at most 三级, "不得评为优" at most the grade below), else the lowest grade (or
+zero, without grades), and said so.
 """
 
 from __future__ import annotations
@@ -463,3 +472,89 @@ def _covers(rows: list[_Row]) -> bool:
     return all(
         lower.high == upper.low and (lower.high_closed or upper.low_closed) for upper, lower in itertools.pairwise(rows)
     )
+
+
+# --- 加分/扣分 and 一票否决 rows
+
+_CAP = re.compile(r"[,;]?\(?(累计)?(最多|最高|上限|至多|最多不超过)(加|扣)?(\d+(?:\.\d+)?)分(为限|封顶)?\)?")
+_UNITS = "处|项|起|次|个|例|件|人次|人|条|篇|家"
+
+
+def read_line(text: str, label: str, cap: Decimal | None, namer: Namer) -> tuple[Reading, Decimal | None]:
+    """The rule of a 加分/扣分 row and its cap (`cap`, the row's 分值, unless the text says 最多…分)."""
+    plain = normalize(text)
+    said = _CAP.search(plain)
+    if said:
+        cap = _dec(said.group(4))
+        plain = (plain[: said.start()] + plain[said.end() :]).strip(";,")
+    plain = re.sub(r"[,;]?(直到|直至)?(扣|加)(完|满)为止$", "", plain)
+    amount = r"(加|扣)(\d+(?:\.\d+)?)分"
+    printed = re.fullmatch(rf"每1次\((.+)\){amount}", plain)  # as `rubric sheet` words `each`
+    if printed:
+        said_words = re.match(r"\s*每\s*1\s*次\s*[（(](.+)[）)]\s*[加扣]", text)
+        count = namer(Fact("count", "count", said_words.group(1) if said_words else printed.group(1), low="0"))
+        return _each(count, printed.group(3)), cap
+    each = re.fullmatch(
+        rf"([^,;\d]*?)每(发现|发生|有|出现|查出|被|获得|受到)?(一|1)({_UNITS})(.*?),?(的)?,?{amount}", plain
+    )
+    if each:
+        where, verb, _, unit, thing = each.group(1, 2, 3, 4, 5)
+        words = f"{where}{verb or ''}{thing}{unit}数" if thing else f"{label}：{unit}数"
+        return _each(namer(Fact("count", "count", words, low="0", unit=unit)), each.group(8)), cap
+    after = re.fullmatch(rf"每([^,;\d]+?)(一|1)({_UNITS}),?(的)?,?{amount}", plain)  # 每被通报批评一次扣3分
+    if after:
+        words = f"{after.group(1)}{after.group(3)}数"
+        return _each(namer(Fact("count", "count", words, low="0", unit=after.group(3))), after.group(6)), cap
+    per = re.fullmatch(rf"(.+?)(的)?,?(每({_UNITS}))?{amount}(/|每)({_UNITS})", plain) or re.fullmatch(
+        rf"(.+?)(的)?,?每({_UNITS})(){amount}()()", plain
+    )
+    if per:
+        unit = per.group(8) or per.group(3)
+        count = namer(Fact("count", "count", f"{per.group(1)}{unit}数", low="0", unit=unit))
+        return _each(count, per.group(6)), cap
+    once = re.fullmatch(rf"(.+?)(的)?,?{amount}", plain)
+    if once and not re.search(r"\d|[得扣加]分|得满分|不得分", once.group(1)):
+        points = _dec(once.group(4))
+        if cap is not None and cap > points:  # more than once: a count
+            count = namer(Fact("count", "count", f"{once.group(1)}次数", low="0", unit="次"))
+            return _each(count, once.group(4)), cap
+        flag = namer(Fact("done", "flag", once.group(1), default="false"))
+        return Reading([f"when {flag} => points {fmt(points)}", "otherwise => points 0"], "符合条件时计分"), cap
+    reading = read_criteria(text, cap or Decimal(0), label, namer)
+    return reading, cap
+
+
+def _each(count: str, amount: str) -> Reading:
+    return Reading([f"each {count} points {fmt(_dec(amount))}"], f"每次计{fmt(_dec(amount))}分")
+
+
+def read_veto(text: str, kind: str, grades: list[str], namer: Namer) -> tuple[str, str]:
+    """The tail of a veto or cap read from a 一票否决/等次限制 row (`when FACT grade G` …, FACT a
+    placeholder flag for a person to replace) and how its outcome was read, in Chinese."""
+    plain = normalize(text)
+    holds = namer(Fact("holds", "flag", f"待人工确认：{text}", default="false"))
+    if re.search(r"零分|为0分|计0分|不得分|得分为0|取消.*得分", plain):
+        return f"when {holds} zero", "总分计为零"
+    ordered = sorted(grades, key=len, reverse=True)
+    names = "|".join(re.escape(g) for g in ordered)
+
+    def word(label: str) -> str:
+        return label if label.isidentifier() else quote(label)
+
+    if names:
+        never = re.search(rf"不得(评为|定为|为)“?({names})", plain)
+        if never and grades.index(never.group(2)) + 1 < len(grades):
+            below = grades[grades.index(never.group(2)) + 1]
+            return f"when {holds} grade at most {word(below)}", f"等次至多为“{below}”"
+        most = re.search(rf"(至多|最高|不高于|最多)(评为|为|定为)?“?({names})", plain)
+        if most or kind == "cap":
+            found = most.group(3) if most else grades[-1]
+            return f"when {holds} grade at most {word(found)}", f"等次至多为“{found}”"
+        named = list(re.finditer(rf"(为|评为|定为|确定为|等次|等级|结论)“?({names})", plain)) or list(
+            re.finditer(rf"({names})", plain)
+        )
+        if named:
+            found = named[-1].groups()[-1]
+            return f"when {holds} grade {word(found)}", f"等次为“{found}”"
+        return f"when {holds} grade {word(grades[-1])}", f"未写明结果，暂按最低等次“{grades[-1]}”"
+    return f"when {holds} zero", "未写明结果，本表不评等次，暂按总分计为零"

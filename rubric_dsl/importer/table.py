@@ -2,8 +2,11 @@
 
 Takes the path of an `.xlsx` or `.docx` file; gives a `SheetRows`: the title lines above the table,
 the indicator rows (the section labels of each level column, with merged cells repeated over the rows
-and columns they span, the 三级指标, 分值 and 评分标准 as text), the 自评等次 line, and, for a sheet
-`rubric sheet` wrote, its hidden rule record. The header row is found by its titles (一级指标/二级指标/
+and columns they span, the 三级指标, 分值 and 评分标准 as text), the 加分/扣分 rows apart from them (a
+row led by "加分项：…"/"扣分项：…", as `rubric sheet` prints them, or one in a 加分项/扣分项 section or
+labelled 加分/扣分), the 一票否决 and 等次限制 rows (led by "一票否决：…", in a 一票否决 section, or a row
+without 分值 whose 评分标准 says 一票否决), the 自评等次 line, and, for a sheet `rubric sheet` wrote, its
+hidden rule record. The header row is found by its titles (一级指标/二级指标/
 三级指标, 分值 or 参考分值, 评分标准 or 指标评分说明 …), wherever it is; rows end at 总分 or 合计.
 Text is tidied as a person reads it: runs of spaces and line breaks inside a cell are dropped between
 Chinese characters (Word and PDF conversions break "产 出 数 量" apart), kept as one space elsewhere.
@@ -16,7 +19,7 @@ import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from rubric_dsl.errors import RubricDslError
 
@@ -31,6 +34,11 @@ _WEIGHT = re.compile(r"^(分值|参考分值|标准分值|指标分值|权重|�
 _CRITERIA = re.compile(r"评分(标准|说明|办法|细则|规则|方法)|计分(标准|方法|办法)|打分标准")
 _END = re.compile(r"^(总分|合计|总计|得分合计)")
 _GRADE = re.compile(r"^(自评)?等次|^评价等次|^自评等级")
+_LINE_LEAD = re.compile(r"^(加|扣)分(项|指标|事项)?[：:]\s*(.+)$", re.DOTALL)
+_LINE_CELL = re.compile(r"^(加|扣)分(项|指标|事项|项目)?([（(].*[)）])?$")
+_VETO_LEAD = re.compile(r"^(一票否决(项|事项|指标)?|否决(项|事项)|等次限制)[：:]\s*(.+)$", re.DOTALL)
+_VETO_CELL = re.compile(r"^(一票否决|否决)(项|事项|指标)?([（(].*[)）])?$")
+_FIRED = re.compile(r"[（(](已触发|未触发).*$", re.DOTALL)  # what a scored sheet adds after a veto's label
 
 
 class ImportProblem(RubricDslError):
@@ -46,12 +54,35 @@ class SheetRow:
     criteria: str
 
 
+@dataclass(frozen=True, slots=True)
+class LineRow:
+    """A 加分 (bonus) or 扣分 (penalty) row: outside the weighted tree; its 分值 is its cap, if any."""
+
+    number: int
+    kind: Literal["bonus", "penalty"]
+    label: str
+    cap: str
+    criteria: str
+
+
+@dataclass(frozen=True, slots=True)
+class VetoRow:
+    """A 一票否决 (veto) or 等次限制 (grade cap) row: its text, without the lead and a scored sheet's
+    （已触发…）/（未触发）."""
+
+    number: int
+    kind: Literal["veto", "cap"]
+    text: str
+
+
 @dataclass(slots=True)
 class SheetRows:
     path: str
     titles: list[str] = field(default_factory=list)  # non-empty lines above the header row
     level_headers: tuple[str, ...] = ()
     rows: list[SheetRow] = field(default_factory=list)
+    lines: list[LineRow] = field(default_factory=list)
+    vetoes: list[VetoRow] = field(default_factory=list)
     grade_line: str = ""
     total: str = ""  # the 分值 of the 总分 row
     record: list[tuple[str, ...]] = field(default_factory=list)  # the hidden rule record's rows, if any
@@ -190,6 +221,8 @@ def _rows(path: str, cells: list[list[str]]) -> SheetRows | None:
         for r in range(h + 1, len(cells)):
             row = cells[r] + [""] * (max(levels[-1], weight, criteria) + 1 - len(cells[r]))
             first = next((text for text in row if text), "")
+            if _special(found, r + 1, row, first, levels, weight, criteria):
+                continue
             if _GRADE.match(re.sub(r"\s", "", first)):
                 found.grade_line = first
                 continue
@@ -206,6 +239,38 @@ def _rows(path: str, cells: list[list[str]]) -> SheetRows | None:
             )
         return found
     return None
+
+
+def _special(
+    found: SheetRows, number: int, row: list[str], first: str, levels: list[int], weight: int, criteria: int
+) -> bool:
+    """Whether the row is a 加分/扣分 or 一票否决 row (then added to `found`)."""
+    lead = _LINE_LEAD.match(first)
+    if lead:
+        text = row[criteria] if row[criteria] != first else lead.group(3)
+        cap = row[weight] if row[weight] != first else ""
+        found.lines.append(LineRow(number, "bonus" if lead.group(1) == "加" else "penalty", lead.group(3), cap, text))
+        return True
+    veto = _VETO_LEAD.match(first)
+    if veto:
+        text = _FIRED.sub("", veto.group(4)).strip()
+        found.vetoes.append(VetoRow(number, "cap" if veto.group(1) == "等次限制" else "veto", text))
+        return True
+    if found.total or found.grade_line:
+        return False
+    cells = [re.sub(r"\s", "", row[c]) for c in levels]
+    indicator, said = row[levels[-1]], row[criteria]
+    marked = next((m for m in map(_LINE_CELL.match, cells) if m), None)
+    if marked:
+        label = indicator if not _LINE_CELL.match(cells[-1]) else (said or indicator)
+        kind: Literal["bonus", "penalty"] = "bonus" if marked.group(1) == "加" else "penalty"
+        found.lines.append(LineRow(number, kind, label, row[weight], said or indicator))
+        return True
+    weightless = not row[weight] or re.fullmatch(r"0+(\.0+)?分?", row[weight]) is not None
+    if any(_VETO_CELL.match(c) for c in cells) or (weightless and "一票否决" in said):
+        found.vetoes.append(VetoRow(number, "veto", said or indicator))
+        return True
+    return False
 
 
 def _contiguous(levels: list[int], header: list[str]) -> list[int]:
