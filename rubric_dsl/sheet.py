@@ -336,7 +336,7 @@ def _adjusted_rows(
         if isinstance(line.rule, ast.Each):
             criteria = f"每1次（{criteria_words(scope, line.rule.count)}）{word}{fmt(line.rule.amount)}分"
         else:
-            criteria = criteria_text(line.rule, line.cap if line.cap is not None else Decimal(0), scope)
+            criteria = criteria_text(line.rule, line.cap, scope)
         if line.cap is not None:
             criteria += f"，最多{word}{fmt(line.cap)}分"
         got = scored.get(line.id)

@@ -36,8 +36,9 @@ def applicable_text(condition: ast.Expr, policy: str, scope: Scope) -> str:
     return f"（适用条件：{_Wording(scope).expr(condition)}；不适用时{then[policy]}）"
 
 
-def criteria_text(rule: ast.Rule, weight: Decimal, scope: Scope) -> str:
-    """The 评分标准 of one indicator: `rule` scored out of `weight` in the rubric `scope`; a labelled let that
+def criteria_text(rule: ast.Rule, weight: Decimal | None, scope: Scope) -> str:
+    """The 评分标准 of one indicator: `rule` scored out of `weight` (None: a 加分/扣分 line without a cap,
+    whose rule the checker allows only where it needs no full amount) in the rubric `scope`; a labelled let that
     aggregates records is defined after it (`（其中项目绩效自评覆盖率=部门项目中“已开展绩效自评”的个数÷部门项目个数）`),
     so the sheet says what was counted."""
     words = _Wording(scope)
@@ -218,7 +219,9 @@ class _Wording:
 
     # --- rules
 
-    def rule(self, rule: ast.Rule, weight: Decimal) -> str:
+    def rule(self, rule: ast.Rule, weight: Decimal | None) -> str:
+        if weight is None and isinstance(rule, ast.Linear | ast.Judged | ast.JudgedBy):
+            raise TypeError(f"{type(rule).__name__} scores out of a full amount")  # the checker refuses it
         match rule:
             case ast.Bands():
                 return self.bands(rule)
@@ -229,11 +232,11 @@ class _Wording:
                 return self.steps(rule)
             case ast.Proportional(ratio=ratio):
                 return f"该项指标分值×{self.ratio(ratio)}"
-            case ast.Linear():
+            case ast.Linear() if weight is not None:
                 return self.linear(rule, weight)
             case ast.Target():
                 return self.target(rule)
-            case ast.Judged(tiers=tiers) if tiers:
+            case ast.Judged(tiers=tiers) if tiers and weight is not None:
                 shares = "；".join(
                     f"{t.label}得{fmt(low)}—{fmt(high)}分"
                     + (
@@ -245,19 +248,20 @@ class _Wording:
                     for low, high in [ast.range_points(t.low, t.high, weight)]
                 )
                 return f"由评价组按档次评定：{shares}"
-            case ast.JudgedBy(measure=measure, ranges=ranges):
+            case ast.JudgedBy(measure=measure, ranges=ranges) if weight is not None:
                 parts = []
                 for row in ranges:
                     low, high = ast.range_points(row.least, row.most, weight)
                     where = "其余" if row.otherwise else self.judged_interval(row, measure)
                     parts.append(f"{where}得{fmt(low)}—{fmt(high)}分")
                 return f"{self.subject(measure)}{'；'.join(parts)}，由评价组在区间内评定"
-            case ast.Judged():
+            case ast.Judged() if weight is not None:
                 return f"由评价组评定，0至{fmt(weight)}分"
             case ast.Formula(expr=ast.Num(value=value, percent=False)):
                 return _points(value, weight)
             case ast.Formula(expr=expr):
-                return f"按公式计算：{self.expr(expr)}，最低0分，最高{fmt(weight)}分"
+                most = "" if weight is None else f"，最高{fmt(weight)}分"
+                return f"按公式计算：{self.expr(expr)}，最低0分{most}"
             case ast.Conditional(arms=arms, otherwise=otherwise):
                 parts = [f"当{self.expr(a.condition)}时：{self.rule(a.rule, weight)}" for a in arms]
                 return "；".join([*parts, f"否则：{self.rule(otherwise, weight)}"])

@@ -497,3 +497,16 @@ def test_random_lines_add_up_within_a_random_range(
     bounds = (low, high) if declared else (0, 10)
     assert result.base_total == base
     assert result.total == min(max(base + sum(expected_lines, Decimal(0)), bounds[0]), bounds[1])
+
+
+def test_an_uncapped_formula_line_is_worded_without_a_highest_score() -> None:
+    text = NO_GRADES.replace(
+        '  veto low "执行率低于10%的，得分为0" when rate < 10% zero\n',
+        '  input awards count "获奖次数" range 0 .. 20\n'
+        "  final range 0 .. 30\n"
+        '  bonus award "获奖加分" {\n    points awards * 0.5\n  }\n',
+    )
+    table = sheet_table(compile_text(text))
+    md = render_markdown(table)
+    row = next(line for line in md.splitlines() if "获奖加分" in line)
+    assert "按公式计算：获奖次数×0.5，最低0分" in row and "最高" not in row, row
