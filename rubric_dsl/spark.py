@@ -8,8 +8,9 @@ hashes; each Python worker compiles each rubric once (`schemes.compile_refs` kee
 and refuses one that compiles to another hash. Each task also returns its `Tallies` (one extra row,
 `tally`, dropped from the records), which the driver merges into summaries as exact as in-process.
 
-`compare_file` is `rubric compare --engine spark`: it reads the file with Spark (CSV and JSONL as
-strings, Parquet as typed), scores it on the cluster, writes the
+`compare_file` is `rubric compare --engine spark`: it reads the file with Spark (CSV, UTF-8 or
+GB18030 as the local reader finds it, and JSONL as strings, Parquet as typed; an XLSX worksheet is
+read on the driver, cells as text), scores it on the cluster, writes the
 per-record results with Spark (`--records-out` names a directory of Parquet, CSV or JSON part files)
 and returns the summaries. Needs the `spark` extra (`pip install 'rubric-engine[spark]'`) and a Java
 17+ runtime; the executors need Python with this package and pyarrow installed.
@@ -30,6 +31,7 @@ from rubric_dsl.compare.columnar import BatchPlan, BatchScorer, Tallies
 from rubric_dsl.compare.engine import Comparison
 from rubric_dsl.compare.records import CompareError
 from rubric_dsl.compare.schemes import Rubrics, Scheme
+from rubric_dsl.compare.stream import read_batches, text_encoding
 from rubric_dsl.diagnostics import did_you_mean
 
 TALLY = "tally"  # the column that carries each task's pickled tallies
@@ -115,24 +117,34 @@ def session(master: str = "local[*]", app: str = "rubric compare") -> Any:
         .config("spark.ui.enabled", "false")
         .config("spark.sql.execution.arrow.pyspark.enabled", "true")
         .config("spark.sql.shuffle.partitions", "8")
+        .config("spark.sql.legacy.javaCharsets", "true")  # Spark 4 reads CSV in GB18030 only with this
         .getOrCreate()
     )
 
 
 def read_frame(spark: Any, path: str | Path) -> Any:
     """The data file as a DataFrame: CSV and JSONL cells as strings (so "98.02" and "true" keep their
-    meaning; JSON numbers as written), Parquet as typed."""
-    file = Path(path)
+    meaning; JSON numbers as written), Parquet as typed, an XLSX worksheet read here with cells as text.
+    A path with a scheme (hdfs://, s3a://) is the cluster's to read: a local CSV's encoding is found
+    here (UTF-8 with or without BOM, else GB18030, Excel's Chinese CSV), a remote one is read as UTF-8."""
+    where = str(path)
+    remote = "://" in where
+    file = Path(where)
     suffix = file.suffix.lower()
-    if not file.exists():
+    if not remote and not file.exists():
         raise CompareError(f"data {file}: no such file")
     if suffix == ".csv":
-        return spark.read.csv(str(file), header=True, inferSchema=False, encoding="utf-8")
+        encoding = "GB18030" if not remote and text_encoding(file) == "gb18030" else "UTF-8"
+        return spark.read.csv(where, header=True, inferSchema=False, encoding=encoding)
     if suffix in (".jsonl", ".ndjson"):
-        return spark.read.json(str(file), primitivesAsString=True)
+        return spark.read.json(where, primitivesAsString=True)
     if suffix == ".parquet":
-        return spark.read.parquet(str(file))
-    raise CompareError(f"data {file}: Spark reads .csv, .jsonl or .parquet files (save an .xlsx as CSV)")
+        return spark.read.parquet(where)
+    if suffix == ".xlsx" and not remote:  # a worksheet fits one machine (Excel stops at 1,048,576 rows)
+        return spark.createDataFrame(pa.Table.from_batches(list(read_batches(file))))
+    if suffix == ".xlsx":
+        raise CompareError(f"data {where}: an .xlsx file is read on this machine: give its local path")
+    raise CompareError(f"data {where}: Spark reads .csv, .jsonl, .xlsx or .parquet files")
 
 
 def compare_file(

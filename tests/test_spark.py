@@ -108,3 +108,31 @@ def test_rubric_compare_engine_spark_writes_part_files_and_the_summary(
     assert report["record_count"] == 3
     assert [s["weighted_mean"] for s in report["summary"]] == ["85.97", "74.60"]
     assert out.is_dir() and pq.read_table(out).num_rows == 6
+
+
+def test_spark_reads_files_as_people_save_them(spark: Any, tmp_path: Path) -> None:
+    """A CSV saved by Excel in a Chinese locale (GB18030) or with a BOM, and an XLSX worksheet, score on Spark
+    as the UTF-8 CSV does here."""
+    from openpyxl import Workbook
+
+    from rubric_dsl import spark as on_spark
+
+    wuping = SAMPLES / "wuping.csv"
+    text = wuping.read_text(encoding="utf-8")
+    assert any(ord(c) > 127 for c in text)  # project names in Chinese: a wrong decoding would change them
+    (tmp_path / "gbk.csv").write_bytes(text.encode("gb18030"))
+    (tmp_path / "bom.csv").write_bytes(text.encode("utf-8-sig"))
+    book = Workbook()
+    for row in csv.reader(text.splitlines()):
+        book.active.append([float(c) if c.replace(".", "", 1).isdigit() else c or None for c in row])
+    book.save(tmp_path / "book.xlsx")
+    schemes = ["wuping.inspection,wuping.casework", "wuping.*.national_weights"]
+    found, rubrics = compare.load_schemes(schemes, RUBRICS, mixed=True)
+    compare_file(found, rubrics, wuping, records_out=tmp_path / "here.parquet", **OPTIONS)
+    expected = rows(pq.read_table(tmp_path / "here.parquet"))
+    assert len(expected) == 6 and all(r[5] is not None for r in expected)
+    for name in ("gbk.csv", "bom.csv", "book.xlsx"):
+        out = tmp_path / f"{name}.parquet"
+        there = on_spark.compare_file(found, rubrics, tmp_path / name, records_out=out, **OPTIONS)
+        assert rows(pq.read_table(out)) == expected, name
+        assert there.record_count == 3

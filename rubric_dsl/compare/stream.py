@@ -66,7 +66,7 @@ def read_batches(path: str | Path, batch_size: int = BATCH) -> Iterator[pa.Recor
         yield from _jsonl_batches(file, batch_size)
 
 
-def _encoding(file: Path) -> str:
+def text_encoding(file: Path) -> str:
     """UTF-8 (with or without BOM), else GB18030 (Excel in a Chinese locale saves CSV so)."""
     decoder = codecs.getincrementaldecoder("utf-8")()
     with file.open("rb") as raw:
@@ -116,7 +116,7 @@ def _header(file: Path, cells: list[Any]) -> list[str]:
 
 
 def _csv_batches(file: Path, batch_size: int) -> Iterator[pa.RecordBatch]:
-    with file.open(encoding=_encoding(file), newline="") as text:
+    with file.open(encoding=text_encoding(file), newline="") as text:
         reader = csv.reader(text)
         try:
             columns = _header(file, next(reader, []))
