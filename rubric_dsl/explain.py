@@ -538,17 +538,25 @@ def _explainer(scope: Scope, words: Wording, rule: ast.Rule, weight: Decimal) ->
 
 @dataclass(frozen=True, slots=True)
 class EachExplainer:
-    """`each COUNT points N`: `较大事故次数 2 × 1 = 2`."""
+    """`each COUNT points N`: `较大事故次数 2 × 1 = 2`; in Chinese as the sheet says it, with the line's own
+    verb (`verb`: 加 or 扣) instead of 得: `被上级通报批评次数为1次，每次扣2分：1×2=2分`."""
 
     count: str
     amount: Decimal
     cap: Decimal
+    verb: str
     zh: Zh = Zh()
 
     def explain_zh(self, record: tuple[Any, ...]) -> str:
         clause, count, raw = clauses.EachFired._make(record)
-        text = f"{self.zh.subject}为{fmt(count)}，每次{fmt(self.amount)}分：{fmt(count)}×{fmt(self.amount)}"
-        return _clamped_zh(text, clause, raw, self.cap, "超过上限，按上限计")
+        unit = self.zh.unit
+        text = f"{self.zh.subject}为{fmt(count)}{unit}，每{unit or '次'}{self.verb}{fmt(self.amount)}分："
+        text += f"{fmt(count)}×{fmt(self.amount)}={fmt(raw)}分"
+        if clause == clauses.Clamp.RAISED:
+            return f"{text}，计算值小于0，按0分计"
+        if clause == clauses.Clamp.CAPPED:
+            return f"{text}，超过上限，按上限计（{fmt(self.cap)}分）"
+        return text
 
     def explain(self, record: tuple[Any, ...]) -> str:
         clause, count, raw = clauses.EachFired._make(record)
@@ -560,7 +568,8 @@ def line_explainer(scope: Scope, line: ast.Adjustment, cap: Decimal) -> Explaine
     words = _Words(scope)
     if isinstance(line.rule, ast.Each):
         count = line.rule.count
-        return EachExplainer(_subject(scope, count), line.rule.amount, cap, _zh(words, count))
+        verb = "加" if line.kind == "bonus" else "扣"
+        return EachExplainer(_subject(scope, count), line.rule.amount, cap, verb, _zh(words, count))
     return _explainer(scope, words, line.rule, cap)
 
 
