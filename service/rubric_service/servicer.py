@@ -453,10 +453,10 @@ class RubricServicer(pb_grpc.RubricServiceServicer):
         try:
             diagnostics = self._check(request.source, path)
         except BudgetExceeded as exc:
-            context.abort_with_status(_over_budget(exc).to_status())
+            context.abort_with_status(_over_budget(exc).to_status(_locale(context)))
         except CheckFailed as exc:
             log.error("check_failed", rpc="CheckRubric", error=str(exc)[:500])
-            context.abort_with_status(errors.internal(exc).to_status())
+            context.abort_with_status(errors.internal(exc).to_status(_locale(context)))
         finally:
             self._checks.release()
         return pb.CheckRubricResponse(
@@ -471,15 +471,29 @@ def _abort_reason(context: Any) -> str:
     return code.name.lower() if isinstance(code, grpc.StatusCode) else "error"
 
 
+# What each part of CheckRubric's budget (``CheckBudget``) counts, in Chinese.
+_BUDGET_ZH = {
+    "source_bytes": "规则文本的字节数",
+    "indicators": "指标数",
+    "code_bytes": "生成代码的字节数",
+    "seconds": "检查用时（秒）",
+    "cpu_seconds": "处理器用时（秒）",
+    "memory_bytes": "内存字节数",
+}
+
+
 def _over_budget(exc: BudgetExceeded) -> ServiceError:
     limit = number(exc.limit)
     asked = f"; {number(exc.actual)} asked" if exc.actual is not None else ""
+    what_zh = _BUDGET_ZH.get(exc.what, "检查所用资源")
+    asked_zh = f"，本次需要{number(exc.actual)}" if exc.actual is not None else ""
     return ServiceError(
         grpc.StatusCode.RESOURCE_EXHAUSTED,
         "CHECK_BUDGET_EXCEEDED",
         f"CheckRubric's budget of {exc.what} was exceeded: at most {limit} per call{asked}",
-        [errors.Violation("source", f"{exc.what}: at most {limit}{asked}")],
+        [errors.Violation("source", f"{exc.what}: at most {limit}{asked}", "", f"{what_zh}最多{limit}{asked_zh}")],
         {"exceeded": exc.what, "limit": limit},
+        f"评分规则检查超出预算：每次{what_zh}最多{limit}{asked_zh}",
     )
 
 
