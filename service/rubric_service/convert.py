@@ -3,7 +3,8 @@
 Takes: front-door objects (``Result``, ``CompiledRubric``, ``Diagnostic``) and
 requests. Guarantees: decimals leave as strings exactly as ``Result.to_dict()``
 writes them, and an explained Score response carries what ``rubric score --format
-json`` prints (without ``explain``, the explanations stay empty and are never
+json`` prints, in the language asked for (``lang``: ``rubric score --lang en|zh``; en by default) with
+the vetoes' reasons and the total's explanation (without ``explain``, the explanations stay empty and are never
 formatted, and ``ScoreEncoder`` writes the reply straight to bytes, byte for byte
 what ``SerializeToString`` writes for it); facts reach the front door as text
 (``facts``) or as int/bool/Decimal (``typed_facts``), never as binary floats;
@@ -280,10 +281,11 @@ class ScoreEncoder:
         self.grades = {g.label: _string_field(_GRADE, g.label) for g in rubric.grades}
         self.adjusted = bool(rubric.adjustment_lines or rubric.veto_rules or rubric.tree.final_range)
 
-    def encode(self, result: Result, total: str, request_id: str = "") -> bytes:
-        """The reply to ``result`` of this rubric; ``total`` is ``decimal_text(result.total)``."""
+    def encode(self, result: Result, total: str, request_id: str = "", lang: Language = "en") -> bytes:
+        """The reply to ``result`` of this rubric; ``total`` is ``decimal_text(result.total)``; a veto's reason
+        and the total's explanation in `lang`."""
         if result.applied is not None:  # items not applicable: the weights change per record, no cached rows
-            return _explained_response(result, request_id, explain=False).SerializeToString()
+            return _explained_response(result, request_id, explain=False, lang=lang).SerializeToString()
         keys = [*map(str, section_points(result)), *map(str, result.points.values())]
         if len(keys) != len(self.rows):
             raise ValueError(f"a result of {len(keys)} rows for a rubric of {len(self.rows)}")
@@ -293,16 +295,15 @@ class ScoreEncoder:
             rows = [row.encoded.get(key) or row.encode(key) for row, key in zip(self.rows, keys, strict=True)]
         grade = self.grades.get(result.grade) or _string_field(_GRADE, result.grade)
         # fields 11-13 (lines, vetoes) follow request_id in number order: appended as protobuf writes them
-        tail = adjusted_fields(result, explain=False).SerializeToString() if self.adjusted else b""
+        tail = adjusted_fields(result, explain=False, lang=lang).SerializeToString() if self.adjusted else b""
         return b"".join(
             (self.head, _string_field(_TOTAL, total), grade, *rows, _string_field(_REQUEST_ID, request_id), tail)
         )
 
 
-def adjusted_fields(result: Result, *, explain: bool) -> pb.ScoreResponse:
+def adjusted_fields(result: Result, *, explain: bool, lang: Language = "en") -> pb.ScoreResponse:
     """A response holding only `base_total`, `adjustments` and `vetoes` (the reasons a veto fired always; a line's
-    explanation only when asked for)."""
-    lang: Language = "en"
+    explanation only when asked for), in `lang`."""
     return pb.ScoreResponse(
         base_total=decimal_text(result.base_total),
         total_explanation=result.total_explanation(lang),
@@ -351,24 +352,32 @@ def encoder(rubric: CompiledRubric) -> ScoreEncoder:
     return found
 
 
-def score_response_bytes(rubric: CompiledRubric, result: Result, *, explain: bool, request_id: str = "") -> bytes:
-    """The serialized reply for one scored record; explanations are only formatted when asked for."""
+def score_response_bytes(
+    rubric: CompiledRubric, result: Result, *, explain: bool, request_id: str = "", lang: Language = "en"
+) -> bytes:
+    """The serialized reply for one scored record; explanations are only formatted when asked for, in `lang`."""
     if explain:
-        return _explained_response(result, request_id).SerializeToString()
-    return encoder(rubric).encode(result, decimal_text(result.total), request_id)
+        return _explained_response(result, request_id, lang=lang).SerializeToString()
+    return encoder(rubric).encode(result, decimal_text(result.total), request_id, lang)
 
 
-def score_response(rubric: CompiledRubric, result: Result, *, explain: bool, request_id: str = "") -> pb.ScoreResponse:
+def score_response(
+    rubric: CompiledRubric, result: Result, *, explain: bool, request_id: str = "", lang: Language = "en"
+) -> pb.ScoreResponse:
     """The reply for one scored record, as a message (``score_response_bytes`` parsed)."""
     if explain:
-        return _explained_response(result, request_id)
-    return pb.ScoreResponse.FromString(score_response_bytes(rubric, result, explain=False, request_id=request_id))
+        return _explained_response(result, request_id, lang=lang)
+    return pb.ScoreResponse.FromString(
+        score_response_bytes(rubric, result, explain=False, request_id=request_id, lang=lang)
+    )
 
 
-def _explained_response(result: Result, request_id: str, explain: bool = True) -> pb.ScoreResponse:
+def _explained_response(
+    result: Result, request_id: str, explain: bool = True, lang: Language = "en"
+) -> pb.ScoreResponse:
     """The reply built as a message: with explanations, or for a rubric that declares `not_applicable`
     (whose weights, and so each row's maximum, change from one record to the next)."""
-    data = result.to_dict()
+    data = result.to_dict(lang)
     if not explain:
         for row in data["indicators"]:
             del row["explanation"]
@@ -384,7 +393,7 @@ def _explained_response(result: Result, request_id: str, explain: bool = True) -
         request_id=request_id,
     )
     if "base_total" in data:
-        response.MergeFrom(adjusted_fields(result, explain=explain))
+        response.MergeFrom(adjusted_fields(result, explain=explain, lang=lang))
     return response
 
 

@@ -5,6 +5,9 @@ Guarantees:
 
 * each scored record takes one registry snapshot, so it sees exactly one version
   of its rubric, and its response names that rubric's id, version and content hash;
+* what a person reads in a reply (explanations, reasons for lost points, a veto's reason, the total's
+  explanation) is in the language of the call's ``accept-language`` (zh-CN: Chinese, in the sheet's wording,
+  as ``rubric score --lang zh``; else English), as its errors are;
 * each scored record (Score, or one ScoreStream record) writes one ``decision``
   log line: rubric, version, content hash, total, grade, outcome, latency; facts
   only when ``log_facts`` is set; with ``tracing``, the trace id of the call's span (``trace_id``);
@@ -43,6 +46,7 @@ import grpc
 from google.protobuf.json_format import MessageToDict
 
 from rubric_dsl import CompiledRubric, Diagnostic, EvaluationError, InvalidFacts, Result
+from rubric_dsl.diagnostics import Language
 from rubric_dsl.parser import parse
 from rubric_dsl.source import SourceFile
 from rubric_service import compare, convert, errors, logs
@@ -139,10 +143,16 @@ class RubricServicer(pb_grpc.RubricServiceServicer):
                 raise errors.deadline_exceeded()
             rubric, result = self._score(request)
             total = convert.decimal_text(result.total)
+            encoder = convert.encoder(rubric)
+            # the language of what a person reads in the reply: only looked up when there is such text
+            worded = request.explain or encoder.adjusted or result.applied is not None
+            lang: Language = "zh" if worded and _locale(context) == errors.ZH else "en"
             if request.explain:
-                wire = convert.score_response_bytes(rubric, result, explain=True, request_id=request.request_id)
+                wire = convert.score_response_bytes(
+                    rubric, result, explain=True, request_id=request.request_id, lang=lang
+                )
             else:
-                wire = convert.encoder(rubric).encode(result, total, request.request_id)
+                wire = encoder.encode(result, total, request.request_id, lang)
         except ServiceError as exc:
             self._log_failure(rpc, request, exc, time.perf_counter() - start)
             raise
