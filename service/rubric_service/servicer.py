@@ -507,7 +507,7 @@ def _over_budget(exc: BudgetExceeded) -> ServiceError:
     )
 
 
-_BAD_TOKEN_ZH = {"page_token": "不是上一页 ListRubrics 给出的翻页令牌"}
+_BAD_TOKEN_ZH = {"page_token": "不是上一页评分规则列表给出的翻页令牌"}
 
 
 def _locale(context: Any) -> str:
