@@ -46,11 +46,20 @@ _SEVERITIES = {"error": pb.SEVERITY_ERROR, "warning": pb.SEVERITY_WARNING}
 
 
 class FactsNotDecoded(ValueError):
-    """Typed facts that cannot be facts; ``problems`` maps field path to reason."""
+    """Typed facts that cannot be facts; ``problems`` maps field path to reason, ``problems_zh`` to its Chinese."""
 
-    def __init__(self, problems: dict[str, str]) -> None:
+    def __init__(self, problems: dict[str, str], problems_zh: dict[str, str]) -> None:
         super().__init__("; ".join(f"{k}: {v}" for k, v in problems.items()))
         self.problems = problems
+        self.problems_zh = problems_zh
+
+
+class _Unreadable(ValueError):
+    """Why a typed fact cannot be a fact, in English (its text) and Chinese (``zh``)."""
+
+    def __init__(self, message: str, zh: str) -> None:
+        super().__init__(message)
+        self.zh = zh
 
 
 class Undecodable:
@@ -83,16 +92,22 @@ def _typed_fact(value: struct_pb2.Value) -> Fact:
         return _scalar(value)
     items = value.list_value.values
     if len(items) > limits.MAX_RECORDS:
-        raise ValueError(f"the list has {len(items)} records, more than the {limits.MAX_RECORDS} allowed")
+        raise _Unreadable(
+            f"the list has {len(items)} records, more than the {limits.MAX_RECORDS} allowed",
+            f"列表有{len(items)}条记录，超过上限{limits.MAX_RECORDS}条",
+        )
     records = []
     for index, item in enumerate(items):
         if item.WhichOneof("kind") != "struct_value":
-            raise ValueError(f"record [{index}] is not an object: a list of records holds one object per record")
+            raise _Unreadable(
+                f"record [{index}] is not an object: a list of records holds one object per record",
+                f"第{index + 1}条记录不是对象：记录列表中每条记录是一个对象",
+            )
         fields = item.struct_value.fields
         try:
             records.append({name: _scalar(fields[name]) for name in fields})
-        except ValueError as exc:
-            raise ValueError(f"record [{index}]: {exc}") from None
+        except _Unreadable as exc:
+            raise _Unreadable(f"record [{index}]: {exc}", f"第{index + 1}条记录：{exc.zh}") from None
     return records
 
 
@@ -105,10 +120,12 @@ def _scalar(value: struct_pb2.Value) -> str | int | bool | Decimal:
     if kind == "number_value":
         number = value.number_value
         if number != number or number in (float("inf"), float("-inf")):
-            raise ValueError("a number must be finite")
+            raise _Unreadable("a number must be finite", "数字必须是有限数")
         # repr gives the shortest text that reads back as the same double: 98.02 -> "98.02".
         return int(number) if number.is_integer() else Decimal(repr(number))
-    raise ValueError("a fact must be a string, a number, a bool or a list of records")
+    raise _Unreadable(
+        "a fact must be a string, a number, a bool or a list of records", "事实应为文本、数字、是否或记录列表"
+    )
 
 
 def facts_of(request: pb.ScoreRequest | pb.CompareRecord) -> dict[str, Fact]:
@@ -118,23 +135,26 @@ def facts_of(request: pb.ScoreRequest | pb.CompareRecord) -> dict[str, Fact]:
     if not request.typed_facts:
         return facts
     problems: dict[str, str] = {}
+    problems_zh: dict[str, str] = {}
     bad = 0
     for name, value in request.typed_facts.items():
         if name in facts:
-            problem = "given in both facts and typed_facts"
+            problem, problem_zh = "given in both facts and typed_facts", "在 `facts` 和 `typed_facts` 中都给出了"
         else:
             try:
                 facts[name] = _typed_fact(value)
                 continue
-            except ValueError as exc:
-                problem = str(exc)
+            except _Unreadable as exc:
+                problem, problem_zh = str(exc), exc.zh
         bad += 1
         if bad <= MAX_LISTED:  # a flood of bad facts must not make a reply larger than the request
-            problems[f"facts.{name if len(name) <= MAX_NAME else name[:MAX_NAME] + '…'}"] = problem
+            field = f"facts.{name if len(name) <= MAX_NAME else name[:MAX_NAME] + '…'}"
+            problems[field], problems_zh[field] = problem, problem_zh
     if bad > MAX_LISTED:
         problems["typed_facts"] = f"{bad} facts cannot be read; the first {MAX_LISTED} are listed"
+        problems_zh["typed_facts"] = f"有{bad}项事实无法读取；只列出前{MAX_LISTED}项"
     if problems:
-        raise FactsNotDecoded(problems)
+        raise FactsNotDecoded(problems, problems_zh)
     return facts
 
 

@@ -117,7 +117,7 @@ class RubricServicer(pb_grpc.RubricServiceServicer):
         try:
             facts = convert.facts_of(request)
         except convert.FactsNotDecoded as exc:
-            raise errors.bad_fields(exc.problems, "INVALID_FACTS") from exc
+            raise errors.bad_fields(exc.problems, "INVALID_FACTS", exc.problems_zh) from exc
         try:
             return rubric, rubric.score(facts, allow_extra_facts=request.allow_extra_facts)
         except InvalidFacts as exc:
@@ -381,8 +381,7 @@ class RubricServicer(pb_grpc.RubricServiceServicer):
         """The results of a request's records, scored a chunk at a time, so that what waits to be sent
         stays about one reply, however many records the request holds; their errors in `locale`."""
         for start in range(0, len(records), COMPARE_CHUNK):
-            for result in self._compare_step(session.score, records[start : start + COMPARE_CHUNK]):
-                yield _in_locale(result, locale)
+            yield from self._compare_step(session.score, records[start : start + COMPARE_CHUNK], locale)
 
     # -- rubrics -----------------------------------------------------------------
 
@@ -515,23 +514,6 @@ def _locale(context: Any) -> str:
     context without metadata (a call that came over HTTP, `http.HttpContext`) gets the default."""
     metadata = getattr(context, "invocation_metadata", None)
     return errors.choose_locale(metadata() if metadata is not None else ())
-
-
-def _in_locale(result: pb.RecordComparison, locale: str) -> pb.RecordComparison:
-    """A compared record's errors (made in the default language) with their message in `locale`, that
-    language's `LocalizedMessage` first."""
-    if locale == errors.DEFAULT_LOCALE:
-        return result
-    found = [o.error for o in result.outcomes if o.HasField("error")]
-    if result.HasField("error"):
-        found.append(result.error)
-    for error in found:
-        ordered = sorted(error.localized_messages, key=lambda m: m.locale != locale)
-        if ordered and ordered[0].locale == locale:
-            error.message = ordered[0].message
-            del error.localized_messages[:]
-            error.localized_messages.extend(ordered)
-    return result
 
 
 def _parent_of(source: str, path: str) -> str | None:

@@ -143,7 +143,7 @@ def served_sheet(servicer: Any, request: pb.ScoreRequest, sheet_format: Any, hea
     try:
         given = convert.facts_of(request)
     except convert.FactsNotDecoded as exc:
-        raise errors.bad_fields(exc.problems, "INVALID_FACTS") from exc
+        raise errors.bad_fields(exc.problems, "INVALID_FACTS", exc.problems_zh) from exc
     facts, found = split_facts(rubric, given)
     result = _score(rubric, facts) if given else None
     content = _sheet_bytes(rubric, result, sheet_format, {**found, **header})

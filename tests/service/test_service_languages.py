@@ -438,3 +438,72 @@ def test_every_wording_of_the_service_in_chinese_has_no_english_word():
     fields = {v.field for e in made for v in e.violations}
     assert {key: _english(text, fields) for key, text in texts.items() if _english(text, fields)} == {}
     assert all(_chinese(text) for text in texts.values())
+
+
+def _no_english_in_score_error(error: Any) -> None:
+    """A ScoreError asked for in zh-CN: its message and violations Chinese, no English word but what they echo."""
+    typed = [v.field for v in error.field_violations] + [v.field.removeprefix("facts.") for v in error.field_violations]
+    assert _chinese(error.message) and _english(error.message, typed) == [], error
+    for violation in error.field_violations:
+        assert _chinese(violation.description) and _english(violation.description, typed) == [], violation
+
+
+def test_every_compare_record_error_is_chinese_when_asked(stub: Any):
+    setup = pb.CompareSetup(
+        schemes=[
+            pb.Scheme(name="casework", rubrics=[pb.RubricRef(rubric="wuping.casework")]),
+            pb.Scheme(
+                name="two heirs",
+                rubrics=[
+                    pb.RubricRef(rubric="wuping.casework.kaiping_scale"),
+                    pb.RubricRef(rubric="wuping.casework.national_weights"),
+                ],
+            ),
+        ]
+    )
+    records = [
+        pb.CompareRecord(id="bad fact", facts={"execution_rate": "abc"}),  # a rubric's own refusal
+        pb.CompareRecord(id="unknown", facts={**CASEWORK_FACTS, "executon_rate": "1"}),  # did you mean
+        pb.CompareRecord(id="weight", facts=CASEWORK_FACTS, weight="n/a"),
+        pb.CompareRecord(id="nameless", facts=CASEWORK_FACTS),  # fits no rubric of `two heirs`
+        pb.CompareRecord(id="heirs", facts=CASEWORK_FACTS, rubric="wuping.casework"),  # several heirs
+        pb.CompareRecord(id="mislabelled", facts=CASEWORK_FACTS, rubric="wuping.inspection"),
+        pb.CompareRecord(id="x" * 2000, facts=CASEWORK_FACTS),  # an id too long
+    ]
+    replies = list(
+        stub.Compare(iter([pb.CompareRequest(setup=setup, records=records)]), timeout=30, metadata=_metadata(ZH_ASK))
+    )
+    found = {}
+    for result in replies[0].records:
+        for error in [result.error] + [o.error for o in result.outcomes]:
+            if error.reason:
+                _no_english_in_score_error(error)
+                found.setdefault(result.id[:20], []).append(error.reason)
+    assert found == {
+        "bad fact": ["INVALID_FACTS", "NO_RUBRIC_FITS"],
+        "unknown": ["INVALID_FACTS"],
+        "weight": ["INVALID_REQUEST", "NO_RUBRIC_FITS"],
+        "nameless": ["NO_RUBRIC_FITS"],
+        "heirs": ["NO_RUBRIC_FITS"],
+        "mislabelled": ["NO_RUBRIC_FITS", "NO_RUBRIC_FITS"],
+        "x" * 20: ["INVALID_REQUEST"],
+    }
+
+
+@pytest.mark.parametrize(
+    "setup",
+    [
+        pb.CompareSetup(),
+        pb.CompareSetup(schemes=[pb.Scheme(name="empty")]),
+        pb.CompareSetup(schemes=[pb.Scheme(rubrics=[pb.RubricRef(rubric="wuping.casework")] * 2)]),
+        pb.CompareSetup(schemes=[pb.Scheme(pairs=[pb.RubricPair()] * 2)]),
+        pb.CompareSetup(schemes=[pb.Scheme(name="长" * 300, rubrics=[pb.RubricRef(rubric="wuping.casework")])]),
+    ],
+    ids=["no scheme", "no rubric", "named twice", "bad pairs", "long name"],
+)
+def test_every_compare_setup_problem_is_chinese_when_asked(stub: Any, setup: pb.CompareSetup):
+    with pytest.raises(grpc.RpcError) as caught:
+        list(stub.Compare(iter([pb.CompareRequest(setup=setup)]), timeout=30, metadata=_metadata(ZH_ASK)))
+    status = rpc_status.from_call(caught.value)
+    assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    _checked_status(status, "zh-CN")
