@@ -326,3 +326,12 @@ def test_the_servers_refusal_reaches_the_page_in_its_language(browser: Any, tmp_
                 context.close()
     finally:
         assert server.terminate() == 0
+
+
+def test_facts_not_yet_filled_in_are_named_by_their_labels(page: Any, studio: tuple[Studio, Path]) -> None:
+    open_inspection(page, studio)
+    page.fill('#facts [name="planned_units"]', "10")
+    page.wait_for_function("document.querySelector('#result').textContent.includes('尚未填写')")
+    hint = page.inner_text("#result p.hint")
+    assert hint.startswith("尚未填写（") and "实际完成巡察单位数" in hint and "inspected_units" not in hint
+    assert "missing" not in hint
