@@ -5,7 +5,8 @@ runs: routing, the facts each rubric is given, scoring, grade changes and indica
 the weight rule and the rule for facts no compared rubric declares, and the statistics. So the RPC
 and ``rubric compare`` agree to the last decimal on the same records, and treat a bad weight or an
 unknown fact by the same rules. What is here: the setup's checks, the call's bounds, protobuf ⇄
-the engine's records and results, and errors worded as ``Score`` words them.
+the engine's records and results, and errors worded as ``Score`` words them (in zh-CN and en-US, the
+message in the call's language: ``Session.score``'s `locale`).
 
 Takes: the first request's ``CompareSetup`` (schemes of rubric ids, each id optionally pinned to a
 version) and one registry snapshot; then batches of ``CompareRecord``. Guarantees:
