@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from decimal import Decimal
@@ -11,6 +10,7 @@ from typing import Any
 
 from rubric_cli.command import UsageProblem
 from rubric_dsl.api import RUBRIC_ID, compile_file, load_library
+from rubric_dsl.diagnostics import add_lang_argument as add_lang_argument  # one flag for every command
 from rubric_dsl.diagnostics import closest, did_you_mean
 from rubric_dsl.program import CompiledRubric
 
@@ -23,12 +23,6 @@ PARENTS_HELP = (
     "where the parents (extends) of the rubrics are looked up after their own directory (default: the "
     "nearest directory named `rubrics` that holds the path, so rubrics/leting finds rubrics/national)"
 )
-
-
-def add_lang_argument(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--lang", choices=("en", "zh"), help="language of messages (default: zh when LANG is zh*, else en)"
-    )
 
 
 def require_rubrics_dir(rubrics: Path | None) -> None:

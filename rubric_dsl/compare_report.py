@@ -216,12 +216,17 @@ _MESSAGES_ZH: tuple[tuple[re.Pattern[str], str], ...] = (
 )  # fmt: skip
 
 
+def weight_problem_zh(problem: str) -> str:
+    """Why a weight is refused (`rules.BadWeight.problem`) in Chinese."""
+    return _WEIGHT_ZH[0].sub(_WEIGHT_ZH[1], problem)
+
+
 def message_zh(text: str) -> str:
     """One of the comparison engine's messages (`rubric_dsl.compare`: warnings, why a record was not
     scored) in Chinese; a message without a Chinese wording here is kept as it is."""
     weight = re.fullmatch(r"(.+?): weight (.+); the record is left out of weighted means", text)
     if weight:
-        problem = _WEIGHT_ZH[0].sub(_WEIGHT_ZH[1], weight[2])
+        problem = weight_problem_zh(weight[2])
         return f"{where_text(weight[1], 'zh')}：权重 {problem}；该记录不计入加权平均"
     for pattern, replacement in _MESSAGES_ZH:
         if pattern.fullmatch(text):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from decimal import Decimal
 from pathlib import Path
 
@@ -13,6 +14,10 @@ from rubric_dsl.codegen import MODES
 
 ROOT = Path(__file__).resolve().parent.parent
 RUBRICS = ROOT / "rubrics"
+
+# An English word in a text meant to be Chinese: the check of every Chinese output (the CLI's explanations and
+# reports, the service's messages), each test first taking out what a person must see as typed (ids, options).
+ENGLISH_WORD = re.compile(r"[A-Za-z]{2,}")
 
 # The seed's facts, as the README's command scores them (seed 004: 85.6 良 and 94.6 优).
 SEED_INSPECTION = json.loads((RUBRICS / "wuping" / "seed-inspection.facts.json").read_text(encoding="utf-8"))

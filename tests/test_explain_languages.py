@@ -8,10 +8,8 @@ import json
 import re
 
 from rubric_dsl.api import load_library
-from tests.conftest import RUBRICS
+from tests.conftest import ENGLISH_WORD, RUBRICS
 from tests.score_outputs import GOLDEN, cases, outputs, run
-
-ENGLISH_WORD = re.compile(r"[A-Za-z]{2,}")
 
 
 def test_the_english_output_is_unchanged() -> None:

@@ -10,7 +10,7 @@ import tomllib
 
 from rubric_dsl.api import load_library
 from rubric_dsl.testcases import Case, Expect
-from tests.conftest import ROOT, RUBRICS
+from tests.conftest import ENGLISH_WORD, ROOT, RUBRICS
 from tests.loop_outputs import DEMO, GOLDEN, RUNS, SAMPLES, outputs
 
 
@@ -20,7 +20,6 @@ def test_the_english_output_is_unchanged() -> None:
     assert outputs(["--lang", "en"], lang_env="zh_CN.UTF-8") == golden  # the flag wins over LANG
 
 
-ENGLISH_WORD = re.compile(r"[A-Za-z]{2,}")
 TYPED = ("--fail-under", "TOML", "true", "false", "n/a")  # typed as given: an option, a format, literals, a value
 
 

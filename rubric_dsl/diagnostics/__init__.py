@@ -14,6 +14,7 @@ messages are split by the stage that reports them: `syntax` (the parser), `inher
 
 from __future__ import annotations
 
+import argparse
 import difflib
 import os
 from collections.abc import Iterable
@@ -26,6 +27,13 @@ from rubric_dsl.source import Span, display_width
 Severity = Literal["error", "warning"]
 Language = Literal["en", "zh"]
 SEVERITY_ZH = {"error": "错误", "warning": "警告"}
+
+
+def add_lang_argument(parser: argparse.ArgumentParser) -> None:
+    """`--lang en|zh`, the flag every command that prints for a person takes (its default: `choose_language`)."""
+    parser.add_argument(
+        "--lang", choices=("en", "zh"), help="language of messages (default: zh when LANG is zh*, else en)"
+    )
 
 
 def choose_language(flag: str | None = None) -> Language:

@@ -9,6 +9,10 @@ sent as their exact text. Guarantees: responses print as proto3 JSON with the
 message, ErrorInfo and every field violation go to stderr and the exit code is 1;
 a request that is not valid JSON for its message exits with 2.
 
+Language: ``--lang zh|en`` (default: zh when ``LANG`` is zh*, else en, as every ``rubric`` command) is sent
+as the ``accept-language`` metadata (zh-CN or en-US), so the server's messages, field violations and
+explanations come in it, and the client's own words on stderr are in it too.
+
 TLS: ``--tls-ca FILE`` (or ``--tls`` for the system's roots) connects over TLS, and
 ``--tls-cert``/``--tls-key`` present a client certificate (mutual TLS). A bearer token
 (``--token TOKEN``, ``--token @FILE``, or ``$RUBRIC_TOKEN``) goes with every call as
@@ -42,6 +46,7 @@ from google.rpc import error_details_pb2
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_status import rpc_status
 
+from rubric_dsl.diagnostics import Language, choose_language
 from rubric_service.gen.rubric.v1 import rubric_service_pb2 as pb
 from rubric_service.gen.rubric.v1 import rubric_service_pb2_grpc as pb_grpc
 from rubric_service.options import CLIENT_DESCRIPTION, ENV_TOKEN, add_client_arguments
@@ -125,15 +130,25 @@ def _to_json(message: Message, indent: int | None) -> str:
     return json.dumps(data, ensure_ascii=False, indent=indent)
 
 
-def describe_error(error: grpc.RpcError) -> str:
-    """Status code, message, ErrorInfo and field violations of a failed call, one per line."""
-    lines = [f"error: {error.code().name}: {error.details()}"]
+# The client's own words, by language: the server's come in the language it was asked for.
+WORDS: dict[Language, dict[str, str]] = {
+    "en": {"error": "error: ", "reason": "  reason: ", "bad request": "bad request for {method}: "},
+    "zh": {"error": "错误：", "reason": "  原因：", "bad request": "{method} 的请求有误："},
+}
+LOCALES: dict[Language, str] = {"en": "en-US", "zh": "zh-CN"}  # --lang as accept-language
+
+
+def describe_error(error: grpc.RpcError, lang: Language = "en") -> str:
+    """Status code, message, ErrorInfo and field violations of a failed call, one per line; the message and
+    violations as the server worded them (in the language the call asked for), the labels in `lang`."""
+    words = WORDS[lang]
+    lines = [f"{words['error']}{error.code().name}: {error.details()}"]
     status = rpc_status.from_call(error)
     for detail in status.details if status is not None else []:
         info, bad = error_details_pb2.ErrorInfo(), error_details_pb2.BadRequest()
         if detail.Unpack(info):
             meta = ", ".join(f"{k}={v}" for k, v in sorted(info.metadata.items()))
-            lines.append(f"  reason: {info.reason} ({info.domain}) {meta}".rstrip())
+            lines.append(f"{words['reason']}{info.reason} ({info.domain}) {meta}".rstrip())
         elif detail.Unpack(bad):
             lines += [f"  {v.field}: {v.description}" for v in bad.field_violations]
     return "\n".join(lines)
@@ -173,19 +188,23 @@ def run_client(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """Make the call of parsed options, responses on ``out``, errors on ``err``; 0 on success, 1 on an RPC error,
     2 on a bad request or unreadable TLS/token file."""
     method = METHODS[args.method]
+    lang = choose_language(getattr(args, "lang", None))
+    words = WORDS[lang]
     try:
         text = _read_text(args.json)
         requests = _requests(method, _score_shortcut(args, text) if args.method == "Score" else text)
     except (json_format.ParseError, ValueError, OSError) as exc:
-        print(f"error: bad request for {args.method}: {exc}", file=err)
+        print(f"{words['error']}{words['bad request'].format(method=args.method)}{exc}", file=err)
         return 2
     try:
         token = _token(args.token)
         channel = open_channel(args)
     except (TlsConfigError, OSError) as exc:
-        print(f"error: {exc}", file=err)
+        print(f"{words['error']}{exc}", file=err)
         return 2
-    metadata = [("authorization", f"Bearer {token}")] if token is not None else None
+    metadata = [("accept-language", LOCALES[lang])]
+    if token is not None:
+        metadata.append(("authorization", f"Bearer {token}"))
     with channel:
         call = method.call(_stub_for(args.method, channel))
         try:
@@ -196,7 +215,7 @@ def run_client(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             else:
                 print(_to_json(call(requests[0], timeout=args.timeout, metadata=metadata), 2), file=out)
         except grpc.RpcError as error:
-            print(describe_error(error), file=err)
+            print(describe_error(error, lang), file=err)
             return 1
     return 0
 

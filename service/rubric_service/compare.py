@@ -5,7 +5,8 @@ runs: routing, the facts each rubric is given, scoring, grade changes and indica
 the weight rule and the rule for facts no compared rubric declares, and the statistics. So the RPC
 and ``rubric compare`` agree to the last decimal on the same records, and treat a bad weight or an
 unknown fact by the same rules. What is here: the setup's checks, the call's bounds, protobuf ⇄
-the engine's records and results, and errors worded as ``Score`` words them.
+the engine's records and results, and errors worded as ``Score`` words them (in zh-CN and en-US, the
+message in the call's language: ``Session.score``'s `locale`).
 
 Takes: the first request's ``CompareSetup`` (schemes of rubric ids, each id optionally pinned to a
 version) and one registry snapshot; then batches of ``CompareRecord``. Guarantees:
@@ -38,6 +39,7 @@ version) and one registry snapshot; then batches of ``CompareRecord``. Guarantee
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any
@@ -46,6 +48,7 @@ import grpc
 
 from rubric_dsl import CompiledRubric, EvaluationError, InvalidFacts, limits
 from rubric_dsl import compare as comparing
+from rubric_dsl.compare_report import message_zh, weight_problem_zh
 from rubric_service import convert, errors
 from rubric_service.errors import ServiceError, Violation
 from rubric_service.gen.rubric.v1 import rubric_service_pb2 as pb
@@ -58,6 +61,7 @@ MAX_RUBRIC_NAME = 200  # characters of a rubric id, a record's rubric name, or a
 MAX_LISTED = 100  # facts no compared rubric declares, listed one by one in a record's error
 MAX_NAMED = 10  # of those, named in the error's message and given a did-you-mean
 MAX_TEXTS = 100_000  # decimals whose reply text a call keeps
+Worded = tuple[str, str]  # a problem in English and in Chinese
 WORDING = comparing.Wording(  # why no rubric of a scheme fits a record, in the RPC's own words
     nameless="the record names no rubric (`rubric`), and scheme `{scheme}` holds several",
     ambiguous="pair one with it in the scheme's `pairs`",
@@ -71,15 +75,18 @@ class Session:
     compares the call's records (`rubric_dsl.compare.Comparer`); here, only what protobuf needs."""
 
     def __init__(self, setup: pb.CompareSetup, snapshot: Snapshot) -> None:
-        problems: dict[str, str] = {}
+        problems: dict[str, Worded] = {}
         if not setup.schemes:
-            problems["setup.schemes"] = "name at least one scheme to score the records under"
+            problems["setup.schemes"] = ("name at least one scheme to score the records under", "请至少写明一个方案")
         elif len(setup.schemes) > MAX_SCHEMES:
-            problems["setup.schemes"] = f"{len(setup.schemes)} schemes, more than the {MAX_SCHEMES} allowed"
+            problems["setup.schemes"] = (
+                f"{len(setup.schemes)} schemes, more than the {MAX_SCHEMES} allowed",
+                f"有{len(setup.schemes)}个方案，超过上限{MAX_SCHEMES}个",
+            )
         for number, scheme in enumerate(setup.schemes[:MAX_SCHEMES]):
             problems.update(_scheme_problems(number, scheme))
         if problems:
-            raise errors.bad_fields(problems)
+            raise _bad_fields(problems)
         self.compiled: list[CompiledRubric] = []
         self.schemes: list[comparing.Scheme] = []
         slots: dict[str, int] = {}
@@ -134,30 +141,33 @@ class Session:
 
     # -- records ----------------------------------------------------------------------------------
 
-    def score(self, records: Sequence[pb.CompareRecord]) -> list[pb.RecordComparison]:
-        return [self._record(record) for record in records]
+    def score(
+        self, records: Sequence[pb.CompareRecord], locale: str = errors.DEFAULT_LOCALE
+    ) -> list[pb.RecordComparison]:
+        """The records' results, their errors worded in `locale` (the call's)."""
+        return [self._record(record, locale) for record in records]
 
-    def _record(self, record: pb.CompareRecord) -> pb.RecordComparison:
+    def _record(self, record: pb.CompareRecord, locale: str) -> pb.RecordComparison:
         answer = pb.RecordComparison(id=record.id[:MAX_ID], index=self.engine.records)
         try:
             _names(record)
             facts = _facts(record)
         except ServiceError as exc:  # not read: a record, scored under no scheme
             self.engine.refuse()
-            answer.error.CopyFrom(exc.to_score_error())
+            answer.error.CopyFrom(exc.to_score_error(locale))
             return answer
         found = self.engine.compare(record.id, facts, record.rubric, record.weight)
         problem = found.problem
         if problem is not None:
             if isinstance(problem, comparing.UnknownFacts):  # no outcomes follow
-                answer.error.CopyFrom(_unknown_facts(problem.names, self.engine.facts.hint).to_score_error())
+                answer.error.CopyFrom(_unknown_facts(problem.names, self.engine.facts.hint).to_score_error(locale))
             else:  # a bad weight: the outcomes follow
-                answer.error.CopyFrom(_bad_weight(problem).to_score_error())
+                answer.error.CopyFrom(_bad_weight(problem).to_score_error(locale))
         outcomes, texts = found.outcomes, self._texts
         for number, outcome in enumerate(outcomes):
             message = answer.outcomes.add()
             if isinstance(outcome, comparing.Unscored):
-                self._unscored(outcome, message)
+                self._unscored(outcome, message, locale)
                 continue
             message.rubric = self.compiled[outcome.slot].id
             message.total = texts.get(outcome.total) or self._text(outcome.total)
@@ -167,17 +177,17 @@ class Session:
                 self._difference(outcomes[0].slot, outcome.slot, difference, message.difference)
         return answer
 
-    def _unscored(self, outcome: comparing.Unscored, into: pb.SchemeOutcome) -> None:
+    def _unscored(self, outcome: comparing.Unscored, into: pb.SchemeOutcome, locale: str) -> None:
         """The error Score would have given for the facts that rubric declares, or NO_RUBRIC_FITS."""
         if outcome.slot is None:
-            into.error.CopyFrom(_no_rubric_fits(outcome.problem).to_score_error())
+            into.error.CopyFrom(_no_rubric_fits(outcome.problem).to_score_error(locale))
             return
         rubric = into.rubric = self.compiled[outcome.slot].id
         if outcome.failed is not None:
             error = errors.evaluation_failed(EvaluationError(rubric, *outcome.failed), rubric)
         else:
             error = errors.invalid_facts(InvalidFacts(rubric, outcome.facts), rubric)
-        into.error.CopyFrom(error.to_score_error())
+        into.error.CopyFrom(error.to_score_error(locale))
 
     def _difference(
         self, first: int | None, second: int, difference: comparing.Difference, into: pb.BaselineDifference
@@ -215,21 +225,28 @@ def _facts(record: pb.CompareRecord) -> dict[str, convert.Fact]:
     try:
         facts = convert.facts_of(record)
     except convert.FactsNotDecoded as exc:
-        raise errors.bad_fields(exc.problems, "INVALID_FACTS") from exc
+        raise errors.bad_fields(exc.problems, "INVALID_FACTS", exc.problems_zh) from exc
     if len(facts) > limits.MAX_FACTS:
         text = f"the record has {len(facts)} facts, more than the {limits.MAX_FACTS} allowed"
-        raise _invalid_facts([Violation("facts", text, "too_many")], text)
+        zh = f"这条记录有{len(facts)}项事实，超过上限{limits.MAX_FACTS}项"
+        raise _invalid_facts([Violation("facts", text, "too_many", zh)], text, zh)
     return facts
 
 
-def _scheme_problems(number: int, scheme: pb.Scheme) -> dict[str, str]:
+def _scheme_problems(number: int, scheme: pb.Scheme) -> dict[str, Worded]:
     where = f"setup.schemes[{number}]"
     if not scheme.rubrics and not scheme.pairs:
-        return {f"{where}.rubrics": "name at least one rubric"}
+        return {f"{where}.rubrics": ("name at least one rubric", "请至少写明一个评分规则")}
     if len(scheme.rubrics) + len(scheme.pairs) > MAX_SCHEME_RUBRICS:
         count = len(scheme.rubrics) + len(scheme.pairs)
-        return {where: f"{count} rubrics and pairs, more than the {MAX_SCHEME_RUBRICS} a scheme may hold"}
-    problems, seen = {}, set()
+        return {
+            where: (
+                f"{count} rubrics and pairs, more than the {MAX_SCHEME_RUBRICS} a scheme may hold",
+                f"有{count}个评分规则和配对，超过一个方案的上限{MAX_SCHEME_RUBRICS}个",
+            )
+        }
+    problems: dict[str, Worded] = {}
+    seen = set()
     names = [
         (f"{where}.name", scheme.name),
         *((f"{where}.rubrics[{n}].rubric", ref.rubric) for n, ref in enumerate(scheme.rubrics)),
@@ -240,40 +257,67 @@ def _scheme_problems(number: int, scheme: pb.Scheme) -> dict[str, str]:
     ]
     for field, name in names:
         if len(name) > MAX_RUBRIC_NAME:
-            problems[field] = f"{len(name)} characters, more than the {MAX_RUBRIC_NAME} allowed"
+            problems[field] = (
+                f"{len(name)} characters, more than the {MAX_RUBRIC_NAME} allowed",
+                f"长{len(name)}个字符，超过上限{MAX_RUBRIC_NAME}",
+            )
     if problems:
         return problems
     for position, ref in enumerate(scheme.rubrics):
         if not ref.rubric:
-            problems[f"{where}.rubrics[{position}].rubric"] = "name the rubric"
+            problems[f"{where}.rubrics[{position}].rubric"] = ("name the rubric", "请写明评分规则")
         elif ref.rubric in seen:
-            problems[f"{where}.rubrics[{position}].rubric"] = f"{ref.rubric!r} is named twice in this scheme"
+            problems[f"{where}.rubrics[{position}].rubric"] = (
+                f"{ref.rubric!r} is named twice in this scheme",
+                f"“{ref.rubric}”在这个方案中写了两次",
+            )
         seen.add(ref.rubric)
     sources: set[str] = set()
     for position, pair in enumerate(scheme.pairs):
         if not pair.from_rubric:
-            problems[f"{where}.pairs[{position}].from_rubric"] = "name the records' rubric this pair routes"
+            problems[f"{where}.pairs[{position}].from_rubric"] = (
+                "name the records' rubric this pair routes",
+                "请写明这个配对转交的记录所用的评分规则",
+            )
         elif pair.from_rubric in sources:
-            problems[f"{where}.pairs[{position}].from_rubric"] = f"{pair.from_rubric!r} is paired twice"
+            problems[f"{where}.pairs[{position}].from_rubric"] = (
+                f"{pair.from_rubric!r} is paired twice",
+                f"“{pair.from_rubric}”配对了两次",
+            )
         if not pair.rubric.rubric:
-            problems[f"{where}.pairs[{position}].rubric.rubric"] = "name the rubric that scores those records"
+            problems[f"{where}.pairs[{position}].rubric.rubric"] = (
+                "name the rubric that scores those records",
+                "请写明为这些记录计分的评分规则",
+            )
         sources.add(pair.from_rubric)
     return problems
 
 
 def _names(record: pb.CompareRecord) -> None:
-    problems = {}
+    problems: dict[str, Worded] = {}
     if len(record.id) > MAX_ID:
-        problems["id"] = f"the id has {len(record.id)} characters, more than the {MAX_ID} allowed"
+        problems["id"] = (
+            f"the id has {len(record.id)} characters, more than the {MAX_ID} allowed",
+            f"编号长{len(record.id)}个字符，超过上限{MAX_ID}",
+        )
     if len(record.rubric) > MAX_RUBRIC_NAME:
-        problems["rubric"] = f"the name has {len(record.rubric)} characters, more than the {MAX_RUBRIC_NAME} allowed"
+        problems["rubric"] = (
+            f"the name has {len(record.rubric)} characters, more than the {MAX_RUBRIC_NAME} allowed",
+            f"名称长{len(record.rubric)}个字符，超过上限{MAX_RUBRIC_NAME}",
+        )
     if problems:
-        raise errors.bad_fields(problems)
+        raise _bad_fields(problems)
 
 
-def _invalid_facts(violations: list[Violation], message: str) -> ServiceError:
+def _bad_fields(problems: dict[str, Worded]) -> ServiceError:
+    return errors.bad_fields(
+        {name: en for name, (en, _) in problems.items()}, problems_zh={name: zh for name, (_, zh) in problems.items()}
+    )
+
+
+def _invalid_facts(violations: list[Violation], message: str, message_zh: str) -> ServiceError:
     """A problem of the record's facts whatever the scheme (a ScoreError: it never becomes a status)."""
-    return ServiceError(grpc.StatusCode.INVALID_ARGUMENT, "INVALID_FACTS", message, violations)
+    return ServiceError(grpc.StatusCode.INVALID_ARGUMENT, "INVALID_FACTS", message, violations, message_zh=message_zh)
 
 
 def _unknown_facts(unknown: Sequence[str], hint: Callable[[str], str]) -> ServiceError:
@@ -282,11 +326,21 @@ def _unknown_facts(unknown: Sequence[str], hint: Callable[[str], str]) -> Servic
     nor take long to answer."""
     violations = []
     for number, name in enumerate(unknown[:MAX_LISTED]):
-        text = f"no compared rubric declares this fact{hint(name) if number < MAX_NAMED else ''}"
-        violations.append(Violation(f"facts.{_cut(name)}", text, "unknown"))
-    named = ", ".join(_cut(name) for name in unknown[:MAX_NAMED]) + (", …" if len(unknown) > MAX_NAMED else "")
+        hinted = hint(name) if number < MAX_NAMED else ""
+        text = f"no compared rubric declares this fact{hinted}"
+        meant = re.fullmatch(r"; did you mean `(.+)`\?", hinted)
+        zh = "所比较的评分规则都没有声明此事实" + (f"；是不是 `{meant[1]}`？" if meant else "")
+        violations.append(Violation(f"facts.{_cut(name)}", text, "unknown", zh))
+    shown = [_cut(name) for name in unknown[:MAX_NAMED]]
+    named = ", ".join(shown) + (", …" if len(unknown) > MAX_NAMED else "")
     more = f" (the first {MAX_LISTED} are listed)" if len(unknown) > MAX_LISTED else ""
-    return _invalid_facts(violations, f"{len(unknown)} fact(s) that no compared rubric declares: {named}{more}")
+    more_zh = f"（只列出前{MAX_LISTED}项）" if len(unknown) > MAX_LISTED else ""
+    etc = "等" if len(unknown) > MAX_NAMED else ""
+    return _invalid_facts(
+        violations,
+        f"{len(unknown)} fact(s) that no compared rubric declares: {named}{more}",
+        f"有{len(unknown)}项事实所比较的评分规则都没有声明：{'、'.join(shown)}{etc}{more_zh}",
+    )
 
 
 def _cut(name: str) -> str:
@@ -295,16 +349,37 @@ def _cut(name: str) -> str:
 
 def _bad_weight(weight: comparing.BadWeight) -> ServiceError:
     """An error of the record that names its weight; the record is still scored (`rubric_dsl.compare.rules`)."""
+    zh = weight_problem_zh(weight.problem)
     return ServiceError(
         grpc.StatusCode.INVALID_ARGUMENT,
         "INVALID_REQUEST",
         f"weight: {weight.problem}; the record is scored, and left out of weighted means",
-        [Violation("weight", weight.problem)],
+        [Violation("weight", weight.problem, "", zh)],
+        message_zh=f"weight：权重 {zh}；该记录照常计分，但不计入加权平均",
     )
 
 
+# Why no rubric of a scheme fits a record, in Chinese: the engine's words (``compare_report.message_zh``) and
+# this module's own (``WORDING``).
+_WORDING_ZH: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]], ...] = (
+    (re.compile(r"the record names no rubric \(`rubric`\), and scheme `(.+)` holds several"),
+     lambda m: f"该记录没有写明评分规则（`rubric`），而方案 `{m[1]}` 有多个评分规则"),
+    (re.compile(r"several rubrics of `(.+?)` extend `(.+?)` \((.+?)\); pair one with it in the scheme's `pairs`"),
+     lambda m: f"方案 `{m[1]}` 中有多个评分规则继承 `{m[2]}`（{'、'.join(f'`{x}`' for x in m[3].split(', '))}）；"
+     "请在方案的 `pairs` 中为它配对一个"),
+)  # fmt: skip
+
+
 def _no_rubric_fits(why: str) -> ServiceError:
-    return ServiceError(grpc.StatusCode.INVALID_ARGUMENT, "NO_RUBRIC_FITS", why, [Violation("rubric", why)])
+    found = next((word(m) for pattern, word in _WORDING_ZH if (m := pattern.fullmatch(why))), None)
+    why_zh = found or message_zh(why)
+    return ServiceError(
+        grpc.StatusCode.INVALID_ARGUMENT,
+        "NO_RUBRIC_FITS",
+        why,
+        [Violation("rubric", why, "", why_zh if why_zh != why else "")],
+        message_zh=why_zh if why_zh != why else "",
+    )
 
 
 def _optional_text(value: Decimal | None) -> str:

@@ -3,7 +3,8 @@
 Takes: front-door objects (``Result``, ``CompiledRubric``, ``Diagnostic``) and
 requests. Guarantees: decimals leave as strings exactly as ``Result.to_dict()``
 writes them, and an explained Score response carries what ``rubric score --format
-json`` prints (without ``explain``, the explanations stay empty and are never
+json`` prints, in the language asked for (``lang``: ``rubric score --lang en|zh``; en by default) with
+the vetoes' reasons and the total's explanation (without ``explain``, the explanations stay empty and are never
 formatted, and ``ScoreEncoder`` writes the reply straight to bytes, byte for byte
 what ``SerializeToString`` writes for it); facts reach the front door as text
 (``facts``) or as int/bool/Decimal (``typed_facts``), never as binary floats;
@@ -45,11 +46,20 @@ _SEVERITIES = {"error": pb.SEVERITY_ERROR, "warning": pb.SEVERITY_WARNING}
 
 
 class FactsNotDecoded(ValueError):
-    """Typed facts that cannot be facts; ``problems`` maps field path to reason."""
+    """Typed facts that cannot be facts; ``problems`` maps field path to reason, ``problems_zh`` to its Chinese."""
 
-    def __init__(self, problems: dict[str, str]) -> None:
+    def __init__(self, problems: dict[str, str], problems_zh: dict[str, str]) -> None:
         super().__init__("; ".join(f"{k}: {v}" for k, v in problems.items()))
         self.problems = problems
+        self.problems_zh = problems_zh
+
+
+class _Unreadable(ValueError):
+    """Why a typed fact cannot be a fact, in English (its text) and Chinese (``zh``)."""
+
+    def __init__(self, message: str, zh: str) -> None:
+        super().__init__(message)
+        self.zh = zh
 
 
 class Undecodable:
@@ -82,16 +92,22 @@ def _typed_fact(value: struct_pb2.Value) -> Fact:
         return _scalar(value)
     items = value.list_value.values
     if len(items) > limits.MAX_RECORDS:
-        raise ValueError(f"the list has {len(items)} records, more than the {limits.MAX_RECORDS} allowed")
+        raise _Unreadable(
+            f"the list has {len(items)} records, more than the {limits.MAX_RECORDS} allowed",
+            f"列表有{len(items)}条记录，超过上限{limits.MAX_RECORDS}条",
+        )
     records = []
     for index, item in enumerate(items):
         if item.WhichOneof("kind") != "struct_value":
-            raise ValueError(f"record [{index}] is not an object: a list of records holds one object per record")
+            raise _Unreadable(
+                f"record [{index}] is not an object: a list of records holds one object per record",
+                f"第{index + 1}条记录不是对象：记录列表中每条记录是一个对象",
+            )
         fields = item.struct_value.fields
         try:
             records.append({name: _scalar(fields[name]) for name in fields})
-        except ValueError as exc:
-            raise ValueError(f"record [{index}]: {exc}") from None
+        except _Unreadable as exc:
+            raise _Unreadable(f"record [{index}]: {exc}", f"第{index + 1}条记录：{exc.zh}") from None
     return records
 
 
@@ -104,10 +120,12 @@ def _scalar(value: struct_pb2.Value) -> str | int | bool | Decimal:
     if kind == "number_value":
         number = value.number_value
         if number != number or number in (float("inf"), float("-inf")):
-            raise ValueError("a number must be finite")
+            raise _Unreadable("a number must be finite", "数字必须是有限数")
         # repr gives the shortest text that reads back as the same double: 98.02 -> "98.02".
         return int(number) if number.is_integer() else Decimal(repr(number))
-    raise ValueError("a fact must be a string, a number, a bool or a list of records")
+    raise _Unreadable(
+        "a fact must be a string, a number, a bool or a list of records", "事实应为文本、数字、是否或记录列表"
+    )
 
 
 def facts_of(request: pb.ScoreRequest | pb.CompareRecord) -> dict[str, Fact]:
@@ -117,23 +135,26 @@ def facts_of(request: pb.ScoreRequest | pb.CompareRecord) -> dict[str, Fact]:
     if not request.typed_facts:
         return facts
     problems: dict[str, str] = {}
+    problems_zh: dict[str, str] = {}
     bad = 0
     for name, value in request.typed_facts.items():
         if name in facts:
-            problem = "given in both facts and typed_facts"
+            problem, problem_zh = "given in both facts and typed_facts", "在 `facts` 和 `typed_facts` 中都给出了"
         else:
             try:
                 facts[name] = _typed_fact(value)
                 continue
-            except ValueError as exc:
-                problem = str(exc)
+            except _Unreadable as exc:
+                problem, problem_zh = str(exc), exc.zh
         bad += 1
         if bad <= MAX_LISTED:  # a flood of bad facts must not make a reply larger than the request
-            problems[f"facts.{name if len(name) <= MAX_NAME else name[:MAX_NAME] + '…'}"] = problem
+            field = f"facts.{name if len(name) <= MAX_NAME else name[:MAX_NAME] + '…'}"
+            problems[field], problems_zh[field] = problem, problem_zh
     if bad > MAX_LISTED:
         problems["typed_facts"] = f"{bad} facts cannot be read; the first {MAX_LISTED} are listed"
+        problems_zh["typed_facts"] = f"有{bad}项事实无法读取；只列出前{MAX_LISTED}项"
     if problems:
-        raise FactsNotDecoded(problems)
+        raise FactsNotDecoded(problems, problems_zh)
     return facts
 
 
@@ -280,10 +301,11 @@ class ScoreEncoder:
         self.grades = {g.label: _string_field(_GRADE, g.label) for g in rubric.grades}
         self.adjusted = bool(rubric.adjustment_lines or rubric.veto_rules or rubric.tree.final_range)
 
-    def encode(self, result: Result, total: str, request_id: str = "") -> bytes:
-        """The reply to ``result`` of this rubric; ``total`` is ``decimal_text(result.total)``."""
+    def encode(self, result: Result, total: str, request_id: str = "", lang: Language = "en") -> bytes:
+        """The reply to ``result`` of this rubric; ``total`` is ``decimal_text(result.total)``; a veto's reason
+        and the total's explanation in `lang`."""
         if result.applied is not None:  # items not applicable: the weights change per record, no cached rows
-            return _explained_response(result, request_id, explain=False).SerializeToString()
+            return _explained_response(result, request_id, explain=False, lang=lang).SerializeToString()
         keys = [*map(str, section_points(result)), *map(str, result.points.values())]
         if len(keys) != len(self.rows):
             raise ValueError(f"a result of {len(keys)} rows for a rubric of {len(self.rows)}")
@@ -293,16 +315,15 @@ class ScoreEncoder:
             rows = [row.encoded.get(key) or row.encode(key) for row, key in zip(self.rows, keys, strict=True)]
         grade = self.grades.get(result.grade) or _string_field(_GRADE, result.grade)
         # fields 11-13 (lines, vetoes) follow request_id in number order: appended as protobuf writes them
-        tail = adjusted_fields(result, explain=False).SerializeToString() if self.adjusted else b""
+        tail = adjusted_fields(result, explain=False, lang=lang).SerializeToString() if self.adjusted else b""
         return b"".join(
             (self.head, _string_field(_TOTAL, total), grade, *rows, _string_field(_REQUEST_ID, request_id), tail)
         )
 
 
-def adjusted_fields(result: Result, *, explain: bool) -> pb.ScoreResponse:
+def adjusted_fields(result: Result, *, explain: bool, lang: Language = "en") -> pb.ScoreResponse:
     """A response holding only `base_total`, `adjustments` and `vetoes` (the reasons a veto fired always; a line's
-    explanation only when asked for)."""
-    lang: Language = "en"
+    explanation only when asked for), in `lang`."""
     return pb.ScoreResponse(
         base_total=decimal_text(result.base_total),
         total_explanation=result.total_explanation(lang),
@@ -351,24 +372,32 @@ def encoder(rubric: CompiledRubric) -> ScoreEncoder:
     return found
 
 
-def score_response_bytes(rubric: CompiledRubric, result: Result, *, explain: bool, request_id: str = "") -> bytes:
-    """The serialized reply for one scored record; explanations are only formatted when asked for."""
+def score_response_bytes(
+    rubric: CompiledRubric, result: Result, *, explain: bool, request_id: str = "", lang: Language = "en"
+) -> bytes:
+    """The serialized reply for one scored record; explanations are only formatted when asked for, in `lang`."""
     if explain:
-        return _explained_response(result, request_id).SerializeToString()
-    return encoder(rubric).encode(result, decimal_text(result.total), request_id)
+        return _explained_response(result, request_id, lang=lang).SerializeToString()
+    return encoder(rubric).encode(result, decimal_text(result.total), request_id, lang)
 
 
-def score_response(rubric: CompiledRubric, result: Result, *, explain: bool, request_id: str = "") -> pb.ScoreResponse:
+def score_response(
+    rubric: CompiledRubric, result: Result, *, explain: bool, request_id: str = "", lang: Language = "en"
+) -> pb.ScoreResponse:
     """The reply for one scored record, as a message (``score_response_bytes`` parsed)."""
     if explain:
-        return _explained_response(result, request_id)
-    return pb.ScoreResponse.FromString(score_response_bytes(rubric, result, explain=False, request_id=request_id))
+        return _explained_response(result, request_id, lang=lang)
+    return pb.ScoreResponse.FromString(
+        score_response_bytes(rubric, result, explain=False, request_id=request_id, lang=lang)
+    )
 
 
-def _explained_response(result: Result, request_id: str, explain: bool = True) -> pb.ScoreResponse:
+def _explained_response(
+    result: Result, request_id: str, explain: bool = True, lang: Language = "en"
+) -> pb.ScoreResponse:
     """The reply built as a message: with explanations, or for a rubric that declares `not_applicable`
     (whose weights, and so each row's maximum, change from one record to the next)."""
-    data = result.to_dict()
+    data = result.to_dict(lang)
     if not explain:
         for row in data["indicators"]:
             del row["explanation"]
@@ -384,7 +413,7 @@ def _explained_response(result: Result, request_id: str, explain: bool = True) -
         request_id=request_id,
     )
     if "base_total" in data:
-        response.MergeFrom(adjusted_fields(result, explain=explain))
+        response.MergeFrom(adjusted_fields(result, explain=explain, lang=lang))
     return response
 
 

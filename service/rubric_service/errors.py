@@ -15,7 +15,11 @@ Languages: every error has its message in Chinese (zh-CN, the field's own wordin
 the language the request asked for in its ``accept-language`` metadata (``choose_locale``). A request that
 names neither language gets en-US: the service's clients are programs, whose existing checks and logs
 read the English messages, and the Chinese is in the details whatever the request says. An error made
-without a Chinese wording (by the guard, the comparison engine) gets its reason's (``REASONS_ZH``).
+without a Chinese wording (some of the comparison engine's) gets its reason's (``REASONS_ZH``).
+
+One path: every status the service sends, over gRPC (``to_status``) or as an HTTP body (``http``), is
+``to_status_message`` of a ``ServiceError``; the refusals made before the work (tokens, stream and batch
+limits, shutting down, health) are made here too (the section at the end), once for every transport.
 
 Codes: bad facts or request fields -> INVALID_ARGUMENT; unknown rubric or version
 -> NOT_FOUND; facts valid one by one but the rubric cannot be evaluated on them
@@ -58,7 +62,7 @@ MAX_ACCEPT_LANGUAGE = 200  # characters of `accept-language` read; the rest is i
 
 # A reason's Chinese message, for an error made without one (its English message says the details).
 REASONS_ZH = {
-    "MISSING_TOKEN": "缺少访问令牌（metadata authorization）",
+    "MISSING_TOKEN": "缺少访问令牌",
     "BAD_TOKEN": "访问令牌无效或无权访问",
     "CALL_TOO_LONG": "调用持续时间超过上限，已结束",
     "STREAM_TOO_LONG": "流中的记录超过上限，已结束",
@@ -76,6 +80,18 @@ REASONS_ZH = {
     "INTERNAL": "计分时发生内部错误",
     "NOT_SERVING": "服务暂不可用",
     "SHUTTING_DOWN": "服务正在停止",
+    "MESSAGE_TOO_LARGE": "请求过大",
+    "BATCH_TOO_LARGE": "这一批过大，请分成几批发送",
+    "TOO_MANY_WATCHES": "健康状态订阅过多",
+    "UNKNOWN_SERVICE": "没有这个服务",
+    "CHECK_BUDGET_EXCEEDED": "评分规则检查超出预算",
+    "CROSS_ORIGIN": "拒绝来自其他网站页面的调用",
+    "NOT_LOCAL": "工作室只接受本机的请求",
+    "READ_ONLY": "此服务器上的评分规则只读",
+    "NO_SUCH_ACTION": "工作台没有这个操作",
+    "NO_SUCH_FILE": "无法读取文件",
+    "TOO_MANY_DRAFTS": "工作台正忙于其他草稿，请稍后再试",
+    "DRAFT_HAS_ERRORS": "草稿有错误，无法计分",
 }
 
 
@@ -147,36 +163,54 @@ class ServiceError(Exception):
         number: int = self.code.value[0]
         return number
 
-    def to_status(self, locale: str = DEFAULT_LOCALE) -> Any:
-        """A ``grpc.Status`` for ``context.abort_with_status``, its message in `locale`, the message in both
-        languages as ``LocalizedMessage`` details, and the trailing metadata ``content-language``.
+    def to_status_message(
+        self,
+        locale: str = DEFAULT_LOCALE,
+        *,
+        text_limit: int | None = None,
+        message_bytes: int | None = None,
+        details_bytes: int = STATUS_DETAILS_BYTES,
+    ) -> status_pb2.Status:
+        """The ``google.rpc.Status`` of this error, as both transports send it (one place for both): its
+        message in `locale`; details: the ``ErrorInfo``, a ``BadRequest`` when fields are at fault (each
+        description in `locale`, listed while they fit `details_bytes`, then one more saying how many were left
+        out), and the message in both languages as ``LocalizedMessage``s, `locale` first. `text_limit` cuts
+        each field, description and metadata value; `message_bytes` the messages (None: uncut)."""
 
-        A status travels in the trailers, which clients refuse past 8 KiB (gRPC's default), so it
-        is kept to about 4 KiB whatever the problems: the message to ``STATUS_MESSAGE_BYTES``, each
-        text to ``STATUS_TEXT``, and the violations listed while they fit ``STATUS_DETAILS_BYTES``,
-        then one more saying how many were left out. (A ScoreError in a stream message has a larger
-        budget, ``SCORE_ERROR_BYTES``.)"""
-        metadata = {k: _cut(v, STATUS_TEXT) for k, v in self.metadata.items()}
+        def cut(text: str) -> str:
+            return text if text_limit is None else _cut(text, text_limit)
+
+        metadata = {k: cut(v) for k, v in self.metadata.items()}
         details = [_pack(error_details_pb2.ErrorInfo(reason=self.reason, domain=DOMAIN, metadata=metadata))]
         if self.violations:
             listed = error_details_pb2.BadRequest()
-            budget = STATUS_DETAILS_BYTES - details[0].ByteSize()
+            budget = details_bytes - details[0].ByteSize()
             for number, v in enumerate(self.violations):
-                described = _cut(v.text(locale), STATUS_TEXT)
+                described = cut(v.text(locale))
                 item = error_details_pb2.BadRequest.FieldViolation(
-                    field=_cut(v.field, STATUS_TEXT), description=described, reason=v.reason
+                    field=cut(v.field), description=described, reason=v.reason
                 )
                 if v.worded_in(locale):
                     item.localized_message.CopyFrom(_localized(locale, described))
                 if listed.ByteSize() + item.ByteSize() + 40 > budget:
-                    left = len(self.violations) - number
-                    listed.field_violations.add(description=f"and {left} more problem(s), not listed")
+                    listed.field_violations.add(description=_not_listed(len(self.violations) - number, locale))
                     break
                 listed.field_violations.append(item)
             details.append(_pack(listed))
-        details += [_pack(m) for m in self.localized_messages(locale)]
-        message = _cut_bytes(self.text(locale), STATUS_MESSAGE_BYTES)
-        status = status_pb2.Status(code=self.code_number, message=message, details=details)
+        limit = message_bytes if message_bytes is not None else 1 << 30
+        details += [_pack(m) for m in self.localized_messages(locale, limit)]
+        message = _cut_bytes(self.text(locale), limit)
+        return status_pb2.Status(code=self.code_number, message=message, details=details)
+
+    def to_status(self, locale: str = DEFAULT_LOCALE) -> Any:
+        """A ``grpc.Status`` for ``context.abort_with_status``: ``to_status_message`` in `locale`, and the
+        trailing metadata ``content-language``.
+
+        A status travels in the trailers, which clients refuse past 8 KiB (gRPC's default), so it
+        is kept to about 4 KiB whatever the problems: the message to ``STATUS_MESSAGE_BYTES``, each
+        text to ``STATUS_TEXT``, and the violations listed while they fit ``STATUS_DETAILS_BYTES``.
+        (A ScoreError in a stream message has a larger budget, ``SCORE_ERROR_BYTES``.)"""
+        status = self.to_status_message(locale, text_limit=STATUS_TEXT, message_bytes=STATUS_MESSAGE_BYTES)
         converted = rpc_status.to_status(status)
         return _Status(converted.code, converted.details, (*converted.trailing_metadata, ("content-language", locale)))
 
@@ -204,8 +238,7 @@ class ServiceError(Exception):
             )
             size += item.ByteSize() + 8
             if size > SCORE_ERROR_BYTES:
-                left = len(self.violations) - number
-                error.field_violations.add(description=f"and {left} more problem(s), not listed")
+                error.field_violations.add(description=_not_listed(len(self.violations) - number, locale))
                 break
             error.field_violations.append(item)
         return error
@@ -213,6 +246,10 @@ class ServiceError(Exception):
 
 class _Status(collections.namedtuple("_Status", ("code", "details", "trailing_metadata")), grpc.Status):  # type: ignore[misc]
     """A ``grpc.Status``, as ``grpc_status.rpc_status`` makes one, with more trailing metadata."""
+
+
+def _not_listed(left: int, locale: str) -> str:
+    return f"另有{left}个问题未列出" if locale == ZH else f"and {left} more problem(s), not listed"
 
 
 def _cut_bytes(text: str, limit: int) -> str:
@@ -342,4 +379,137 @@ def undecodable(message: str) -> ServiceError:
         "UNDECODABLE_REQUEST",
         f"the request could not be read: {message}",
         message_zh="无法读取请求：不是有效的请求消息",
+    )
+
+
+# --- refusals: made before (or instead of) the work, by the guard, the HTTP front and the health service ------
+# Each is worded here once, in both languages, for every transport that refuses for that reason.
+
+
+def missing_token(carrier: str = "metadata") -> ServiceError:
+    """No bearer token; `carrier` is where it goes: gRPC "metadata", or an HTTP "header"."""
+    name = "Authorization" if carrier == "header" else "authorization"
+    where_zh = "请求头" if carrier == "header" else "请求元数据"
+    return ServiceError(
+        grpc.StatusCode.UNAUTHENTICATED,
+        "MISSING_TOKEN",
+        f"this server needs a bearer token: send the {carrier} '{name}: Bearer <token>'",
+        message_zh=f"此服务需要访问令牌：请在{where_zh}中发送 `{name}: Bearer <令牌>`",
+    )
+
+
+def bad_token() -> ServiceError:
+    return ServiceError(
+        grpc.StatusCode.UNAUTHENTICATED,
+        "BAD_TOKEN",
+        "the bearer token is not one this server accepts",
+        message_zh="访问令牌无效：不是此服务接受的令牌",
+    )
+
+
+def shutting_down() -> ServiceError:
+    return ServiceError(
+        grpc.StatusCode.UNAVAILABLE,
+        "SHUTTING_DOWN",
+        "this server is shutting down and takes no new calls; send the call again (to another replica)",
+        message_zh="服务正在停止，不再接受新的调用；请重新发送（发往其他副本）",
+    )
+
+
+def stream_too_long(limit: int, records: int | None = None) -> ServiceError:
+    """More than `limit` records in a stream (gRPC: the records before were answered) or, `records` of them, in
+    one HTTP batch (refused whole)."""
+    if records is None:
+        message = (
+            f"a stream takes at most {limit} records (--max-stream-records); the first {limit} were answered;"
+            " send the rest on a new stream"
+        )
+        message_zh = f"一个流最多{limit}条记录（`--max-stream-records`）；前{limit}条已答复，其余请在新的流中发送"
+    else:
+        message = f"{records} records in one batch, more than the {limit} allowed"
+        message_zh = f"一批有{records}条记录，超过上限{limit}条；请分批发送"
+    return ServiceError(
+        grpc.StatusCode.RESOURCE_EXHAUSTED, "STREAM_TOO_LONG", message, metadata={"limit": str(limit)},
+        message_zh=message_zh,
+    )  # fmt: skip
+
+
+def call_too_long(seconds: float, record: int | None = None) -> ServiceError:
+    """A streaming call (an HTTP batch: at its `record`) past the longest life the server gives one."""
+    if record is None:
+        message = (
+            f"the call ran longer than the server allows one call ({seconds:g} s, --max-call-seconds);"
+            " the records read before were answered; send the rest on a new stream"
+        )
+        message_zh = (
+            f"调用持续时间超过服务允许的上限（{seconds:g}秒，`--max-call-seconds`）；之前读到的记录已答复，"
+            "其余请在新的流中发送"
+        )
+    else:
+        message = f"the batch ran past {seconds:g} s at record {record}"
+        message_zh = f"这一批在第{record}条记录时超过{seconds:g}秒的上限"
+    return ServiceError(
+        grpc.StatusCode.DEADLINE_EXCEEDED, "CALL_TOO_LONG", message, metadata={"limit_seconds": f"{seconds:g}"},
+        message_zh=message_zh,
+    )  # fmt: skip
+
+
+def too_many_streams(total: int, per_peer: int | None = None) -> ServiceError:
+    """A stream (an HTTP batch, `per_peer` None) past the number the server keeps open at once."""
+    if per_peer is None:
+        message = f"at most {total} batches run at once; try again in a moment"
+        message_zh = f"同时最多处理{total}批；请稍后再试"
+        metadata = {"max_streams": str(total)}
+    else:
+        message = (
+            f"the server keeps at most {total} streams open at once, {per_peer} from one client address"
+            " (--max-streams, --max-streams-per-peer); close one, or send records by unary Score, and try again"
+        )
+        message_zh = (
+            f"服务同时最多保持{total}个流，同一客户端地址最多{per_peer}个（`--max-streams`、`--max-streams-per-peer`）；"
+            "请关闭一个流或逐条计分后再试"
+        )
+        metadata = {"max_streams": str(total), "max_streams_per_peer": str(per_peer)}
+    return ServiceError(grpc.StatusCode.RESOURCE_EXHAUSTED, "TOO_MANY_STREAMS", message, [], metadata, message_zh)
+
+
+def message_too_large(limit: int, line: int | None = None) -> ServiceError:
+    """An HTTP body (or a batch's `line`) past the message size limit (413 over HTTP)."""
+    if line is None:
+        return too_much(
+            "MESSAGE_TOO_LARGE", f"the body is larger than the {limit} bytes allowed", {},
+            f"请求体超过上限{limit}字节",
+        )  # fmt: skip
+    return too_much(
+        "MESSAGE_TOO_LARGE",
+        f"line {line} is larger than the {limit} bytes allowed",
+        {f"line {line}": "too large"},
+        f"第{line}行超过上限{limit}字节",
+        {f"line {line}": "过大"},
+    )
+
+
+def batch_too_large(limit: int) -> ServiceError:
+    return too_much(
+        "BATCH_TOO_LARGE", f"the batch is larger than the {limit} bytes allowed; send several", {},
+        f"这一批超过上限{limit}字节；请分成几批发送",
+    )  # fmt: skip
+
+
+def too_many_watches(limit: int) -> ServiceError:
+    return too_much(
+        "TOO_MANY_WATCHES", f"at most {limit} health Watch streams are open at once; use Check", {},
+        f"同时最多{limit}个健康状态订阅；请改用单次健康检查",
+    )  # fmt: skip
+
+
+def unknown_service(name: str) -> ServiceError:
+    """A health check of a service this server does not serve."""
+    shown = _cut(name, ECHOED_NAME)
+    return ServiceError(
+        grpc.StatusCode.NOT_FOUND,
+        "UNKNOWN_SERVICE",
+        f"unknown service {shown!r}",
+        metadata={"service": shown},
+        message_zh=f"没有服务“{shown}”",
     )

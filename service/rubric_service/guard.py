@@ -29,7 +29,10 @@ Guarantees:
   calls, so open streams, idle or busy, cannot starve Score or health. At most
   ``max_streams`` are open at once, and ``max_streams_per_peer`` from one client address:
   the next is refused at once with RESOURCE_EXHAUSTED (``TOO_MANY_STREAMS``), never queued,
-  so every open stream is one the idle timer watches.
+  so every open stream is one the idle timer watches;
+* every refusal is a ``rubric_service.errors`` refusal (``missing_token``, ``stream_too_long``…): its
+  message in the language of the call's ``accept-language`` metadata, both languages in its details, as
+  every other error of the service.
 """
 
 from __future__ import annotations
@@ -43,8 +46,8 @@ from typing import Any
 
 import grpc
 
+from rubric_service import errors
 from rubric_service.auth import TokenSet, bearer_token
-from rubric_service.errors import ServiceError
 from rubric_service.logs import get_logger
 from rubric_service.options import (
     MAX_CALL_SECONDS,
@@ -71,23 +74,6 @@ class StreamLimits:
     max_streams_per_peer: int = MAX_STREAMS_PER_PEER
 
 
-def _status(code: grpc.StatusCode, reason: str, message: str, **metadata: str) -> Any:
-    return ServiceError(code, reason, message, [], metadata).to_status()
-
-
-MISSING_TOKEN = _status(
-    grpc.StatusCode.UNAUTHENTICATED,
-    "MISSING_TOKEN",
-    "this server needs a bearer token: send the metadata 'authorization: Bearer <token>'",
-)
-BAD_TOKEN = _status(grpc.StatusCode.UNAUTHENTICATED, "BAD_TOKEN", "the bearer token is not one this server accepts")
-SHUTTING_DOWN = _status(
-    grpc.StatusCode.UNAVAILABLE,
-    "SHUTTING_DOWN",
-    "this server is shutting down and takes no new calls; send the call again (to another replica)",
-)
-
-
 @dataclass(eq=False)
 class Watch:
     """One streaming call in progress, as the reaper sees it."""
@@ -98,9 +84,11 @@ class Watch:
     started: float = field(default_factory=time.monotonic)
     last: float = 0.0
     records: int = 0
+    locale: str = errors.DEFAULT_LOCALE  # the language its refusals are worded in: the call's
 
     def __post_init__(self) -> None:
         self.last = self.started
+        self.locale = _locale(self.context)
 
     def touch(self) -> None:
         self.last = time.monotonic()
@@ -204,7 +192,8 @@ class Guard(grpc.ServerInterceptor):  # type: ignore[misc]
                 self._open[peer] = mine + 1
         if not admitted:
             log.warning("stream_refused", open=total, from_peer=mine, peer=peer[:100])
-            context.abort_with_status(_too_many_streams(limits.max_streams, limits.max_streams_per_peer))
+            refusal = errors.too_many_streams(limits.max_streams, limits.max_streams_per_peer)
+            context.abort_with_status(refusal.to_status(_locale(context)))
         return peer
 
     def _release(self, peer: str) -> None:
@@ -220,14 +209,17 @@ class Guard(grpc.ServerInterceptor):  # type: ignore[misc]
         if method.startswith(HEALTH_PREFIX):
             return continuation(details)
         handler = continuation(details)
+        refusal = None
         if self.closing:
-            return _refusing(handler, SHUTTING_DOWN)
-        if self.tokens is not None:
+            refusal = errors.shutting_down()
+        elif self.tokens is not None:
             token = bearer_token(details.invocation_metadata)
             if token is None:
-                return _refusing(handler, MISSING_TOKEN)
-            if not self.tokens.accepts(token):
-                return _refusing(handler, BAD_TOKEN)
+                refusal = errors.missing_token()
+            elif not self.tokens.accepts(token):
+                refusal = errors.bad_token()
+        if refusal is not None:
+            return _refusing(handler, refusal.to_status(errors.choose_locale(details.invocation_metadata)))
         if handler is None or not (handler.request_streaming or handler.response_streaming):
             return handler
         cached = self._wrapped.get(method)
@@ -299,10 +291,10 @@ class Guard(grpc.ServerInterceptor):  # type: ignore[misc]
             watch.records += 1
             if watch.records > limits.max_records:
                 log.warning("stream_too_long", method=watch.method, limit=limits.max_records)
-                watch.context.abort_with_status(_too_long(limits.max_records))
+                watch.context.abort_with_status(errors.stream_too_long(limits.max_records).to_status(watch.locale))
             if watch.past_cap():
                 log.warning("call_too_long", method=watch.method, records=watch.records - 1)
-                watch.context.abort_with_status(_past_cap(limits.max_call_seconds))
+                watch.context.abort_with_status(errors.call_too_long(limits.max_call_seconds).to_status(watch.locale))
             watch.touch()
             yield request
 
@@ -315,35 +307,9 @@ def _sent(watch: Watch, responses: Iterator[Any]) -> Iterator[Any]:
         watch.touch()
 
 
-def _too_long(limit: int) -> Any:
-    return _status(
-        grpc.StatusCode.RESOURCE_EXHAUSTED,
-        "STREAM_TOO_LONG",
-        f"a stream takes at most {limit} records (--max-stream-records); the first {limit} were answered;"
-        " send the rest on a new stream",
-        limit=str(limit),
-    )
-
-
-def _past_cap(seconds: float) -> Any:
-    return _status(
-        grpc.StatusCode.DEADLINE_EXCEEDED,
-        "CALL_TOO_LONG",
-        f"the call ran longer than the server allows one call ({seconds:g} s, --max-call-seconds);"
-        " the records read before were answered; send the rest on a new stream",
-        limit_seconds=f"{seconds:g}",
-    )
-
-
-def _too_many_streams(total: int, per_peer: int) -> Any:
-    return _status(
-        grpc.StatusCode.RESOURCE_EXHAUSTED,
-        "TOO_MANY_STREAMS",
-        f"the server keeps at most {total} streams open at once, {per_peer} from one client address"
-        " (--max-streams, --max-streams-per-peer); close one, or send records by unary Score, and try again",
-        max_streams=str(total),
-        max_streams_per_peer=str(per_peer),
-    )
+def _locale(context: Any) -> str:
+    """zh-CN or en-US, from the call's `accept-language` (``errors.choose_locale``)."""
+    return errors.choose_locale(context.invocation_metadata())
 
 
 def _address(peer: str) -> str:

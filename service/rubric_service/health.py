@@ -18,8 +18,10 @@ Guarantees:
   thread within ``POLL_SECONDS``; ``shutdown()`` (after ``enter_graceful_shutdown``, which
   sends NOT_SERVING to every watch) ends every ``Watch`` with OK at once, so open watches
   never delay a server's stop;
-* ``Check`` answers the stored status, or NOT_FOUND for a service never set; bytes that are no
-  request get INVALID_ARGUMENT, not gRPC's INTERNAL.
+* ``Check`` answers the stored status, or NOT_FOUND (reason ``UNKNOWN_SERVICE``) for a service never set;
+  bytes that are no request get INVALID_ARGUMENT (``UNDECODABLE_REQUEST``), not gRPC's INTERNAL;
+* its refusals are ``rubric_service.errors`` statuses, like every other of the server: the message in
+  the language of the call's ``accept-language``, both languages in the details.
 """
 
 from __future__ import annotations
@@ -27,11 +29,13 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from concurrent import futures
-from typing import Any
+from typing import Any, NoReturn
 
 import grpc
 from google.protobuf.message import DecodeError
 from grpc_health.v1 import health_pb2
+
+from rubric_service import errors
 
 SERVICE_NAME: str = health_pb2.DESCRIPTOR.services_by_name["Health"].full_name
 MAX_WATCHES = 16
@@ -116,16 +120,16 @@ class HealthServicer:
 
     def Check(self, request: Any, context: Any) -> Any:
         if request is UNDECODABLE:
-            context.abort(grpc.StatusCode.INVALID_ARGUMENT, "UNDECODABLE_REQUEST: the request is no HealthCheckRequest")
+            _refuse(context, errors.undecodable("the request is no HealthCheckRequest"))
         with self._lock:
             status = self._status.get(request.service)
         if status is None:
-            context.abort(grpc.StatusCode.NOT_FOUND, f"unknown service {request.service[:200]!r}")
+            _refuse(context, errors.unknown_service(request.service))
         return health_pb2.HealthCheckResponse(status=status)
 
     def Watch(self, request: Any, context: Any) -> Iterator[Any]:
         if request is UNDECODABLE:
-            context.abort(grpc.StatusCode.INVALID_ARGUMENT, "UNDECODABLE_REQUEST: the request is no HealthCheckRequest")
+            _refuse(context, errors.undecodable("the request is no HealthCheckRequest"))
         service: str = request.service
         with self._lock:
             full = len(self._watches) >= self.max_watches
@@ -134,10 +138,7 @@ class HealthServicer:
             if not full and not self._stopped:
                 self._watches[watch] = service
         if full:
-            context.abort(
-                grpc.StatusCode.RESOURCE_EXHAUSTED,
-                f"TOO_MANY_WATCHES: at most {self.max_watches} health Watch streams are open at once; use Check",
-            )
+            _refuse(context, errors.too_many_watches(self.max_watches))
         if self._stopped:
             return
         context.add_callback(watch.close)
@@ -147,6 +148,11 @@ class HealthServicer:
         finally:
             with self._lock:
                 self._watches.pop(watch, None)
+
+
+def _refuse(context: Any, refusal: errors.ServiceError) -> NoReturn:
+    context.abort_with_status(refusal.to_status(errors.choose_locale(context.invocation_metadata())))
+    raise AssertionError("abort_with_status raises")
 
 
 UNDECODABLE = object()  # gRPC takes a None request for a failure of its own (INTERNAL)

@@ -12,8 +12,11 @@ Guarantees:
   ``ListRubrics``, ``GetRubric``, ``CheckRubric``): one core, so HTTP and gRPC give the same replies
   and write the same decision lines;
 * a failure is an HTTP status (``HTTP_STATUS``, as grpc-gateway maps codes) with a ``google.rpc.Status``
-  JSON body: ``ErrorInfo`` and, when fields are at fault, ``BadRequest`` naming every bad field
-  (``facts.<name>`` for each bad fact; not cut to fit gRPC trailers);
+  JSON body, as gRPC sends it (``ServiceError.to_status_message``): ``ErrorInfo``, when fields are at fault
+  ``BadRequest`` naming every bad field (``facts.<name>`` for each bad fact; not cut to fit gRPC trailers),
+  and the message in zh-CN and en-US (``LocalizedMessage``); the message and the descriptions are in the
+  language the request's ``Accept-Language`` prefers (en-US when it names neither), which the
+  ``Content-Language`` header names. Every route's failure goes through ``Api._answered``;
 * the same tokens as gRPC (``Authorization: Bearer``) guard every ``/v1/`` route; the page and its
   assets carry no data and need none; once the server is shutting down ``/v1/`` answers 503;
 * a ``/v1/`` call sent by a browser from a page of another origin is refused (403 ``CROSS_ORIGIN``), and
@@ -103,10 +106,16 @@ class Aborted(Exception):
 
 
 class HttpContext:
-    """What the servicer's functions need of a gRPC context, for a call that came over HTTP."""
+    """What the servicer's functions need of a gRPC context, for a call that came over HTTP: its deadline, and
+    its ``accept-language`` as the metadata a gRPC call would carry (so its errors and explanations are in the
+    same language as over gRPC)."""
 
-    def __init__(self, seconds: float | None = None) -> None:
+    def __init__(self, seconds: float | None = None, accept_language: str = "") -> None:
         self._deadline = time.monotonic() + seconds if seconds is not None else None
+        self._metadata = (("accept-language", accept_language),) if accept_language else ()
+
+    def invocation_metadata(self) -> tuple[tuple[str, str], ...]:
+        return self._metadata
 
     def time_remaining(self) -> float:
         return 1e9 if self._deadline is None else self._deadline - time.monotonic()
@@ -124,46 +133,30 @@ class HttpContext:
         raise Aborted(status_pb2.Status(code=code.value[0], message=details))
 
 
-def status_message(error: ServiceError) -> status_pb2.Status:
-    """``error`` as a ``google.rpc.Status``: ErrorInfo, and every violation while they fit ``ERROR_BODY_BYTES``."""
-    locale = errors.DEFAULT_LOCALE  # as over gRPC: the message in English, both languages in the details
-    status = status_pb2.Status(code=error.code_number, message=error.message)
-    info = error_details_pb2.ErrorInfo(reason=error.reason, domain=errors.DOMAIN, metadata=error.metadata)
-    status.details.add().Pack(info)
-    if error.violations:
-        listed = error_details_pb2.BadRequest()
-        for number, v in enumerate(error.violations):
-            item = listed.field_violations.add(field=v.field, description=v.text(locale), reason=v.reason)
-            if v.worded_in(locale):
-                item.localized_message.locale, item.localized_message.message = locale, v.text(locale)
-            if listed.ByteSize() > ERROR_BODY_BYTES:
-                del listed.field_violations[-1]
-                left = len(error.violations) - number
-                listed.field_violations.add(description=f"and {left} more problem(s), not listed")
-                break
-        status.details.add().Pack(listed)
-    for message in error.localized_messages(locale):
-        status.details.add().Pack(message)
-    return status
+def locale_of(request: Request) -> str:
+    """zh-CN or en-US, from the request's ``Accept-Language`` as over gRPC (``errors.choose_locale``)."""
+    return errors.choose_locale(request.headers.items())
 
 
-def status_response(status: status_pb2.Status) -> JSONResponse:
+def status_message(error: ServiceError, locale: str = errors.DEFAULT_LOCALE) -> status_pb2.Status:
+    """``error`` as a ``google.rpc.Status`` (``ServiceError.to_status_message``), its message in `locale`, every
+    violation while they fit ``ERROR_BODY_BYTES``: an HTTP body is not held to gRPC's trailer size."""
+    return error.to_status_message(locale, details_bytes=ERROR_BODY_BYTES)
+
+
+def status_response(status: status_pb2.Status, locale: str) -> JSONResponse:
     code = _BY_NUMBER.get(status.code, grpc.StatusCode.UNKNOWN)
-    return JSONResponse(json_format.MessageToDict(status), HTTP_STATUS[code])
+    return JSONResponse(json_format.MessageToDict(status), HTTP_STATUS[code], {"content-language": locale})
 
 
 TOO_LARGE = ("MESSAGE_TOO_LARGE", "BATCH_TOO_LARGE")  # RESOURCE_EXHAUSTED as gRPC says it, 413 over HTTP
 
 
-def error_response(error: ServiceError) -> JSONResponse:
-    response = status_response(status_message(error))
+def error_response(error: ServiceError, locale: str) -> JSONResponse:
+    response = status_response(status_message(error, locale), locale)
     if error.reason in TOO_LARGE:
         response.status_code = 413
     return response
-
-
-def _denied(code: grpc.StatusCode, reason: str, message: str) -> JSONResponse:
-    return error_response(ServiceError(code, reason, message))
 
 
 # --- reading requests -------------------------------------------------------------------------------------
@@ -229,70 +222,62 @@ class Api:
 
     # -- unary: the servicer function, its reply as JSON -----------------------------------------------------
 
-    async def _unary(self, request: Request, call: Callable[[], Message]) -> Response:
+    async def _answered(self, request: Request, work: Callable[[], Awaitable[Response]]) -> Response:
+        """`work`'s response, or why it failed as a Status in the request's language (``locale_of``): a body too
+        large, a refusal, a servicer's abort, or a bug (logged), never a bare 500. The one place a route's failure
+        becomes a response."""
+        locale = locale_of(request)
         try:
-            reply = await run_in_threadpool(call)
+            return await work()
+        except BodyTooLarge:
+            return error_response(errors.message_too_large(self.max_message_bytes), locale)
         except ServiceError as exc:
-            return error_response(exc)
-        except Aborted as exc:
-            return status_response(exc.status)
+            return error_response(exc, locale)
+        except Aborted as exc:  # made by the servicer in the language of the context's metadata: the same
+            return status_response(exc.status, locale)
         except Exception as exc:  # a bug must not look like an answer, nor leave a bare 500
             log.exception("http_failed", path=request.url.path)
-            return error_response(errors.internal(exc))
-        return JSONResponse(to_json(reply))
+            return error_response(errors.internal(exc), locale)
 
-    async def _body(self, request: Request, message_type: type[Message]) -> Any:
-        try:
-            data = await read_body(request, self.max_message_bytes)
-        except BodyTooLarge:
-            raise errors.too_much(
-                "MESSAGE_TOO_LARGE", f"the body is larger than the {self.max_message_bytes} bytes allowed", {}
-            ) from None
-        return parse_message(data, message_type)
+    async def _unary(
+        self, request: Request, call: Callable[[HttpContext, Any], Message], body: type[Message] | None = None
+    ) -> Response:
+        """The servicer function `call` on a context of the request's language and on the request's body parsed
+        as `body` (a message type; None: no body), its reply as JSON."""
+
+        async def work() -> Response:
+            context = HttpContext(accept_language=request.headers.get("accept-language", ""))
+            data = await read_body(request, self.max_message_bytes) if body is not None else b""
+            message = parse_message(data, body) if body is not None else None
+            return JSONResponse(to_json(await run_in_threadpool(call, context, message)))
+
+        return await self._answered(request, work)
 
     async def score(self, request: Request) -> Response:
-        try:
-            message = await self._body(request, pb.ScoreRequest)
-        except ServiceError as exc:
-            return error_response(exc)
         return await self._unary(
-            request, lambda: pb.ScoreResponse.FromString(self.servicer._decide("Score", message, HttpContext()))
+            request, lambda c, m: pb.ScoreResponse.FromString(self.servicer._decide("Score", m, c)), pb.ScoreRequest
         )
 
     async def check(self, request: Request) -> Response:
-        try:
-            message = await self._body(request, pb.CheckRubricRequest)
-        except ServiceError as exc:
-            return error_response(exc)
-        return await self._unary(request, lambda: self.servicer.CheckRubric(message, HttpContext()))
+        return await self._unary(request, lambda c, m: self.servicer.CheckRubric(m, c), pb.CheckRubricRequest)
 
     async def list_rubrics(self, request: Request) -> Response:
         query = request.query_params
         message = pb.ListRubricsRequest(page_token=query.get("pageToken", query.get("page_token", "")))
         size = query.get("pageSize", query.get("page_size", "0"))
         if not size.lstrip("-").isdigit() or len(size) > 10:
-            return error_response(errors.bad_fields({"page_size": f"not a whole number: {size[:50]!r}"}))
+            problem = errors.bad_fields(
+                {"page_size": f"not a whole number: {size[:50]!r}"}, problems_zh={"page_size": "不是整数"}
+            )
+            return error_response(problem, locale_of(request))
         message.page_size = max(min(int(size), 2**31 - 1), -(2**31))
-        return await self._unary(request, lambda: self.servicer.ListRubrics(message, HttpContext()))
+        return await self._unary(request, lambda c, _: self.servicer.ListRubrics(message, c))
 
     async def get_rubric(self, request: Request) -> Response:
         message = pb.GetRubricRequest(
             rubric=request.path_params["rubric"], version=request.query_params.get("version", "")
         )
-        return await self._unary(request, lambda: self.servicer.GetRubric(message, HttpContext()))
-
-    async def _answered(self, request: Request, work: Callable[[], Awaitable[Response]]) -> Response:
-        """`work`'s response, or why it failed as a Status: a body too large, a refusal, or a bug (logged),
-        never a bare 500."""
-        try:
-            return await work()
-        except BodyTooLarge:
-            return error_response(errors.too_much("MESSAGE_TOO_LARGE", "the body is too large", {}))
-        except ServiceError as exc:
-            return error_response(exc)
-        except Exception as exc:
-            log.exception("http_failed", path=request.url.path)
-            return error_response(errors.internal(exc))
+        return await self._unary(request, lambda c, _: self.servicer.GetRubric(message, c))
 
     async def format(self, request: Request) -> Response:
         async def work() -> Response:
@@ -323,55 +308,48 @@ class Api:
         try:
             data = await read_body(request, MAX_BATCH_BYTES)
         except BodyTooLarge:
-            raise errors.too_much(
-                "BATCH_TOO_LARGE", f"the batch is larger than the {MAX_BATCH_BYTES} bytes allowed; send several", {}
-            ) from None
+            raise errors.batch_too_large(MAX_BATCH_BYTES) from None
         lines = [line for line in data.split(b"\n") if line.strip()]
         limit = self.guard.limits.max_records
         if len(lines) > limit:
-            raise errors.too_much(
-                "STREAM_TOO_LONG", f"{len(lines)} records in one batch, more than the {limit} allowed", {}
-            )
+            raise errors.stream_too_long(limit, len(lines))
         for number, line in enumerate(lines, 1):
             if len(line) > self.max_message_bytes:
-                raise errors.too_much(
-                    "MESSAGE_TOO_LARGE",
-                    f"line {number} is larger than the {self.max_message_bytes} bytes allowed",
-                    {f"line {number}": "too large"},
-                )
+                raise errors.message_too_large(self.max_message_bytes, number)
         return lines
 
     async def _batch(self, request: Request, produce: Callable[[list[bytes], HttpContext], Iterator[bytes]]) -> Any:
+        """The replies of `produce` streamed as they come; a failure before the first is the response's status
+        (``_answered``), one after it the last line."""
+        locale = locale_of(request)
         if not self._streams.acquire(blocking=False):
-            return _denied(
-                grpc.StatusCode.RESOURCE_EXHAUSTED,
-                "TOO_MANY_STREAMS",
-                f"at most {self.guard.limits.max_streams} batches run at once; try again in a moment",
-            )
-        try:
+            return error_response(errors.too_many_streams(self.guard.limits.max_streams), locale)
+
+        async def work() -> Response:
             lines = await self._lines(request)
-            context = HttpContext(self.guard.limits.max_call_seconds)
+            accept = request.headers.get("accept-language", "")
+            context = HttpContext(self.guard.limits.max_call_seconds, accept)
             replies = produce(lines, context)
             first = await run_in_threadpool(_first, replies)
-        except ServiceError as exc:
-            self._streams.release()
-            return error_response(exc)
-        except Aborted as exc:
-            self._streams.release()
-            return status_response(exc.status)
+            return StreamingResponse(self._rest(first, replies, locale), media_type=NDJSON)
+
+        try:
+            response = await self._answered(request, work)
         except BaseException:
             self._streams.release()
             raise
-        return StreamingResponse(self._rest(first, replies), media_type=NDJSON)
+        if not isinstance(response, StreamingResponse):
+            self._streams.release()
+        return response
 
-    def _rest(self, first: bytes | None, replies: Iterator[bytes]) -> Iterator[bytes]:
+    def _rest(self, first: bytes | None, replies: Iterator[bytes], locale: str) -> Iterator[bytes]:
         """The replies after the first; a failure once replies have gone is the last line, ``{"error": Status}``."""
         try:
             if first is not None:
                 yield first
             yield from replies
         except (ServiceError, Aborted) as exc:
-            status = status_message(exc) if isinstance(exc, ServiceError) else exc.status
+            status = status_message(exc, locale) if isinstance(exc, ServiceError) else exc.status
             yield json.dumps({"error": to_json(status)}, ensure_ascii=False).encode("utf-8") + b"\n"
         finally:
             self._streams.release()
@@ -382,11 +360,7 @@ class Api:
     def _score_lines(self, lines: list[bytes], context: HttpContext) -> Iterator[bytes]:
         for number, line in enumerate(lines, 1):
             if context.time_remaining() <= 0:
-                raise ServiceError(
-                    grpc.StatusCode.DEADLINE_EXCEEDED,
-                    "CALL_TOO_LONG",
-                    f"the batch ran past {self.guard.limits.max_call_seconds} s at record {number}",
-                )
+                raise errors.call_too_long(self.guard.limits.max_call_seconds, number)
             try:
                 message: Any = parse_message(line, pb.ScoreRequest, f"record on line {number}")
             except ServiceError as exc:
@@ -454,33 +428,36 @@ class Guarded:
 
     def _refusal(self, scope: dict[str, Any]) -> Response | None:
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
+        refusal = self._refused(headers)
+        return None if refusal is None else error_response(refusal, errors.choose_locale(headers.items()))
+
+    def _refused(self, headers: dict[str, str]) -> ServiceError | None:
         origin = headers.get("origin")
         if origin is not None and origin.split("://", 1)[-1] != headers.get("host"):
             # a page of another site (or a name rebound to this address) must not act here through the browser
-            return _denied(
-                grpc.StatusCode.PERMISSION_DENIED, "CROSS_ORIGIN", f"calls from pages of {origin[:100]} are refused"
+            return ServiceError(
+                grpc.StatusCode.PERMISSION_DENIED,
+                "CROSS_ORIGIN",
+                f"calls from pages of {origin[:100]} are refused",
+                metadata={"origin": origin[:100]},
+                message_zh=f"拒绝来自其他网站页面（“{origin[:100]}”）的调用",
             )
         if self.local_only and headers.get("host", "").rsplit(":", 1)[0] not in ("127.0.0.1", "localhost", "[::1]"):
-            return _denied(grpc.StatusCode.PERMISSION_DENIED, "NOT_LOCAL", "the studio answers 127.0.0.1 only")
-        if self.guard.closing:
-            return _denied(
-                grpc.StatusCode.UNAVAILABLE,
-                "SHUTTING_DOWN",
-                "this server is shutting down and takes no new calls; send the call again (to another replica)",
+            return ServiceError(
+                grpc.StatusCode.PERMISSION_DENIED,
+                "NOT_LOCAL",
+                "the studio answers 127.0.0.1 only",
+                message_zh="工作室只接受发往本机（127.0.0.1）的请求",
             )
+        if self.guard.closing:
+            return errors.shutting_down()
         if self.guard.tokens is None:
             return None
         token = bearer_token(list(headers.items()))
         if token is None:
-            return _denied(
-                grpc.StatusCode.UNAUTHENTICATED,
-                "MISSING_TOKEN",
-                "this server needs a bearer token: send the header 'Authorization: Bearer <token>'",
-            )
+            return errors.missing_token("header")
         if not self.guard.tokens.accepts(token):
-            return _denied(
-                grpc.StatusCode.UNAUTHENTICATED, "BAD_TOKEN", "the bearer token is not one this server accepts"
-            )
+            return errors.bad_token()
         return None
 
 

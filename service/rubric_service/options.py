@@ -15,6 +15,7 @@ import os
 from pathlib import Path
 
 from rubric_dsl.api import bundled_rubrics
+from rubric_dsl.diagnostics import add_lang_argument
 from rubric_service.auth import ENV_TOKENS
 
 # --- the server -----------------------------------------------------------------------------------------
@@ -169,6 +170,7 @@ def add_client_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--explain", action="store_true", help="Score: ask for explanations")
     parser.add_argument("--target", default=DEFAULT_TARGET, help="server address host:port")
     parser.add_argument("--timeout", type=float, default=30.0, help="deadline in seconds")
+    add_lang_argument(parser)  # sent as accept-language: the server's messages and explanations in it
     security = parser.add_argument_group("TLS and tokens")
     security.add_argument("--token", help=f"bearer token, or @FILE holding it (default: ${ENV_TOKEN})")
     security.add_argument("--tls", action="store_true", help="connect over TLS, trusting the system's roots")

@@ -5,6 +5,9 @@ Guarantees:
 
 * each scored record takes one registry snapshot, so it sees exactly one version
   of its rubric, and its response names that rubric's id, version and content hash;
+* what a person reads in a reply (explanations, reasons for lost points, a veto's reason, the total's
+  explanation) is in the language of the call's ``accept-language`` (zh-CN: Chinese, in the sheet's wording,
+  as ``rubric score --lang zh``; else English), as its errors are;
 * each scored record (Score, or one ScoreStream record) writes one ``decision``
   log line: rubric, version, content hash, total, grade, outcome, latency; facts
   only when ``log_facts`` is set; with ``tracing``, the trace id of the call's span (``trace_id``);
@@ -43,6 +46,7 @@ import grpc
 from google.protobuf.json_format import MessageToDict
 
 from rubric_dsl import CompiledRubric, Diagnostic, EvaluationError, InvalidFacts, Result
+from rubric_dsl.diagnostics import Language
 from rubric_dsl.parser import parse
 from rubric_dsl.source import SourceFile
 from rubric_service import compare, convert, errors, logs
@@ -113,7 +117,7 @@ class RubricServicer(pb_grpc.RubricServiceServicer):
         try:
             facts = convert.facts_of(request)
         except convert.FactsNotDecoded as exc:
-            raise errors.bad_fields(exc.problems, "INVALID_FACTS") from exc
+            raise errors.bad_fields(exc.problems, "INVALID_FACTS", exc.problems_zh) from exc
         try:
             return rubric, rubric.score(facts, allow_extra_facts=request.allow_extra_facts)
         except InvalidFacts as exc:
@@ -139,10 +143,16 @@ class RubricServicer(pb_grpc.RubricServiceServicer):
                 raise errors.deadline_exceeded()
             rubric, result = self._score(request)
             total = convert.decimal_text(result.total)
+            encoder = convert.encoder(rubric)
+            # the language of what a person reads in the reply: only looked up when there is such text
+            worded = request.explain or encoder.adjusted or result.applied is not None
+            lang: Language = "zh" if worded and _locale(context) == errors.ZH else "en"
             if request.explain:
-                wire = convert.score_response_bytes(rubric, result, explain=True, request_id=request.request_id)
+                wire = convert.score_response_bytes(
+                    rubric, result, explain=True, request_id=request.request_id, lang=lang
+                )
             else:
-                wire = convert.encoder(rubric).encode(result, total, request.request_id)
+                wire = encoder.encode(result, total, request.request_id, lang)
         except ServiceError as exc:
             self._log_failure(rpc, request, exc, time.perf_counter() - start)
             raise
@@ -371,8 +381,7 @@ class RubricServicer(pb_grpc.RubricServiceServicer):
         """The results of a request's records, scored a chunk at a time, so that what waits to be sent
         stays about one reply, however many records the request holds; their errors in `locale`."""
         for start in range(0, len(records), COMPARE_CHUNK):
-            for result in self._compare_step(session.score, records[start : start + COMPARE_CHUNK]):
-                yield _in_locale(result, locale)
+            yield from self._compare_step(session.score, records[start : start + COMPARE_CHUNK], locale)
 
     # -- rubrics -----------------------------------------------------------------
 
@@ -453,10 +462,10 @@ class RubricServicer(pb_grpc.RubricServiceServicer):
         try:
             diagnostics = self._check(request.source, path)
         except BudgetExceeded as exc:
-            context.abort_with_status(_over_budget(exc).to_status())
+            context.abort_with_status(_over_budget(exc).to_status(_locale(context)))
         except CheckFailed as exc:
             log.error("check_failed", rpc="CheckRubric", error=str(exc)[:500])
-            context.abort_with_status(errors.internal(exc).to_status())
+            context.abort_with_status(errors.internal(exc).to_status(_locale(context)))
         finally:
             self._checks.release()
         return pb.CheckRubricResponse(
@@ -471,19 +480,33 @@ def _abort_reason(context: Any) -> str:
     return code.name.lower() if isinstance(code, grpc.StatusCode) else "error"
 
 
+# What each part of CheckRubric's budget (``CheckBudget``) counts, in Chinese.
+_BUDGET_ZH = {
+    "source_bytes": "规则文本的字节数",
+    "indicators": "指标数",
+    "code_bytes": "生成代码的字节数",
+    "seconds": "检查用时（秒）",
+    "cpu_seconds": "处理器用时（秒）",
+    "memory_bytes": "内存字节数",
+}
+
+
 def _over_budget(exc: BudgetExceeded) -> ServiceError:
     limit = number(exc.limit)
     asked = f"; {number(exc.actual)} asked" if exc.actual is not None else ""
+    what_zh = _BUDGET_ZH.get(exc.what, "检查所用资源")
+    asked_zh = f"，本次需要{number(exc.actual)}" if exc.actual is not None else ""
     return ServiceError(
         grpc.StatusCode.RESOURCE_EXHAUSTED,
         "CHECK_BUDGET_EXCEEDED",
         f"CheckRubric's budget of {exc.what} was exceeded: at most {limit} per call{asked}",
-        [errors.Violation("source", f"{exc.what}: at most {limit}{asked}")],
+        [errors.Violation("source", f"{exc.what}: at most {limit}{asked}", "", f"{what_zh}最多{limit}{asked_zh}")],
         {"exceeded": exc.what, "limit": limit},
+        f"评分规则检查超出预算：每次{what_zh}最多{limit}{asked_zh}",
     )
 
 
-_BAD_TOKEN_ZH = {"page_token": "不是上一页 ListRubrics 给出的翻页令牌"}
+_BAD_TOKEN_ZH = {"page_token": "不是上一页评分规则列表给出的翻页令牌"}
 
 
 def _locale(context: Any) -> str:
@@ -491,23 +514,6 @@ def _locale(context: Any) -> str:
     context without metadata (a call that came over HTTP, `http.HttpContext`) gets the default."""
     metadata = getattr(context, "invocation_metadata", None)
     return errors.choose_locale(metadata() if metadata is not None else ())
-
-
-def _in_locale(result: pb.RecordComparison, locale: str) -> pb.RecordComparison:
-    """A compared record's errors (made in the default language) with their message in `locale`, that
-    language's `LocalizedMessage` first."""
-    if locale == errors.DEFAULT_LOCALE:
-        return result
-    found = [o.error for o in result.outcomes if o.HasField("error")]
-    if result.HasField("error"):
-        found.append(result.error)
-    for error in found:
-        ordered = sorted(error.localized_messages, key=lambda m: m.locale != locale)
-        if ordered and ordered[0].locale == locale:
-            error.message = ordered[0].message
-            del error.localized_messages[:]
-            error.localized_messages.extend(ordered)
-    return result
 
 
 def _parent_of(source: str, path: str) -> str | None:

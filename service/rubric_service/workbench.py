@@ -12,9 +12,9 @@ Guarantees:
 * diagnostics carry both languages and the CLI's rendering (code, ``path:line:col``, caret);
 * at most ``MAX_DRAFTS`` drafts are worked on at once (RESOURCE_EXHAUSTED past that), a draft is at most
   ``MAX_SOURCE_BYTES``, so the page's keystrokes cannot starve scoring;
-* a problem is a ``ServiceError``: a bad path or body INVALID_ARGUMENT, a write on a shared server
-  PERMISSION_DENIED, bad facts INVALID_FACTS (every bad fact named) inside a 200 reply of ``score``
-  (the page shows them beside their fields).
+* a problem is a ``ServiceError`` worded in Chinese and English: a bad path or body INVALID_ARGUMENT, a write
+  on a shared server PERMISSION_DENIED, bad facts INVALID_FACTS (every bad fact named) inside a 200 reply of
+  ``score``, in the language of ``lang`` (the page shows them beside their fields).
 """
 
 from __future__ import annotations
@@ -98,9 +98,12 @@ def format_reply(body: Mapping[str, Any]) -> dict[str, Any]:
 def _text(body: Mapping[str, Any], key: str) -> str:
     value = body.get(key, "")
     if not isinstance(value, str):
-        raise errors.bad_fields({key: "must be a text"})
+        raise errors.bad_fields({key: "must be a text"}, problems_zh={key: "应为文本"})
     if len(value.encode("utf-8")) > MAX_SOURCE_BYTES:
-        raise errors.bad_fields({key: f"larger than the {MAX_SOURCE_BYTES} bytes a rubric may have"})
+        raise errors.bad_fields(
+            {key: f"larger than the {MAX_SOURCE_BYTES} bytes a rubric may have"},
+            problems_zh={key: f"超过评分规则的上限{MAX_SOURCE_BYTES}字节"},
+        )
     return value
 
 
@@ -126,11 +129,13 @@ def _score(rubric: CompiledRubric, facts: Mapping[str, Any]) -> Any:
 def served_sheet(servicer: Any, request: pb.ScoreRequest, sheet_format: Any, header: Any) -> tuple[bytes, str, str]:
     """The 评分表 of a served rubric (``POST /v1/sheet``): scored when the request has facts."""
     if sheet_format not in MEDIA:
-        raise errors.bad_fields({"format": "one of xlsx, html, md"})
+        raise _bad_format()
     if not isinstance(header, dict):
-        raise errors.bad_fields({"header": "must be an object of header fields"})
+        raise errors.bad_fields(
+            {"header": "must be an object of header fields"}, problems_zh={"header": "应为表头各栏组成的对象"}
+        )
     if not request.rubric:
-        raise errors.bad_fields({"rubric": "name the rubric"})
+        raise errors.bad_fields({"rubric": "name the rubric"}, problems_zh={"rubric": "请写明评分规则"})
     try:
         rubric = servicer.registry.snapshot().get(request.rubric, request.version)
     except RubricNotFound as exc:
@@ -138,7 +143,7 @@ def served_sheet(servicer: Any, request: pb.ScoreRequest, sheet_format: Any, hea
     try:
         given = convert.facts_of(request)
     except convert.FactsNotDecoded as exc:
-        raise errors.bad_fields(exc.problems, "INVALID_FACTS") from exc
+        raise errors.bad_fields(exc.problems, "INVALID_FACTS", exc.problems_zh) from exc
     facts, found = split_facts(rubric, given)
     result = _score(rubric, facts) if given else None
     content = _sheet_bytes(rubric, result, sheet_format, {**found, **header})
@@ -169,11 +174,21 @@ class Studio:
         }
         handler = handlers.get(action)
         if handler is None:
-            raise ServiceError(grpc.StatusCode.NOT_FOUND, "NO_SUCH_ACTION", f"the workbench has no {action[:50]!r}")
+            raise ServiceError(
+                grpc.StatusCode.NOT_FOUND,
+                "NO_SUCH_ACTION",
+                f"the workbench has no {action[:50]!r}",
+                message_zh=f"工作台没有“{action[:50]}”这个操作",
+            )
         if action in ("info", "file"):
             return handler(body)
         if not self._drafts.acquire(blocking=False):
-            raise errors.too_much("TOO_MANY_DRAFTS", "the workbench is busy with other drafts; try again", {})
+            raise errors.too_much(
+                "TOO_MANY_DRAFTS",
+                "the workbench is busy with other drafts; try again",
+                {},
+                "工作台正忙于其他草稿，请稍后再试",
+            )
         try:
             return handler(body)
         finally:
@@ -184,13 +199,19 @@ class Studio:
     def _path(self, body: Mapping[str, Any]) -> Path:
         raw = body.get("path")
         if not isinstance(raw, str) or not raw or len(raw) > 500:
-            raise errors.bad_fields({"path": "name a .rubric file of the directory, e.g. wuping/inspection.rubric"})
+            raise errors.bad_fields(
+                {"path": "name a .rubric file of the directory, e.g. wuping/inspection.rubric"},
+                problems_zh={"path": "请写明目录中的一个评分规则文件，如“wuping/inspection.rubric”"},
+            )
         try:
             path = (self.root / raw).resolve()
         except (OSError, ValueError):  # a NUL byte, a symlink loop
             path = self.root
         if not path.is_relative_to(self.root) or path.suffix != ".rubric":
-            raise errors.bad_fields({"path": f"{raw[:200]!r} is not a .rubric file inside the directory"})
+            raise errors.bad_fields(
+                {"path": f"{raw[:200]!r} is not a .rubric file inside the directory"},
+                problems_zh={"path": f"“{raw[:200]}”不是目录中的评分规则文件"},
+            )
         return path
 
     def info(self, body: Mapping[str, Any]) -> dict[str, Any]:
@@ -208,7 +229,10 @@ class Studio:
             return path.read_text(encoding="utf-8")
         except (OSError, UnicodeError) as exc:
             raise ServiceError(
-                grpc.StatusCode.NOT_FOUND, "NO_SUCH_FILE", f"{str(body['path'])[:200]}: cannot read it"
+                grpc.StatusCode.NOT_FOUND,
+                "NO_SUCH_FILE",
+                f"{str(body['path'])[:200]}: cannot read it",
+                message_zh=f"无法读取“{str(body['path'])[:200]}”",
             ) from exc
 
     def file(self, body: Mapping[str, Any]) -> dict[str, Any]:
@@ -224,11 +248,16 @@ class Studio:
                 "READ_ONLY",
                 "this server's rubrics are read-only from the page: drafts are checked and scored, never written;"
                 " use `rubric studio DIR` to edit your own directory",
+                message_zh="此服务器上的评分规则在页面中只读：草稿只检查与评分，不写入；"
+                "要编辑自己的目录，请用 `rubric studio DIR`",
             )
         path = self._path(body)
         source = _text(body, "source")
         if not path.parent.is_dir():
-            raise errors.bad_fields({"path": f"{str(body['path'])[:200]}: its folder does not exist"})
+            raise errors.bad_fields(
+                {"path": f"{str(body['path'])[:200]}: its folder does not exist"},
+                problems_zh={"path": f"“{str(body['path'])[:200]}”所在的文件夹不存在"},
+            )
         scratch = path.with_name(path.name + ".saving")
         scratch.write_text(source, encoding="utf-8")
         scratch.replace(path)
@@ -251,6 +280,7 @@ class Studio:
                 grpc.StatusCode.FAILED_PRECONDITION,
                 "DRAFT_HAS_ERRORS",
                 "the draft has errors (see its diagnostics) or is abstract; it cannot be scored",
+                message_zh="草稿有错误（见问题列表）或是抽象评分规则，无法计分",
             )
         return library.rubrics[rubric_id], library, path
 
@@ -276,7 +306,9 @@ class Studio:
     def _facts(self, rubric: CompiledRubric, body: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
         facts = body.get("facts", {})
         if not isinstance(facts, dict):
-            raise errors.bad_fields({"facts": "must be an object of fact names to values"})
+            raise errors.bad_fields(
+                {"facts": "must be an object of fact names to values"}, problems_zh={"facts": "应为事实名到值的对象"}
+            )
         return split_facts(rubric, {k: v for k, v in facts.items() if v not in ("", None)})
 
     def score(self, body: Mapping[str, Any]) -> dict[str, Any]:
@@ -284,11 +316,11 @@ class Studio:
         (a ``google.rpc.Status``-shaped object naming every bad fact)."""
         rubric, _, _ = self._compiled(body)
         facts, header = self._facts(rubric, body)
+        lang = "en" if body.get("lang") == "en" else "zh"
         try:
             result = _score(rubric, facts)
         except ServiceError as exc:
-            return {"error": _status_json(exc)}
-        lang = "en" if body.get("lang") == "en" else "zh"
+            return {"error": _status_json(exc, errors.EN if lang == "en" else errors.ZH)}
         reply = json_format.ParseDict(result.to_dict(lang), pb.ScoreResponse(), ignore_unknown_fields=True)
         return {
             "result": json_format.MessageToDict(reply),
@@ -299,7 +331,7 @@ class Studio:
         rubric, _, _ = self._compiled(body)
         sheet_format = body.get("format", "xlsx")
         if sheet_format not in MEDIA:
-            raise errors.bad_fields({"format": "one of xlsx, html, md"})
+            raise _bad_format()
         facts, header = self._facts(rubric, body)
         result = _score(rubric, facts) if facts else None
         return Download(_sheet_bytes(rubric, result, sheet_format, header), MEDIA[sheet_format],
@@ -342,12 +374,17 @@ class Studio:
         return reply
 
 
-def _status_json(error: ServiceError) -> dict[str, Any]:
+def _bad_format() -> ServiceError:
+    return errors.bad_fields({"format": "one of xlsx, html, md"}, problems_zh={"format": "应为 `xlsx`、`html` 或 `md`"})
+
+
+def _status_json(error: ServiceError, locale: str) -> dict[str, Any]:
+    """A bad draft's facts inside a 200 reply: the message and each fact's problem in `locale`."""
     return {
         "code": error.code_number,
         "reason": error.reason,
-        "message": error.message,
+        "message": error.text(locale),
         "fieldViolations": [
-            {"field": v.field, "description": v.description, "reason": v.reason} for v in error.violations
+            {"field": v.field, "description": v.text(locale), "reason": v.reason} for v in error.violations
         ],
     }

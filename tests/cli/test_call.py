@@ -73,3 +73,48 @@ def test_call_prints_an_rpc_error_and_exits_1(server: ServerProcess, capsys: pyt
 def test_call_refuses_a_bad_request_with_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["call", "GetRubric", "--json", '{"rubrik": "x"}']) == 2
     assert "error: bad request for GetRubric" in capsys.readouterr().err
+
+
+def _call(argv: list[str], capsys: pytest.CaptureFixture[str], lang_env: str | None = None) -> tuple[int, str, str]:
+    saved = os.environ.pop("LANG", None)
+    try:
+        if lang_env is not None:
+            os.environ["LANG"] = lang_env
+        code = main(["call", *argv])
+    finally:
+        os.environ.pop("LANG", None)
+        if saved is not None:
+            os.environ["LANG"] = saved
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_call_lang_asks_the_server_for_its_language(server: ServerProcess, capsys: pytest.CaptureFixture[str]) -> None:
+    unknown = ["GetRubric", "--json", '{"rubric": "wuping.inspectoin"}', "--target", server.target]
+    code, _, err = _call([*unknown, "--lang", "zh"], capsys)
+    assert code == 1
+    assert err.startswith("错误：NOT_FOUND: 没有在用的评分规则“wuping.inspectoin”；是否要找：wuping.inspection")
+    assert "  原因：RUBRIC_NOT_FOUND (rubric.v1)" in err
+    assert _call([*unknown], capsys, lang_env="zh_CN.UTF-8") == (code, "", err)  # LANG=zh* by default
+    code, _, english = _call([*unknown, "--lang", "en"], capsys, lang_env="zh_CN.UTF-8")  # the flag wins
+    assert english.startswith("error: NOT_FOUND: ") and "reason: RUBRIC_NOT_FOUND" in english
+    assert "没有" not in english
+    code, _, bad = _call(["GetRubric", "--json", '{"rubrik": "x"}', "--lang", "zh"], capsys)
+    assert code == 2 and bad.startswith("错误：GetRubric 的请求有误：")
+
+
+def test_call_lang_zh_gets_chinese_explanations(server: ServerProcess, capsys: pytest.CaptureFixture[str]) -> None:
+    facts = RUBRICS / "wuping" / "seed-inspection.facts.json"
+    argv = ["Score", "--rubric", "wuping.inspection", "--facts", str(facts), "--explain", "--target", server.target]
+    replies = {}
+    for lang in ("zh", "en"):
+        code, out, _ = _call([*argv, "--lang", lang], capsys)
+        assert code == 0
+        replies[lang] = json.loads(out)
+    zh, en = replies["zh"], replies["en"]
+    assert (zh["total"], zh["grade"]) == (en["total"], en["grade"]) == ("85.6", "良")
+    by_id = {i["id"]: i["explanation"] for i in zh["indicators"]}
+    assert by_id["completion"].startswith("实际完成率为60%，属“0%（含）—85%”档，不得分")
+    assert not any("→" in e or "between" in e for e in by_id.values())
+    assert all(item["reason"] for item in zh["lost"])
+    assert {i["id"] for i in zh["indicators"]} == {i["id"] for i in en["indicators"]}

@@ -1,4 +1,4 @@
-"""Helpers for the service tests: the real server in a subprocess, seed facts, rich errors.
+"""Helpers for the service tests: the real server in a subprocess, an HTTP client for it, seed facts, rich errors.
 
 ``ServerProcess`` starts ``python -m rubric_service.server`` (or another command that serves,
 such as ``rubric serve``) on 127.0.0.1 port 0, reads
@@ -17,6 +17,8 @@ import signal
 import subprocess
 import sys
 import threading
+import urllib.error
+import urllib.request
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -128,6 +130,46 @@ def serving_files(folder: Path, *files: Path) -> Iterator[Any]:
             yield pb_grpc.RubricServiceStub(channel)
     finally:
         assert server.terminate() == 0
+
+
+class Http:
+    """A real HTTP client (urllib) of the server's ``--http-port``."""
+
+    def __init__(self, port: int, token: str | None = None, headers: dict[str, str] | None = None) -> None:
+        self.base = f"http://127.0.0.1:{port}"
+        self.token = token
+        self.headers = headers or {}  # sent with every call (accept-language…)
+
+    def call(
+        self, method: str, path: str, body: bytes | None = None, headers: dict[str, str] | None = None
+    ) -> tuple[int, bytes, str]:
+        status, raw, answered = self.exchange(method, path, body, headers)
+        return status, raw, answered.get("content-type", "")
+
+    def exchange(
+        self, method: str, path: str, body: bytes | None = None, headers: dict[str, str] | None = None
+    ) -> tuple[int, bytes, Any]:
+        """(status, body, response headers) of one call."""
+        request = urllib.request.Request(self.base + path, data=body, method=method)
+        request.add_header("content-type", "application/json")
+        if self.token:
+            request.add_header("authorization", f"Bearer {self.token}")
+        for name, value in {**self.headers, **(headers or {})}.items():
+            request.add_header(name, value)
+        try:
+            with urllib.request.urlopen(request, timeout=60) as response:
+                return response.status, response.read(), response.headers
+        except urllib.error.HTTPError as error:
+            return error.code, error.read(), error.headers
+
+    def json(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
+        data = None if body is None else json.dumps(body, ensure_ascii=False).encode("utf-8")
+        status, raw, _ = self.call(method, path, data)
+        return status, json.loads(raw)
+
+
+def http_port(server: ServerProcess) -> int:
+    return int(server.wait_for(lambda e: e.get("event") == "http_serving")["port"])
 
 
 def copy_rubrics(target: Path) -> Path:

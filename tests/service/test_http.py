@@ -5,6 +5,7 @@ stub on the same cases, must give the same replies field for field; errors are H
 from __future__ import annotations
 
 import json
+import re
 import tomllib
 import urllib.error
 import urllib.request
@@ -19,35 +20,9 @@ from google.protobuf import json_format
 from grpc_status import rpc_status
 from rubric_service.gen.rubric.v1 import rubric_service_pb2 as pb
 from rubric_service.gen.rubric.v1 import rubric_service_pb2_grpc as pb_grpc
-from service_harness import BUNDLED, INSPECTION_FACTS, ServerProcess, copy_rubrics
+from service_harness import BUNDLED, INSPECTION_FACTS, Http, ServerProcess, copy_rubrics, http_port
 
 from rubric_dsl.api import RUBRIC_ID
-
-
-class Http:
-    def __init__(self, port: int, token: str | None = None) -> None:
-        self.base = f"http://127.0.0.1:{port}"
-        self.token = token
-
-    def call(self, method: str, path: str, body: bytes | None = None) -> tuple[int, bytes, str]:
-        request = urllib.request.Request(self.base + path, data=body, method=method)
-        request.add_header("content-type", "application/json")
-        if self.token:
-            request.add_header("authorization", f"Bearer {self.token}")
-        try:
-            with urllib.request.urlopen(request, timeout=60) as response:
-                return response.status, response.read(), response.headers.get("content-type", "")
-        except urllib.error.HTTPError as error:
-            return error.code, error.read(), error.headers.get("content-type", "")
-
-    def json(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
-        data = None if body is None else json.dumps(body, ensure_ascii=False).encode("utf-8")
-        status, raw, _ = self.call(method, path, data)
-        return status, json.loads(raw)
-
-
-def http_port(server: ServerProcess) -> int:
-    return int(server.wait_for(lambda e: e.get("event") == "http_serving")["port"])
 
 
 @pytest.fixture(scope="module")
@@ -87,14 +62,16 @@ def bundled_cases() -> list[tuple[str, dict[str, Any]]]:
 
 
 CASES = bundled_cases()
+_HAN = re.compile(r"[\u4e00-\u9fff]")
 
 
-def grpc_outcome(stub: Any, request: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+def grpc_outcome(stub: Any, request: dict[str, Any], accept: str = "") -> tuple[int, dict[str, Any]]:
     """(HTTP status the error maps to or 200, the reply or the google.rpc.Status) of a gRPC Score call."""
     from rubric_service.http import HTTP_STATUS
 
+    metadata = (("accept-language", accept),) if accept else None
     try:
-        reply = stub.Score(json_format.ParseDict(request, pb.ScoreRequest()), timeout=30)
+        reply = stub.Score(json_format.ParseDict(request, pb.ScoreRequest()), timeout=30, metadata=metadata)
     except grpc.RpcError as error:
         status = rpc_status.from_call(error)
         assert status is not None
@@ -107,12 +84,23 @@ def test_bundled_cases_exist() -> None:
     assert any(r["rubric"] == "wuping.inspection" for _, r in CASES)
 
 
+@pytest.mark.parametrize("accept", ["", "zh-CN,zh;q=0.9"], ids=["default", "zh"])
 @pytest.mark.parametrize(("name", "request_json"), CASES, ids=[n for n, _ in CASES])
-def test_score_over_http_equals_grpc_field_for_field(both: tuple[Http, Any], name: str, request_json: Any) -> None:
+def test_score_over_http_equals_grpc_field_for_field(
+    both: tuple[Http, Any], name: str, request_json: Any, accept: str
+) -> None:
     http, stub = both
-    status, body = http.json("POST", "/v1/score", request_json)
-    assert (status, body) == grpc_outcome(stub, request_json)
-    assert status in (200, 400)
+    headers = {"accept-language": accept} if accept else {}
+    got, raw, answered = http.exchange("POST", "/v1/score", json.dumps(request_json).encode(), headers)
+    body = json.loads(raw)
+    assert (got, body) == grpc_outcome(stub, request_json, accept)
+    assert got in (200, 400)
+    if got == 400:
+        assert answered["content-language"] == ("zh-CN" if accept else "en-US")
+    elif accept:  # the explanations in Chinese: not the English ones
+        explained = [i["explanation"] for i in body["indicators"]]
+        english = [i["explanation"] for i in grpc_outcome(stub, request_json)[1]["indicators"]]
+        assert explained != english and all(_HAN.search(e) for e in explained if e), explained
 
 
 def test_score_batch_equals_score_stream(both: tuple[Http, Any]) -> None:

@@ -11,7 +11,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from rubric_service.gen.rubric.v1 import rubric_service_pb2 as pb
 from rubric_service.gen.rubric.v1 import rubric_service_pb2_grpc as pb_grpc
 from rubric_service.health import MAX_WATCHES
-from service_harness import CASEWORK_FACTS, WAIT, ServerProcess, copy_rubrics
+from service_harness import CASEWORK_FACTS, WAIT, ServerProcess, copy_rubrics, rich_error
 
 SERVICE = "rubric.v1.RubricService"
 
@@ -82,7 +82,7 @@ def test_open_watches_take_no_scoring_worker_and_end_at_shutdown(tmp_path: Path)
                 raise AssertionError("a Watch beyond the limit was accepted")
             except grpc.RpcError as error:
                 assert error.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
-                assert "TOO_MANY_WATCHES" in (error.details() or "")
+                assert rich_error(error)[2].reason == "TOO_MANY_WATCHES"
 
             server.proc.send_signal(signal.SIGTERM)
             # Each open Watch hears NOT_SERVING, then ends with OK when the server stops.

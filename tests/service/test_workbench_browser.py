@@ -269,3 +269,69 @@ def test_on_a_shared_server_the_page_is_read_only_and_drafts_are_scored_unwritte
         context.close()
         assert server.terminate() == 0
     assert (directory / INSPECTION).read_text(encoding="utf-8") == before
+
+
+LONG_NAME = "inspected_units_counted_by_the_second_inspection_team_of_the_county_during_the_year"
+
+
+def test_problems_wrap_inside_their_panel_in_the_pages_language(page: Any, studio: tuple[Studio, Path]) -> None:
+    asked: list[tuple[str, str]] = []  # (path, accept-language) of each call the page makes
+    page.on(
+        "request",
+        lambda r: asked.append((r.url, r.headers.get("accept-language", ""))) if "/v1/" in r.url else None,
+    )
+    page.set_viewport_size({"width": 1100, "height": 900})
+    open_inspection(page, studio)
+    put_cursor_after(page, "min(1, inspected_units")
+    page.keyboard.type("_" + LONG_NAME[len("inspected_units_") :])  # a long name the rubric does not declare
+    page.wait_for_selector("#diagnostics li.error pre")
+    message = page.locator("#diagnostics li.error pre .message").first
+    assert LONG_NAME in message.inner_text() and "错误" in message.inner_text()
+    box, panel = message.bounding_box(), page.locator("#diagnostics").bounding_box()
+    assert box["x"] + box["width"] <= panel["x"] + panel["width"], (box, panel)  # not past the panel's edge…
+    assert box["height"] > 2.5 * 12 * 1.4, box  # …but wrapped, on three lines or more
+    code = page.inner_text("#diagnostics li.error pre .code").split("\n")  # the source line and its carets
+    assert code[1].index("^") == code[0].index(LONG_NAME)  # still in their columns
+    shot(page, "problems-panel-wrapped", page.locator("#diagnostics").locator(".."))
+    assert asked and {language for _, language in asked} == {"zh-CN,zh;q=0.9"}
+    asked.clear()
+    page.select_option("#lang", "en")
+    put_cursor_after(page, LONG_NAME)
+    with page.expect_request(lambda r: r.url.endswith("/v1/studio/analyze")):
+        page.keyboard.type("s")  # analysed again, now asked for in English
+    assert asked and {language for _, language in asked} == {"en-US,en;q=0.9"}
+
+
+def test_the_servers_refusal_reaches_the_page_in_its_language(browser: Any, tmp_path: Path) -> None:
+    from service_harness import ServerProcess, copy_rubrics
+
+    tokens = tmp_path / "tokens"
+    tokens.write_text("s3cret\n", encoding="utf-8")
+    tokens.chmod(0o600)
+    server = ServerProcess(copy_rubrics(tmp_path / "rubrics"), "--http-port", "0", "--token-file", str(tokens))
+    try:
+        url = server.wait_for(lambda e: e.get("event") == "http_serving")["url"]
+        for lang, expected in (("zh", "此服务需要访问令牌"), ("en", "this server needs a bearer token")):
+            context = browser.new_context(viewport={"width": 1100, "height": 700})
+            context.add_init_script(f"localStorage.setItem('rubric.lang', '{lang}')")
+            try:
+                page = context.new_page()
+                page.set_default_timeout(MS)
+                page.goto(url)
+                page.wait_for_function(f"document.querySelector('#status').textContent.includes({expected!r})")
+                assert page.is_visible("#token-box")
+                if lang == "zh":
+                    shot(page, "token-refused-zh")
+            finally:
+                context.close()
+    finally:
+        assert server.terminate() == 0
+
+
+def test_facts_not_yet_filled_in_are_named_by_their_labels(page: Any, studio: tuple[Studio, Path]) -> None:
+    open_inspection(page, studio)
+    page.fill('#facts [name="planned_units"]', "10")
+    page.wait_for_function("document.querySelector('#result').textContent.includes('尚未填写')")
+    hint = page.inner_text("#result p.hint")
+    assert hint.startswith("尚未填写（") and "实际完成巡察单位数" in hint and "inspected_units" not in hint
+    assert "missing" not in hint

@@ -12,7 +12,7 @@ const TEXT = {
     indicator: "指标", points: "得分", explanation: "说明", lost: "扣分", clauses: "条款", reached: "已覆盖",
     passed: "通过", failed: "失败", fillIn: "填写事实后即时评分", range: "范围", unit: "单位", defaultValue: "默认",
     yes: "是", no: "否", errorsFirst: "草稿有错误，修正后再评分", inputs: "输入", noTests: "此文件旁没有测试用例",
-    needToken: "此服务器需要令牌",
+    needToken: "此服务器需要令牌", missing: "尚未填写",
   },
   en: {
     title: "Rubric workbench", file: "File", format: "Format", save: "Save", runTests: "Run tests", language: "Language",
@@ -24,6 +24,7 @@ const TEXT = {
     passed: "passed", failed: "failed", fillIn: "fill in the facts to score as you go", range: "range", unit: "unit",
     defaultValue: "default", yes: "yes", no: "no", errorsFirst: "the draft has errors: fix them to score",
     inputs: "Inputs", noTests: "no test cases beside this file", needToken: "this server needs a token",
+    missing: "not filled in",
   },
 };
 
@@ -32,11 +33,13 @@ const state = {
   info: null, path: "", diagnostics: [], coverage: [], rubric: null, analyzeSeq: 0, scoreSeq: 0,
 };
 const t = (key) => TEXT[state.lang][key] || key;
+// What the page asks the server to word its messages in (its problems, refusals and explanations).
+const ACCEPT_LANGUAGE = { zh: "zh-CN,zh;q=0.9", en: "en-US,en;q=0.9" };
 
 // --- calls -------------------------------------------------------------------------------------------------
 
 async function call(path, body, raw) {
-  const headers = { "content-type": "application/json" };
+  const headers = { "content-type": "application/json", "accept-language": ACCEPT_LANGUAGE[state.lang] };
   const token = sessionStorage.getItem("rubric.token");
   if (token) headers.authorization = "Bearer " + token;
   let response;
@@ -209,8 +212,12 @@ function showDiagnostics() {
     return;
   }
   list.innerHTML = ds.map((d, i) => {
-    const rendered = state.lang === "zh" ? d.renderedZh : d.rendered;
-    return `<li class="${d.severity}" data-index="${i}"><pre>${escapeHtml(rendered)}</pre></li>`;
+    // the message (its first line) wraps inside the panel; the source line and its carets below it stay
+    // as laid out, aligned, and scroll sideways when long
+    const [message, ...code] = (state.lang === "zh" ? d.renderedZh : d.rendered).split("\n");
+    const below = code.length ? `\n<span class="code">${escapeHtml(code.join("\n"))}</span>` : "";
+    return `<li class="${d.severity}" data-index="${i}"><pre><span class="message">${escapeHtml(message)}</span>` +
+      `${below}</pre></li>`;
   }).join("");
 }
 
@@ -320,8 +327,10 @@ async function scoreNow() {
         label.querySelector(".problem").textContent = v.description;
       }
     }
-    const wanted = missing.length ? `<p class="hint">${escapeHtml(missing.length + " × " + "missing")}: ` +
-      `${escapeHtml(missing.join(", "))}</p>` : "";
+    const labels = new Map((state.rubric.inputs || []).map((i) => [i.name, i.label || i.name]));
+    const sep = state.lang === "zh" ? ["（", "）：", "、"] : [" (", "): ", ", "];
+    const wanted = missing.length ? `<p class="hint">${escapeHtml(t("missing") + sep[0] + missing.length + sep[1] +
+      missing.map((name) => labels.get(name) || name).join(sep[2]))}</p>` : "";
     const bad = reply.error.fieldViolations.filter((v) => v.reason !== "missing").length;
     $("result").innerHTML = (bad ? `<p class="error">${escapeHtml(reply.error.message)}</p>` : "") + wanted;
     return;

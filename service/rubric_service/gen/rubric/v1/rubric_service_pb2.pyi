@@ -159,7 +159,11 @@ class ScoreRequest(_message.Message):
     version being served.
     """
     explain: _builtins.bool
-    """Fill in each indicator's explanation."""
+    """Fill in each indicator's explanation. What a person reads in the reply (explanations,
+    reasons for lost points, a veto's `why`, `total_explanation`) is in the language of the
+    call's `accept-language` metadata (over HTTP, the Accept-Language header): Chinese for zh
+    (zh-CN, in the score sheet's wording), else English (en-US), as the call's errors are.
+    """
     allow_extra_facts: _builtins.bool
     """Ignore facts the rubric does not declare instead of rejecting them."""
     request_id: _builtins.str
