@@ -298,3 +298,18 @@ def test_an_xlsx_file_streams_as_its_csv_does(tmp_path: Path) -> None:
         compare_file(found, rubrics, source, records_out=out, **COLUMN_OPTIONS)
         outs.append(streamed_rows(out))
     assert outs[0] == outs[1] and len(outs[0]) == 9
+
+
+def test_parquet_results_are_gathered_into_row_groups(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A row group per batch would keep thousands of row groups' metadata in memory until the file closes."""
+    from rubric_dsl.compare import stream
+
+    monkeypatch.setattr(stream, "ROW_GROUP", 500)
+    data = synthetic_csv(tmp_path / "records.csv", 600)
+    found, rubrics = compare.load_schemes(list(SCHEMES), RUBRICS, mixed=True)
+    out = tmp_path / "records.parquet"
+    compare_file(found, rubrics, data, records_out=out, batch_size=50, **COLUMN_OPTIONS)  # 150 rows a batch
+    written = pq.ParquetFile(out)
+    assert written.metadata.num_rows == 1_800
+    assert [written.metadata.row_group(i).num_rows for i in range(written.num_row_groups)] == [600, 600, 600]
+    assert streamed_rows(out) == expected_rows(in_memory(list(SCHEMES), data))
