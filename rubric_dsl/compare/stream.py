@@ -56,7 +56,8 @@ def read_batches(path: str | Path, batch_size: int = BATCH) -> Iterator[pa.Recor
         import pyarrow.parquet as pq
 
         try:
-            yield from pq.ParquetFile(file).iter_batches(batch_size=batch_size)
+            # pre_buffer (the default) reads ahead every row group's columns: the whole file in memory
+            yield from pq.ParquetFile(file, pre_buffer=False).iter_batches(batch_size=batch_size)
         except pa.ArrowException as error:
             raise CompareError(f"data {file}: not a readable Parquet file: {error}") from None
     elif suffix == ".csv":
