@@ -53,11 +53,12 @@ def run(args: list[str], lang_env: str | None = None) -> tuple[int, str, str]:
 
 
 def helps(lang_args: list[str], lang_env: str | None = None) -> dict[str, str]:
-    """The help of `rubric` (key "") and of each command, `lang_args` after the command's name; the
-    number of cores `rubric serve --help` shows as its default is written `N`."""
+    """The help of `rubric` (key "") and of each command, `lang_args` after `--help` (where no command's
+    parser reads them: `rubric` and some commands have no `--lang`); the number of cores `rubric serve
+    --help` shows as its default is written `N`."""
     found = {}
     for name in ["", *COMMAND_NAMES]:
-        code, out, err = run([*([name] if name else []), *lang_args, "--help"], lang_env)
+        code, out, err = run([*([name] if name else []), "--help", *lang_args], lang_env)
         assert code == 0 and err == "", (name, code, err)
         found[name] = re.sub(rf"(cores|核数)\s*[(（]{default_processes()}[)）]", r"\1 (N)", out)
     return found
