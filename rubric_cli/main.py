@@ -27,7 +27,7 @@ from rubric_dsl.files import read_source
 DISTRIBUTION = "rubric-engine"
 DESCRIPTION = text(
     __doc__.split("\n")[0] if __doc__ else "",
-    "`rubric` 命令：检查、测试评分规则，按评分规则评分；通过 gRPC 提供评分服务；调用该服务。",
+    "`rubric` 命令：检查、测试评分规则并按其评分；以 gRPC 提供或调用评分服务。",
 )
 
 

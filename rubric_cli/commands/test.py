@@ -27,7 +27,13 @@ DESCRIPTION: str | None = None
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_lang_argument(parser)
-    parser.add_argument("paths", nargs="*", metavar="PATH", default=[str(DEFAULT_RUBRICS)])
+    parser.add_argument(
+        "paths",
+        nargs="*",
+        metavar="PATH",
+        default=[str(DEFAULT_RUBRICS)],
+        help=text("", "测试用例文件（*.tests.toml）或目录（默认：./rubrics）"),
+    )
     parser.add_argument("--rubrics", type=Path, metavar="DIR", help=PARENTS_HELP)
     parser.add_argument(
         "--coverage",
