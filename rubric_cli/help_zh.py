@@ -65,7 +65,7 @@ ARGPARSE_ZH: dict[str, str] = {
     "%(prog)s: error: %(message)s\n": "%(prog)s: 错误: %(message)s\n",
     "argument %(argument_name)s: %(message)s": "参数 %(argument_name)s：%(message)s",
     "the following arguments are required: %s": "缺少必需的参数：%s",
-    "one of the arguments %s is required": "参数 %s 须给出其中一个",
+    "one of the arguments %s is required": "须给出参数 %s 之一",
     "not allowed with argument %s": "不能与参数 %s 同时使用",
     "unrecognized arguments: %s": "无法识别的参数：%s",
     "invalid choice: %(value)r (choose from %(choices)s)": "无效的取值 %(value)r（可选：%(choices)s）",

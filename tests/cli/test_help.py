@@ -108,7 +108,7 @@ ERRORS = {
     ),
     "one of a group": (
         ["score", "--rubric", "x"],
-        "rubric score: 错误: 参数 --facts --data 须给出其中一个",
+        "rubric score: 错误: 须给出参数 --facts --data 之一",
         "rubric score: error: one of the arguments --facts --data is required",
     ),
     "invalid choice": (
