@@ -2,7 +2,9 @@
 
 `rubric_cli.commands.COMMANDS` lists the modules in the order `rubric --help` shows them; `rubric_cli.main`
 adds one argparse subparser per module (named `NAME`, listed with `HELP`, its help text `DESCRIPTION`
-as written) and lets the module add its options (`add_arguments`). When the module's command is given,
+as written) and lets the module add its options (`add_arguments`). `HELP`, `DESCRIPTION` and each
+option's help are written `help_zh.text(en, zh)`, so that the help is Chinese when the messages are; a
+plain string is shown as it is in both languages. When the module's command is given,
 `main` calls its `run` with the parsed options and the streams to print to, and exits with what it
 returns: 0 success, 1 a rubric has errors or a test failed, 2 bad usage. A command refuses what it
 was asked by raising `UsageProblem` (or a `RubricDslError` of the library): `main` prints it as

@@ -1,7 +1,9 @@
-"""What several commands share: `--lang`, `--rubrics`, finding the rubric asked for and reading facts."""
+"""What several commands share: `--lang`, `--rubrics` (their help in both languages), finding the rubric
+asked for and reading facts."""
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 from decimal import Decimal
@@ -9,20 +11,32 @@ from pathlib import Path
 from typing import Any
 
 from rubric_cli.command import UsageProblem
+from rubric_cli.help_zh import text
 from rubric_dsl.api import RUBRIC_ID, compile_file, load_library
-from rubric_dsl.diagnostics import add_lang_argument as add_lang_argument  # one flag for every command
-from rubric_dsl.diagnostics import closest, did_you_mean
+from rubric_dsl.diagnostics import LANG_HELP, closest, did_you_mean
+from rubric_dsl.diagnostics import add_lang_argument as lang_argument
 from rubric_dsl.program import CompiledRubric
 
 DEFAULT_RUBRICS = Path("rubrics")
-LOOKUP_HELP = (
+LOOKUP_HELP = text(
     "where rubric ids are looked up (default: ./rubrics); for a rubric FILE, where its parents (extends) "
-    "are looked up after its own directory (default: the nearest directory named `rubrics` that holds it)"
+    "are looked up after its own directory (default: the nearest directory named `rubrics` that holds it)",
+    "按评分规则编号查找评分规则的目录（默认：./rubrics）；给出评分规则文件时，先在其所在目录、再在此目录中"
+    "查找它所继承（`extends`）的评分规则（默认：包含它的最近一个名为 `rubrics` 的目录）",
 )
-PARENTS_HELP = (
+PARENTS_HELP = text(
     "where the parents (extends) of the rubrics are looked up after their own directory (default: the "
-    "nearest directory named `rubrics` that holds the path, so rubrics/leting finds rubrics/national)"
+    "nearest directory named `rubrics` that holds the path, so rubrics/leting finds rubrics/national)",
+    "先在评分规则所在目录、再在此目录中查找它们所继承（`extends`）的评分规则（默认：包含该路径的最近一个名为"
+    " `rubrics` 的目录，如 rubrics/leting 可找到 rubrics/national）",
 )
+
+
+def add_lang_argument(parser: argparse.ArgumentParser) -> None:
+    """The one `--lang` flag (`diagnostics.add_lang_argument`), its help in the help's language."""
+    lang_argument(
+        parser, text(LANG_HELP, "提示信息的语言：zh 中文，en 英文（默认：环境变量 LANG 为 zh* 时用中文，否则用英文）")
+    )
 
 
 def require_rubrics_dir(rubrics: Path | None) -> None:

@@ -5,7 +5,8 @@ unknown rubric, or a scoring error. Problems go to stderr as `path:line:col: err
 with the source line and a caret.
 
 Each subcommand is a module of `rubric_cli.commands`, listed in its `COMMANDS` table (see
-`rubric_cli.command`): this module makes one subparser per entry and runs the one asked for.
+`rubric_cli.command`): this module makes one subparser per entry and runs the one asked for. The help
+and argparse's usage errors are in the language of the messages (`rubric_cli.help_zh`).
 """
 
 from __future__ import annotations
@@ -18,11 +19,16 @@ from typing import Any
 
 from rubric_cli.command import Command, UsageProblem
 from rubric_cli.commands import COMMANDS
+from rubric_cli.help_zh import Parser, formatter, help_language, text
 from rubric_dsl.diagnostics import Language, choose_language
 from rubric_dsl.errors import InvalidFacts, RubricDslError, RubricError
 from rubric_dsl.files import read_source
 
 DISTRIBUTION = "rubric-engine"
+DESCRIPTION = text(
+    __doc__.split("\n")[0] if __doc__ else "",
+    "`rubric` 命令：检查、测试评分规则并按其评分；以 gRPC 提供或调用评分服务。",
+)
 
 
 class _Version(argparse.Action):
@@ -37,15 +43,20 @@ class _Version(argparse.Action):
         try:
             found = version(DISTRIBUTION)
         except PackageNotFoundError:
-            found = f"unknown ({DISTRIBUTION} is not installed)"
+            chinese = isinstance(parser, Parser) and parser.lang == "zh"
+            found = f"版本未知（未安装 {DISTRIBUTION}）" if chinese else f"unknown ({DISTRIBUTION} is not installed)"
         print(f"{parser.prog} {found}")
         parser.exit()
 
 
-def build_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser]]:
-    """The parser of `rubric`, and the subparser of each command by name."""
-    parser = argparse.ArgumentParser(prog="rubric", description=__doc__.split("\n")[0] if __doc__ else None)
-    parser.add_argument("--version", action=_Version, help=f"print the version of {DISTRIBUTION} and exit")
+def build_parser(lang: Language = "en") -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser]]:
+    """The parser of `rubric` in `lang` (its help and usage errors), and the subparser of each command by name."""
+    parser = Parser(prog="rubric", description=DESCRIPTION, lang=lang)
+    parser.add_argument(
+        "--version",
+        action=_Version,
+        help=text(f"print the version of {DISTRIBUTION} and exit", f"显示 {DISTRIBUTION} 的版本并退出"),
+    )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     subparsers: dict[str, argparse.ArgumentParser] = {}
     for command in COMMANDS:
@@ -53,7 +64,8 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.Argument
             command.NAME,
             help=command.HELP,
             description=command.DESCRIPTION,
-            formatter_class=argparse.RawDescriptionHelpFormatter,  # descriptions are laid out as written
+            formatter_class=formatter(lang, raw=True),  # descriptions are laid out as written
+            lang=lang,
         )
         command.add_arguments(subparser)
         subparsers[command.NAME] = subparser
@@ -61,8 +73,9 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.Argument
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser, subparsers = build_parser()
-    options, unknown = parser.parse_known_args(sys.argv[1:] if argv is None else argv)
+    args = sys.argv[1:] if argv is None else list(argv)
+    parser, subparsers = build_parser(help_language(args))
+    options, unknown = parser.parse_known_args(args)
     if unknown:  # the command's own parser says so, with its usage line
         subparsers[options.command].error(f"unrecognized arguments: {' '.join(unknown)}")
     command: Command = {c.NAME: c for c in COMMANDS}[options.command]

@@ -10,20 +10,31 @@ from typing import TextIO
 
 from rubric_cli.command import UsageProblem
 from rubric_cli.common import PARENTS_HELP, add_lang_argument, require_rubrics_dir
+from rubric_cli.help_zh import text
 from rubric_dsl.api import Library, build_library, read_files, rubric_files, search_dirs, sources_for
 from rubric_dsl.diagnostics import Diagnostic, choose_language
 
 NAME = "check"
-HELP = "report every problem of rubric files (exit 1 on errors)"
+HELP: str = text(
+    "report every problem of rubric files (exit 1 on errors)", "检查评分规则文件，列出每个问题（有错误时退出码为 1）"
+)
 DESCRIPTION: str | None = None
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_lang_argument(parser)
-    parser.add_argument("paths", nargs="+", metavar="PATH", help="rubric files or directories")
+    parser.add_argument(
+        "paths", nargs="+", metavar="PATH", help=text("rubric files or directories", "评分规则文件或目录")
+    )
     parser.add_argument("--rubrics", type=Path, metavar="DIR", help=PARENTS_HELP)
     parser.add_argument(
-        "--format", choices=("text", "json"), default="text", help="json: one object on stdout, for editors and CI"
+        "--format",
+        choices=("text", "json"),
+        default="text",
+        help=text(
+            "json: one object on stdout, for editors and CI",
+            "json：在标准输出上给出一个 JSON 对象，供编辑器和持续集成使用",
+        ),
     )
 
 

@@ -12,10 +12,14 @@ from typing import Any, TextIO
 
 from rubric_cli.command import UsageProblem
 from rubric_cli.common import add_lang_argument, require_rubrics_dir
+from rubric_cli.help_zh import text
 
 NAME = "compare"
-HELP = "score the same records under several rubrics and compare them"
-DESCRIPTION: str | None = """\
+HELP: str = text(
+    "score the same records under several rubrics and compare them", "按几个评分规则为同一批记录评分并加以比较"
+)
+DESCRIPTION: str | None = text(
+    """\
 Score the same records under several rubrics and compare them: per record the total and grade
 under each scheme, grade changes and the indicators that differ most; per scheme the grade counts,
 mean, median, min, max and, with --weight-column, a weighted mean (e.g. weighted by funds).
@@ -49,54 +53,154 @@ about. Large files are scored by one worker process per core.
 example (the department view over mixed projects, weighted by funds):
   rubric compare --rubric-column rubric --rubric 'wuping.*' --rubric 'wuping.*.kaiping_scale' \\
       --data projects.csv --id-column project --weight-column funds --format html -o report.html
-"""
+""",
+    """\
+按几个评分规则为同一批记录评分并加以比较：逐条记录列出各方案下的总分和等次、等次变化及差别最大的
+指标；逐个方案列出各等次的记录数、平均数、中位数、最低分、最高分，给出 --weight-column 时还有加权
+平均数（如按资金加权）。
+
+每个 --rubric 是一个方案，即比较中的一列。第一个是基准（A），其余（B、C……）都与它比较。方案可以是
+评分规则编号（在 --rubrics DIR 中查找）、.rubric 文件、'wuping.*' 这样的通配名，或用逗号隔开的几个。
+
+同一类记录：每个方案给一个评分规则，用它为每条记录评分。
+
+两个等次名称相同，或在两个级数相同的等次划分中位置相同（良 与 良好），算作等次不变；否则用 ↑ 或 ↓
+表示变好还是变差。
+
+混合的记录（一个部门的项目，有的按 wuping.inspection 评分，有的按 wuping.casework）：
+--rubric-column 指定一列，写明基准中每条记录按哪个评分规则评分。每个方案含有该评分规则时就按它
+评分，否则按方案中继承它的评分规则评分（wuping.casework.kaiping_scale 继承 wuping.casework）。
+互不继承的评分规则可写作 FROM=TO 来配对（wuping.casework=kaiping.project）。
+
+流式处理（--records-out FILE，或 Parquet 数据）：分批读入数据，每条记录的结果（总分、等次和各项
+得分，均为精确小数；与 A 相比的变化；不能评分的原因）随评随写入 FILE（.parquet、.csv 或 .jsonl）；
+报告保留汇总，照样精确。--workers N 用 N 个进程分批评分。--engine spark 在 Spark 集群上做同样的
+评分（--master URL，默认 local[*]）。
+
+数据：CSV、JSONL、XLSX 或 Parquet，首行为列名，每行一条记录，各列为事实。空单元格表示没有给出该事实
+（用其默认值）。缺少评分规则所需事实的记录在该方案下列为未评分，其余照常进行；没有任何评分规则声明的
+列会给出提示。大文件按每个处理器核一个工作进程评分。
+
+示例（一个部门的混合项目，按资金加权）：
+  rubric compare --rubric-column rubric --rubric 'wuping.*' --rubric 'wuping.*.kaiping_scale' \\
+      --data projects.csv --id-column project --weight-column funds --format html -o report.html
+""",
+)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_lang_argument(parser)
-    parser.add_argument("--rubric", action="append", required=True, metavar="SCHEME", help="repeat: A, then B, …")
-    parser.add_argument("--data", required=True, metavar="FILE", help="records: .csv, .jsonl, .xlsx or .parquet")
+    parser.add_argument(
+        "--rubric",
+        action="append",
+        required=True,
+        metavar="SCHEME",
+        help=text("repeat: A, then B, …", "可多次给出：先 A，再 B……"),
+    )
+    parser.add_argument(
+        "--data",
+        required=True,
+        metavar="FILE",
+        help=text("records: .csv, .jsonl, .xlsx or .parquet", "记录：.csv、.jsonl、.xlsx 或 .parquet 文件"),
+    )
     parser.add_argument(
         "--rubrics",
         type=Path,
         metavar="DIR",
-        help="where rubric ids are looked up (default: ./rubrics); for a .rubric file, where its parents are "
-        "looked up after its own directory (default: the nearest directory named `rubrics` that holds it)",
+        help=text(
+            "where rubric ids are looked up (default: ./rubrics); for a .rubric file, where its parents are "
+            "looked up after its own directory (default: the nearest directory named `rubrics` that holds it)",
+            "按评分规则编号查找评分规则的目录（默认：./rubrics）；给出 .rubric 文件时，先在其所在目录、再在此目录"
+            "中查找它所继承的评分规则（默认：包含它的最近一个名为 `rubrics` 的目录）",
+        ),
     )
-    parser.add_argument("--id-column", metavar="C", help="the column that names each record (default: its row)")
-    parser.add_argument("--weight-column", metavar="C", help="weight records by this column (e.g. funds)")
-    parser.add_argument("--rubric-column", metavar="C", help="the column naming each record's baseline rubric")
+    parser.add_argument(
+        "--id-column",
+        metavar="C",
+        help=text("the column that names each record (default: its row)", "标明每条记录名称的列（默认：按行号）"),
+    )
+    parser.add_argument(
+        "--weight-column",
+        metavar="C",
+        help=text("weight records by this column (e.g. funds)", "按此列为记录加权（如资金）"),
+    )
+    parser.add_argument(
+        "--rubric-column",
+        metavar="C",
+        help=text("the column naming each record's baseline rubric", "写明每条记录在基准中所用评分规则的列"),
+    )
     parser.add_argument(
         "--unit",
         action="append",
         default=[],
         metavar="COLUMN=UNIT",
-        help="declare a column's unit for the report (repeat), e.g. funds=万元",
+        help=text(
+            "declare a column's unit for the report (repeat), e.g. funds=万元",
+            "声明某列在报告中的单位（可多次给出），如 funds=万元",
+        ),
     )
-    parser.add_argument("--format", choices=("table", "json", "html"), default="table")
-    parser.add_argument("-o", "--output", default="-", metavar="FILE", help="where to write (default: stdout)")
     parser.add_argument(
-        "--workers", type=int, metavar="N", help="worker processes (default: 1 for small data, else one per core)"
+        "--format",
+        choices=("table", "json", "html"),
+        default="table",
+        help=text("", "报告格式：table 文字表格，json 供程序读取，html 网页（默认：table）"),
+    )
+    parser.add_argument(
+        "-o",
+        "--output",
+        default="-",
+        metavar="FILE",
+        help=text("where to write (default: stdout)", "输出文件（默认：标准输出）"),
+    )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        metavar="N",
+        help=text(
+            "worker processes (default: 1 for small data, else one per core)",
+            "工作进程数（默认：数据少时 1 个，否则每个处理器核一个）",
+        ),
     )
     parser.add_argument(
         "--records-out",
         metavar="FILE",
-        help="stream: read the data in batches and write each record's results to FILE as they are scored "
-        "(.parquet, .csv or .jsonl); memory stays flat however many records; the report keeps the summaries",
+        help=text(
+            "stream: read the data in batches and write each record's results to FILE as they are scored "
+            "(.parquet, .csv or .jsonl); memory stays flat however many records; the report keeps the summaries",
+            "流式处理：分批读入数据，每条记录的结果随评随写入 FILE（.parquet、.csv 或 .jsonl）；记录再多，"
+            "内存占用也不增加；报告保留汇总",
+        ),
     )
-    parser.add_argument("--batch-size", type=int, default=2_000, metavar="N", help="records per batch when streaming")
+    parser.add_argument(
+        "--batch-size",
+        type=int,
+        default=2_000,
+        metavar="N",
+        help=text("records per batch when streaming", "流式处理时每批的记录数"),
+    )
     parser.add_argument(
         "--engine",
         choices=("local", "spark"),
         default="local",
-        help="spark: score on a Spark cluster (pip install 'rubric-engine[spark]'); implies streaming results",
+        help=text(
+            "spark: score on a Spark cluster (pip install 'rubric-engine[spark]'); implies streaming results",
+            "spark：在 Spark 集群上评分（需先 `pip install 'rubric-engine[spark]'`）；结果按流式处理写出",
+        ),
     )
-    parser.add_argument("--master", default="local[*]", metavar="URL", help="the Spark master (default: local[*])")
+    parser.add_argument(
+        "--master",
+        default="local[*]",
+        metavar="URL",
+        help=text("the Spark master (default: local[*])", "Spark 主节点地址（默认：local[*]）"),
+    )
     parser.add_argument(
         "--progress",
         action=argparse.BooleanOptionalAction,
         default=None,
-        help="show a progress bar on stderr (default: on a terminal, for long runs)",
+        help=text(
+            "show a progress bar on stderr (default: on a terminal, for long runs)",
+            "在标准错误上显示进度条（默认：在终端上且耗时较长时显示）",
+        ),
     )
 
 

@@ -9,20 +9,27 @@ from typing import TextIO
 
 from rubric_cli.command import UsageProblem
 from rubric_cli.common import add_lang_argument
+from rubric_cli.help_zh import text
 from rubric_dsl.api import rubric_files
 from rubric_dsl.diagnostics import choose_language
 from rubric_dsl.files import read_source
 from rubric_dsl.formatter import format_source
 
 NAME = "fmt"
-HELP = "rewrite rubric files in the canonical layout"
+HELP: str = text("rewrite rubric files in the canonical layout", "按统一格式重排评分规则文件")
 DESCRIPTION: str | None = None
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_lang_argument(parser)
-    parser.add_argument("paths", nargs="+", metavar="PATH", help="rubric files or directories")
-    parser.add_argument("--check", action="store_true", help="change nothing; show a diff, exit 1 if any")
+    parser.add_argument(
+        "paths", nargs="+", metavar="PATH", help=text("rubric files or directories", "评分规则文件或目录")
+    )
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help=text("change nothing; show a diff, exit 1 if any", "不改动文件，只显示差异；有差异时退出码为 1"),
+    )
 
 
 def run(options: argparse.Namespace, out: TextIO, err: TextIO) -> int:

@@ -10,36 +10,89 @@ from typing import TextIO
 
 from rubric_cli.command import UsageProblem
 from rubric_cli.common import LOOKUP_HELP, add_lang_argument, find_rubric, read_facts, require_rubrics_dir
+from rubric_cli.help_zh import text
 from rubric_dsl.diagnostics import Language, choose_language, fmt
 from rubric_dsl.program import CompiledRubric
 from rubric_dsl.results import Result
 
 NAME = "score"
-HELP = "score facts, or a file of records, under a rubric"
-DESCRIPTION: str | None = """\
+HELP: str = text("score facts, or a file of records, under a rubric", "按评分规则为一组事实或一个记录文件评分")
+DESCRIPTION: str | None = text(
+    """\
 Score one record's facts (--facts FILE, a JSON object, or - for stdin) and show the 评分表, or score a
 file of records in batches (--data FILE --records-out FILE): CSV, JSONL, XLSX or Parquet in, each
 record's total, grade and points (exact decimals) out to Parquet, CSV or JSONL as they are scored;
 memory stays flat however many records. A record that cannot be scored gets its error and the run
 goes on; a summary line says how many were scored.
-"""
+""",
+    """\
+为一条记录的事实评分并显示评分表（--facts FILE：一个 JSON 对象，- 表示从标准输入读取）；或分批为
+一个记录文件评分（--data FILE --records-out FILE）：读入 CSV、JSONL、XLSX 或 Parquet，把每条记录的
+总分、等次和各项得分（精确小数）随评随写入 Parquet、CSV 或 JSONL 文件；记录再多，内存占用也不增加。
+无法评分的记录给出其错误，其余照常评分；最后一行汇总评了多少条。
+""",
+)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_lang_argument(parser)
-    parser.add_argument("--rubric", required=True, metavar="ID|FILE", help="a rubric id, or a .rubric file")
-    given = parser.add_mutually_exclusive_group(required=True)
-    given.add_argument("--facts", metavar="FILE|-", help="a JSON object of facts, or - for stdin")
-    given.add_argument("--data", metavar="FILE", help="records to score in batches: .csv, .jsonl, .xlsx or .parquet")
     parser.add_argument(
-        "--records-out", metavar="FILE", help="with --data: per-record results (.parquet, .csv, .jsonl)"
+        "--rubric",
+        required=True,
+        metavar="ID|FILE",
+        help=text("a rubric id, or a .rubric file", "评分规则编号，或 .rubric 文件"),
     )
-    parser.add_argument("--id-column", metavar="C", help="with --data: the column that names each record")
-    parser.add_argument("--workers", type=int, default=1, metavar="N", help="with --data: worker processes")
+    given = parser.add_mutually_exclusive_group(required=True)
+    given.add_argument(
+        "--facts",
+        metavar="FILE|-",
+        help=text("a JSON object of facts, or - for stdin", "事实：一个 JSON 对象的文件，- 表示从标准输入读取"),
+    )
+    given.add_argument(
+        "--data",
+        metavar="FILE",
+        help=text(
+            "records to score in batches: .csv, .jsonl, .xlsx or .parquet",
+            "分批评分的记录文件：.csv、.jsonl、.xlsx 或 .parquet",
+        ),
+    )
+    parser.add_argument(
+        "--records-out",
+        metavar="FILE",
+        help=text(
+            "with --data: per-record results (.parquet, .csv, .jsonl)",
+            "配合 --data：逐条记录的评分结果写入此文件（.parquet、.csv、.jsonl）",
+        ),
+    )
+    parser.add_argument(
+        "--id-column",
+        metavar="C",
+        help=text("with --data: the column that names each record", "配合 --data：标明每条记录名称的列"),
+    )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        metavar="N",
+        help=text("with --data: worker processes", "配合 --data：工作进程数"),
+    )
     parser.add_argument("--rubrics", type=Path, metavar="DIR", help=LOOKUP_HELP)
-    parser.add_argument("--format", choices=("table", "json"), default="table")
-    parser.add_argument("--explain", action="store_true", help="show how each indicator's points came about")
-    parser.add_argument("--allow-extra-facts", action="store_true", help="ignore facts the rubric does not declare")
+    parser.add_argument(
+        "--format",
+        choices=("table", "json"),
+        default="table",
+        help=text("", "输出格式：table 评分表，json 供程序读取（默认：table）"),
+    )
+    parser.add_argument(
+        "--explain",
+        action="store_true",
+        help=text("show how each indicator's points came about", "逐项说明每个指标的得分是怎么来的"),
+    )
+    parser.add_argument(
+        "--allow-extra-facts",
+        action="store_true",
+        help=text("ignore facts the rubric does not declare", "忽略评分规则没有声明的事实"),
+    )
 
 
 def run(options: argparse.Namespace, out: TextIO, err: TextIO) -> int:

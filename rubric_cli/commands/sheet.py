@@ -9,6 +9,7 @@ from typing import Any, TextIO
 
 from rubric_cli.command import UsageProblem
 from rubric_cli.common import LOOKUP_HELP, add_lang_argument, find_rubric, read_facts, require_rubrics_dir
+from rubric_cli.help_zh import text
 from rubric_dsl.errors import RubricDslError
 from rubric_dsl.program import CompiledRubric
 from rubric_dsl.sheet import (
@@ -25,8 +26,10 @@ from rubric_dsl.sheet import (
 )
 
 NAME = "sheet"
-HELP = "write the score sheet (评分表) of a rubric"
-DESCRIPTION: str | None = f"""\
+HELP: str = text("write the score sheet (评分表) of a rubric", "生成评分规则的评分表")
+_FIELDS_ZH = "".join(f"  {f.key}：{f.label}\n" for f in HEADER_FIELDS)
+DESCRIPTION: str | None = text(
+    f"""\
 Write the score sheet (评分表) of a rubric: a header block (项目名称, 主管部门, 实施单位, 项目资金, 评价时间),
 one row per indicator with 分值, 评分标准, 得分 and 扣分原因, 总分 and 等次, and lines to sign.
 Without --facts or --data it is a blank form to fill in by hand.
@@ -39,30 +42,65 @@ Amounts are in 万元; 执行率 = spent / budget_full_year.
 
 --data FILE.csv|.xlsx writes one sheet per record: with -o FILE.xlsx a workbook of one worksheet
 per project (named after project_name), with --format md|html and -o DIR/ one file per project.
-Records whose `rubric` column names another rubric are skipped."""
+Records whose `rubric` column names another rubric are skipped.""",
+    f"""\
+生成评分规则的评分表：表头（项目名称、主管部门、实施单位、项目资金、评价时间），每个指标一行，
+列出分值、评分标准、得分和扣分原因，以及总分、等次和签字栏。不给 --facts 或 --data 时生成空白表，
+供手工填写。
+
+表头从事实（或数据的列）中取下列通用名称的值；除非评分规则把它们声明为输入，否则不参与评分。
+--header KEY=VALUE 增加或改写其中一项（KEY 为下列名称或其中文名）：
+{_FIELDS_ZH}金额单位为万元；执行率 = spent / budget_full_year。
+
+--data FILE.csv|.xlsx 为每条记录生成一张评分表：配合 -o FILE.xlsx 写成一个工作簿，每个项目一张
+工作表（以 project_name 命名）；配合 --format md|html 和 -o DIR/，每个项目写一个文件。
+`rubric` 列写的是其他评分规则的记录，跳过不评。""",
+)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_lang_argument(parser)
-    parser.add_argument("--rubric", required=True, metavar="ID|FILE")
+    parser.add_argument("--rubric", required=True, metavar="ID|FILE", help=text("", "评分规则编号，或 .rubric 文件"))
     given = parser.add_mutually_exclusive_group()
-    given.add_argument("--facts", metavar="FILE|-", help="score these facts and fill in 得分, 扣分原因, 总分 and 等次")
-    given.add_argument("--data", type=Path, metavar="FILE", help="one sheet per record of this .csv or .xlsx file")
+    given.add_argument(
+        "--facts",
+        metavar="FILE|-",
+        help=text(
+            "score these facts and fill in 得分, 扣分原因, 总分 and 等次",
+            "按这些事实评分，填入得分、扣分原因、总分和等次（- 表示从标准输入读取）",
+        ),
+    )
+    given.add_argument(
+        "--data",
+        type=Path,
+        metavar="FILE",
+        help=text(
+            "one sheet per record of this .csv or .xlsx file", "为此 .csv 或 .xlsx 文件的每条记录各生成一张评分表"
+        ),
+    )
     parser.add_argument(
         "--header",
         action="append",
         default=[],
         metavar="KEY=VALUE",
-        help="a value of the header block, e.g. --header project_name=2022年定额基本业务费 (repeatable)",
+        help=text(
+            "a value of the header block, e.g. --header project_name=2022年定额基本业务费 (repeatable)",
+            "表头的一项，如 --header project_name=2022年定额基本业务费（可多次给出）",
+        ),
     )
     parser.add_argument("--rubrics", type=Path, metavar="DIR", help=LOOKUP_HELP)
-    parser.add_argument("--format", choices=FORMATS, default="md")
+    parser.add_argument(
+        "--format", choices=FORMATS, default="md", help=text("", "评分表的格式：md、html（可打印）或 xlsx（默认：md）")
+    )
     parser.add_argument(
         "-o",
         "--output",
         default="-",
         metavar="FILE|DIR",
-        help="where to write (default: stdout; xlsx needs a file; --data with md or html needs a directory)",
+        help=text(
+            "where to write (default: stdout; xlsx needs a file; --data with md or html needs a directory)",
+            "输出到哪里（默认：标准输出；xlsx 须给出文件；--data 配合 md 或 html 时须给出目录）",
+        ),
     )
 
 

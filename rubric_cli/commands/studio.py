@@ -13,19 +13,48 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from rubric_cli.command import UsageProblem
+from rubric_cli.help_zh import text
 
 if TYPE_CHECKING:
     from rubric_service.server import RubricServer
 
 NAME = "studio"
-HELP = "the workbench page: edit, score and test rubrics"
-DESCRIPTION: str | None = __doc__
+HELP: str = text("the workbench page: edit, score and test rubrics", "工作台网页：编辑、试评和测试评分规则")
+DESCRIPTION: str | None = text(
+    __doc__ or "",
+    """\
+`rubric studio [DIR]`：在浏览器中打开工作台网页，编辑自己的评分规则目录。
+
+只在 127.0.0.1 上提供 DIR（默认：当前目录）：gRPC 用一个空闲端口，网页及其 JSON 接口用 HTTP
+端口 --port（默认：一个空闲端口），与 `rubric serve --http-port` 相同，不同的是网页可以保存：保存的
+评分规则写入 DIR，所提供的评分规则随即重新载入。显示网页地址，用 `webbrowser` 模块打开它
+（--no-browser 时不打开），一直运行到按 Ctrl-C 为止。
+""",
+)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("directory", nargs="?", default=".", type=Path, metavar="DIR", help="your rubrics directory")
-    parser.add_argument("--port", type=int, default=0, help="the page's port on 127.0.0.1 (default: a free one)")
-    parser.add_argument("--no-browser", action="store_true", help="print the address without opening a browser")
+    parser.add_argument(
+        "directory",
+        nargs="?",
+        default=".",
+        type=Path,
+        metavar="DIR",
+        help=text("your rubrics directory", "你的评分规则目录"),
+    )
+    parser.add_argument(
+        "--port",
+        type=int,
+        default=0,
+        help=text(
+            "the page's port on 127.0.0.1 (default: a free one)", "网页在 127.0.0.1 上的端口（默认：一个空闲端口）"
+        ),
+    )
+    parser.add_argument(
+        "--no-browser",
+        action="store_true",
+        help=text("print the address without opening a browser", "只显示地址，不打开浏览器"),
+    )
 
 
 def run(options: argparse.Namespace, out: TextIO, err: TextIO) -> int:

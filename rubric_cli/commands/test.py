@@ -13,6 +13,7 @@ from typing import TextIO
 from rubric_cli.command import UsageProblem
 from rubric_cli.commands.check import as_json
 from rubric_cli.common import DEFAULT_RUBRICS, PARENTS_HELP, add_lang_argument, require_rubrics_dir
+from rubric_cli.help_zh import text
 from rubric_dsl.api import Library, build_library, rubric_files, search_dirs, sources_for
 from rubric_dsl.coverage import Coverage
 from rubric_dsl.diagnostics import Diagnostic, Language, choose_language, has_errors
@@ -20,23 +21,42 @@ from rubric_dsl.files import read_source
 from rubric_dsl.testcases import run_file, test_files
 
 NAME = "test"
-HELP = "run the test cases beside rubrics (*.tests.toml)"
+HELP: str = text("run the test cases beside rubrics (*.tests.toml)", "运行评分规则旁的测试用例（*.tests.toml）")
 DESCRIPTION: str | None = None
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_lang_argument(parser)
-    parser.add_argument("paths", nargs="*", metavar="PATH", default=[str(DEFAULT_RUBRICS)])
+    parser.add_argument(
+        "paths",
+        nargs="*",
+        metavar="PATH",
+        default=[str(DEFAULT_RUBRICS)],
+        help=text("", "测试用例文件（*.tests.toml）或目录（默认：./rubrics）"),
+    )
     parser.add_argument("--rubrics", type=Path, metavar="DIR", help=PARENTS_HELP)
-    parser.add_argument("--coverage", action="store_true", help="report the clauses no case reaches, per rubric")
+    parser.add_argument(
+        "--coverage",
+        action="store_true",
+        help=text("report the clauses no case reaches, per rubric", "逐个评分规则报告覆盖率，列出没有用例覆盖的分支"),
+    )
     parser.add_argument(
         "--fail-under",
         type=float,
         metavar="PERCENT",
-        help="fail (exit 1) when the clauses reached, over all rubrics, are below PERCENT (implies --coverage)",
+        help=text(
+            "fail (exit 1) when the clauses reached, over all rubrics, are below PERCENT (implies --coverage)",
+            "所有评分规则合计的分支覆盖率低于 PERCENT 时判为未通过（退出码为 1）；同时报告覆盖率（即 --coverage）",
+        ),
     )
     parser.add_argument(
-        "--format", choices=("text", "json"), default="text", help="json: one object on stdout, for editors and CI"
+        "--format",
+        choices=("text", "json"),
+        default="text",
+        help=text(
+            "json: one object on stdout, for editors and CI",
+            "json：在标准输出上给出一个 JSON 对象，供编辑器和持续集成使用",
+        ),
     )
 
 

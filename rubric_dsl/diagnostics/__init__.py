@@ -29,11 +29,12 @@ Language = Literal["en", "zh"]
 SEVERITY_ZH = {"error": "错误", "warning": "警告"}
 
 
-def add_lang_argument(parser: argparse.ArgumentParser) -> None:
+LANG_HELP = "language of messages (default: zh when LANG is zh*, else en)"
+
+
+def add_lang_argument(parser: argparse.ArgumentParser, help: str = LANG_HELP) -> None:
     """`--lang en|zh`, the flag every command that prints for a person takes (its default: `choose_language`)."""
-    parser.add_argument(
-        "--lang", choices=("en", "zh"), help="language of messages (default: zh when LANG is zh*, else en)"
-    )
+    parser.add_argument("--lang", choices=("en", "zh"), help=help)
 
 
 def choose_language(flag: str | None = None) -> Language:
