@@ -42,18 +42,21 @@ def add_lang_argument(parser: argparse.ArgumentParser) -> None:
 def require_rubrics_dir(rubrics: Path | None) -> None:
     """Refuse a `--rubrics DIR` that is no directory, before anything else is looked at."""
     if rubrics is not None and not rubrics.is_dir():
-        raise UsageProblem(f"--rubrics {rubrics}: no such directory")
+        raise UsageProblem(f"--rubrics {rubrics}: no such directory", f"--rubrics {rubrics}：没有这个目录")
 
 
 def find_rubric(name: str, rubrics: Path | None) -> CompiledRubric:
     """The rubric of `--rubric ID|FILE`: a file compiled with its parents, or an id looked up in `rubrics`."""
     if name.endswith(".rubric") or Path(name).is_file():
         if not Path(name).is_file():
-            raise UsageProblem(f"{name}: no such file")
+            raise UsageProblem(f"{name}: no such file", f"{name}：没有这个文件")
         return compile_file(name, rubrics)
     directory = rubrics or DEFAULT_RUBRICS
     if not directory.is_dir():
-        raise UsageProblem(f"rubric directory {directory} does not exist; name one with --rubrics DIR")
+        raise UsageProblem(
+            f"rubric directory {directory} does not exist; name one with --rubrics DIR",
+            f"评分规则目录 {directory} 不存在；请用 --rubrics 目录 指定",
+        )
     library = load_library(directory)
     if name in library.rubrics:
         return library.rubrics[name]
@@ -83,11 +86,28 @@ def read_facts(spec: str) -> dict[str, Any]:
     try:
         text = sys.stdin.read() if spec == "-" else Path(spec).read_text(encoding="utf-8-sig")
     except OSError as error:
-        raise UsageProblem(f"cannot read facts: {error}") from None
+        raise UsageProblem(f"cannot read facts: {error}", f"无法读取事实文件 {spec}：{_os_zh(error)}") from None
     try:
         facts = json.loads(text, parse_float=Decimal)
     except json.JSONDecodeError as error:
-        raise UsageProblem(f"facts {spec}:{error.lineno}:{error.colno}: not valid JSON: {error.msg}") from None
+        raise UsageProblem(
+            f"facts {spec}:{error.lineno}:{error.colno}: not valid JSON: {error.msg}",
+            f"事实文件 {spec}:{error.lineno}:{error.colno}：不是有效的 JSON",
+        ) from None
     if not isinstance(facts, dict):
-        raise UsageProblem(f"facts {spec}: expected a JSON object of fact name to value")
+        raise UsageProblem(
+            f"facts {spec}: expected a JSON object of fact name to value",
+            f"事实文件 {spec}：应为 JSON 对象，键为事实名称，值为事实的值",
+        )
     return facts
+
+
+def _os_zh(error: OSError) -> str:
+    """Why a file could not be read, in Chinese (the system's own words are English)."""
+    if isinstance(error, FileNotFoundError):
+        return "没有这个文件"
+    if isinstance(error, IsADirectoryError):
+        return "这是目录，不是文件"
+    if isinstance(error, PermissionError):
+        return "没有读取权限"
+    return "系统无法读取该文件"

@@ -84,16 +84,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stdout.flush()  # here, where a reader that went away is handled, not at exit
         return code
     except (UsageProblem, RubricDslError) as problem:
-        lang = choose_language(options.lang) if "lang" in vars(options) else "en"
-        print(f"rubric {command.NAME}: {describe(problem, lang)}", file=sys.stderr)
+        print(f"rubric {command.NAME}: {describe(problem, _language(options))}", file=sys.stderr)
         return 2
     except BrokenPipeError:  # the reader went away (`| head`): stop quietly, as other tools do
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())  # so that flushing stdout at exit raises nothing either
         return 1
     except KeyboardInterrupt:  # Ctrl-C
-        print(f"rubric {command.NAME}: interrupted", file=sys.stderr)
+        print(f"rubric {command.NAME}: {'已中断' if _language(options) == 'zh' else 'interrupted'}", file=sys.stderr)
         return 130
+
+
+def _language(options: argparse.Namespace) -> Language:
+    return choose_language(options.lang) if "lang" in vars(options) else "en"
 
 
 def describe(problem: UsageProblem | RubricDslError, lang: Language) -> str:

@@ -50,7 +50,10 @@ def run(options: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         sources.update(library.sources)
         checked += len(wanted)
     if not checked:
-        raise UsageProblem("no .rubric files found in " + ", ".join(options.paths))
+        raise UsageProblem(
+            "no .rubric files found in " + ", ".join(options.paths),
+            "在 " + "、".join(options.paths) + " 中没有找到 .rubric 文件",
+        )
     errors = sum(d.severity == "error" for d in found)
     warnings = len(found) - errors
     if options.format == "json":
@@ -91,7 +94,7 @@ def _groups(paths: Sequence[str], search_dir: Path | None) -> dict[tuple[Path, .
         elif path.is_file():
             files = [path]
         else:
-            raise UsageProblem(f"{raw}: no such file or directory")
+            raise UsageProblem(f"{raw}: no such file or directory", f"{raw}：没有这个文件或目录")
         group = groups.setdefault(tuple(search_dirs(path, search_dir)), [])
         for file in files:
             if file.resolve() not in seen:

@@ -221,7 +221,10 @@ def run(options: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             )
         units[column.strip()] = unit.strip()
     if options.batch_size < 1:
-        raise UsageProblem(f"--batch-size {options.batch_size}: give a number of records ≥ 1")
+        raise UsageProblem(
+            f"--batch-size {options.batch_size}: give a number of records ≥ 1",
+            f"--batch-size {options.batch_size}：每批记录数应不小于1",
+        )
     if options.engine == "spark" or options.records_out or str(options.data).lower().endswith(".parquet"):
         comparison = _streamed(options, schemes, rubrics, err)
     else:

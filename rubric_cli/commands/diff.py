@@ -118,7 +118,10 @@ def _compare(options: argparse.Namespace, old_id: str):  # type: ignore[no-untyp
         if options.rubric_column not in table.columns:
             from rubric_cli.command import UsageProblem
 
-            raise UsageProblem(f"--rubric-column `{options.rubric_column}`: the data has no such column")
+            raise UsageProblem(
+                f"--rubric-column `{options.rubric_column}`: the data has no such column",
+                f"--rubric-column `{options.rubric_column}`：数据中没有这一列",
+            )
         column = table.columns.index(options.rubric_column)
         keep = [i for i, row in enumerate(table.rows) if str(row[column] or "").strip() == old_id]
         table = Table(table.path, table.columns, [table.rows[i] for i in keep], [table.where[i] for i in keep])

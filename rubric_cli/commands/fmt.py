@@ -37,7 +37,7 @@ def run(options: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     for raw in options.paths:
         path = Path(raw)
         if not path.exists():
-            raise UsageProblem(f"{raw}: no such file or directory")
+            raise UsageProblem(f"{raw}: no such file or directory", f"{raw}：没有这个文件或目录")
         files.extend(rubric_files(path) if path.is_dir() else [path])
     changed = failed = 0
     lang = choose_language(options.lang)

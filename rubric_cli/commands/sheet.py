@@ -10,6 +10,7 @@ from typing import Any, TextIO
 from rubric_cli.command import UsageProblem
 from rubric_cli.common import LOOKUP_HELP, add_lang_argument, find_rubric, read_facts, require_rubrics_dir
 from rubric_cli.help_zh import text
+from rubric_dsl.diagnostics import choose_language
 from rubric_dsl.errors import RubricDslError
 from rubric_dsl.program import CompiledRubric
 from rubric_dsl.sheet import (
@@ -142,14 +143,19 @@ def _batch(options: argparse.Namespace, rubric: CompiledRubric, overrides: dict[
 
     data = read_table(options.data)
     if data.path.endswith((".jsonl", ".ndjson")):
-        raise UsageProblem(f"--data {options.data}: expected a .csv or .xlsx file")
+        raise UsageProblem(
+            f"--data {options.data}: expected a .csv or .xlsx file", f"--data {options.data}：应为 .csv 或 .xlsx 文件"
+        )
     inputs = {i.name for i in rubric.inputs}
     chooser = data.columns.index("rubric") if "rubric" in data.columns and "rubric" not in inputs else None
     ignored = [c for c in data.columns if c not in inputs and header_key(c) is None and c != "rubric"]
     if ignored:
-        err.write(
-            f"rubric sheet: columns neither facts of {rubric.id} nor header fields, ignored: {', '.join(ignored)}\n"
-        )
+        if choose_language(options.lang) == "zh":
+            err.write(f"rubric sheet: 以下列既不是 {rubric.id} 的事实也不是表头项，已忽略：{'、'.join(ignored)}\n")
+        else:
+            err.write(
+                f"rubric sheet: columns neither facts of {rubric.id} nor header fields, ignored: {', '.join(ignored)}\n"
+            )
     sheets: list[tuple[str, SheetTable]] = []
     for row, where in zip(data.rows, data.where, strict=True):
         if chooser is not None and row[chooser] is not None and str(row[chooser]) != rubric.id:
@@ -175,12 +181,18 @@ def _batch(options: argparse.Namespace, rubric: CompiledRubric, overrides: dict[
 def _write_batch(options: argparse.Namespace, sheets: list[tuple[str, SheetTable]]) -> None:
     if options.format == "xlsx":
         if options.output == "-" or not str(options.output).lower().endswith(".xlsx"):
-            raise UsageProblem("--data with xlsx writes one workbook: add -o FILE.xlsx")
+            raise UsageProblem(
+                "--data with xlsx writes one workbook: add -o FILE.xlsx",
+                "--data 与 xlsx 一起时写成一个工作簿：请加 -o 文件.xlsx",
+            )
         render_xlsx_book(sheets, options.output)
         return
     directory = Path(options.output)
     if options.output == "-" or (directory.exists() and not directory.is_dir()):
-        raise UsageProblem(f"--data with {options.format} writes one file per record: add -o DIR/")
+        raise UsageProblem(
+            f"--data with {options.format} writes one file per record: add -o DIR/",
+            f"--data 与 {options.format} 一起时每条记录写一个文件：请加 -o 目录/",
+        )
     directory.mkdir(parents=True, exist_ok=True)
     for name, (_, table) in zip(sheet_names(n for n, _ in sheets), sheets, strict=True):
         (directory / f"{name}.{options.format}").write_text(render_text(table, options.format), encoding="utf-8")

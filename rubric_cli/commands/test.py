@@ -64,7 +64,10 @@ def run(options: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     require_rubrics_dir(options.rubrics)
     files = test_files(options.paths)
     if not files:
-        raise UsageProblem("no test cases (*.tests.toml) found in " + ", ".join(options.paths))
+        raise UsageProblem(
+            "no test cases (*.tests.toml) found in " + ", ".join(options.paths),
+            "在 " + "、".join(options.paths) + " 中没有找到测试用例（*.tests.toml）",
+        )
     lang = choose_language(options.lang)
     text = options.format == "text"
     passed = failed = 0
