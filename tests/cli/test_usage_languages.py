@@ -34,8 +34,8 @@ def _cases(tmp: Path) -> list[tuple[list[str], str]]:
         (["score", "--rubrics", str(tmp / "nowhere"), "--rubric", "x", "--facts", "-"], "没有这个目录"),
         (["score", "--rubric", str(tmp / "gone.rubric"), "--facts", "-"], "没有这个文件"),
         ([*sheet, "--rubric", "wuping.inspection", "--data", str(data)], "每条记录写一个文件"),
-        (["compare", "--rubrics", str(RUBRICS), "--rubric", "wuping.inspection", "--data", str(data), "--batch-size", "0"],
-         "每批记录数"),
+        (["compare", "--rubrics", str(RUBRICS), "--rubric", "wuping.inspection", "--data", str(data),
+          "--batch-size", "0"], "每批记录数"),
     ]  # fmt: skip
 
 
