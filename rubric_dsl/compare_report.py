@@ -376,7 +376,7 @@ body { font-family: "Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei",
 h1 { font-size: 15pt; } h2 { font-size: 12pt; margin-top: 1.4em; } h3 { font-size: 10.5pt; }
 table { border-collapse: collapse; width: 100%; font-size: 9pt; }
 th, td { border: 1px solid #999; padding: 2px 5px; text-align: left; vertical-align: top; }
-td.n, th.n { text-align: right; white-space: nowrap; }
+td.n, th.n { text-align: right; }
 td:first-child { white-space: nowrap; }
 tr, figure, svg { break-inside: avoid; }
 svg { max-width: 100%; height: auto; }
@@ -525,6 +525,9 @@ def score_chart(comparison: Comparison, other: int) -> str:
     low, high = min(values), max(values)
     margin = max((high - low) / 20, Decimal("0.5"))  # a dot at the edge stays inside the frame
     start, end, step = _nice(max(low - margin, Decimal(0)), high + margin)
+    most = max(first.total, second.total)
+    if high <= most:  # no axis past the highest total the rubrics can give (0–120 for totals up to 100)
+        end = min(end, max(most, start + step))
     size, pad, top = 300.0, 46.0, 10.0
 
     def x(value: Decimal) -> float:
@@ -706,7 +709,7 @@ def _html_summary(comparison: Comparison) -> str:
     summaries = comparison.summaries
     header = ["", *(f"{letter(i)} {scheme_title(comparison, i)}" for i in range(len(summaries)))]
     rows = [header, ["已评分 / 未评分", *(f"{s.scored} / {s.unscored}" for s in summaries)]]
-    rows.append(["等次", *("  ".join(f"{g} {n}" for g, n in s.grades) for s in summaries)])
+    rows.append(["等次", *(" ".join(f"{g}\u00a0{n}" for g, n in s.grades) for s in summaries)])  # wraps by grade
     rows.append(["平均分", *(_number(s.mean, step) for s in summaries)])
     rows.append(["中位数", *(_number(s.median, step) for s in summaries)])
     rows.append(["最低分", *(_number(s.minimum, step) for s in summaries)])
@@ -717,7 +720,7 @@ def _html_summary(comparison: Comparison) -> str:
         )
         unit = _unit(comparison, comparison.weight_column)
         rows.append(
-            [f"{comparison.weight_column} 合计", *(f"{_money(s.weight_total)} {unit}".strip() for s in summaries)]
+            [f"{comparison.weight_column} 合计", *(f"{_money(s.weight_total)}\u00a0{unit}".strip() for s in summaries)]
         )
     return _table(rows, range(1, len(summaries) + 1))
 

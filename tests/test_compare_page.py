@@ -19,7 +19,8 @@ WUPING = ROOT / "rubrics" / "samples" / "wuping.csv"
 SCHEMES = ["wuping.inspection,wuping.casework", "wuping.*.kaiping_scale", "wuping.*.national_weights"]
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
-# Run in the page: every chart label's drawn box, against the chart it is drawn in.
+# Run in the page: every chart label's drawn box, against the chart it is drawn in; how far each table
+# reaches past the page's text width (182 mm, A4 less its margins).
 MEASURE = """
 <script>
 window.addEventListener("load", () => {
@@ -34,7 +35,9 @@ window.addEventListener("load", () => {
   });
   const out = document.createElement("pre");
   out.id = "measured";
-  out.textContent = JSON.stringify(found);
+  const body = document.body.getBoundingClientRect().right;
+  const tables = [...document.querySelectorAll("table")].map((t) => t.getBoundingClientRect().right - body);
+  out.textContent = JSON.stringify({labels: found, tables});
   document.body.appendChild(out);
 });
 </script>
@@ -60,7 +63,7 @@ def test_schemes_are_named_by_rubric_titles_not_patterns(page: str) -> None:
 
 
 def test_units_and_one_decimal_style(page: str) -> None:
-    assert "加权平均分（按 funds（万元））" in page and "298.34 万元" in page
+    assert "加权平均分（按 funds（万元））" in page and "298.34\u00a0万元" in page  # the unit stays with its number
     summary = page[page.index("<h2>汇总</h2>") : page.index("<h2>等次分布</h2>")]
     numbers = re.findall(r"<td class=n>(\d+\.\d+)</td>", summary)
     assert numbers and {len(n.split(".")[1]) for n in numbers} == {2}  # 94.60 beside 91.60, never 94.6
@@ -94,7 +97,7 @@ def test_identical_points_are_counted_and_the_axes_fit_the_data(page: str) -> No
     assert ticks and min(ticks) >= 70 and max(ticks) <= 100 and ticks != [0, 100]
 
 
-def test_in_chromium_every_chart_label_is_whole(page: str, tmp_path: Path) -> None:
+def test_in_chromium_every_chart_label_is_whole_and_every_table_fits_the_page(page: str, tmp_path: Path) -> None:
     file = tmp_path / "report.html"
     file.write_text(page.replace("</body>", MEASURE + "</body>"), encoding="utf-8")
     uri = file.as_uri()
@@ -105,7 +108,9 @@ def test_in_chromium_every_chart_label_is_whole(page: str, tmp_path: Path) -> No
         timeout=120,
         check=True,
     )
-    measured = json.loads(re.search(r'<pre id="measured">(.*?)</pre>', found.stdout, re.S).group(1))  # type: ignore[union-attr]
+    report = json.loads(re.search(r'<pre id="measured">(.*?)</pre>', found.stdout, re.S).group(1))  # type: ignore[union-attr]
+    assert len(report["tables"]) >= 4 and max(report["tables"]) <= 0.5  # no table wider than the page
+    measured = report["labels"]
     assert len(measured) > 40
     assert any(m["text"] == "违反中央八项规定精神方面问题人次减少数" for m in measured)
     outside = [m for m in measured if m["left"] < -0.5 or m["right"] > m["width"] + 0.5]
