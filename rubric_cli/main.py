@@ -21,7 +21,7 @@ from rubric_cli.command import Command, UsageProblem
 from rubric_cli.commands import COMMANDS
 from rubric_cli.help_zh import Parser, formatter, help_language, text
 from rubric_dsl.diagnostics import Language, choose_language
-from rubric_dsl.errors import InvalidFacts, RubricDslError, RubricError
+from rubric_dsl.errors import RubricDslError, RubricError
 from rubric_dsl.files import read_source
 
 DISTRIBUTION = "rubric-engine"
@@ -100,15 +100,11 @@ def _language(options: argparse.Namespace) -> Language:
 
 
 def describe(problem: UsageProblem | RubricDslError, lang: Language) -> str:
-    """A command's problem in `lang` where it has that form: a rubric's diagnostics (with their source
-    lines and carets), a usage problem with a Chinese wording; else as the library words it."""
-    if isinstance(problem, UsageProblem):
-        return problem.text(lang)
-    if isinstance(problem, RubricError):  # it keeps no sources: its rubrics were read from these files
+    """A command's problem in `lang`, as worded where it was raised; a rubric's diagnostics with their
+    source lines and carets."""
+    if isinstance(problem, RubricError):  # it may keep no sources: its rubrics were read from these files
         return "\n".join(d.render(_source(d.span.path), lang) for d in problem.diagnostics)
-    if isinstance(problem, InvalidFacts):
-        return problem.text(lang)
-    return str(problem)
+    return problem.text(lang)
 
 
 def _source(path: str) -> str | None:

@@ -19,7 +19,7 @@ from rubric_dsl.applicable import NothingApplicable
 from rubric_dsl.checker import CheckedRubric
 from rubric_dsl.checker.adjustments import final_bounds
 from rubric_dsl.codegen import CONTEXT, DEFAULT_ROUNDING, UNCAPPED, EmptyMean, Failed, NoBand, generate
-from rubric_dsl.errors import EvaluationError, FactProblem, InvalidFacts
+from rubric_dsl.errors import WHAT_ZH, EvaluationError, FactProblem, InvalidFacts
 from rubric_dsl.explain import condition_text, explainer, line_explainer, veto_reads
 from rubric_dsl.facts import FactAbsent
 from rubric_dsl.printer import format_expr
@@ -194,7 +194,8 @@ class CompiledRubric:
             if isinstance(failure.cause, FactAbsent | EmptyMean):
                 raise InvalidFacts(self.id, [self._fact_problem(failure)]) from None
             what, failing = self._failing[failure.indicator]
-            raise EvaluationError(self.id, failing, _cause(failure.cause), what) from None
+            message, message_zh = _cause(failure.cause)
+            raise EvaluationError(self.id, failing, message, what, message_zh) from None
         finally:
             setcontext(caller)
         return Result(self._plan, *scored)
@@ -236,25 +237,26 @@ class _Named:
 
     @property
     def what_zh(self) -> str:
-        return {
-            "indicator": "指标",
-            "bonus": "加分项",
-            "penalty": "扣分项",
-            "veto": "一票否决项",
-            "cap": "等次限制项",
-        }.get(self.what, self.what)
+        return WHAT_ZH.get(self.what, self.what)
 
 
-def _cause(error: BaseException) -> str:
+def _cause(error: BaseException) -> tuple[str, str]:
+    """Why an indicator's arithmetic failed, in English and in Chinese."""
     if isinstance(error, DivisionByZero | ZeroDivisionError) or (
         isinstance(error, InvalidOperation) and "division" in repr(error.args).lower()
     ):
-        return "division by zero with these facts; guard it, e.g. `when x == 0 => points 0`"
+        return (
+            "division by zero with these facts; guard it, e.g. `when x == 0 => points 0`",
+            "按这些事实出现除数为零；请在评分规则中为除数为零的情形另设得分",
+        )
     if isinstance(error, NoBand):
-        return f"value {error.args[0]} matches no band"
+        return f"value {error.args[0]} matches no band", f"数值 {error.args[0]} 不在任何一档内"
     if isinstance(error, NothingApplicable):
-        return "no indicator is applicable with these facts: there is no weight to score"
-    return f"arithmetic failed ({type(error).__name__}) with these facts"
+        return (
+            "no indicator is applicable with these facts: there is no weight to score",
+            "按这些事实没有适用的指标：没有可计分的分值",
+        )
+    return f"arithmetic failed ({type(error).__name__}) with these facts", "按这些事实计算出错"
 
 
 def _condition(node: ast.Node) -> str | None:

@@ -54,7 +54,8 @@ _CENT = Decimal("0.01")
 
 
 class SheetError(RubricDslError):
-    """A header value that cannot be used (a budget that is no number, an unknown header name)."""
+    """A header value that cannot be used (a budget that is no number, an unknown header name); raised
+    as `SheetError(message, message_zh)`."""
 
 
 # --- the header block ---------------------------------------------------------------------------------
@@ -139,7 +140,10 @@ def sheet_header(values: Mapping[str, Any] | None = None) -> SheetHeader:
         key = header_key(name)
         if key is None:
             known = ", ".join(f.key for f in HEADER_FIELDS)
-            raise SheetError(f"unknown header field `{name}` (known: {known}; or their Chinese labels)")
+            raise SheetError(
+                f"unknown header field `{name}` (known: {known}; or their Chinese labels)",
+                f"没有表头项 `{name}`（可用：{known}，或它们的中文名称）",
+            )
         if value is None or str(value).strip() == "":
             continue
         given[key] = _money(_BY_NAME[key].label, value) if _BY_NAME[key].money else str(value).strip()
@@ -148,14 +152,18 @@ def sheet_header(values: Mapping[str, Any] | None = None) -> SheetHeader:
 
 def _money(label: str, value: Any) -> Decimal:
     if isinstance(value, bool):
-        raise SheetError(f"{label}: expected an amount in 万元, got {value!r}")
+        raise SheetError(
+            f"{label}: expected an amount in 万元, got {value!r}", f"{label}：应为金额（万元），不是真假值"
+        )
     text = str(value).strip().replace(",", "").removesuffix("万元")
     try:
         amount = Decimal(text)
     except InvalidOperation:
-        raise SheetError(f"{label}（{value}）：不是金额 / not an amount in 万元") from None
+        amount = Decimal("NaN")
     if not amount.is_finite():
-        raise SheetError(f"{label}（{value}）：不是金额 / not an amount in 万元")
+        raise SheetError(
+            f"{label}（{value}）：不是金额 / not an amount in 万元", f"{label}（{value}）：不是金额（万元）"
+        )
     return amount
 
 
@@ -750,7 +758,7 @@ def render_xlsx_book(sheets: Sequence[tuple[str, SheetTable]], path: str | Path)
     from openpyxl.workbook.properties import CalcProperties
 
     if not sheets:
-        raise SheetError("no sheets to write")
+        raise SheetError("no sheets to write", "没有要写出的评分表")
     book = Workbook()
     book.remove(book.active)
     written = []

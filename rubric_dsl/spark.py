@@ -32,7 +32,7 @@ from rubric_dsl.compare.engine import Comparison
 from rubric_dsl.compare.records import CompareError
 from rubric_dsl.compare.schemes import Rubrics, Scheme
 from rubric_dsl.compare.stream import read_batches, text_encoding
-from rubric_dsl.diagnostics import did_you_mean
+from rubric_dsl.diagnostics import did_you_mean, did_you_mean_zh
 
 TALLY = "tally"  # the column that carries each task's pickled tallies
 
@@ -132,7 +132,7 @@ def read_frame(spark: Any, path: str | Path) -> Any:
     file = Path(where)
     suffix = file.suffix.lower()
     if not remote and not file.exists():
-        raise CompareError(f"data {file}: no such file")
+        raise CompareError(f"data {file}: no such file", f"数据 {file}：没有这个文件")
     if suffix == ".csv":
         encoding = "GB18030" if not remote and text_encoding(file) == "gb18030" else "UTF-8"
         return spark.read.csv(where, header=True, inferSchema=False, encoding=encoding)
@@ -143,8 +143,14 @@ def read_frame(spark: Any, path: str | Path) -> Any:
     if suffix == ".xlsx" and not remote:  # a worksheet fits one machine (Excel stops at 1,048,576 rows)
         return spark.createDataFrame(pa.Table.from_batches(list(read_batches(file))))
     if suffix == ".xlsx":
-        raise CompareError(f"data {where}: an .xlsx file is read on this machine: give its local path")
-    raise CompareError(f"data {where}: Spark reads .csv, .jsonl, .xlsx or .parquet files")
+        raise CompareError(
+            f"data {where}: an .xlsx file is read on this machine: give its local path",
+            f"数据 {where}：.xlsx 文件在本机读取，请给出它在本机的路径",
+        )
+    raise CompareError(
+        f"data {where}: Spark reads .csv, .jsonl, .xlsx or .parquet files",
+        f"数据 {where}：Spark 只读取 .csv、.jsonl、.xlsx 或 .parquet 文件",
+    )
 
 
 def compare_file(
@@ -168,7 +174,10 @@ def compare_file(
         ("--rubric-column", rubric_column),
     ):
         if name is not None and name not in frame.columns:
-            raise CompareError(f"{option} `{name}`: the data has no such column{did_you_mean(name, frame.columns)}")
+            raise CompareError(
+                f"{option} `{name}`: the data has no such column{did_you_mean(name, frame.columns)}",
+                f"{option} `{name}`：数据中没有这一列{did_you_mean_zh(name, frame.columns)}",
+            )
     records, tallies = score_dataframe(frame, plan)
     if records_out is not None:
         out = str(records_out)

@@ -140,6 +140,7 @@ def _header_options(pairs: list[str]) -> dict[str, str]:
 
 def _batch(options: argparse.Namespace, rubric: CompiledRubric, overrides: dict[str, str], err: TextIO) -> int:
     from rubric_dsl.compare import read_table
+    from rubric_dsl.compare_report import where_text
 
     data = read_table(options.data)
     if data.path.endswith((".jsonl", ".ndjson")):
@@ -168,7 +169,10 @@ def _batch(options: argparse.Namespace, rubric: CompiledRubric, overrides: dict[
             result = rubric.score(facts)
             table = sheet_table(rubric, result, header)
         except RubricDslError as problem:  # bad facts or header values: name the record
-            raise UsageProblem(f"data {data.path}: {where}: {problem}") from None
+            raise UsageProblem(
+                f"data {data.path}: {where}: {problem}",
+                f"数据 {data.path}：{where_text(where, 'zh')}：{problem.text('zh')}",
+            ) from None
         sheets.append((table.header.project_name or f"{where}", table))
     if not sheets:
         raise UsageProblem(

@@ -35,7 +35,7 @@ import pyarrow as pa
 
 from rubric_dsl.ast import DEFAULT_INDICATOR_STEP
 from rubric_dsl.compare.engine import RecordComparison, compared, notable
-from rubric_dsl.compare.records import CompareError
+from rubric_dsl.compare.records import SEVERAL_RUBRICS_ZH, CompareError
 from rubric_dsl.compare.routing import TABLE, Router
 from rubric_dsl.compare.rules import BadWeight, read_weight
 from rubric_dsl.compare.schemes import RubricRef, Rubrics, Scheme, compile_refs
@@ -115,7 +115,7 @@ class BatchPlan:
     ) -> BatchPlan:
         portable = tuple(PortableRubric(r, c) for r, c in zip(rubrics.refs, rubrics.compiled, strict=True))
         if rubric_column is None and any(len(s.members) != 1 or s.pairs for s in schemes):
-            raise CompareError("a scheme of several rubrics needs --rubric-column COLUMN")
+            raise CompareError("a scheme of several rubrics needs --rubric-column COLUMN", SEVERAL_RUBRICS_ZH)
         return BatchPlan(tuple(schemes), portable, id_column, weight_column, rubric_column)
 
     @property
@@ -232,7 +232,9 @@ class BatchScorer:
             ("--rubric-column", plan.rubric_column),
         ):
             if name is not None and name not in index:
-                raise CompareError(f"{option} `{name}`: the data has no such column")
+                raise CompareError(
+                    f"{option} `{name}`: the data has no such column", f"{option} `{name}`：数据中没有这一列"
+                )
         named = (plan.id_column, plan.weight_column, plan.rubric_column)
         id_at, weight_at, rubric_at = (index.get(c or "") for c in named)
         scorer = self._scorer(names)
@@ -318,7 +320,10 @@ class BatchScorer:
         try:
             return pa.array(values, self._number)
         except (pa.ArrowInvalid, pa.ArrowTypeError) as error:
-            raise CompareError(f"a score has more decimal places than the rubrics' rounding allows: {error}") from None
+            raise CompareError(
+                f"a score has more decimal places than the rubrics' rounding allows: {error}",
+                "有得分的小数位数多于评分规则的舍入所允许的位数",
+            ) from None
 
 
 def _cells(column: pa.Array) -> list[Any]:

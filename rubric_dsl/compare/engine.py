@@ -17,13 +17,13 @@ from decimal import Decimal
 from typing import Any, NamedTuple, TextIO
 
 from rubric_dsl.compare.pool import CHUNK, Plan, paused_gc, score_all
-from rubric_dsl.compare.records import CompareError, Table
+from rubric_dsl.compare.records import SEVERAL_RUBRICS_ZH, CompareError, Table
 from rubric_dsl.compare.routing import TABLE, Router, Wording
 from rubric_dsl.compare.rules import BadWeight, FactRule, UnknownFacts, read_weight
 from rubric_dsl.compare.schemes import Rubrics, Scheme
 from rubric_dsl.compare.scoring import Declared, Differences, Outcomes, Scored, Scorer, Sums
 from rubric_dsl.compare.statistics import EXACT, Summary, Tally, summarize
-from rubric_dsl.diagnostics import did_you_mean
+from rubric_dsl.diagnostics import did_you_mean, did_you_mean_zh
 from rubric_dsl.program import CompiledRubric
 
 Transitions = dict[tuple[int, str, str], tuple[int, Decimal | None]]
@@ -236,9 +236,12 @@ def compare(
         ("--rubric-column", rubric_column),
     ):
         if name is not None and name not in index:
-            raise CompareError(f"{option} `{name}`: the data has no such column{did_you_mean(name, index)}")
+            raise CompareError(
+                f"{option} `{name}`: the data has no such column{did_you_mean(name, index)}",
+                f"{option} `{name}`：数据中没有这一列{did_you_mean_zh(name, index)}",
+            )
     if rubric_column is None and any(len(s.members) != 1 or s.pairs for s in schemes):
-        raise CompareError("a scheme of several rubrics needs --rubric-column COLUMN")
+        raise CompareError("a scheme of several rubrics needs --rubric-column COLUMN", SEVERAL_RUBRICS_ZH)
     router = Router(schemes, rubrics.compiled, TABLE)
     keys, routes, work = _routes(router, table, index.get(rubric_column or ""))
     plan = Plan(tuple(rubrics.refs), tuple(_fact_columns(r, index) for r in rubrics.compiled), tuple(routes))

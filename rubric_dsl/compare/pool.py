@@ -23,7 +23,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, TextIO
 
-from rubric_dsl.compare.records import CompareError
+from rubric_dsl.compare.records import WORKERS_FAILED_ZH, CompareError
 from rubric_dsl.compare.schemes import RubricRef, compile_refs
 from rubric_dsl.compare.scoring import Columns, Difference, Differences, Outcomes, Route, Scored, Scorer, Sums
 from rubric_dsl.program import CompiledRubric
@@ -56,7 +56,7 @@ class ChunkScorer:
         return [record(routes[number], row) for number, row in work], self.scorer.sums()
 
 
-_WORKER: ChunkScorer | str | None = None  # this worker's scorer, or why it could not start
+_WORKER: ChunkScorer | CompareError | None = None  # this worker's scorer, or why it could not start
 _CHUNKS: Sequence[Work] = ()  # a forked worker's copy of the parent's chunks: tasks then name them by number
 # Set in the parent just before forking workers, which start with the compiled rubrics and the records.
 _INHERITED: tuple[ChunkScorer, Sequence[Work]] | None = None
@@ -70,13 +70,15 @@ def _start_worker(plan: Plan) -> None:
     try:
         _WORKER = ChunkScorer(plan, compile_refs(plan.refs), plain=True)
     except CompareError as error:
-        _WORKER = str(error)
+        _WORKER = error
 
 
 def _work(work: Work | int) -> Any:
     """Score one chunk: its records, or (forked) its number in the inherited chunks; plain results."""
     if not isinstance(_WORKER, ChunkScorer):
-        raise CompareError(_WORKER or "worker not started")
+        if isinstance(_WORKER, CompareError):
+            raise CompareError(str(_WORKER), _WORKER.message_zh)
+        raise CompareError("worker not started", "工作进程未启动")
     with paused_gc():
         return _WORKER.chunk(_CHUNKS[work] if isinstance(work, int) else work)
 
@@ -187,7 +189,7 @@ def _pool(
             yield futures[future], _rebuilt(future.result())
             bar.advance(len(chunks[futures[future]]))
     except BrokenProcessPool as error:
-        raise CompareError(f"worker processes failed: {error}") from None
+        raise CompareError(f"worker processes failed: {error}", WORKERS_FAILED_ZH) from None
     finally:
         pool.shutdown(wait=True, cancel_futures=True)  # on an error, do not score what nobody will read
         _INHERITED = None

@@ -19,7 +19,13 @@ from rubric_dsl.errors import RubricDslError
 
 
 class CompareError(RubricDslError):
-    """A problem with the comparison asked for (data file, columns, rubric names); exit 2."""
+    """A problem with the comparison asked for (data file, columns, rubric names); exit 2. Raised with
+    its English message and the same in Chinese: `CompareError(message, message_zh)`."""
+
+
+# the Chinese of messages raised in more than one place
+SEVERAL_RUBRICS_ZH = "由多个评分规则组成的方案需要 --rubric-column 列名，指明每条记录由哪个评分规则评分"
+WORKERS_FAILED_ZH = "工作进程意外终止（例如内存不足），比较未能完成"
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,9 +48,11 @@ def read_table(path: str | Path) -> Table:
     }
     reader = readers.get(file.suffix.lower())
     if reader is None:
-        raise CompareError(f"data {file}: expected a .csv, .jsonl or .xlsx file")
+        raise CompareError(
+            f"data {file}: expected a .csv, .jsonl or .xlsx file", f"数据 {file}：应为 .csv、.jsonl 或 .xlsx 文件"
+        )
     if not file.is_file():
-        raise CompareError(f"data {file}: no such file")
+        raise CompareError(f"data {file}: no such file", f"数据 {file}：没有这个文件")
     return reader(file)
 
 
@@ -60,18 +68,26 @@ def _header(path: Path, cells: Iterable[Any]) -> tuple[str, ...]:
     seen: set[str] = set()
     for number, name in enumerate(names, 1):
         if not name:
-            raise CompareError(f"data {path}: column {number} has no name in the header row")
+            raise CompareError(
+                f"data {path}: column {number} has no name in the header row", f"数据 {path}：表头第{number}列没有列名"
+            )
         if name in seen:
-            raise CompareError(f"data {path}: column `{name}` appears twice in the header row")
+            raise CompareError(
+                f"data {path}: column `{name}` appears twice in the header row",
+                f"数据 {path}：表头中列 `{name}` 出现了两次",
+            )
         seen.add(name)
     if not names:
-        raise CompareError(f"data {path}: the first row must name the columns")
+        raise CompareError(f"data {path}: the first row must name the columns", f"数据 {path}：第一行应为各列的列名")
     return names
 
 
-def _fit(path: Path, where: str, cells: list[Any], width: int) -> tuple[Any, ...]:
+def _fit(path: Path, number: int, cells: list[Any], width: int) -> tuple[Any, ...]:
     if any(c is not None for c in cells[width:]):
-        raise CompareError(f"data {path}: {where} has more cells than the header names columns")
+        raise CompareError(
+            f"data {path}: row {number} has more cells than the header names columns",
+            f"数据 {path}：第{number}行的单元格比表头的列多",
+        )
     return tuple(cells[:width]) + (None,) * (width - len(cells))
 
 
@@ -90,7 +106,7 @@ def _grid(path: Path, lines: Sequence[Sequence[Any]], cell: Callable[[Any], Any]
     for number, line in enumerate(lines[1:], 2):
         cells = [cell(c) for c in line]
         if any(c is not None for c in cells):
-            rows.append(_fit(path, f"row {number}", cells, len(columns)))
+            rows.append(_fit(path, number, cells, len(columns)))
             where.append(f"row {number}")
     return Table(str(path), columns, rows, where)
 
@@ -103,13 +119,19 @@ def _read_jsonl(path: Path) -> Table:
         try:
             value = json.loads(line, parse_float=Decimal, parse_constant=Decimal)
         except json.JSONDecodeError as error:
-            raise CompareError(f"data {path}:{number}:{error.colno}: not valid JSON: {error.msg}") from None
+            raise CompareError(
+                f"data {path}:{number}:{error.colno}: not valid JSON: {error.msg}",
+                f"数据 {path}:{number}:{error.colno}：不是有效的 JSON",
+            ) from None
         if not isinstance(value, dict):
-            raise CompareError(f"data {path}:{number}: expected a JSON object of column name to value")
+            raise CompareError(
+                f"data {path}:{number}: expected a JSON object of column name to value",
+                f"数据 {path}:{number}：应为 JSON 对象，键为列名，值为该列的值",
+            )
         objects.append((f"line {number}", value))
     columns = tuple(dict.fromkeys(k for _, value in objects for k in value))
     if not columns:
-        raise CompareError(f"data {path}: no records")
+        raise CompareError(f"data {path}: no records", f"数据 {path}：没有记录")
     rows = [tuple(_json_cell(value.get(c)) for c in columns) for _, value in objects]
     return Table(str(path), columns, rows, [w for w, _ in objects])
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from rubric_dsl.api import Library, build_library, compile_file, load_library, search_dirs, sources_for
 from rubric_dsl.compare.records import CompareError
-from rubric_dsl.diagnostics import did_you_mean
+from rubric_dsl.diagnostics import did_you_mean, did_you_mean_zh
 from rubric_dsl.errors import RubricError
 from rubric_dsl.parser import parse
 from rubric_dsl.program import CompiledRubric
@@ -48,7 +48,10 @@ def compile_refs(refs: Sequence[RubricRef]) -> list[CompiledRubric]:
         else:
             _COMPILED[ref] = rubric
     if broken or changed:
-        raise CompareError(f"a worker compiled different rubrics: {', '.join(broken + changed)}")
+        raise CompareError(
+            f"a worker compiled different rubrics: {', '.join(broken + changed)}",
+            f"工作进程编译出的评分规则与本进程的不同：{'、'.join(broken + changed)}",
+        )
     return [_COMPILED[ref] for ref in refs]
 
 
@@ -87,14 +90,20 @@ class Rubrics:
             library = self._load()
             found = sorted(i for i in library.rubrics if fnmatch.fnmatchcase(i, name))
             if not found:
-                raise CompareError(f"no rubric in {self.directory} matches `{name}`")
+                raise CompareError(
+                    f"no rubric in {self.directory} matches `{name}`",
+                    f"{self.directory} 中没有与 `{name}` 相符的评分规则",
+                )
             return [self._by_id(i) for i in found]
         return [self._by_id(name)]
 
     def _load(self) -> Library:
         if self._library is None:
             if not self.directory.is_dir():
-                raise CompareError(f"rubric directory {self.directory} does not exist; name one with --rubrics DIR")
+                raise CompareError(
+                    f"rubric directory {self.directory} does not exist; name one with --rubrics DIR",
+                    f"评分规则目录 {self.directory} 不存在；请用 --rubrics 目录 指定",
+                )
             self._library = load_library(self.directory)
         return self._library
 
@@ -105,12 +114,15 @@ class Rubrics:
             if broken:
                 raise RubricError([d for d in library.files[broken[0]] if d.severity == "error"], library.sources)
             known = sorted(library.rubrics)
-            raise CompareError(f"unknown rubric `{name}` in {self.directory}{did_you_mean(name, known)}")
+            raise CompareError(
+                f"unknown rubric `{name}` in {self.directory}{did_you_mean(name, known)}",
+                f"{self.directory} 中没有评分规则 `{name}`{did_you_mean_zh(name, known)}",
+            )
         return self._add(str(self.directory), library.rubrics[name], library.sources)
 
     def _file(self, name: str) -> int:
         if not Path(name).is_file():
-            raise CompareError(f"{name}: no such file")
+            raise CompareError(f"{name}: no such file", f"{name}：没有这个文件")
         parents = self.parents  # --rubrics when given, else the rubrics/ directory that holds the file
         rubric = compile_file(name, parents)
         sources = sources_for({rubric.path: rubric.source_text}, search_dirs(name, parents))
@@ -144,7 +156,7 @@ def load_schemes(specs: Sequence[str], directory: str | Path | None, *, mixed: b
     rubrics = Rubrics(directory)
     schemes = [_scheme(spec, rubrics, mixed) for spec in specs]
     if not schemes:
-        raise CompareError("name at least one rubric with --rubric")
+        raise CompareError("name at least one rubric with --rubric", "请用 --rubric 指定至少一个评分规则")
     return schemes, rubrics
 
 
@@ -156,16 +168,21 @@ def _scheme(spec: str, rubrics: Rubrics, mixed: bool) -> Scheme:
             source, _, target = item.partition("=")
             found = rubrics.find(target.strip())
             if len(found) != 1 or not source.strip():
-                raise CompareError(f"`{item}`: a pair is FROM=TO, one rubric id on each side")
+                raise CompareError(
+                    f"`{item}`: a pair is FROM=TO, one rubric id on each side",
+                    f"`{item}`：配对应写作 原评分规则=新评分规则，等号两边各一个评分规则编号",
+                )
             pairs.append((source.strip(), found[0]))
         elif item:
             members.extend(s for s in rubrics.find(item) if s not in members)
     if not members and not pairs:
-        raise CompareError(f"--rubric `{spec}` names no rubric")
+        raise CompareError(f"--rubric `{spec}` names no rubric", f"--rubric `{spec}` 没有指定任何评分规则")
     if not mixed and (pairs or len(members) > 1):
-        ids = ", ".join(rubrics.compiled[s].id for s in members)
+        ids = [rubrics.compiled[s].id for s in members]
         raise CompareError(
-            f"`{spec}` names several rubrics ({ids}) or pairs; "
-            "say which rubric scores each record with --rubric-column COLUMN"
+            f"`{spec}` names several rubrics ({', '.join(ids)}) or pairs; "
+            "say which rubric scores each record with --rubric-column COLUMN",
+            f"`{spec}` 指定了多个评分规则（{'、'.join(ids)}）或配对；"
+            "请用 --rubric-column 列名 指明每条记录由哪个评分规则评分",
         )
     return Scheme(spec, tuple(members), tuple(pairs))

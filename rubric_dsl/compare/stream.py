@@ -30,10 +30,10 @@ import pyarrow as pa
 from rubric_dsl.compare.columnar import BatchPlan, BatchScorer, Tallies
 from rubric_dsl.compare.engine import Comparison
 from rubric_dsl.compare.pool import Progress, start_method
-from rubric_dsl.compare.records import CompareError, _xlsx_cell
+from rubric_dsl.compare.records import WORKERS_FAILED_ZH, CompareError, _xlsx_cell
 from rubric_dsl.compare.rules import FactRule
 from rubric_dsl.compare.schemes import Rubrics, Scheme
-from rubric_dsl.diagnostics import did_you_mean
+from rubric_dsl.diagnostics import did_you_mean, did_you_mean_zh
 
 BATCH = 2_000  # records per batch: a batch of 10,000 made the peak 100 MiB higher and no faster (bench/stream_bench.py)
 ROW_GROUP = 20_000  # result rows per Parquet row group (records × schemes): about 15 MB held before writing
@@ -49,9 +49,12 @@ def read_batches(path: str | Path, batch_size: int = BATCH) -> Iterator[pa.Recor
     file = Path(path)
     suffix = file.suffix.lower()
     if suffix not in SUFFIXES:
-        raise CompareError(f"data {file}: expected a .csv, .jsonl, .xlsx or .parquet file")
+        raise CompareError(
+            f"data {file}: expected a .csv, .jsonl, .xlsx or .parquet file",
+            f"数据 {file}：应为 .csv、.jsonl、.xlsx 或 .parquet 文件",
+        )
     if not file.is_file():
-        raise CompareError(f"data {file}: no such file")
+        raise CompareError(f"data {file}: no such file", f"数据 {file}：没有这个文件")
     if suffix == ".parquet":
         import pyarrow.parquet as pq
 
@@ -59,7 +62,9 @@ def read_batches(path: str | Path, batch_size: int = BATCH) -> Iterator[pa.Recor
             # pre_buffer (the default) reads ahead every row group's columns: the whole file in memory
             yield from pq.ParquetFile(file, pre_buffer=False).iter_batches(batch_size=batch_size)
         except pa.ArrowException as error:
-            raise CompareError(f"data {file}: not a readable Parquet file: {error}") from None
+            raise CompareError(
+                f"data {file}: not a readable Parquet file: {error}", f"数据 {file}：不是可读取的 Parquet 文件"
+            ) from None
     elif suffix == ".csv":
         yield from _csv_batches(file, batch_size)
     elif suffix == ".xlsx":
@@ -87,7 +92,10 @@ def _text_batches(rows: Iterator[list[Any]], columns: list[str], batch_size: int
     pending: list[list[Any]] = []
     for row in rows:
         if len(row) > width and any(c not in (None, "") for c in row[width:]):
-            raise CompareError(f"a row has more cells than the header names columns: {row[:3]}…")
+            raise CompareError(
+                f"a row has more cells than the header names columns: {row[:3]}…",
+                f"有一行的单元格比表头的列多：{row[:3]}…",
+            )
         if not any(c not in (None, "") for c in row):
             continue
         pending.append(row[:width] + [None] * (width - len(row)))
@@ -108,12 +116,14 @@ def _header(file: Path, cells: list[Any]) -> list[str]:
     while names and not names[-1]:
         names.pop()
     if not names:
-        raise CompareError(f"data {file}: the first row names no columns")
+        raise CompareError(f"data {file}: the first row names no columns", f"数据 {file}：第一行没有列名")
     for i, name in enumerate(names):
         if not name:
-            raise CompareError(f"data {file}: column {i + 1} has no name")
+            raise CompareError(f"data {file}: column {i + 1} has no name", f"数据 {file}：第{i + 1}列没有列名")
         if name in names[:i]:
-            raise CompareError(f"data {file}: column `{name}` appears twice")
+            raise CompareError(
+                f"data {file}: column `{name}` appears twice", f"数据 {file}：表头中列 `{name}` 出现了两次"
+            )
     return names
 
 
@@ -124,7 +134,20 @@ def _csv_batches(file: Path, batch_size: int) -> Iterator[pa.RecordBatch]:
             columns = _header(file, next(reader, []))
             yield from _text_batches(reader, columns, batch_size)
         except csv.Error as error:  # a cell over the csv module's field size limit, a NUL byte
-            raise CompareError(f"data {file}:{reader.line_num}: not readable as CSV: {error}") from None
+            raise CompareError(
+                f"data {file}:{reader.line_num}: not readable as CSV: {error}",
+                f"数据 {file}:{reader.line_num}：无法按 CSV 读取{_csv_why_zh(error)}",
+            ) from None
+
+
+def _csv_why_zh(error: csv.Error) -> str:
+    """Why the csv module refused a line, in Chinese, where it is one of the reasons a person meets."""
+    text = str(error)
+    if "field larger than field limit" in text:
+        return "：有单元格超过长度上限"
+    if "NUL" in text:
+        return "：含有 NUL 字符"
+    return ""
 
 
 def _xlsx_batches(file: Path, batch_size: int) -> Iterator[pa.RecordBatch]:
@@ -157,9 +180,15 @@ def _jsonl_batches(file: Path, batch_size: int) -> Iterator[pa.RecordBatch]:
             try:
                 value = json.loads(line, parse_float=Decimal, parse_constant=Decimal)
             except json.JSONDecodeError as error:
-                raise CompareError(f"data {file}:{number}:{error.colno}: not valid JSON: {error.msg}") from None
+                raise CompareError(
+                    f"data {file}:{number}:{error.colno}: not valid JSON: {error.msg}",
+                    f"数据 {file}:{number}:{error.colno}：不是有效的 JSON",
+                ) from None
             if not isinstance(value, dict):
-                raise CompareError(f"data {file}:{number}: expected a JSON object of column name to value")
+                raise CompareError(
+                    f"data {file}:{number}: expected a JSON object of column name to value",
+                    f"数据 {file}:{number}：应为 JSON 对象，键为列名，值为该列的值",
+                )
             pending.append({k: _json_text(file, number, k, v) for k, v in value.items()})
             if len(pending) >= batch_size:
                 yield _dict_batch(pending)
@@ -175,7 +204,14 @@ def _json_text(file: Path, number: int, key: str, value: Any) -> str | None:
         return "true" if value else "false"
     if isinstance(value, int | Decimal):
         return str(value)
-    raise CompareError(f"data {file}:{number}: `{key}` is a JSON {type(value).__name__}, expected text or a number")
+    kind = type(value).__name__
+    raise CompareError(
+        f"data {file}:{number}: `{key}` is a JSON {kind}, expected text or a number",
+        f"数据 {file}:{number}：`{key}` 是 JSON {JSON_KINDS_ZH.get(kind, '值')}，应为文字或数字",
+    )
+
+
+JSON_KINDS_ZH = {"list": "数组", "dict": "对象", "bool": "布尔值", "NoneType": "空值"}
 
 
 def _dict_batch(rows: list[dict[str, Any]]) -> pa.RecordBatch:
@@ -200,7 +236,10 @@ def open_writer(path: str | Path, schema: pa.Schema) -> Writer:
         return _ParquetWriter(file, schema)
     if suffix in (".csv", ".jsonl"):
         return _TextWriter(file, schema, suffix)
-    raise CompareError(f"--records-out {file}: expected a .parquet, .csv or .jsonl file")
+    raise CompareError(
+        f"--records-out {file}: expected a .parquet, .csv or .jsonl file",
+        f"--records-out {file}：应为 .parquet、.csv 或 .jsonl 文件",
+    )
 
 
 class _ParquetWriter:
@@ -338,7 +377,7 @@ def _in_pool(
             while pending:
                 take(pending.popleft().result())
         except BrokenProcessPool as error:
-            raise CompareError(f"worker processes failed: {error}") from None
+            raise CompareError(f"worker processes failed: {error}", WORKERS_FAILED_ZH) from None
         finally:
             for future in pending:
                 future.cancel()
@@ -376,7 +415,10 @@ def compare_file(
                     ("--rubric-column", rubric_column),
                 ):
                     if name is not None and name not in names:
-                        raise CompareError(f"{option} `{name}`: the data has no such column{did_you_mean(name, names)}")
+                        raise CompareError(
+                            f"{option} `{name}`: the data has no such column{did_you_mean(name, names)}",
+                            f"{option} `{name}`：数据中没有这一列{did_you_mean_zh(name, names)}",
+                        )
                 warnings.extend(
                     f"column `{c}` is not a fact of any compared rubric{facts.hint(c)}; it is ignored"
                     for c in facts.unknown(names)

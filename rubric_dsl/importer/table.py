@@ -42,7 +42,11 @@ _FIRED = re.compile(r"[（(](已触发|未触发).*$", re.DOTALL)  # what a scor
 
 
 class ImportProblem(RubricDslError):
-    """A file that cannot be read as a 评分表; the message says why, in Chinese first."""
+    """A file that cannot be read as a 评分表; the message says why, in Chinese first: `ImportProblem(zh, en)`
+    reads "zh / en", and in Chinese (`text("zh")`) the Chinese alone."""
+
+    def __init__(self, message_zh: str, english: str = "") -> None:
+        super().__init__(f"{message_zh} / {english}" if english else message_zh, message_zh)
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,21 +113,21 @@ def read_sheet(path: str | Path) -> SheetRows:
     suffix = path.suffix.lower()
     if suffix not in (".xlsx", ".xlsm", ".docx"):
         raise ImportProblem(
-            f"{path}：只能导入 .xlsx 或 .docx 文件（.xls、.doc 请先另存为新格式） / "
-            "only .xlsx and .docx files can be imported (save .xls or .doc in the newer format first)"
+            f"{path}：只能导入 .xlsx 或 .docx 文件（.xls、.doc 请先另存为新格式）",
+            "only .xlsx and .docx files can be imported (save .xls or .doc in the newer format first)",
         )
     try:
         size = path.stat().st_size
     except OSError as error:
-        raise ImportProblem(f"{path}：无法读取（{error.strerror}） / cannot be read") from None
+        raise ImportProblem(f"{path}：无法读取（{error.strerror}）", "cannot be read") from None
     if size > MAX_BYTES:
-        raise ImportProblem(f"{path}：文件过大（{size} 字节，上限 {MAX_BYTES}） / too large to be a score sheet")
+        raise ImportProblem(f"{path}：文件过大（{size} 字节，上限 {MAX_BYTES}）", "too large to be a score sheet")
     if not zipfile.is_zipfile(path):
-        raise ImportProblem(f"{path}：不是有效的 {suffix} 文件 / not a valid {suffix} file")
+        raise ImportProblem(f"{path}：不是有效的 {suffix} 文件", f"not a valid {suffix} file")
     with zipfile.ZipFile(path) as archive:
         inflated = sum(info.file_size for info in archive.infolist())
     if inflated > MAX_INFLATED:
-        raise ImportProblem(f"{path}：解压后过大（{inflated} 字节） / unpacks to too much ({inflated} bytes)")
+        raise ImportProblem(f"{path}：解压后过大（{inflated} 字节）", f"unpacks to too much ({inflated} bytes)")
     grids = _xlsx_grids(path) if suffix != ".docx" else _docx_grids(path)
     for grid in grids:
         found = _rows(str(path), grid.cells)
@@ -131,8 +135,8 @@ def read_sheet(path: str | Path) -> SheetRows:
             found.record, found.properties = grid.record, grid.properties
             return found
     raise ImportProblem(
-        f"{path}：找不到评分表的表头（应有“一级指标”“二级指标”“三级指标”“分值”“评分标准”等列） / "
-        "no score sheet header found (columns such as 一级指标, 三级指标, 分值, 评分标准)"
+        f"{path}：找不到评分表的表头（应有“一级指标”“二级指标”“三级指标”“分值”“评分标准”等列）",
+        "no score sheet header found (columns such as 一级指标, 三级指标, 分值, 评分标准)",
     )
 
 
@@ -150,7 +154,7 @@ def _xlsx_grids(path: Path) -> list[_Grid]:
         book = load_workbook(path, data_only=True)
     except Exception as error:  # openpyxl raises many kinds for a damaged file
         raise ImportProblem(
-            f"{path}：无法作为 Excel 工作簿打开（{type(error).__name__}） / not a readable workbook"
+            f"{path}：无法作为 Excel 工作簿打开（{type(error).__name__}）", "not a readable workbook"
         ) from None
     record: list[tuple[str, ...]] = []
     if RECORD_SHEET in book.sheetnames:
@@ -188,14 +192,14 @@ def _docx_grids(path: Path) -> list[_Grid]:
         import docx
     except ImportError:
         raise ImportProblem(
-            "导入 Word 文件需要 python-docx：pip install 'rubric-engine[docx]' / "
-            "importing a Word file needs python-docx: pip install 'rubric-engine[docx]'"
+            "导入 Word 文件需要 python-docx：pip install 'rubric-engine[docx]'",
+            "importing a Word file needs python-docx: pip install 'rubric-engine[docx]'",
         ) from None
     try:
         document = docx.Document(str(path))
     except Exception as error:  # python-docx raises many kinds for a damaged file
         raise ImportProblem(
-            f"{path}：无法作为 Word 文档打开（{type(error).__name__}） / not a readable document"
+            f"{path}：无法作为 Word 文档打开（{type(error).__name__}）", "not a readable document"
         ) from None
     grids = []
     titles = [tidy(p.text) for p in document.paragraphs if tidy(p.text)][:5]
