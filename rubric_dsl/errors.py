@@ -34,11 +34,12 @@ class EvaluationError(RubricDslError):
     """Scoring failed inside one indicator (e.g. a division by zero the facts led to)."""
 
     def __init__(
-        self, rubric: str, indicator: str, message: str, what: str = "indicator", message_zh: str = ""
+        self, rubric: str, indicator: str, message: str, what: str = "indicator", message_zh: str = "", label: str = ""
     ) -> None:
         # `what`: "indicator", or "bonus"/"penalty" (an adjustment line), "veto"/"cap" (its condition);
-        # `message_zh`: `message` in Chinese
-        whole_zh = f"评分规则 {rubric}：{WHAT_ZH.get(what, what)} `{indicator}`：{message_zh}" if message_zh else ""
+        # `message_zh`: `message` in Chinese; `label`: the indicator's (line's) label, which Chinese names it by
+        named = f"“{label}”" if label else f"`{indicator}`"
+        whole_zh = f"评分规则 {rubric}：{WHAT_ZH.get(what, what)}{named}：{message_zh}" if message_zh else ""
         super().__init__(f"{rubric}: {what} `{indicator}`: {message}", whole_zh)
         self.rubric = rubric
         self.indicator = indicator

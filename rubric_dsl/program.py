@@ -195,18 +195,22 @@ class CompiledRubric:
                 raise InvalidFacts(self.id, [self._fact_problem(failure)]) from None
             what, failing = self._failing[failure.indicator]
             message, message_zh = _cause(failure.cause)
-            raise EvaluationError(self.id, failing, message, what, message_zh) from None
+            label = self._labels().get(failing, "")
+            raise EvaluationError(self.id, failing, message, what, message_zh, label) from None
         finally:
             setcontext(caller)
         return Result(self._plan, *scored)
+
+    def _labels(self) -> dict[str, str]:
+        """The label of each indicator, bonus or penalty line, veto and cap, by id: what a failure names."""
+        labels = {i.id: i.label for i in self.indicators} | {a.id: a.label for a in self.tree.adjustments}
+        return labels | {v.id: v.label for v in self.tree.vetoes}
 
     def _fact_problem(self, failure: Failed) -> FactProblem:
         """A fact left out but read on the path the facts take, or a mean over no records: the request is
         refused naming the fact (the list) and the indicator that read it."""
         what, failing = self._failing[failure.indicator]
-        labels = {i.id: i.label for i in self.indicators} | {a.id: a.label for a in self.tree.adjustments}
-        labels |= {v.id: v.label for v in self.tree.vetoes}
-        indicator = _Named(failing, labels.get(failing, failing), what)
+        indicator = _Named(failing, self._labels().get(failing, failing), what)
         cause = failure.cause
         if isinstance(cause, FactAbsent):
             return FactProblem(

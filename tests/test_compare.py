@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import pickle
 import random
+import re
 import shutil
 from collections import Counter
 from collections.abc import Callable
@@ -363,19 +365,22 @@ def test_jsonl_numbers_are_decimals_and_nulls_are_absent() -> None:
 
 
 @pytest.mark.parametrize(
-    ("name", "text", "message"),
+    ("name", "text", "message", "message_zh"),
     [
-        ("dup.csv", "a,b,a\n1,2,3\n", "column `a` appears twice"),
-        ("wide.csv", "a,b\n1,2,3\n", "row 2 has more cells than the header"),
-        ("bad.jsonl", '{"a": 1}\n{"a": 1,,}\n', r"bad.jsonl:2:\d+: not valid JSON"),
-        ("list.jsonl", "[1, 2]\n", "expected a JSON object"),
-        ("data.txt", "a\n", "expected a .csv, .jsonl or .xlsx file"),
+        ("dup.csv", "a,b,a\n1,2,3\n", "column `a` appears twice", "表头中列 `a` 出现了两次"),
+        ("wide.csv", "a,b\n1,2,3\n", "row 2 has more cells than the header", "第2行的单元格比表头的列多"),
+        ("bad.jsonl", '{"a": 1}\n{"a": 1,,}\n', r"bad.jsonl:2:\d+: not valid JSON", r":2:\d+：不是有效的 JSON$"),
+        ("list.jsonl", "[1, 2]\n", "expected a JSON object", "：应为 JSON 对象"),
+        ("data.txt", "a\n", "expected a .csv, .jsonl or .xlsx file", "：应为 .csv、.jsonl 或 .xlsx 文件"),
+        (",.csv", ",b\n1,2\n", "column 1 has no name", "表头第1列没有列名"),
     ],
 )
-def test_malformed_data_is_located(tmp_path: Path, name: str, text: str, message: str) -> None:
+def test_malformed_data_is_located(tmp_path: Path, name: str, text: str, message: str, message_zh: str) -> None:
     (tmp_path / name).write_text(text, encoding="utf-8")
-    with pytest.raises(CompareError, match=message):
+    with pytest.raises(CompareError, match=message) as refused:
         compare.read_table(tmp_path / name)
+    assert re.search(message_zh, refused.value.text("zh")) and refused.value.text("en") == str(refused.value)
+    assert refused.value.text("zh").startswith(f"数据 {tmp_path / name}")
 
 
 def test_a_gbk_csv_from_excel_is_read(tmp_path: Path) -> None:
@@ -551,7 +556,11 @@ def test_a_worker_that_compiles_a_different_rubric_refuses_to_score(library: Pat
     plan = compare.Plan((dataclasses.replace(ref, sources=edited),), (((), ()),), ((0,),))
     try:
         pool._start_worker(plan)
-        with pytest.raises(CompareError, match=r"a worker compiled different rubrics: wuping\.casework"):
+        with pytest.raises(CompareError, match=r"a worker compiled different rubrics: wuping\.casework") as refused:
             pool._work([(0, ())])
     finally:
         pool._WORKER = None
+    # as a worker's error reaches the parent: pickled, its Chinese with it
+    again = pickle.loads(pickle.dumps(refused.value))
+    assert str(again) == str(refused.value)
+    assert again.text("zh").startswith("工作进程编译出的评分规则与本进程的不同：wuping.casework")

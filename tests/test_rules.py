@@ -178,6 +178,9 @@ def test_division_by_zero_names_the_indicator() -> None:
         rubric.score({"done": "3", "planned": "0"})
     assert failed.value.indicator == "it"
     assert "division by zero" in str(failed.value)
+    assert failed.value.text("zh") == (
+        "评分规则 test.one：指标“指标”：按这些事实出现除数为零；请在评分规则中为除数为零的情形另设得分"
+    )
 
 
 def test_scoring_ignores_the_callers_decimal_context() -> None:

@@ -457,10 +457,12 @@ def test_execution_rate_is_exact() -> None:
     assert header.rate * 3 == 200
     assert header.budget_initial == Decimal("1000.50")
     assert sheet_header({"全年预算": "0", "执行数": "1"}).rate_text == ""
-    with pytest.raises(SheetError, match="全年执行数"):
+    with pytest.raises(SheetError, match="全年执行数") as refused:
         sheet_header({"spent": "二百"})
-    with pytest.raises(SheetError, match="unknown header field"):
+    assert refused.value.text("zh") == "全年执行数（二百）：不是金额（万元）"
+    with pytest.raises(SheetError, match="unknown header field") as refused:
         sheet_header({"budget": "1"})
+    assert refused.value.text("zh").startswith("没有表头项 `budget`（可用：project_name, ")
 
 
 def test_header_facts_are_not_scored(seed: tuple[rubric_dsl.CompiledRubric, rubric_dsl.Result]) -> None:
