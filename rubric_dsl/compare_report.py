@@ -22,6 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from rubric_dsl.compare import CENT, Comparison, Difference, RecordComparison, Scored, Summary, Unscored, notable
+from rubric_dsl.compare.records import where_zh
+from rubric_dsl.diagnostics import Worded
 from rubric_dsl.diagnostics import fmt as format_decimal
 from rubric_dsl.source import display_width
 
@@ -191,22 +193,12 @@ def _record_zh(record: RecordComparison) -> str:
 
 def where_text(where: str, lang: str = "en") -> str:
     """`row 2` / `line 2` as a person reads it in `lang` (第2行)."""
-    found = re.fullmatch(r"(?:row|line) (\d+)", where)
-    return f"第{found[1]}行" if lang == "zh" and found else where
+    return where_zh(where) if lang == "zh" else where
 
 
-_WEIGHT_ZH = (
-    re.compile(r"(.+) is not a decimal ≥ 0 below 10\^(\d+) with at most (\d+) decimal places, e\.g\. \"(.+)\""),
-    r"\1 不是小于10^\2、最多\3位小数的非负数（例如“\4”）",
-)
+# Why no rubric of a scheme fits a record (`compare.route`, in `compare.TABLE`'s words), in Chinese. The
+# reason is a string the front end words (`compare.Wording`), kept per route; the service adds its own.
 _MESSAGES_ZH: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"column `(.+?)` is not a fact of any compared rubric; did you mean `(.+?)`\?; it is ignored"),
-     r"列 `\1` 不是任何所比较评分规则的事实（是不是 `\2`？），已忽略"),
-    (re.compile(r"column `(.+?)` is not a fact of any compared rubric; it is ignored"),
-     r"列 `\1` 不是任何所比较评分规则的事实，已忽略"),
-    (re.compile(r"(\S+): no record gives the required facts (.+)"), r"评分规则 \1：没有记录给出必填事实 \2"),
-    (re.compile(r"`(.+?)`: no record's rubric is `(.+?)`, so (.+) pairs nothing"),
-     r"方案 `\1`：没有记录的评分规则是 `\2`，\3 没有可配对的记录"),
     (re.compile(r"no rubric of `(.+?)` is or extends `(.+?)`; did you mean `(.+?)`\?"),
      r"方案 `\1` 中没有评分规则是或继承 `\2`（是不是 `\3`？）"),
     (re.compile(r"no rubric of `(.+?)` is or extends `(.+?)`"), r"方案 `\1` 中没有评分规则是或继承 `\2`"),
@@ -216,18 +208,11 @@ _MESSAGES_ZH: tuple[tuple[re.Pattern[str], str], ...] = (
 )  # fmt: skip
 
 
-def weight_problem_zh(problem: str) -> str:
-    """Why a weight is refused (`rules.BadWeight.problem`) in Chinese."""
-    return _WEIGHT_ZH[0].sub(_WEIGHT_ZH[1], problem)
-
-
 def message_zh(text: str) -> str:
-    """One of the comparison engine's messages (`rubric_dsl.compare`: warnings, why a record was not
-    scored) in Chinese; a message without a Chinese wording here is kept as it is."""
-    weight = re.fullmatch(r"(.+?): weight (.+); the record is left out of weighted means", text)
-    if weight:
-        problem = weight_problem_zh(weight[2])
-        return f"{where_text(weight[1], 'zh')}：权重 {problem}；该记录不计入加权平均"
+    """One of the comparison engine's messages in Chinese: a warning carries its own (`Worded`); why a
+    record was not routed to a rubric is worded here; any other message is kept as it is."""
+    if isinstance(text, Worded) and text.zh:
+        return text.zh
     for pattern, replacement in _MESSAGES_ZH:
         if pattern.fullmatch(text):
             return pattern.sub(replacement, text).replace(", ", "、")
@@ -773,7 +758,7 @@ def to_html(comparison: Comparison, lang: str = "en") -> str:
             for i in range(len(comparison.schemes))
         ),
         "</ul>",
-        *(f'<p class="warn">注意：{_e(w)}</p>' for w in comparison.warnings),
+        *(f'<p class="warn">注意：{_e(message_zh(w) if lang == "zh" else w)}</p>' for w in comparison.warnings),
         "<h2>汇总</h2>",
         _html_summary(comparison),
         "<h2>等次分布</h2>",

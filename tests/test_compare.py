@@ -29,6 +29,7 @@ from rubric_dsl import compare
 from rubric_dsl.compare import BadWeight, CompareError, Scored, Unscored, pool, read_weight, records, statistics
 from rubric_dsl.compare import engine as engine_module
 from rubric_dsl.compare_report import render, to_dict, to_html, to_table
+from rubric_dsl.diagnostics import Worded, worded_zh
 from tests.conftest import ROOT, RUBRICS
 
 DATA = ROOT / "tests" / "testdata" / "compare"
@@ -200,6 +201,9 @@ def test_a_record_missing_facts_is_reported_for_that_rubric_only(library: Path, 
     assert "wuping.inspection: no record gives the required facts planned_units, inspected_units, rectified_units" in (
         found.warnings
     )
+    assert "评分规则 wuping.inspection：没有记录给出必填事实 planned_units、inspected_units、rectified_units" in [
+        worded_zh(w) for w in found.warnings
+    ]
     assert "未评分的记录:" in to_table(found)
 
 
@@ -210,6 +214,8 @@ def test_a_column_no_rubric_declares_is_warned_about_with_a_suggestion(library: 
     found = run(library, ["wuping.*"], data)
     warning = "column `satisfction` is not a fact of any compared rubric; did you mean `satisfaction`?"
     assert warning in found.warnings[0]
+    zh = "列 `satisfction` 不是任何所比较评分规则的事实（是不是 `satisfaction`？），已忽略"
+    assert worded_zh(found.warnings[0]) == zh
     outcomes = [o for r in found.records for o in r.outcomes]
     assert all(isinstance(o, Unscored) and "satisfaction: required fact is missing" in o.problem for o in outcomes)
 
@@ -241,6 +247,10 @@ def test_a_bad_weight_is_warned_about_and_the_record_scored_but_left_out_of_weig
         "row 2: weight 'n/a' is not a decimal ≥ 0 below 10^30 with at most 10 decimal places, e.g. \"298.34\"; "
         "the record is left out of weighted means"
     ]
+    assert [worded_zh(w) for w in found.warnings] == [
+        "第2行：权重 'n/a' 不是小于10^30、最多10位小数的非负数（例如“298.34”）；该记录不计入加权平均"
+    ]
+    assert json.loads(to_dict(found) and json.dumps(to_dict(found)))["warnings"] == found.warnings  # as English text
 
 
 @pytest.mark.parametrize(
@@ -347,6 +357,14 @@ def test_an_unknown_column_option_suggests_a_name(library: Path) -> None:
         run(library, ["wuping.*"], SAMPLE_CSV, weight="fund")
 
 
+def test_a_worded_message_is_its_english_text_and_keeps_its_chinese_when_pickled() -> None:
+    warning = Worded("row 2: weight 'x' is no number", "第2行：权重 'x' 不是数")
+    assert warning == "row 2: weight 'x' is no number" and json.dumps([warning]) == json.dumps([str(warning)])
+    again = pickle.loads(pickle.dumps(warning))
+    assert type(again) is Worded and again.zh == "第2行：权重 'x' 不是数" and worded_zh(again) == again.zh
+    assert worded_zh("plain") == "plain" and worded_zh(f"{warning}") == str(warning)  # text made from it is English
+
+
 # --- reading data --------------------------------------------------------------------------------------
 
 
@@ -425,6 +443,7 @@ def test_worker_processes_give_the_same_decimals_as_one_process(library: Path, t
     assert one.records == pooled.records and one.summaries == pooled.summaries
     assert 0 < one.summaries[0].unscored < 40  # some records lack satisfaction and are reported
     assert [w.split(":")[0] for w in pooled.warnings] == [f"row {n + 2}" for n in range(5, 240, 37)]
+    assert [worded_zh(w).split("：")[0] for w in pooled.warnings] == [f"第{n + 2}行" for n in range(5, 240, 37)]
 
 
 # --- the engine, records one at a time (as the Compare RPC feeds it) -------------------------------------

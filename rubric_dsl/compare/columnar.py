@@ -37,7 +37,7 @@ from rubric_dsl.ast import DEFAULT_INDICATOR_STEP
 from rubric_dsl.compare.engine import RecordComparison, compared, notable
 from rubric_dsl.compare.records import SEVERAL_RUBRICS_ZH, CompareError
 from rubric_dsl.compare.routing import TABLE, Router
-from rubric_dsl.compare.rules import BadWeight, read_weight
+from rubric_dsl.compare.rules import BadWeight, read_weight, weight_warning
 from rubric_dsl.compare.schemes import RubricRef, Rubrics, Scheme, compile_refs
 from rubric_dsl.compare.scoring import Columns, Difference, Scored, Scorer, Unscored
 from rubric_dsl.compare.statistics import EXACT, ZERO, Summary, Tally, summarize
@@ -254,8 +254,7 @@ class BatchScorer:
             if isinstance(weight, BadWeight):
                 tallies.bad_weights += 1
                 if len(tallies.warnings) < MAX_WARNINGS:
-                    problem = f"{place}: weight {weight.problem}; the record is left out of weighted means"
-                    tallies.warnings.append(problem)
+                    tallies.warnings.append(weight_warning(place, weight))
                 weight = None
             tallies.records += 1
             base = outcomes[0]

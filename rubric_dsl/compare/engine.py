@@ -19,11 +19,18 @@ from typing import Any, NamedTuple, TextIO
 from rubric_dsl.compare.pool import CHUNK, Plan, paused_gc, score_all
 from rubric_dsl.compare.records import SEVERAL_RUBRICS_ZH, CompareError, Table
 from rubric_dsl.compare.routing import TABLE, Router, Wording
-from rubric_dsl.compare.rules import BadWeight, FactRule, UnknownFacts, read_weight
+from rubric_dsl.compare.rules import (
+    BadWeight,
+    FactRule,
+    UnknownFacts,
+    read_weight,
+    unknown_column_warning,
+    weight_warning,
+)
 from rubric_dsl.compare.schemes import Rubrics, Scheme
 from rubric_dsl.compare.scoring import Declared, Differences, Outcomes, Scored, Scorer, Sums
 from rubric_dsl.compare.statistics import EXACT, Summary, Tally, summarize
-from rubric_dsl.diagnostics import did_you_mean, did_you_mean_zh
+from rubric_dsl.diagnostics import Worded, did_you_mean, did_you_mean_zh
 from rubric_dsl.program import CompiledRubric
 
 Transitions = dict[tuple[int, str, str], tuple[int, Decimal | None]]
@@ -285,11 +292,7 @@ def _assemble(
 
 def _weight_warnings(records: Iterable[RecordComparison]) -> list[str]:
     """A bad weight is a problem of its record, which is scored: an analyst sees it here, by row."""
-    return [
-        f"{r.where}: weight {r.problem.problem}; the record is left out of weighted means"
-        for r in records
-        if type(r.problem) is BadWeight
-    ]
+    return [weight_warning(r.where, r.problem) for r in records if type(r.problem) is BadWeight]
 
 
 def _routes(
@@ -319,17 +322,19 @@ def _column_warnings(rubrics: Rubrics, used: set[int], table: Table, named: set[
     that some record is routed to. A table allows extra facts (`rules`): its columns are shared by
     all its records, so an unknown one is reported once, here, and given to no rubric."""
     facts = FactRule(rubrics.compiled, allow_extra=True)
-    warnings = [
-        f"column `{c}` is not a fact of any compared rubric{facts.hint(c)}; it is ignored"
-        for c in facts.unknown(table.columns)
-        if c not in named
-    ]
+    unknown = [c for c in facts.unknown(table.columns) if c not in named]
+    warnings: list[str] = [unknown_column_warning(c, facts.hints(c)) for c in unknown]
     index = {name: i for i, name in enumerate(table.columns)}
     given: dict[str, bool] = {}
     for rubric in (rubrics.compiled[slot] for slot in sorted(used)):
         absent = [i.name for i in rubric.inputs if i.required and not _given(i.name, index, table, given)]
         if absent:
-            warnings.append(f"{rubric.id}: no record gives the required facts {', '.join(absent)}")
+            warnings.append(
+                Worded(
+                    f"{rubric.id}: no record gives the required facts {', '.join(absent)}",
+                    f"评分规则 {rubric.id}：没有记录给出必填事实 {'、'.join(absent)}",
+                )
+            )
     return warnings
 
 
@@ -341,9 +346,15 @@ def _given(name: str, index: Mapping[str, int], table: Table, cache: dict[str, b
 
 
 def _unused_pairs(schemes: Sequence[Scheme], rubrics: Rubrics, keys: set[str | None]) -> list[str]:
-    return [
-        f"`{scheme.name}`: no record's rubric is `{source}`, so {source}={rubrics.compiled[slot].id} pairs nothing"
-        for scheme in schemes
-        for source, slot in scheme.pairs
-        if source not in keys
-    ]
+    found: list[str] = []
+    for scheme in schemes:
+        for source, slot in scheme.pairs:
+            if source not in keys:
+                pair = f"{source}={rubrics.compiled[slot].id}"
+                found.append(
+                    Worded(
+                        f"`{scheme.name}`: no record's rubric is `{source}`, so {pair} pairs nothing",
+                        f"方案 `{scheme.name}`：没有记录的评分规则是 `{source}`，{pair} 没有可配对的记录",
+                    )
+                )
+    return found

@@ -23,6 +23,17 @@ class CompareError(RubricDslError):
     its English message and the same in Chinese: `CompareError(message, message_zh)`."""
 
 
+def where_zh(where: str) -> str:
+    """Where a record is as a Chinese reader says it: "row 2", "line 2" (`Table.where`) 第2行, "record 2"
+    (a streamed record) 第2条记录, "partition 3 record 2" (Spark) 第3分区第2条记录."""
+    words = where.split(" ")
+    if len(words) == 4 and words[0] == "partition" and words[2] == "record" and words[1].isdigit():
+        return f"第{words[1]}分区{where_zh(' '.join(words[2:]))}"
+    if len(words) != 2 or not words[1].isdigit():
+        return where
+    return {"row": f"第{words[1]}行", "line": f"第{words[1]}行", "record": f"第{words[1]}条记录"}.get(words[0], where)
+
+
 # the Chinese of messages raised in more than one place
 SEVERAL_RUBRICS_ZH = "由多个评分规则组成的方案需要 --rubric-column 列名，指明每条记录由哪个评分规则评分"
 WORKERS_FAILED_ZH = "工作进程意外终止（例如内存不足），比较未能完成"

@@ -26,7 +26,8 @@ from decimal import Context, Decimal, InvalidOperation
 from typing import NamedTuple
 
 from rubric_dsl import limits
-from rubric_dsl.diagnostics import did_you_mean
+from rubric_dsl.compare.records import where_zh
+from rubric_dsl.diagnostics import Worded, closest
 from rubric_dsl.program import CompiledRubric
 
 MAX_WEIGHT = Decimal(10) ** limits.MAX_MAGNITUDE  # as large as a numeric fact may be
@@ -42,6 +43,7 @@ class BadWeight(NamedTuple):
     """A weight the rule refuses; the record is still scored, and left out of weighted means."""
 
     problem: str  # e.g. `'n/a' is not a decimal ≥ 0 below 10^30 with at most 10 decimal places, e.g. "298.34"`
+    problem_zh: str = ""  # the same in Chinese
 
 
 class UnknownFacts(NamedTuple):
@@ -64,9 +66,27 @@ def read_weight(raw: object) -> Decimal | BadWeight | None:
         shown = text if len(text) <= MAX_WEIGHT_TEXT else text[:MAX_WEIGHT_TEXT] + "…"
         return BadWeight(
             f"{shown!r} is not a decimal ≥ 0 below 10^{limits.MAX_MAGNITUDE} with at most "
-            f'{MAX_WEIGHT_PLACES} decimal places, e.g. "298.34"'
+            f'{MAX_WEIGHT_PLACES} decimal places, e.g. "298.34"',
+            f"{shown!r} 不是小于10^{limits.MAX_MAGNITUDE}、最多{MAX_WEIGHT_PLACES}位小数的非负数（例如“298.34”）",
         )
     return value
+
+
+def weight_warning(where: str, weight: BadWeight) -> Worded:
+    """The warning of a record's bad weight (`where`: "row 2"): the record is scored, but left out of
+    weighted means."""
+    return Worded(
+        f"{where}: weight {weight.problem}; the record is left out of weighted means",
+        f"{where_zh(where)}：权重 {weight.problem_zh}；该记录不计入加权平均",
+    )
+
+
+def unknown_column_warning(column: str, hints: tuple[str, str]) -> Worded:
+    """The warning of a table's column that no compared rubric declares; `hints`: `FactRule.hints`."""
+    return Worded(
+        f"column `{column}` is not a fact of any compared rubric{hints[0]}; it is ignored",
+        f"列 `{column}` 不是任何所比较评分规则的事实{hints[1]}，已忽略",
+    )
 
 
 def _places(value: Decimal) -> Decimal:
@@ -82,7 +102,7 @@ class FactRule:
         self.inputs = [frozenset(i.name for i in rubric.inputs) for rubric in compiled]  # by slot
         self.declared: frozenset[str] = frozenset().union(*self.inputs)
         self.allow_extra = allow_extra
-        self._hints: dict[str, str] = {}
+        self._hints: dict[str, tuple[str, str]] = {}
 
     def unknown(self, names: Collection[str]) -> list[str]:
         declared = self.declared
@@ -92,9 +112,14 @@ class FactRule:
 
     def hint(self, name: str) -> str:
         """ "; did you mean `x`?" or ""."""
+        return self.hints(name)[0]
+
+    def hints(self, name: str) -> tuple[str, str]:
+        """ "; did you mean `x`?" and the same in Chinese, or two ""."""
         found = self._hints.get(name)
         if found is None:
-            found = did_you_mean(name, self.declared) if len(name) <= MAX_HINTED_NAME else ""
+            match = closest(name, self.declared) if len(name) <= MAX_HINTED_NAME else None
+            found = (f"; did you mean `{match}`?", f"（是不是 `{match}`？）") if match else ("", "")
             if len(self._hints) < MAX_HINTS:
                 self._hints[name] = found
         return found

@@ -31,9 +31,9 @@ from rubric_dsl.compare.columnar import BatchPlan, BatchScorer, Tallies
 from rubric_dsl.compare.engine import Comparison
 from rubric_dsl.compare.pool import Progress, start_method
 from rubric_dsl.compare.records import WORKERS_FAILED_ZH, CompareError, _xlsx_cell
-from rubric_dsl.compare.rules import FactRule
+from rubric_dsl.compare.rules import FactRule, unknown_column_warning
 from rubric_dsl.compare.schemes import Rubrics, Scheme
-from rubric_dsl.diagnostics import did_you_mean, did_you_mean_zh
+from rubric_dsl.diagnostics import Worded, did_you_mean, did_you_mean_zh
 
 BATCH = 2_000  # records per batch: a batch of 10,000 made the peak 100 MiB higher and no faster (bench/stream_bench.py)
 ROW_GROUP = 20_000  # result rows per Parquet row group (records × schemes): about 15 MB held before writing
@@ -420,7 +420,7 @@ def compare_file(
                             f"{option} `{name}`：数据中没有这一列{did_you_mean_zh(name, names)}",
                         )
                 warnings.extend(
-                    f"column `{c}` is not a fact of any compared rubric{facts.hint(c)}; it is ignored"
+                    unknown_column_warning(c, facts.hints(c))
                     for c in facts.unknown(names)
                     if c not in named and f"column `{c}`" not in " ".join(warnings)
                 )
@@ -436,7 +436,8 @@ def compare_file(
     )
     warnings.extend(tallies.warnings)
     if tallies.bad_weights > len(tallies.warnings):
-        warnings.append(f"{tallies.bad_weights - len(tallies.warnings)} more records have a bad weight")
+        more = tallies.bad_weights - len(tallies.warnings)
+        warnings.append(Worded(f"{more} more records have a bad weight", f"另有{more}条记录的权重有误"))
     return Comparison(
         str(path),
         list(schemes),

@@ -113,6 +113,24 @@ def did_you_mean_zh(name: str, candidates: Iterable[str]) -> str:
     return f"；是不是 `{match}`？" if match else ""
 
 
+class Worded(str):
+    """A message that carries its Chinese wording: the English text itself (a `str`, as every reader of
+    the message takes it: JSON, logs, tests), and `zh`, the same in Chinese, worded where it is made.
+    Pickled (a worker's warning), it keeps `zh`; text made from it (an f-string) is plain English."""
+
+    zh: str
+
+    def __new__(cls, message: str, zh: str = "") -> Worded:
+        made = super().__new__(cls, message)
+        made.zh = zh
+        return made
+
+
+def worded_zh(message: str) -> str:
+    """A message's Chinese where it carries one (`Worded`), else the message as it is."""
+    return (message.zh if isinstance(message, Worded) else "") or message
+
+
 _NO_ROUNDING = Context(prec=1000)  # normalize() in the default context would round past 28 digits
 
 

@@ -48,7 +48,7 @@ import grpc
 
 from rubric_dsl import CompiledRubric, EvaluationError, InvalidFacts, limits
 from rubric_dsl import compare as comparing
-from rubric_dsl.compare_report import message_zh, weight_problem_zh
+from rubric_dsl.compare_report import message_zh
 from rubric_service import convert, errors
 from rubric_service.errors import ServiceError, Violation
 from rubric_service.gen.rubric.v1 import rubric_service_pb2 as pb
@@ -349,7 +349,7 @@ def _cut(name: str) -> str:
 
 def _bad_weight(weight: comparing.BadWeight) -> ServiceError:
     """An error of the record that names its weight; the record is still scored (`rubric_dsl.compare.rules`)."""
-    zh = weight_problem_zh(weight.problem)
+    zh = weight.problem_zh
     return ServiceError(
         grpc.StatusCode.INVALID_ARGUMENT,
         "INVALID_REQUEST",

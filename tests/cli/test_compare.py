@@ -47,6 +47,24 @@ def test_command_refuses_bad_usage_with_exit_2(library: Path, tmp_path: Path) ->
     assert out.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
 
 
+def test_warnings_from_worker_processes_are_in_chinese_under_lang_zh(library: Path, tmp_path: Path) -> None:
+    lines = SAMPLE_CSV.read_text(encoding="utf-8").replace(",286,", ",n/a,", 1).splitlines()
+    lines[0] = lines[0].replace(",satisfaction,", ",satisfction,", 1)
+    data = tmp_path / "warned.csv"
+    data.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    common = ["--rubrics", str(library), "--data", str(data), "--rubric", "wuping.inspection"]
+    streamed = ["--weight-column", "funds", "--records-out", str(tmp_path / "out.csv"), "--workers", "2"]
+    for extra in ([], streamed):
+        done = cli(*common, *extra, "--weight-column", "funds", "--lang", "zh")
+        assert done.returncode == 0, done.stderr
+        said = done.stderr.replace("rubric compare：注意：", "")
+        assert "列 `satisfction` 不是任何所比较评分规则的事实（是不是 `satisfaction`？），已忽略" in said
+        where = "第1条记录" if extra else "第2行"  # a streamed record is numbered, a table's by its row
+        assert f"{where}：权重 'n/a' 不是小于10^30、最多10位小数的非负数（例如“298.34”）" in said
+        english = cli(*common, *extra, "--weight-column", "funds", "--lang", "en")
+        assert f"rubric compare: warning: {'record 1' if extra else 'row 2'}: weight 'n/a' is not" in english.stderr
+
+
 @pytest.mark.parametrize(("args", "lang_env", "chinese"), LANGUAGES, ids=LANGUAGE_IDS)
 def test_a_broken_rubric_is_reported_in_the_chosen_language(
     library: Path, tmp_path: Path, args: tuple[str, ...], lang_env: str | None, chinese: bool
