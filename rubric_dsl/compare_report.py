@@ -13,7 +13,6 @@ import functools
 import html
 import json
 import math
-import re
 import string
 import sys
 from collections.abc import Iterable, Sequence
@@ -23,8 +22,8 @@ from typing import Any
 
 from rubric_dsl.compare import CENT, Comparison, Difference, RecordComparison, Scored, Summary, Unscored, notable
 from rubric_dsl.compare.records import where_zh
-from rubric_dsl.diagnostics import Worded
 from rubric_dsl.diagnostics import fmt as format_decimal
+from rubric_dsl.diagnostics import worded_zh
 from rubric_dsl.source import display_width
 
 FORMATS = ("table", "json", "html")
@@ -182,7 +181,7 @@ def problem_text(outcome: Unscored, lang: str = "en") -> str:
         return "；".join(f"{p.fact}：{p.text('zh')}" for p in outcome.facts)
     if outcome.failed is not None:
         return f"指标 `{outcome.failed[0]}` 无法按这些事实计分"
-    return message_zh(outcome.problem)
+    return worded_zh(outcome.problem)
 
 
 def _record_zh(record: RecordComparison) -> str:
@@ -194,29 +193,6 @@ def _record_zh(record: RecordComparison) -> str:
 def where_text(where: str, lang: str = "en") -> str:
     """`row 2` / `line 2` as a person reads it in `lang` (第2行)."""
     return where_zh(where) if lang == "zh" else where
-
-
-# Why no rubric of a scheme fits a record (`compare.route`, in `compare.TABLE`'s words), in Chinese. The
-# reason is a string the front end words (`compare.Wording`), kept per route; the service adds its own.
-_MESSAGES_ZH: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"no rubric of `(.+?)` is or extends `(.+?)`; did you mean `(.+?)`\?"),
-     r"方案 `\1` 中没有评分规则是或继承 `\2`（是不是 `\3`？）"),
-    (re.compile(r"no rubric of `(.+?)` is or extends `(.+?)`"), r"方案 `\1` 中没有评分规则是或继承 `\2`"),
-    (re.compile(r"several rubrics of `(.+?)` extend `(.+?)` \((.+?)\); .*"),
-     r"方案 `\1` 中有多个评分规则继承 `\2`（\3）；请用 --rubric 写明配对"),
-    (re.compile(r"the record names no rubric in the rubric column"), "该记录的评分规则列为空"),
-)  # fmt: skip
-
-
-def message_zh(text: str) -> str:
-    """One of the comparison engine's messages in Chinese: a warning carries its own (`Worded`); why a
-    record was not routed to a rubric is worded here; any other message is kept as it is."""
-    if isinstance(text, Worded) and text.zh:
-        return text.zh
-    for pattern, replacement in _MESSAGES_ZH:
-        if pattern.fullmatch(text):
-            return pattern.sub(replacement, text).replace(", ", "、")
-    return text
 
 
 def to_table(comparison: Comparison, lang: str = "en") -> str:
@@ -758,7 +734,7 @@ def to_html(comparison: Comparison, lang: str = "en") -> str:
             for i in range(len(comparison.schemes))
         ),
         "</ul>",
-        *(f'<p class="warn">注意：{_e(message_zh(w) if lang == "zh" else w)}</p>' for w in comparison.warnings),
+        *(f'<p class="warn">注意：{_e(worded_zh(w) if lang == "zh" else w)}</p>' for w in comparison.warnings),
         "<h2>汇总</h2>",
         _html_summary(comparison),
         "<h2>等次分布</h2>",

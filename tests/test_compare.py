@@ -496,6 +496,21 @@ def test_routing_says_why_in_the_front_ends_words(library: Path) -> None:
     assert isinstance(found[0], str) and found[0].endswith("; pair wuping.common")  # both Wuping rubrics extend it
 
 
+def test_routing_says_why_in_chinese_too(library: Path) -> None:
+    schemes, rubrics = compare.load_schemes(["wuping.*"], library, mixed=True)
+    router = compare.Router(schemes, rubrics.compiled)
+    why = [router(name)[0] for name in (None, "wuping.common", "wuping.inspecton")]
+    assert [worded_zh(str(w)) for w in why] == why  # the English as before…
+    assert [worded_zh(w) for w in why] == [  # …and the Chinese with it
+        "该记录的评分规则列为空",
+        "方案 `wuping.*` 中有多个评分规则继承 `wuping.common`（`wuping.casework`、`wuping.inspection`）；"
+        "请在 --rubric 中写明配对：wuping.common=评分规则编号",
+        "方案 `wuping.*` 中没有评分规则是或继承 `wuping.inspecton`；是不是 `wuping.inspection`？",
+    ]
+    words = compare.Wording(nameless="none", ambiguous="pair", nameless_zh="无：{scheme}", ambiguous_zh="配对 {name}")
+    assert worded_zh(compare.Router(schemes, rubrics.compiled, words)(None)[0]) == "无：wuping.*"
+
+
 # --- reports -------------------------------------------------------------------------------------------
 
 

@@ -206,8 +206,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(options: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from rubric_dsl.compare import load_schemes
-    from rubric_dsl.compare_report import message_zh, render, write_report
-    from rubric_dsl.diagnostics import choose_language
+    from rubric_dsl.compare_report import render, write_report
+    from rubric_dsl.diagnostics import choose_language, worded_zh
 
     require_rubrics_dir(options.rubrics)
     schemes, rubrics = load_schemes(options.rubric, options.rubrics, mixed=options.rubric_column is not None)
@@ -233,7 +233,7 @@ def run(options: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     lang = choose_language(options.lang)
     for warning in comparison.warnings:
         if lang == "zh":
-            print(f"rubric compare：注意：{message_zh(warning)}", file=err)
+            print(f"rubric compare：注意：{worded_zh(warning)}", file=err)
         else:
             print(f"rubric compare: warning: {warning}", file=err)
     if options.output == "-":

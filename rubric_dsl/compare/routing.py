@@ -4,7 +4,8 @@ The rule, for `rubric compare --rubric-column` and the Compare RPC alike: a pair
 is the record's rubric, else the scheme's rubric that is it, else the one that most nearly extends it;
 a record that names no rubric is scored by a scheme of one rubric. Several rubrics at the same
 distance are ambiguous, and no rubric fits a record whose rubric none is or extends: the record is
-then not scored under that scheme, and the reason says why, in the front end's words (`Wording`).
+then not scored under that scheme, and the reason says why, in the front end's words (`Wording`), in
+English and in Chinese (a `Worded` message).
 """
 
 from __future__ import annotations
@@ -14,17 +15,20 @@ from typing import NamedTuple
 
 from rubric_dsl.compare.schemes import Scheme
 from rubric_dsl.compare.scoring import Route
-from rubric_dsl.diagnostics import did_you_mean
+from rubric_dsl.diagnostics import Worded, did_you_mean, did_you_mean_zh
 from rubric_dsl.program import CompiledRubric
 
 MAX_ROUTES = 1_000  # distinct rubric names whose routes a router keeps (a few KB each at most)
 
 
 class Wording(NamedTuple):
-    """How a front end says why no rubric fits: `nameless` may name `{scheme}`, `ambiguous` `{name}`."""
+    """How a front end says why no rubric fits: `nameless` may name `{scheme}`, `ambiguous` `{name}`;
+    `nameless_zh` and `ambiguous_zh`: the same in Chinese."""
 
     nameless: str = "the record names no rubric in the rubric column"
     ambiguous: str = "pair one with {name}=ID"
+    nameless_zh: str = "该记录的评分规则列为空"
+    ambiguous_zh: str = "请在 --rubric 中写明配对：{name}=评分规则编号"
 
 
 TABLE = Wording()  # `rubric compare`'s words
@@ -34,16 +38,16 @@ def route(
     scheme: Scheme,
     compiled: Sequence[CompiledRubric],
     name: str | None,
-    *,
-    ambiguous: str = TABLE.ambiguous,
-    nameless: str = TABLE.nameless,
+    wording: Wording = TABLE,
 ) -> int | str:
     """The slot (an index into `compiled`) that scores a record whose baseline rubric is `name` (None
-    or "": none) in this scheme, or why none does; `ambiguous` says what to do when several of its
-    rubrics extend `name`, `nameless` why a scheme of several rubrics cannot score a nameless record."""
+    or "": none) in this scheme, or why none does (`Worded`); `wording.ambiguous` says what to do when
+    several of its rubrics extend `name`, `wording.nameless` why a scheme of several rubrics cannot
+    score a nameless record."""
     if not name:
-        only = len(scheme.members) == 1 and not scheme.pairs
-        return scheme.members[0] if only else nameless.format(scheme=scheme.name)
+        if len(scheme.members) == 1 and not scheme.pairs:
+            return scheme.members[0]
+        return Worded(wording.nameless.format(scheme=scheme.name), wording.nameless_zh.format(scheme=scheme.name))
     for source, slot in scheme.pairs:
         if source == name:
             return slot
@@ -55,10 +59,18 @@ def route(
     if len(nearest) == 1:
         return nearest[0]
     if nearest:
-        ids = ", ".join(compiled[s].id for s in nearest)
-        return f"several rubrics of `{scheme.name}` extend `{name}` ({ids}); {ambiguous.format(name=name)}"
+        ids = [compiled[s].id for s in nearest]
+        return Worded(
+            f"several rubrics of `{scheme.name}` extend `{name}` ({', '.join(ids)}); "
+            + wording.ambiguous.format(name=name),
+            f"方案 `{scheme.name}` 中有多个评分规则继承 `{name}`（{'、'.join(f'`{i}`' for i in ids)}）；"
+            + wording.ambiguous_zh.format(name=name),
+        )
     known = {rubric.id for rubric in compiled}
-    return f"no rubric of `{scheme.name}` is or extends `{name}`{did_you_mean(name, known)}"
+    return Worded(
+        f"no rubric of `{scheme.name}` is or extends `{name}`{did_you_mean(name, known)}",
+        f"方案 `{scheme.name}` 中没有评分规则是或继承 `{name}`{did_you_mean_zh(name, known)}",
+    )
 
 
 class Router:
@@ -82,8 +94,7 @@ class Router:
     def __call__(self, name: str | None) -> Route:
         found = self._routes.get(name)
         if found is None:
-            nameless, ambiguous = self._wording
-            found = tuple(route(s, self._compiled, name, ambiguous=ambiguous, nameless=nameless) for s in self._schemes)
+            found = tuple(route(s, self._compiled, name, self._wording) for s in self._schemes)
             if len(self._routes) < self._keep:
                 self._routes[name] = found
         return found

@@ -48,7 +48,7 @@ import grpc
 
 from rubric_dsl import CompiledRubric, EvaluationError, InvalidFacts, limits
 from rubric_dsl import compare as comparing
-from rubric_dsl.compare_report import message_zh
+from rubric_dsl.diagnostics import worded_zh
 from rubric_service import convert, errors
 from rubric_service.errors import ServiceError, Violation
 from rubric_service.gen.rubric.v1 import rubric_service_pb2 as pb
@@ -65,6 +65,8 @@ Worded = tuple[str, str]  # a problem in English and in Chinese
 WORDING = comparing.Wording(  # why no rubric of a scheme fits a record, in the RPC's own words
     nameless="the record names no rubric (`rubric`), and scheme `{scheme}` holds several",
     ambiguous="pair one with it in the scheme's `pairs`",
+    nameless_zh="该记录没有写明评分规则（`rubric`），而方案 `{scheme}` 有多个评分规则",
+    ambiguous_zh="请在方案的 `pairs` 中为它配对一个",
 )
 
 _CHANGES = {"same": pb.GRADE_CHANGE_SAME, "up": pb.GRADE_CHANGE_UP, "down": pb.GRADE_CHANGE_DOWN}
@@ -359,20 +361,10 @@ def _bad_weight(weight: comparing.BadWeight) -> ServiceError:
     )
 
 
-# Why no rubric of a scheme fits a record, in Chinese: the engine's words (``compare_report.message_zh``) and
-# this module's own (``WORDING``).
-_WORDING_ZH: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]], ...] = (
-    (re.compile(r"the record names no rubric \(`rubric`\), and scheme `(.+)` holds several"),
-     lambda m: f"该记录没有写明评分规则（`rubric`），而方案 `{m[1]}` 有多个评分规则"),
-    (re.compile(r"several rubrics of `(.+?)` extend `(.+?)` \((.+?)\); pair one with it in the scheme's `pairs`"),
-     lambda m: f"方案 `{m[1]}` 中有多个评分规则继承 `{m[2]}`（{'、'.join(f'`{x}`' for x in m[3].split(', '))}）；"
-     "请在方案的 `pairs` 中为它配对一个"),
-)  # fmt: skip
-
-
 def _no_rubric_fits(why: str) -> ServiceError:
-    found = next((word(m) for pattern, word in _WORDING_ZH if (m := pattern.fullmatch(why))), None)
-    why_zh = found or message_zh(why)
+    """Why no rubric of a scheme fits a record, in the engine's words and this module's own (``WORDING``),
+    each with its Chinese (``rubric_dsl.compare.route``)."""
+    why_zh = worded_zh(why)
     return ServiceError(
         grpc.StatusCode.INVALID_ARGUMENT,
         "NO_RUBRIC_FITS",
