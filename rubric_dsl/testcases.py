@@ -237,7 +237,7 @@ def run_case(score: Any, case: Case) -> tuple[list[Pair], Result | None]:
         zh = "事实被拒绝：" + "；".join(f"{p.fact}：{p.text('zh')}" for p in error.problems)
         return [(en, zh)], None
     except EvaluationError as error:
-        return [(f"evaluation failed: {error}", f"计分失败：指标 `{error.indicator}` 无法按这些事实计分")], None
+        return [(f"evaluation failed: {error}", f"计分失败：{error.text('zh')}")], None
     if expect.invalid_facts is not None:
         refused = sorted(expect.invalid_facts)
         en = f"expected the facts {refused} to be refused, but they scored {fmt(result.total)}"

@@ -113,3 +113,13 @@ def test_each_usage_problem_is_worded_in_chinese(tmp_path: Path, monkeypatch: py
         assert ENGLISH_WORD.findall(typed) == [], (args, err)
         code, _, english = run([*args, "--lang", "en"])
         assert code == 2 and ENGLISH_WORD.search(english.removeprefix(f"rubric {args[0]}: ")), (args, english)
+
+
+def test_a_test_case_whose_arithmetic_fails_says_why_in_either_language(tmp_path: Path) -> None:
+    (tmp_path / "divides.rubric").write_text(DIVIDES, encoding="utf-8")
+    case = 'rubric = "test.divides"\n[[case]]\nname = "零"\nfacts = { done = 3, planned = 0 }\nexpect = { total = 0 }\n'
+    (tmp_path / "divides.tests.toml").write_text(case, encoding="utf-8")
+    code, out, _ = run(["test", str(tmp_path), "--lang", "zh"])
+    assert code == 1 and "  计分失败：评分规则 test.divides：指标“完成比例”：按这些事实出现除数为零；" in out, out
+    code, out, _ = run(["test", str(tmp_path), "--lang", "en"])
+    assert code == 1 and "  evaluation failed: test.divides: indicator `share`: division by zero with these" in out
