@@ -179,9 +179,10 @@ def problem_text(outcome: Unscored, lang: str = "en") -> str:
         return outcome.problem
     if outcome.facts:
         return "；".join(f"{p.fact}：{p.text('zh')}" for p in outcome.facts)
-    if outcome.failed is not None:
+    zh = worded_zh(outcome.problem)  # the engine's own Chinese (`EvaluationError`, routing), where it has one
+    if outcome.failed is not None and zh == outcome.problem:  # a failure read back from text
         return f"指标 `{outcome.failed[0]}` 无法按这些事实计分"
-    return worded_zh(outcome.problem)
+    return zh
 
 
 def _record_zh(record: RecordComparison) -> str:

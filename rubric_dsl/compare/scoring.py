@@ -24,6 +24,7 @@ from operator import itemgetter, sub
 from typing import Any, NamedTuple, Protocol
 
 from rubric_dsl.compare.statistics import EXACT, ZERO
+from rubric_dsl.diagnostics import Worded
 from rubric_dsl.errors import EvaluationError, FactProblem, InvalidFacts
 from rubric_dsl.program import CompiledRubric
 
@@ -175,7 +176,7 @@ class Scorer:
             problem = "; ".join(f"{p.fact}: {p.message}" for p in error.problems)
             return Unscored(slot, problem, tuple(error.problems))
         except EvaluationError as error:
-            return Unscored(slot, str(error), failed=(error.indicator, error.message))
+            return Unscored(slot, Worded(str(error), error.message_zh), failed=(error.indicator, error.message))
         total = result.total
         if len(self._numbers) < self._max_numbers:
             total = self._keep(str(total), total)

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.cli.helpers import LANGUAGE_IDS, LANGUAGES, assert_broken_diagnostics, broken_rubric, run_cli
+from tests.cli.test_usage_languages import DIVIDES
 from tests.test_compare import SAMPLE_CSV, write_library
 
 
@@ -63,6 +64,17 @@ def test_warnings_from_worker_processes_are_in_chinese_under_lang_zh(library: Pa
         assert f"{where}：权重 'n/a' 不是小于10^30、最多10位小数的非负数（例如“298.34”）" in said
         english = cli(*common, *extra, "--weight-column", "funds", "--lang", "en")
         assert f"rubric compare: warning: {'record 1' if extra else 'row 2'}: weight 'n/a' is not" in english.stderr
+
+
+def test_a_record_whose_arithmetic_fails_is_reported_in_chinese(tmp_path: Path) -> None:
+    rubric = tmp_path / "divides.rubric"
+    rubric.write_text(DIVIDES, encoding="utf-8")
+    data = tmp_path / "divides.csv"
+    data.write_text("done,planned\n3,0\n3,3\n", encoding="utf-8")
+    why = "评分规则 test.divides：指标“完成比例”：按这些事实出现除数为零；请在评分规则中为除数为零的情形另设得分"
+    for extra, where in (([], "第2行"), (["--records-out", str(tmp_path / "out.csv")], "第1条记录")):
+        done = cli("--rubric", str(rubric), "--data", str(data), *extra, "--lang", "zh")
+        assert done.returncode == 0 and f"  A {where}：{why}\n" in done.stdout, done.stdout
 
 
 @pytest.mark.parametrize(("args", "lang_env", "chinese"), LANGUAGES, ids=LANGUAGE_IDS)
