@@ -72,7 +72,7 @@ def _scored(plan: BatchPlan) -> Any:
         context = TaskContext.get()
         partition = context.partitionId() if context is not None else 0
         scorer = BatchScorer(plan)
-        total = Tallies.new(len(plan.schemes))
+        total = Tallies.new(len(plan.schemes), plan.scale)
         start = 1
         where = f"partition {partition} record {{}}"
         for batch in batches:
@@ -98,7 +98,7 @@ def score_dataframe(frame: Any, plan: BatchPlan) -> tuple[Any, Tallies]:
     from pyspark.sql import functions
 
     mapped = frame.mapInArrow(_scored(plan), spark_schema(plan, tallies=True)).cache()
-    tallies = Tallies.new(len(plan.schemes))
+    tallies = Tallies.new(len(plan.schemes), plan.scale)
     for row in mapped.where(functions.col(TALLY).isNotNull()).select(TALLY).collect():
         tallies.merge(pickle.loads(row[TALLY]))
     return mapped.where(functions.col(TALLY).isNull()).drop(TALLY), tallies
@@ -205,7 +205,7 @@ def compare_file(
         streamed=tallies.records,
         records_out=None if records_out is None else str(records_out),
         transitions=tallies.transition_table(),
-        pairs=tallies.pairs,
+        pairs=tallies.pair_counts(),
         pair_step=tallies.pair_step,
         notable=tallies.notable,
         notable_count=tallies.notable_count,

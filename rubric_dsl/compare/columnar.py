@@ -28,13 +28,14 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from decimal import ROUND_FLOOR, Decimal
+from decimal import Decimal
 from typing import Any
 
 import pyarrow as pa
 
 from rubric_dsl.ast import DEFAULT_INDICATOR_STEP
-from rubric_dsl.compare.engine import RecordComparison, compared, notable
+from rubric_dsl.compare.engine import RecordComparison, compared
+from rubric_dsl.compare.engine import notable as is_notable
 from rubric_dsl.compare.records import SEVERAL_RUBRICS_ZH, CompareError
 from rubric_dsl.compare.routing import TABLE, Router
 from rubric_dsl.compare.rules import BadWeight, read_weight, weight_warning
@@ -135,8 +136,8 @@ class BatchPlan:
 class Tallies:
     """What the summaries need of the records scored so far: per scheme a `Tally`, the records seen,
     per other scheme the grade transitions from the baseline (count, weight), and bad weights; and for
-    the report, the pairs of totals (`pair_step` None: exact; else rounded down to it) and the first
-    notable records, in the order merged."""
+    the report, the pairs of totals (as whole numbers of 10^-`places`, which pickle small and fast; in
+    whole points once `coarse`, rounded down) and the first notable records, in the order merged."""
 
     schemes: list[Tally]
     records: int = 0
@@ -144,14 +145,15 @@ class Tallies:
     transition_weights: dict[tuple[int, str, str], Decimal] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     bad_weights: int = 0
-    pairs: Counter[tuple[int, Decimal, Decimal]] = field(default_factory=Counter)  # (scheme, A total, total)
-    pair_step: Decimal | None = None
+    pairs: Counter[tuple[int, int, int]] = field(default_factory=Counter)  # (scheme, A total, total) scaled
+    places: int = 0  # the decimal places of the totals (the plan's scale)
+    coarse: bool = False
     notable: list[RecordComparison] = field(default_factory=list)
     notable_count: int = 0
 
     @staticmethod
-    def new(schemes: int) -> Tallies:
-        return Tallies([Tally() for _ in range(schemes)])
+    def new(schemes: int, places: int) -> Tallies:
+        return Tallies([Tally() for _ in range(schemes)], places=places)
 
     def merge(self, other: Tallies) -> None:
         for mine, theirs in zip(self.schemes, other.schemes, strict=True):
@@ -162,9 +164,9 @@ class Tallies:
             self.transition_weights[key] = EXACT.add(self.transition_weights.get(key, ZERO), weight)
         self.warnings.extend(other.warnings[: MAX_WARNINGS - len(self.warnings)])
         self.bad_weights += other.bad_weights
-        if other.pair_step is not None and self.pair_step is None:
+        if other.coarse and not self.coarse:
             self.coarsen()
-        self.pairs.update(other.pairs if self.pair_step is None or other.pair_step else _coarse(other.pairs))
+        self.pairs.update(other.pairs if self.coarse == other.coarse else _coarse(other.pairs, self.places))
         if len(self.pairs) > MAX_PAIRS:
             self.coarsen()
         self.notable.extend(other.notable[: NOTABLE - len(self.notable)])
@@ -172,9 +174,19 @@ class Tallies:
 
     def coarsen(self) -> None:
         """Count the pairs of totals in whole points from now on (too many distinct pairs to keep)."""
-        if self.pair_step is None:
-            self.pairs = _coarse(self.pairs)
-            self.pair_step = ONE
+        if not self.coarse:
+            self.pairs = _coarse(self.pairs, self.places)
+            self.coarse = True
+
+    @property
+    def pair_step(self) -> Decimal | None:
+        """What the pairs were rounded down to: None while exact."""
+        return ONE if self.coarse else None
+
+    def pair_counts(self) -> dict[tuple[int, Decimal, Decimal], int]:
+        """Per (other scheme, A's total, its total) the records, the totals as decimals."""
+        places = 0 if self.coarse else self.places
+        return {(s, Decimal(a).scaleb(-places), Decimal(b).scaleb(-places)): n for (s, a, b), n in self.pairs.items()}
 
     def summaries(self, plan: BatchPlan) -> list[Summary]:
         compiled = plan.compiled
@@ -186,10 +198,11 @@ class Tallies:
         return {key: (count, self.transition_weights.get(key)) for key, count in self.transitions.items()}
 
 
-def _coarse(pairs: Counter[tuple[int, Decimal, Decimal]]) -> Counter[tuple[int, Decimal, Decimal]]:
-    found: Counter[tuple[int, Decimal, Decimal]] = Counter()
+def _coarse(pairs: Counter[tuple[int, int, int]], places: int) -> Counter[tuple[int, int, int]]:
+    unit = 10**places
+    found: Counter[tuple[int, int, int]] = Counter()
     for (scheme, a, b), count in pairs.items():
-        found[scheme, a.to_integral_value(ROUND_FLOOR), b.to_integral_value(ROUND_FLOOR)] += count
+        found[scheme, a // unit, b // unit] += count  # rounded down: totals are never below 0 here
     return found
 
 
@@ -206,6 +219,16 @@ class BatchScorer:
         self._scorers: dict[tuple[str, ...], Scorer] = {}
         self._ids = [tuple(i.id for i in rubric.indicators) for rubric in self.compiled]
         self._names = [s.name for s in plan.schemes]
+        self.scale = plan.scale
+        self._units: dict[Decimal, int] = {}  # a total as a whole number of 10^-scale (totals take few values)
+
+    def _scaled(self, total: Decimal) -> int:
+        found = self._units.get(total)
+        if found is None:
+            if len(self._units) > MAX_PAIRS:
+                self._units.clear()
+            found = self._units[total] = int(total.scaleb(self.scale))
+        return found
 
     def _scorer(self, names: tuple[str, ...]) -> Scorer:
         """The scorer for batches with these columns (JSONL batches may differ)."""
@@ -219,8 +242,12 @@ class BatchScorer:
             found = self._scorers[names] = Scorer(self.compiled, Columns(facts), max_numbers=0)
         return found
 
-    def score(self, batch: pa.RecordBatch, start: int = 1, where: str = "record {}") -> tuple[pa.RecordBatch, Tallies]:
-        """The batch's results and tallies; `start` is the number of its first record (`where` words it)."""
+    def score(
+        self, batch: pa.RecordBatch, start: int = 1, where: str = "record {}", notable: int = NOTABLE
+    ) -> tuple[pa.RecordBatch, Tallies]:
+        """The batch's results and tallies; `start` is the number of its first record (`where` words it),
+        `notable` how many of its notable records to keep (0 once the caller holds enough: they are counted
+        all the same)."""
         plan = self.plan
         names = tuple(batch.schema.names)
         columns = [_cells(column) for column in batch.columns]
@@ -238,13 +265,13 @@ class BatchScorer:
         named = (plan.id_column, plan.weight_column, plan.rubric_column)
         id_at, weight_at, rubric_at = (index.get(c or "") for c in named)
         scorer = self._scorer(names)
-        tallies = Tallies.new(len(plan.schemes))
+        tallies = Tallies.new(len(plan.schemes), self.scale)
         out: dict[str, list[Any]] = {name: [] for name in self.schema.names if name != "points"}
         offsets: list[int] = [0]
         indicators: list[str] = []
         points: list[Decimal | None] = []
         compiled, ids, scheme_names = self.compiled, self._ids, self._names
-        pairs = tallies.pairs
+        pairs, scaled = tallies.pairs, self._scaled
         for number, row in enumerate(rows, start):
             place = where.format(number)
             ident = str(row[id_at]) if id_at is not None and row[id_at] is not None else place
@@ -258,9 +285,9 @@ class BatchScorer:
                 weight = None
             tallies.records += 1
             base = outcomes[0]
-            if notable(outcomes, differences):
+            if is_notable(outcomes, differences):
                 tallies.notable_count += 1
-                if len(tallies.notable) < NOTABLE:
+                if len(tallies.notable) < notable:
                     raw = row[weight_at] if weight_at is not None else None
                     tallies.notable.append(compared(ident, place, raw, outcomes, differences))
             for scheme, outcome in enumerate(outcomes):
@@ -279,7 +306,7 @@ class BatchScorer:
                     if scheme and type(base) is Scored:
                         move = (scheme, base.grade, outcome.grade)
                         tallies.transitions[move] += 1
-                        pairs[scheme, base.total, outcome.total] += 1
+                        pairs[scheme, scaled(base.total), scaled(outcome.total)] += 1
                         if weight is not None:
                             tallies.transition_weights[move] = EXACT.add(
                                 tallies.transition_weights.get(move, ZERO), weight

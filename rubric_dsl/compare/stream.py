@@ -27,7 +27,7 @@ from typing import Any, Protocol, TextIO
 
 import pyarrow as pa
 
-from rubric_dsl.compare.columnar import BatchPlan, BatchScorer, Tallies
+from rubric_dsl.compare.columnar import NOTABLE, BatchPlan, BatchScorer, Tallies
 from rubric_dsl.compare.engine import Comparison
 from rubric_dsl.compare.pool import Progress, start_method
 from rubric_dsl.compare.records import WORKERS_FAILED_ZH, CompareError, _xlsx_cell
@@ -314,9 +314,9 @@ def _start(plan: BatchPlan) -> None:
     _SCORER = BatchScorer(plan)
 
 
-def _score(batch: pa.RecordBatch, start: int) -> tuple[pa.RecordBatch, Tallies]:
+def _score(batch: pa.RecordBatch, start: int, notable: int) -> tuple[pa.RecordBatch, Tallies]:
     assert _SCORER is not None
-    return _SCORER.score(batch, start)
+    return _SCORER.score(batch, start, notable=notable)
 
 
 def stream(
@@ -330,8 +330,11 @@ def stream(
 ) -> Tallies:
     """Score every batch, write its results to `records_out` in input order, and merge its tallies."""
     writer = open_writer(records_out, plan.schema) if records_out is not None else None
-    tallies = Tallies.new(len(plan.schemes))
+    tallies = Tallies.new(len(plan.schemes), plan.scale)
     bar = Progress(0, progress)
+
+    def wanted() -> int:  # the notable records still wanted: a batch sends none once the first are in hand
+        return NOTABLE - len(tallies.notable)
 
     def take(found: tuple[pa.RecordBatch, Tallies]) -> None:
         results, part = found
@@ -346,10 +349,10 @@ def stream(
             scorer = BatchScorer(plan)
             start = 1
             for batch in batches:
-                take(scorer.score(batch, start))
+                take(scorer.score(batch, start, notable=wanted()))
                 start += batch.num_rows
         else:
-            _in_pool(plan, batches, workers, take, method or start_method())
+            _in_pool(plan, batches, workers, take, wanted, method or start_method())
     finally:
         bar.close()
         if writer is not None:
@@ -362,6 +365,7 @@ def _in_pool(
     batches: Iterator[pa.RecordBatch],
     workers: int,
     take: Callable[[tuple[pa.RecordBatch, Tallies]], None],
+    wanted: Callable[[], int],
     method: str,
 ) -> None:
     context = multiprocessing.get_context(method)
@@ -370,7 +374,7 @@ def _in_pool(
         try:
             start = 1
             for batch in batches:
-                pending.append(pool.submit(_score, batch, start))
+                pending.append(pool.submit(_score, batch, start, wanted()))
                 start += batch.num_rows
                 while len(pending) >= 2 * workers:  # bounded: never more than this many batches in memory
                     take(pending.popleft().result())
@@ -451,7 +455,7 @@ def compare_file(
         streamed=tallies.records,
         records_out=None if records_out is None else str(records_out),
         transitions=tallies.transition_table(),
-        pairs=tallies.pairs,
+        pairs=tallies.pair_counts(),
         pair_step=tallies.pair_step,
         notable=tallies.notable,
         notable_count=tallies.notable_count,
