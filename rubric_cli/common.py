@@ -13,7 +13,7 @@ from typing import Any
 from rubric_cli.command import UsageProblem
 from rubric_cli.help_zh import text
 from rubric_dsl.api import RUBRIC_ID, compile_file, load_library
-from rubric_dsl.diagnostics import LANG_HELP, closest, did_you_mean
+from rubric_dsl.diagnostics import LANG_HELP, closest, did_you_mean, os_reason_zh
 from rubric_dsl.diagnostics import add_lang_argument as lang_argument
 from rubric_dsl.program import CompiledRubric
 
@@ -86,7 +86,7 @@ def read_facts(spec: str) -> dict[str, Any]:
     try:
         text = sys.stdin.read() if spec == "-" else Path(spec).read_text(encoding="utf-8-sig")
     except OSError as error:
-        raise UsageProblem(f"cannot read facts: {error}", f"无法读取事实文件 {spec}：{_os_zh(error)}") from None
+        raise UsageProblem(f"cannot read facts: {error}", f"无法读取事实文件 {spec}：{os_reason_zh(error)}") from None
     try:
         facts = json.loads(text, parse_float=Decimal)
     except json.JSONDecodeError as error:
@@ -100,14 +100,3 @@ def read_facts(spec: str) -> dict[str, Any]:
             f"事实文件 {spec}：应为 JSON 对象，键为事实名称，值为事实的值",
         )
     return facts
-
-
-def _os_zh(error: OSError) -> str:
-    """Why a file could not be read, in Chinese (the system's own words are English)."""
-    if isinstance(error, FileNotFoundError):
-        return "没有这个文件"
-    if isinstance(error, IsADirectoryError):
-        return "这是目录，不是文件"
-    if isinstance(error, PermissionError):
-        return "没有读取权限"
-    return "系统无法读取该文件"

@@ -192,21 +192,4 @@ def compare_file(
             writer.json(out)
         else:
             writer.parquet(out)
-    return Comparison(
-        str(path),
-        list(schemes),
-        rubrics,
-        [],
-        tallies.summaries(plan),
-        tallies.warnings,
-        id_column,
-        weight_column,
-        rubric_column,
-        streamed=tallies.records,
-        records_out=None if records_out is None else str(records_out),
-        transitions=tallies.transition_table(),
-        pairs=tallies.pair_counts(),
-        pair_step=tallies.pair_step,
-        notable=tallies.notable,
-        notable_count=tallies.notable_count,
-    )
+    return tallies.comparison(plan, rubrics, str(path), [], None if records_out is None else str(records_out))

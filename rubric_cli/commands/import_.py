@@ -9,6 +9,7 @@ from typing import TextIO
 
 from rubric_cli.command import UsageProblem
 from rubric_cli.help_zh import text
+from rubric_dsl.diagnostics import os_reason_zh
 
 NAME = "import"
 HELP: str = text(
@@ -84,7 +85,7 @@ def run(options: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         output.write_text(draft.text, encoding="utf-8")
     except OSError as error:
         raise UsageProblem(
-            f"{output}: cannot write ({error.strerror})", f"{output}：无法写入（{error.strerror}）"
+            f"{output}: cannot write ({error.strerror})", f"{output}：无法写入（{os_reason_zh(error, '写入')}）"
         ) from None
     langs: list[Language] = [options.lang] if options.lang else ["zh", "en"]
     print("\n\n".join(report_text(draft, str(options.sheet), str(output), lang) for lang in langs), file=out)

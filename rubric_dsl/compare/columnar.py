@@ -34,7 +34,7 @@ from typing import Any
 import pyarrow as pa
 
 from rubric_dsl.ast import DEFAULT_INDICATOR_STEP
-from rubric_dsl.compare.engine import RecordComparison, compared
+from rubric_dsl.compare.engine import Comparison, RecordComparison, compared
 from rubric_dsl.compare.engine import notable as is_notable
 from rubric_dsl.compare.records import SEVERAL_RUBRICS_ZH, CompareError
 from rubric_dsl.compare.routing import TABLE, Router
@@ -42,6 +42,7 @@ from rubric_dsl.compare.rules import BadWeight, read_weight, weight_warning
 from rubric_dsl.compare.schemes import RubricRef, Rubrics, Scheme, compile_refs
 from rubric_dsl.compare.scoring import Columns, Difference, Scored, Scorer, Unscored
 from rubric_dsl.compare.statistics import EXACT, ZERO, Summary, Tally, summarize
+from rubric_dsl.diagnostics import Worded
 from rubric_dsl.program import CompiledRubric
 
 PRECISION = 38  # digits of a decimal128 column: any total or points a rubric can give
@@ -193,6 +194,34 @@ class Tallies:
         weights = plan.weight_column is not None
         pairs = zip(plan.schemes, self.schemes, strict=True)
         return [summarize(s, compiled, t, self.records, weights=weights) for s, t in pairs]
+
+    def comparison(
+        self, plan: BatchPlan, rubrics: Rubrics, data: str, warnings: list[str], records_out: str | None
+    ) -> Comparison:
+        """The `Comparison` of records streamed to `records_out` (none kept): the summaries, the data's
+        `warnings` and those of the records (bad weights, the rest counted), and what the report draws."""
+        found = [*warnings, *self.warnings]
+        if self.bad_weights > len(self.warnings):
+            more = self.bad_weights - len(self.warnings)
+            found.append(Worded(f"{more} more records have a bad weight", f"另有{more}条记录的权重有误"))
+        return Comparison(
+            data,
+            list(plan.schemes),
+            rubrics,
+            [],
+            self.summaries(plan),
+            found,
+            plan.id_column,
+            plan.weight_column,
+            plan.rubric_column,
+            streamed=self.records,
+            records_out=records_out,
+            transitions=self.transition_table(),
+            pairs=self.pair_counts(),
+            pair_step=self.pair_step,
+            notable=self.notable,
+            notable_count=self.notable_count,
+        )
 
     def transition_table(self) -> dict[tuple[int, str, str], tuple[int, Decimal | None]]:
         return {key: (count, self.transition_weights.get(key)) for key, count in self.transitions.items()}

@@ -122,24 +122,32 @@ def _grid(path: Path, lines: Sequence[Sequence[Any]], cell: Callable[[Any], Any]
     return Table(str(path), columns, rows, where)
 
 
+def jsonl_object(path: Path, number: int, line: str) -> dict[str, Any] | None:
+    """Line `number` of a JSONL file: its object of column name to value (numbers as Decimal), None
+    when blank; anything else is refused, naming the line."""
+    if not line.strip():
+        return None
+    try:
+        value = json.loads(line, parse_float=Decimal, parse_constant=Decimal)
+    except json.JSONDecodeError as error:
+        raise CompareError(
+            f"data {path}:{number}:{error.colno}: not valid JSON: {error.msg}",
+            f"数据 {path}:{number}:{error.colno}：不是有效的 JSON",
+        ) from None
+    if not isinstance(value, dict):
+        raise CompareError(
+            f"data {path}:{number}: expected a JSON object of column name to value",
+            f"数据 {path}:{number}：应为 JSON 对象，键为列名，值为该列的值",
+        )
+    return value
+
+
 def _read_jsonl(path: Path) -> Table:
     objects: list[tuple[str, dict[str, Any]]] = []
     for number, line in enumerate(path.read_text(encoding="utf-8-sig").splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            value = json.loads(line, parse_float=Decimal, parse_constant=Decimal)
-        except json.JSONDecodeError as error:
-            raise CompareError(
-                f"data {path}:{number}:{error.colno}: not valid JSON: {error.msg}",
-                f"数据 {path}:{number}:{error.colno}：不是有效的 JSON",
-            ) from None
-        if not isinstance(value, dict):
-            raise CompareError(
-                f"data {path}:{number}: expected a JSON object of column name to value",
-                f"数据 {path}:{number}：应为 JSON 对象，键为列名，值为该列的值",
-            )
-        objects.append((f"line {number}", value))
+        value = jsonl_object(path, number, line)
+        if value is not None:
+            objects.append((f"line {number}", value))
     columns = tuple(dict.fromkeys(k for _, value in objects for k in value))
     if not columns:
         raise CompareError(f"data {path}: no records", f"数据 {path}：没有记录")

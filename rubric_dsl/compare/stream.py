@@ -30,10 +30,10 @@ import pyarrow as pa
 from rubric_dsl.compare.columnar import NOTABLE, BatchPlan, BatchScorer, Tallies
 from rubric_dsl.compare.engine import Comparison
 from rubric_dsl.compare.pool import Progress, start_method
-from rubric_dsl.compare.records import WORKERS_FAILED_ZH, CompareError, _xlsx_cell
+from rubric_dsl.compare.records import WORKERS_FAILED_ZH, CompareError, _xlsx_cell, jsonl_object
 from rubric_dsl.compare.rules import FactRule, unknown_column_warning
 from rubric_dsl.compare.schemes import Rubrics, Scheme
-from rubric_dsl.diagnostics import Worded, did_you_mean, did_you_mean_zh
+from rubric_dsl.diagnostics import did_you_mean, did_you_mean_zh
 
 BATCH = 2_000  # records per batch: a batch of 10,000 made the peak 100 MiB higher and no faster (bench/stream_bench.py)
 ROW_GROUP = 20_000  # result rows per Parquet row group (records × schemes): about 15 MB held before writing
@@ -175,20 +175,9 @@ def _jsonl_batches(file: Path, batch_size: int) -> Iterator[pa.RecordBatch]:
     pending: list[dict[str, Any]] = []
     with file.open(encoding="utf-8-sig") as text:
         for number, line in enumerate(text, 1):
-            if not line.strip():
+            value = jsonl_object(file, number, line)
+            if value is None:
                 continue
-            try:
-                value = json.loads(line, parse_float=Decimal, parse_constant=Decimal)
-            except json.JSONDecodeError as error:
-                raise CompareError(
-                    f"data {file}:{number}:{error.colno}: not valid JSON: {error.msg}",
-                    f"数据 {file}:{number}:{error.colno}：不是有效的 JSON",
-                ) from None
-            if not isinstance(value, dict):
-                raise CompareError(
-                    f"data {file}:{number}: expected a JSON object of column name to value",
-                    f"数据 {file}:{number}：应为 JSON 对象，键为列名，值为该列的值",
-                )
             pending.append({k: _json_text(file, number, k, v) for k, v in value.items()})
             if len(pending) >= batch_size:
                 yield _dict_batch(pending)
@@ -438,25 +427,4 @@ def compare_file(
         progress=progress,
         method=method,
     )
-    warnings.extend(tallies.warnings)
-    if tallies.bad_weights > len(tallies.warnings):
-        more = tallies.bad_weights - len(tallies.warnings)
-        warnings.append(Worded(f"{more} more records have a bad weight", f"另有{more}条记录的权重有误"))
-    return Comparison(
-        str(path),
-        list(schemes),
-        rubrics,
-        [],
-        tallies.summaries(plan),
-        warnings,
-        id_column,
-        weight_column,
-        rubric_column,
-        streamed=tallies.records,
-        records_out=None if records_out is None else str(records_out),
-        transitions=tallies.transition_table(),
-        pairs=tallies.pair_counts(),
-        pair_step=tallies.pair_step,
-        notable=tallies.notable,
-        notable_count=tallies.notable_count,
-    )
+    return tallies.comparison(plan, rubrics, str(path), warnings, None if records_out is None else str(records_out))

@@ -113,6 +113,17 @@ def did_you_mean_zh(name: str, candidates: Iterable[str]) -> str:
     return f"；是不是 `{match}`？" if match else ""
 
 
+def os_reason_zh(error: OSError, verb: str = "读取") -> str:
+    """Why a file could not be read (or written: `verb`), in Chinese; the system's own words are English."""
+    if isinstance(error, FileNotFoundError):
+        return "没有这个文件"
+    if isinstance(error, IsADirectoryError):
+        return "这是目录，不是文件"
+    if isinstance(error, PermissionError):
+        return f"没有{verb}权限"
+    return f"系统无法{verb}该文件"
+
+
 class Worded(str):
     """A message that carries its Chinese wording: the English text itself (a `str`, as every reader of
     the message takes it: JSON, logs, tests), and `zh`, the same in Chinese, worded where it is made.

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from rubric_dsl.diagnostics import os_reason_zh
 from rubric_dsl.errors import RubricDslError
 
 MAX_BYTES = 20 * 1024 * 1024  # a 评分表 is a few hundred KB; more is not one
@@ -119,7 +120,7 @@ def read_sheet(path: str | Path) -> SheetRows:
     try:
         size = path.stat().st_size
     except OSError as error:
-        raise ImportProblem(f"{path}：无法读取（{error.strerror}）", "cannot be read") from None
+        raise ImportProblem(f"{path}：无法读取（{os_reason_zh(error)}）", "cannot be read") from None
     if size > MAX_BYTES:
         raise ImportProblem(f"{path}：文件过大（{size} 字节，上限 {MAX_BYTES}）", "too large to be a score sheet")
     if not zipfile.is_zipfile(path):
